@@ -1,0 +1,130 @@
+/**
+ * `deno task replay --allocator <name> <trace>`: replays a fidelity trace
+ * (plain or gzip, `-` for standard input) and prints what the real Rust
+ * crate printed for it; `--bench` measures operations per second instead.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { TraceSyntaxError } from "../runtime/trace.ts";
+import { parseTrace } from "../runtime/trace.ts";
+import {
+  formatReplay,
+  isReplayAllocatorName,
+  replay,
+  REPLAY_ALLOCATORS,
+  ReplayError,
+} from "../runtime/replay.ts";
+import { readTraceText } from "./read_input.ts";
+
+const USAGE = `Usage: deno task replay --allocator <${
+  REPLAY_ALLOCATORS.join("|")
+}> [--bench] <trace>
+
+Replays an allocator trace (the format of shared/fidelity/README.md; plain or
+gzip; '-' reads standard input) on mmsim's model of the allocator and prints
+one line per allocation ('ID 0xADDR' or 'ID ErrorName') and a final 'stats'
+line, byte for byte what the real Rust crate printed.
+
+Options:
+  -a, --allocator NAME   ${REPLAY_ALLOCATORS.join(", ")}
+      --bench            replay repeatedly for about --seconds and print
+                         operations per second instead of the output
+      --seconds N        how long --bench runs (default 2)
+  -h, --help             this text
+`;
+
+/** Runs the command with `args`; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        allocator: { type: "string", short: "a" },
+        bench: { type: "boolean" },
+        seconds: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    console.error(`replay: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const name = values.allocator;
+  if (name === undefined) {
+    console.error(`replay: --allocator is required (one of ${REPLAY_ALLOCATORS.join(", ")})`);
+    return 2;
+  }
+  if (!isReplayAllocatorName(name)) {
+    console.error(
+      `replay: unknown allocator '${name}'; valid allocators: ${REPLAY_ALLOCATORS.join(", ")}`,
+    );
+    return 2;
+  }
+  if (positionals.length !== 1) {
+    console.error(`replay: expected one trace file, got ${positionals.length}\n\n${USAGE}`);
+    return 2;
+  }
+  const seconds = values.seconds === undefined ? 2 : Number(values.seconds);
+  if (!(seconds > 0)) {
+    console.error(`replay: --seconds takes a positive number, not '${values.seconds}'`);
+    return 2;
+  }
+  const path = positionals[0];
+  let text: string;
+  try {
+    text = await readTraceText(path);
+  } catch (e) {
+    console.error(`replay: cannot read ${path}: ${(e as Error).message}`);
+    return 1;
+  }
+  try {
+    const trace = parseTrace(text, path);
+    if (values.bench) {
+      let runs = 0;
+      const start = performance.now();
+      let elapsed = 0;
+      do {
+        replay(trace, name);
+        runs++;
+        elapsed = performance.now() - start;
+      } while (elapsed < seconds * 1000);
+      const opsPerSec = (trace.length * runs) / (elapsed / 1000);
+      console.log(
+        `${name} ${path}: ${trace.length} ops x ${runs} runs in ${elapsed.toFixed(0)} ms: ` +
+          `${(opsPerSec / 1e6).toFixed(2)} Mops/s`,
+      );
+      return 0;
+    }
+    await writeAll(formatReplay(trace, replay(trace, name)));
+    return 0;
+  } catch (e) {
+    if (e instanceof TraceSyntaxError || e instanceof ReplayError) {
+      console.error(`replay: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+async function writeAll(text: string): Promise<void> {
+  const bytes = new TextEncoder().encode(text);
+  const writer = Deno.stdout.writable.getWriter();
+  try {
+    await writer.write(bytes);
+  } finally {
+    writer.releaseLock();
+  }
+}
+
+if (import.meta.main) {
+  Deno.exitCode = await main(Deno.args);
+}

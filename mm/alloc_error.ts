@@ -1,0 +1,73 @@
+/**
+ * The error type of every allocator in mmsim, modelled on the ArceOS
+ * `allocator` crate's `AllocError` enum.
+ *
+ * @module
+ */
+
+/** The variants of the ArceOS `AllocError` enum, by name. */
+export type AllocErrorKind = "InvalidParam" | "MemoryOverlap" | "NoMemory" | "NotAllocated";
+
+/** Every {@linkcode AllocErrorKind}, in the order the Rust enum declares them. */
+export const ALLOC_ERROR_KINDS: readonly AllocErrorKind[] = [
+  "InvalidParam",
+  "MemoryOverlap",
+  "NoMemory",
+  "NotAllocated",
+];
+
+/** Optional details carried by an {@linkcode AllocError}. */
+export interface AllocErrorDetails {
+  /** The address the failing operation was about, if any. */
+  address?: number;
+  /** A human-readable explanation of why the operation failed. */
+  reason?: string;
+}
+
+/**
+ * An allocator operation failed.
+ *
+ * `kind` is the name of the Rust `AllocError` variant the real crate returns
+ * (or, for `NotAllocated` and `MemoryOverlap`, would return if it checked:
+ * the real code silently corrupts itself there, mmsim reports it instead).
+ *
+ * @example Catching a failed allocation
+ * ```ts
+ * import { AllocError } from "./alloc_error.ts";
+ * const err = new AllocError("NoMemory", { reason: "heap exhausted" });
+ * console.log(err.kind, err.message); // NoMemory NoMemory: heap exhausted
+ * ```
+ */
+export class AllocError extends Error {
+  /** The error class's name. */
+  override readonly name = "AllocError";
+  /** Which `AllocError` variant this is. */
+  readonly kind: AllocErrorKind;
+  /** The address involved, when there is one. */
+  readonly address: number | undefined;
+  /** Why the operation failed, in words. */
+  readonly reason: string | undefined;
+
+  /** Creates an error of the given kind. */
+  constructor(kind: AllocErrorKind, details: AllocErrorDetails = {}) {
+    super(
+      details.reason === undefined ? kind : `${kind}: ${details.reason}`,
+    );
+    this.kind = kind;
+    this.address = details.address;
+    this.reason = details.reason;
+  }
+}
+
+/**
+ * Returns whether `value` is an {@linkcode AllocError}, optionally of one kind.
+ *
+ * @example
+ * ```ts
+ * import { AllocError, isAllocError } from "./alloc_error.ts";
+ * console.log(isAllocError(new AllocError("NoMemory"), "NoMemory")); // true
+ * ```
+ */
+export function isAllocError(value: unknown, kind?: AllocErrorKind): value is AllocError {
+  return value instanceof AllocError && (kind === undefined || value.kind === kind);
+}

@@ -1,0 +1,114 @@
+/**
+ * The unified allocator interfaces of the ArceOS `allocator` crate:
+ * `BaseAllocator`, `ByteAllocator`, `PageAllocator` and `IdAllocator`.
+ *
+ * Addresses are JavaScript numbers, exact up to 2^53. To manage memory at
+ * higher addresses (kernel virtual addresses), place the allocator in an
+ * `AddressWindow` from `hal/address.ts`.
+ *
+ * Failures are thrown as `AllocError`s, whose `kind` names the
+ * Rust variant (`InvalidParam`, `MemoryOverlap`, `NoMemory`, `NotAllocated`).
+ *
+ * @module
+ */
+
+/**
+ * What every allocator can do: take memory.
+ *
+ * @example
+ * ```ts
+ * import type { BaseAllocator } from "./allocator.ts";
+ * function feed(a: BaseAllocator) {
+ *   a.init(0x8000_0000, 0x10_0000);
+ * }
+ * ```
+ */
+export interface BaseAllocator {
+  /** Initialises the allocator with the free region `[start, start + size)`. */
+  init(start: number, size: number): void;
+  /** Adds the free region `[start, start + size)`; throws an `AllocError` on failure. */
+  addMemory(start: number, size: number): void;
+}
+
+/**
+ * A byte-granularity allocator (`alloc(Layout)` / `dealloc(ptr, Layout)`).
+ *
+ * @example
+ * ```ts
+ * import { TlsfByteAllocator } from "./tlsf_byte_allocator.ts";
+ * const a = new TlsfByteAllocator();
+ * a.init(0x8000_0000, 0x10_0000);
+ * const p = a.alloc(100, 8);
+ * a.dealloc(p, 100, 8);
+ * ```
+ */
+export interface ByteAllocator extends BaseAllocator {
+  /** Allocates `size` bytes aligned to the power of two `align`. */
+  alloc(size: number, align: number): number;
+  /** Frees `ptr`, allocated with the same `size` and `align`. */
+  dealloc(ptr: number, size: number, align: number): void;
+  /** Total memory managed, in bytes. */
+  totalBytes(): number;
+  /** Memory allocated, in bytes, as the modelled allocator counts it. */
+  usedBytes(): number;
+  /** Memory available, in bytes, as the modelled allocator counts it. */
+  availableBytes(): number;
+}
+
+/**
+ * A page-granularity allocator.
+ *
+ * @example
+ * ```ts
+ * import { BitmapPageAllocator } from "./bitmap_page_allocator.ts";
+ * const a = new BitmapPageAllocator();
+ * a.init(0x8040_0000, 0x100_0000);
+ * const p = a.allocPages(4, 0x4000);
+ * a.deallocPages(p, 4);
+ * ```
+ */
+export interface PageAllocator extends BaseAllocator {
+  /** The page size in bytes. */
+  readonly pageSize: number;
+  /** Allocates `numPages` contiguous pages aligned to `alignPow2` bytes. */
+  allocPages(numPages: number, alignPow2: number): number;
+  /** Allocates exactly the pages `[base, base + numPages pages)`. */
+  allocPagesAt(base: number, numPages: number, alignPow2: number): number;
+  /** Frees `numPages` pages starting at `pos`. */
+  deallocPages(pos: number, numPages: number): void;
+  /** Number of pages managed. */
+  totalPages(): number;
+  /** Number of pages allocated. */
+  usedPages(): number;
+  /** Number of pages available. */
+  availablePages(): number;
+}
+
+/**
+ * An allocator of unique integer IDs (thread IDs, ASIDs, ...).
+ *
+ * @example
+ * ```ts
+ * import { BitmapIdAllocator } from "./bitmap_id_allocator.ts";
+ * const ids = new BitmapIdAllocator();
+ * ids.init(1, 1000);
+ * const tid = ids.allocId(1, 1);
+ * console.log(ids.isAllocated(tid)); // true
+ * ```
+ */
+export interface IdAllocator extends BaseAllocator {
+  /** Allocates `count` contiguous IDs, the first a multiple of `alignPow2`. */
+  allocId(count: number, alignPow2: number): number;
+  /** Frees `count` IDs starting at `startId`. */
+  deallocId(startId: number, count: number): void;
+  /** Whether `id` is allocated. */
+  isAllocated(id: number): boolean;
+  /** Marks `id` allocated; throws `NoMemory` if it already is. */
+  allocFixedId(id: number): void;
+  /** How many IDs there are. */
+  size(): number;
+  /** How many IDs are allocated. */
+  used(): number;
+  /** How many IDs are free. */
+  available(): number;
+}

@@ -1,0 +1,62 @@
+/**
+ * ArceOS `allocator::BuddyByteAllocator`: a thin wrapper over the buddy heap
+ * `buddy_system_allocator::Heap<32>`.
+ *
+ * @module
+ */
+
+import type { ByteAllocator } from "./allocator.ts";
+import { BuddyHeap } from "./buddy_heap.ts";
+
+/**
+ * The buddy byte allocator. `usedBytes` counts whole blocks (the heap's
+ * `stats_alloc_actual`), as the real wrapper does.
+ *
+ * @example
+ * ```ts
+ * import { BuddyByteAllocator } from "./buddy_byte_allocator.ts";
+ * const a = new BuddyByteAllocator();
+ * a.init(0x8000_0000, 0x10_0000);
+ * const p = a.alloc(24, 8);
+ * console.log(p.toString(16), a.usedBytes()); // 80000000 32
+ * ```
+ */
+export class BuddyByteAllocator implements ByteAllocator {
+  /** The buddy heap this allocator wraps. */
+  readonly heap: BuddyHeap = new BuddyHeap();
+
+  /** Adds `[start, start + size)` to the heap. */
+  init(start: number, size: number): void {
+    this.heap.init(start, size);
+  }
+
+  /** Adds `[start, start + size)` to the heap (never fails in the real crate). */
+  addMemory(start: number, size: number): void {
+    this.heap.init(start, size);
+  }
+
+  /** Allocates a buddy block for the layout; `NoMemory` when none is free. */
+  alloc(size: number, align: number): number {
+    return this.heap.alloc(size, align);
+  }
+
+  /** Frees a block allocated with the same layout. */
+  dealloc(ptr: number, size: number, align: number): void {
+    this.heap.dealloc(ptr, size, align);
+  }
+
+  /** Bytes added to the heap. */
+  totalBytes(): number {
+    return this.heap.statsTotalBytes();
+  }
+
+  /** Bytes in allocated blocks. */
+  usedBytes(): number {
+    return this.heap.statsAllocActual();
+  }
+
+  /** `totalBytes() - usedBytes()`. */
+  availableBytes(): number {
+    return this.heap.statsTotalBytes() - this.heap.statsAllocActual();
+  }
+}

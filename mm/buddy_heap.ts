@@ -1,0 +1,291 @@
+/**
+ * A model of `buddy_system_allocator::Heap<32>` (rcore-os), the buddy heap
+ * behind ArceOS's `BuddyByteAllocator` and behind the slab allocator's large
+ * requests.
+ *
+ * The real heap keeps one LIFO singly linked free list per order and, when
+ * freeing, scans the buddy's list from its head. This model keeps the same
+ * lists in the same order (so every address comes out the same) but indexes
+ * free blocks by address, so finding a buddy costs O(1) instead of a scan.
+ *
+ * @module
+ */
+
+import {
+  alignDown,
+  alignUp,
+  hex,
+  log2Floor,
+  lowestSetBit,
+  nextPowerOfTwo,
+  prevPowerOfTwo,
+} from "../hal/int.ts";
+import { AllocError } from "./alloc_error.ts";
+import { checkLayout, checkRegion } from "./layout.ts";
+
+/** The number of orders of `Heap<32>`: blocks of 2^0 .. 2^31 bytes. */
+export const BUDDY_ORDERS = 32;
+const WORD = 8;
+
+/**
+ * `buddy_system_allocator::Heap<32>`: the buddy heap, with checked frees.
+ *
+ * @example
+ * ```ts
+ * import { BuddyHeap } from "./buddy_heap.ts";
+ * const heap = new BuddyHeap();
+ * heap.addToHeap(0x8000_0000, 0x8000_0000 + 4096);
+ * const a = heap.alloc(100, 8); // a 128-byte block
+ * console.log(a.toString(16), heap.statsAllocActual()); // 80000000 128
+ * heap.dealloc(a, 100, 8);
+ * ```
+ */
+export class BuddyHeap {
+  // Free lists: intrusive doubly linked lists over a node pool.
+  #heads = new Int32Array(BUDDY_ORDERS).fill(-1);
+  #nonEmpty = 0;
+  #nodeAddr = new Float64Array(64);
+  #nodeNext = new Int32Array(64);
+  #nodePrev = new Int32Array(64);
+  #nodeOrder = new Uint8Array(64);
+  #spareNode = -1;
+  #nodeCount = 0;
+  /** Free block start address -> node. */
+  #freeIndex = new Map<number, number>();
+  /** Allocated block address -> its order (for checked frees). */
+  #live = new Map<number, number>();
+  /** Regions added, sorted by start: [start, end) pairs. */
+  #regions: [number, number][] = [];
+  #user = 0;
+  #allocated = 0;
+  #total = 0;
+
+  /** `Heap::init(start, size)`: same as `addToHeap(start, start + size)`. */
+  init(start: number, size: number): void {
+    checkRegion(start, size);
+    this.addToHeap(start, start + size);
+  }
+
+  /**
+   * `Heap::add_to_heap(start, end)`: carves `[start, end)` (aligned to 8
+   * bytes inwards) into the largest naturally aligned blocks, each pushed on
+   * its order's list. Overlap with memory already added is `MemoryOverlap`.
+   */
+  addToHeap(start: number, end: number): void {
+    checkRegion(start, end - start);
+    const s = alignUp(start, WORD);
+    const e = alignDown(end, WORD);
+    if (s > e) {
+      throw new AllocError("InvalidParam", {
+        address: start,
+        reason: `region [${hex(start)}, ${hex(end)}) holds no aligned word (the real heap asserts)`,
+      });
+    }
+    if (s === 0 && e > 0) {
+      throw new AllocError("InvalidParam", {
+        address: 0,
+        reason: "the buddy heap cannot manage address 0 (a null pointer)",
+      });
+    }
+    this.#claimRegion(s, e);
+    let cur = s;
+    let total = 0;
+    while (cur + WORD <= e) {
+      let size = Math.min(lowestSetBit(cur), prevPowerOfTwo(e - cur));
+      if (size > 2 ** (BUDDY_ORDERS - 1)) size = 2 ** (BUDDY_ORDERS - 1);
+      total += size;
+      this.#push(log2Floor(size), cur);
+      cur += size;
+    }
+    this.#total += total;
+  }
+
+  /**
+   * `Heap::alloc(layout)`: a block of `max(size.next_power_of_two(), align,
+   * 8)` bytes from the lowest non-empty order that fits, splitting larger
+   * blocks (the low half is used, the high half pushed).
+   */
+  alloc(size: number, align: number): number {
+    checkLayout(size, align);
+    const blockSize = Math.max(nextPowerOfTwo(size), align, WORD);
+    const order = log2Floor(blockSize);
+    if (order >= BUDDY_ORDERS) {
+      throw new AllocError("NoMemory", { reason: `no buddy order holds ${blockSize} bytes` });
+    }
+    const candidates = (this.#nonEmpty >>> order) << order;
+    if (candidates === 0) {
+      throw new AllocError("NoMemory", {
+        reason: `no free block of ${blockSize} bytes or more`,
+      });
+    }
+    let j = 31 - Math.clz32(candidates & -candidates);
+    const block = this.#pop(j);
+    // Each split pushes the high half, then the low half, and the next
+    // step (or the final pop) takes the low half straight back.
+    while (j > order) {
+      j--;
+      this.#push(j, block + 2 ** j);
+    }
+    this.#live.set(block, order);
+    this.#user += size;
+    this.#allocated += blockSize;
+    return block;
+  }
+
+  /**
+   * `Heap::dealloc(ptr, layout)`: pushes the block and merges it with free
+   * buddies upwards. A pointer that is not a live block of this layout's
+   * order is reported (`NotAllocated` / `InvalidParam`) and changes nothing.
+   */
+  dealloc(ptr: number, size: number, align: number): void {
+    checkLayout(size, align);
+    const blockSize = Math.max(nextPowerOfTwo(size), align, WORD);
+    const order = log2Floor(blockSize);
+    const liveOrder = this.#live.get(ptr);
+    if (liveOrder === undefined) {
+      throw new AllocError("NotAllocated", {
+        address: ptr,
+        reason: `${
+          hex(ptr)
+        } is not an allocated block of this buddy heap (double free or foreign pointer)`,
+      });
+    }
+    if (liveOrder !== order) {
+      throw new AllocError("InvalidParam", {
+        address: ptr,
+        reason: `${hex(ptr)} was allocated as a ${2 ** liveOrder}-byte block, ` +
+          `freed with a layout of a ${blockSize}-byte block`,
+      });
+    }
+    this.#live.delete(ptr);
+    let cur = ptr;
+    let curOrder = order;
+    // The real heap stops at order 31 (merging further would index past its
+    // 32 lists); so does the model.
+    while (curOrder < BUDDY_ORDERS - 1) {
+      const bit = 2 ** curOrder;
+      const buddy = cur % (bit * 2) >= bit ? cur - bit : cur + bit;
+      const node = this.#freeIndex.get(buddy);
+      if (node === undefined || this.#nodeOrder[node] !== curOrder) break;
+      this.#unlink(node);
+      cur = Math.min(cur, buddy);
+      curOrder++;
+    }
+    this.#push(curOrder, cur);
+    this.#user -= size;
+    this.#allocated -= blockSize;
+  }
+
+  /** Bytes the callers asked for (`stats_alloc_user`). */
+  statsAllocUser(): number {
+    return this.#user;
+  }
+
+  /** Bytes handed out in whole blocks (`stats_alloc_actual`). */
+  statsAllocActual(): number {
+    return this.#allocated;
+  }
+
+  /** Bytes added to the heap (`stats_total_bytes`). */
+  statsTotalBytes(): number {
+    return this.#total;
+  }
+
+  /** The number of free blocks on each order's list, order 0 first. */
+  freeBlockCounts(): number[] {
+    const counts = new Array<number>(BUDDY_ORDERS).fill(0);
+    for (const node of this.#freeIndex.values()) counts[this.#nodeOrder[node]]++;
+    return counts;
+  }
+
+  /** The free blocks of one order, in list order (head first). */
+  freeList(order: number): number[] {
+    const out: number[] = [];
+    for (let n = this.#heads[order]; n >= 0; n = this.#nodeNext[n]) out.push(this.#nodeAddr[n]);
+    return out;
+  }
+
+  /** Whether `ptr` is the start of a live (allocated) block. */
+  isAllocated(ptr: number): boolean {
+    return this.#live.has(ptr);
+  }
+
+  #claimRegion(start: number, end: number): void {
+    const regions = this.#regions;
+    let i = 0;
+    while (i < regions.length && regions[i][0] < start) i++;
+    const before = regions[i - 1];
+    const after = regions[i];
+    if ((before && before[1] > start) || (after && after[0] < end)) {
+      const other = before && before[1] > start ? before : after;
+      throw new AllocError("MemoryOverlap", {
+        address: start,
+        reason: `[${hex(start)}, ${hex(end)}) overlaps memory already in the heap ` +
+          `[${hex(other[0])}, ${hex(other[1])})`,
+      });
+    }
+    regions.splice(i, 0, [start, end]);
+  }
+
+  #newNode(): number {
+    let n = this.#spareNode;
+    if (n >= 0) {
+      this.#spareNode = this.#nodeNext[n];
+      return n;
+    }
+    n = this.#nodeCount++;
+    if (n === this.#nodeAddr.length) this.#grow();
+    return n;
+  }
+
+  #grow(): void {
+    const cap = this.#nodeAddr.length * 2;
+    const addr = new Float64Array(cap);
+    addr.set(this.#nodeAddr);
+    this.#nodeAddr = addr;
+    const next = new Int32Array(cap);
+    next.set(this.#nodeNext);
+    this.#nodeNext = next;
+    const prev = new Int32Array(cap);
+    prev.set(this.#nodePrev);
+    this.#nodePrev = prev;
+    const order = new Uint8Array(cap);
+    order.set(this.#nodeOrder);
+    this.#nodeOrder = order;
+  }
+
+  #push(order: number, addr: number): void {
+    const n = this.#newNode();
+    const head = this.#heads[order];
+    this.#nodeAddr[n] = addr;
+    this.#nodeOrder[n] = order;
+    this.#nodePrev[n] = -1;
+    this.#nodeNext[n] = head;
+    if (head >= 0) this.#nodePrev[head] = n;
+    this.#heads[order] = n;
+    this.#nonEmpty |= 1 << order;
+    this.#freeIndex.set(addr, n);
+  }
+
+  #pop(order: number): number {
+    const n = this.#heads[order];
+    const addr = this.#nodeAddr[n];
+    this.#unlink(n);
+    return addr;
+  }
+
+  #unlink(n: number): void {
+    const order = this.#nodeOrder[n];
+    const prev = this.#nodePrev[n];
+    const next = this.#nodeNext[n];
+    if (prev >= 0) this.#nodeNext[prev] = next;
+    else {
+      this.#heads[order] = next;
+      if (next < 0) this.#nonEmpty &= ~(1 << order);
+    }
+    if (next >= 0) this.#nodePrev[next] = prev;
+    this.#freeIndex.delete(this.#nodeAddr[n]);
+    this.#nodeNext[n] = this.#spareNode;
+    this.#spareNode = n;
+  }
+}

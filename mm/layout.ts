@@ -1,0 +1,53 @@
+/**
+ * Validation of memory layouts (`core::alloc::Layout`): a size and a
+ * power-of-two alignment.
+ *
+ * @module
+ */
+
+import { isPowerOfTwo } from "../hal/int.ts";
+import { AllocError } from "./alloc_error.ts";
+
+/**
+ * Throws `InvalidParam` unless `size` is a safe non-negative integer and
+ * `align` a power of two: the layouts Rust's `Layout::from_size_align`
+ * accepts (within the 2^53 range mmsim's numbers cover).
+ *
+ * @example
+ * ```ts
+ * import { checkLayout } from "./layout.ts";
+ * checkLayout(100, 8); // fine
+ * try { checkLayout(100, 3); } catch (e) { console.log(String(e)); }
+ * ```
+ */
+export function checkLayout(size: number, align: number): void {
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new AllocError("InvalidParam", { reason: `size ${size} is not a byte count` });
+  }
+  if (!isPowerOfTwo(align)) {
+    throw new AllocError("InvalidParam", { reason: `alignment ${align} is not a power of two` });
+  }
+}
+
+/**
+ * Throws `InvalidParam` unless `start` and `size` describe a region of
+ * safe integers.
+ *
+ * @example
+ * ```ts
+ * import { checkRegion } from "./layout.ts";
+ * checkRegion(0x8000_0000, 0x100_0000); // fine
+ * ```
+ */
+export function checkRegion(start: number, size: number): void {
+  if (
+    !Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(size) || size < 0 ||
+    !Number.isSafeInteger(start + size)
+  ) {
+    throw new AllocError("InvalidParam", {
+      address: start,
+      reason:
+        `region (${start}, ${size}) is outside 0..2^53; place the allocator in an AddressWindow`,
+    });
+  }
+}

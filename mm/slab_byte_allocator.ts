@@ -1,0 +1,202 @@
+/**
+ * ArceOS `allocator::SlabByteAllocator`, the `slab_allocator` 0.3.1 crate:
+ * seven slabs of 64 .. 4096-byte blocks in front of a buddy heap.
+ *
+ * @module
+ */
+
+import { hex } from "../hal/int.ts";
+import { AllocError } from "./alloc_error.ts";
+import type { ByteAllocator } from "./allocator.ts";
+import { BuddyHeap } from "./buddy_heap.ts";
+import { checkLayout, checkRegion } from "./layout.ts";
+
+/** The block sizes of the seven slabs, smallest first. */
+export const SLAB_BLOCK_SIZES: readonly number[] = [64, 128, 256, 512, 1024, 2048, 4096];
+/** How many blocks a slab grows by at a time (`SET_SIZE`). */
+export const SLAB_SET_SIZE = 64;
+/** The smallest heap `init` accepts (`MIN_HEAP_SIZE`, 32 KiB). */
+export const SLAB_MIN_HEAP_SIZE = 0x8000;
+const PAGE = 4096;
+
+/** The state of one slab, for reports. */
+export interface SlabClassStats {
+  /** Block size in bytes. */
+  blockSize: number;
+  /** Blocks the slab owns. */
+  totalBlocks: number;
+  /** Blocks handed out. */
+  usedBlocks: number;
+}
+
+/**
+ * Which slab serves a layout: the smallest class with `size <= class` and
+ * `align <= class`; 7 for the buddy heap (over 4096 bytes). Like the real
+ * code, a request of at most 4096 bytes with an alignment above 2048 goes to
+ * the 4096-byte slab whatever its alignment.
+ *
+ * @example
+ * ```ts
+ * import { slabClassFor } from "./slab_byte_allocator.ts";
+ * console.log(slabClassFor(80, 8), slabClassFor(5000, 8)); // 1 7
+ * ```
+ */
+export function slabClassFor(size: number, align: number): number {
+  if (size > 4096) return 7;
+  for (let i = 0; i < 6; i++) {
+    const b = SLAB_BLOCK_SIZES[i];
+    if (size <= b && align <= b) return i;
+  }
+  return 6;
+}
+
+class Slab {
+  readonly blockSize: number;
+  /** The free list; its end is the list's head. */
+  readonly free: number[] = [];
+  totalBlocks = 0;
+  constructor(blockSize: number) {
+    this.blockSize = blockSize;
+  }
+
+  /** `Slab::grow`: the new blocks go on top, the highest block at the head. */
+  grow(start: number, bytes: number): void {
+    const n = Math.floor(bytes / this.blockSize);
+    this.totalBlocks += n;
+    for (let i = 0; i < n; i++) this.free.push(start + i * this.blockSize);
+  }
+}
+
+/**
+ * The slab byte allocator. Its statistics reproduce the real crate's double
+ * count: a slab's set of blocks is counted once as slab blocks and once as
+ * the buddy allocation it came from.
+ *
+ * @example
+ * ```ts
+ * import { SlabByteAllocator } from "./slab_byte_allocator.ts";
+ * const a = new SlabByteAllocator();
+ * a.init(0x8000_0000, 0x8000);
+ * const p = a.alloc(40, 8); // the 64-byte slab grows by 64 blocks (4 KiB)
+ * console.log(p.toString(16)); // 80000fc0: the highest block of the new set
+ * ```
+ */
+export class SlabByteAllocator implements ByteAllocator {
+  readonly #slabs: Slab[] = SLAB_BLOCK_SIZES.map((b) => new Slab(b));
+  /** The buddy heap behind the slabs. */
+  readonly buddy: BuddyHeap = new BuddyHeap();
+  /** Live slab blocks: address -> slab index. */
+  readonly #live = new Map<number, number>();
+  #initialised = false;
+
+  /**
+   * `Heap::new(start, size)`: `start` must be 4 KiB aligned and `size` a
+   * multiple of 32 KiB, at least 32 KiB (the real crate panics otherwise;
+   * mmsim throws `InvalidParam`).
+   */
+  init(start: number, size: number): void {
+    checkRegion(start, size);
+    if (this.#initialised) {
+      throw new AllocError("InvalidParam", { reason: "the slab heap is already initialised" });
+    }
+    if (start % PAGE !== 0) {
+      throw new AllocError("InvalidParam", {
+        address: start,
+        reason: `slab heap start ${hex(start)} is not page aligned`,
+      });
+    }
+    if (size < SLAB_MIN_HEAP_SIZE || size % SLAB_MIN_HEAP_SIZE !== 0) {
+      throw new AllocError("InvalidParam", {
+        address: start,
+        reason: `slab heap size ${hex(size)} is not a non-zero multiple of 32 KiB`,
+      });
+    }
+    this.buddy.init(start, size);
+    this.#initialised = true;
+  }
+
+  /** `Heap::add_memory`: page-aligned, whole pages, to the buddy heap. */
+  addMemory(start: number, size: number): void {
+    checkRegion(start, size);
+    if (start % PAGE !== 0 || size % PAGE !== 0) {
+      throw new AllocError("InvalidParam", {
+        address: start,
+        reason: `added memory [${hex(start)}, +${hex(size)}) is not whole pages`,
+      });
+    }
+    this.buddy.addToHeap(start, start + size);
+  }
+
+  /**
+   * Allocates from the layout's slab (growing it by 64 blocks from the
+   * buddy heap when empty) or, over 4096 bytes, from the buddy heap.
+   */
+  alloc(size: number, align: number): number {
+    checkLayout(size, align);
+    const cls = slabClassFor(size, align);
+    if (cls === 7) return this.buddy.alloc(size, align);
+    const slab = this.#slabs[cls];
+    if (slab.free.length === 0) {
+      const setBytes = SLAB_SET_SIZE * slab.blockSize;
+      const set = this.buddy.alloc(setBytes, PAGE);
+      slab.grow(set, setBytes);
+    }
+    const ptr = slab.free.pop()!;
+    this.#live.set(ptr, cls);
+    return ptr;
+  }
+
+  /** Frees a block allocated with the same layout. */
+  dealloc(ptr: number, size: number, align: number): void {
+    checkLayout(size, align);
+    const cls = slabClassFor(size, align);
+    if (cls === 7) {
+      this.buddy.dealloc(ptr, size, align);
+      return;
+    }
+    const liveCls = this.#live.get(ptr);
+    if (liveCls === undefined) {
+      throw new AllocError("NotAllocated", {
+        address: ptr,
+        reason: `${hex(ptr)} is not an allocated slab block (double free or foreign pointer)`,
+      });
+    }
+    if (liveCls !== cls) {
+      throw new AllocError("InvalidParam", {
+        address: ptr,
+        reason: `${hex(ptr)} came from the ${SLAB_BLOCK_SIZES[liveCls]}-byte slab, ` +
+          `freed with a layout of the ${SLAB_BLOCK_SIZES[cls]}-byte slab`,
+      });
+    }
+    this.#live.delete(ptr);
+    this.#slabs[cls].free.push(ptr);
+  }
+
+  /** Slab capacities plus the buddy heap's total. */
+  totalBytes(): number {
+    let t = this.buddy.statsTotalBytes();
+    for (const s of this.#slabs) t += s.totalBlocks * s.blockSize;
+    return t;
+  }
+
+  /** Used slab blocks plus the buddy heap's allocated bytes (slab sets included). */
+  usedBytes(): number {
+    let u = this.buddy.statsAllocActual();
+    for (const s of this.#slabs) u += (s.totalBlocks - s.free.length) * s.blockSize;
+    return u;
+  }
+
+  /** `totalBytes() - usedBytes()`. */
+  availableBytes(): number {
+    return this.totalBytes() - this.usedBytes();
+  }
+
+  /** Per-slab block counts, smallest slab first. */
+  slabStats(): SlabClassStats[] {
+    return this.#slabs.map((s) => ({
+      blockSize: s.blockSize,
+      totalBlocks: s.totalBlocks,
+      usedBlocks: s.totalBlocks - s.free.length,
+    }));
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * Replays a fidelity trace against an allocator model and prints what the
+ * real crate's replay harness prints (`../shared/fidelity/README.md`).
+ *
+ * @module
+ */
+
+import { ALLOC_ERROR_KINDS, AllocError, type AllocErrorKind } from "../mm/alloc_error.ts";
+import type { ByteAllocator, PageAllocator } from "../mm/allocator.ts";
+import { BitmapPageAllocator } from "../mm/bitmap_page_allocator.ts";
+import { BuddyByteAllocator } from "../mm/buddy_byte_allocator.ts";
+import { SlabByteAllocator } from "../mm/slab_byte_allocator.ts";
+import { TlsfByteAllocator } from "../mm/tlsf_byte_allocator.ts";
+import { OP_ALLOC, OP_ALLOC_AT, OP_FREE, OP_NAMES, type Trace } from "./trace.ts";
+
+/** The allocators `replay` can drive. */
+export type ReplayAllocatorName = "buddy" | "slab" | "tlsf" | "bitmap";
+
+/** Every {@linkcode ReplayAllocatorName}. */
+export const REPLAY_ALLOCATORS: readonly ReplayAllocatorName[] = [
+  "buddy",
+  "slab",
+  "tlsf",
+  "bitmap",
+];
+
+/** Returns whether `name` is a {@linkcode ReplayAllocatorName}. */
+export function isReplayAllocatorName(name: string): name is ReplayAllocatorName {
+  return (REPLAY_ALLOCATORS as readonly string[]).includes(name);
+}
+
+/** A trace operation the allocator cannot perform, or a free the trace gets wrong. */
+export class ReplayError extends Error {
+  /** The error class's name. */
+  override readonly name = "ReplayError";
+  /** The trace's name. */
+  readonly file: string;
+  /** The 1-based line of the operation. */
+  readonly line: number;
+  /** What went wrong, without the location. */
+  readonly detail: string;
+  /** Creates the error; `message` is `file:line: detail`. */
+  constructor(file: string, line: number, detail: string) {
+    super(`${file}:${line}: ${detail}`);
+    this.file = file;
+    this.line = line;
+    this.detail = detail;
+  }
+}
+
+/** What a replay produced. */
+export interface ReplayResult {
+  /**
+   * Per operation: for allocations, the local address (>= 0) or the
+   * negated 1-based index of the error kind in `ALLOC_ERROR_KINDS`;
+   * for frees, 0.
+   */
+  results: Float64Array;
+  /** The final statistics line's values, in print order. */
+  stats: [string, number][];
+}
+
+const ERR_CODE: Record<AllocErrorKind, number> = {
+  InvalidParam: -1,
+  MemoryOverlap: -2,
+  NoMemory: -3,
+  NotAllocated: -4,
+};
+
+function errorCode(e: unknown): number {
+  if (e instanceof AllocError) return ERR_CODE[e.kind];
+  throw e;
+}
+
+const ST_NONE = 0;
+const ST_LIVE = 1;
+const ST_FAILED = 2;
+const ST_FREED = 3;
+
+/**
+ * Replays `trace` on a fresh `allocator` model initialised with the trace's
+ * region.
+ *
+ * @example
+ * ```ts
+ * import { parseTrace } from "./trace.ts";
+ * import { formatReplay, replay } from "./replay.ts";
+ * const t = parseTrace("region 0x80000000 65536\na 0 100 8\nf 0\n", "demo");
+ * console.log(formatReplay(t, replay(t, "buddy")));
+ * ```
+ */
+export function replay(trace: Trace, allocator: ReplayAllocatorName): ReplayResult {
+  const base = trace.window.toLocal(trace.base);
+  const size = Number(trace.size);
+  if (allocator === "bitmap") {
+    const a = new BitmapPageAllocator();
+    initOrThrow(trace, () => a.init(base, size));
+    const results = replayPages(trace, a);
+    return {
+      results,
+      stats: [["total", a.totalPages()], ["used", a.usedPages()], [
+        "available",
+        a.availablePages(),
+      ]],
+    };
+  }
+  const a: ByteAllocator = allocator === "buddy"
+    ? new BuddyByteAllocator()
+    : allocator === "slab"
+    ? new SlabByteAllocator()
+    : new TlsfByteAllocator();
+  initOrThrow(trace, () => a.init(base, size));
+  const results = replayBytes(trace, a);
+  return {
+    results,
+    stats: [["total", a.totalBytes()], ["used", a.usedBytes()], [
+      "available",
+      a.availableBytes(),
+    ]],
+  };
+}
+
+function initOrThrow(trace: Trace, init: () => void): void {
+  try {
+    init();
+  } catch (e) {
+    if (e instanceof AllocError) throw new ReplayError(trace.name, 1, `region: ${e.message}`);
+    throw e;
+  }
+}
+
+function unsupported(trace: Trace, i: number, what: string): never {
+  throw new ReplayError(
+    trace.name,
+    trace.line[i],
+    `'${OP_NAMES[trace.kind[i]]}' is not an operation of ${what}`,
+  );
+}
+
+function badFree(trace: Trace, i: number, state: number): never {
+  const id = trace.id[i];
+  throw new ReplayError(
+    trace.name,
+    trace.line[i],
+    state === ST_NONE
+      ? `'f ${id}' frees an ID no earlier line allocated`
+      : `'f ${id}' frees ID ${id} a second time`,
+  );
+}
+
+function freeFailed(trace: Trace, i: number, e: unknown): never {
+  if (e instanceof AllocError) {
+    throw new ReplayError(trace.name, trace.line[i], `'f ${trace.id[i]}': ${e.message}`);
+  }
+  throw e;
+}
+
+/** Replays the `a` / `f` lines of a byte-allocator trace. */
+function replayBytes(trace: Trace, a: ByteAllocator): Float64Array {
+  const n = trace.length;
+  const results = new Float64Array(n);
+  const { kind, id, arg0, arg1 } = trace;
+  const ptr = new Float64Array(trace.idCount);
+  const state = new Uint8Array(trace.idCount);
+  const opOf = new Int32Array(trace.idCount);
+  for (let i = 0; i < n; i++) {
+    const k = kind[i];
+    const j = id[i];
+    if (k === OP_ALLOC) {
+      try {
+        const p = a.alloc(arg0[i], arg1[i]);
+        ptr[j] = p;
+        state[j] = ST_LIVE;
+        results[i] = p;
+      } catch (e) {
+        state[j] = ST_FAILED;
+        results[i] = errorCode(e);
+      }
+      opOf[j] = i;
+    } else if (k === OP_FREE) {
+      const s = state[j];
+      if (s === ST_LIVE) {
+        const o = opOf[j];
+        try {
+          a.dealloc(ptr[j], arg0[o], arg1[o]);
+        } catch (e) {
+          freeFailed(trace, i, e);
+        }
+        state[j] = ST_FREED;
+      } else if (s !== ST_FAILED) badFree(trace, i, s);
+    } else unsupported(trace, i, "a byte allocator");
+  }
+  return results;
+}
+
+/** Replays the `a` / `at` / `f` lines of a page-allocator trace. */
+function replayPages(trace: Trace, a: PageAllocator): Float64Array {
+  const n = trace.length;
+  const results = new Float64Array(n);
+  const { kind, id, arg0, arg1, arg2 } = trace;
+  const ptr = new Float64Array(trace.idCount);
+  const pages = new Float64Array(trace.idCount);
+  const state = new Uint8Array(trace.idCount);
+  for (let i = 0; i < n; i++) {
+    const k = kind[i];
+    const j = id[i];
+    if (k === OP_ALLOC || k === OP_ALLOC_AT) {
+      try {
+        const p = k === OP_ALLOC
+          ? a.allocPages(arg0[i], arg1[i])
+          : arg0[i] < 0
+          ? noMemoryOutsideWindow()
+          : a.allocPagesAt(arg0[i], arg1[i], arg2[i]);
+        ptr[j] = p;
+        pages[j] = k === OP_ALLOC ? arg0[i] : arg1[i];
+        state[j] = ST_LIVE;
+        results[i] = p;
+      } catch (e) {
+        state[j] = ST_FAILED;
+        results[i] = errorCode(e);
+      }
+    } else if (k === OP_FREE) {
+      const s = state[j];
+      if (s === ST_LIVE) {
+        try {
+          a.deallocPages(ptr[j], pages[j]);
+        } catch (e) {
+          freeFailed(trace, i, e);
+        }
+        state[j] = ST_FREED;
+      } else if (s !== ST_FAILED) badFree(trace, i, s);
+    } else unsupported(trace, i, "a page allocator");
+  }
+  return results;
+}
+
+function noMemoryOutsideWindow(): never {
+  throw new AllocError("NoMemory", { reason: "the address is outside the simulated region" });
+}
+
+/**
+ * Formats a replay as the reference harness prints it: `ID 0xADDR` or
+ * `ID ErrorName` per allocation, then the `stats` line.
+ */
+export function formatReplay(trace: Trace, result: ReplayResult): string {
+  const out: string[] = [];
+  const { kind, id } = trace;
+  const { results } = result;
+  for (let i = 0; i < trace.length; i++) {
+    if (kind[i] === OP_FREE) continue;
+    const r = results[i];
+    out.push(
+      r >= 0 ? `${id[i]} ${trace.window.format(r)}` : `${id[i]} ${ALLOC_ERROR_KINDS[-r - 1]}`,
+    );
+  }
+  out.push("stats " + result.stats.map(([k, v]) => `${k}=${v}`).join(" "));
+  return out.join("\n") + "\n";
+}
