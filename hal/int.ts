@@ -10,6 +10,8 @@
  */
 
 const TWO_32 = 0x1_0000_0000;
+/** `POW2[i] === 2 ** i`, for i in 0..63 (`**` would call the C library's pow). */
+export const POW2: readonly number[] = Array.from({ length: 64 }, (_, i) => 2 ** i);
 
 /**
  * Returns whether `n` is a positive power of two (exact up to 2^53).
@@ -21,10 +23,10 @@ const TWO_32 = 0x1_0000_0000;
  * ```
  */
 export function isPowerOfTwo(n: number): boolean {
+  if (n >= 1 && n <= 0x4000_0000) return (n & (n - 1)) === 0;
   if (!(n >= 1) || !Number.isSafeInteger(n)) return false;
-  if (n < TWO_32) return (n & (n - 1)) === 0;
-  const high = n / TWO_32;
-  return Number.isInteger(high) && isPowerOfTwo(high);
+  if (n < TWO_32) return ((n >>> 0) & ((n >>> 0) - 1)) === 0;
+  return (n >>> 0) === 0 && isPowerOfTwo(n / TWO_32);
 }
 
 /**
@@ -52,7 +54,7 @@ export function log2Floor(n: number): number {
  * ```
  */
 export function prevPowerOfTwo(n: number): number {
-  return 2 ** log2Floor(n);
+  return POW2[log2Floor(n)];
 }
 
 /**
@@ -67,7 +69,7 @@ export function prevPowerOfTwo(n: number): number {
  */
 export function nextPowerOfTwo(n: number): number {
   if (n <= 1) return 1;
-  const p = 2 ** log2Floor(n);
+  const p = POW2[log2Floor(n)];
   return p === n ? p : p * 2;
 }
 
@@ -82,7 +84,7 @@ export function nextPowerOfTwo(n: number): number {
  */
 export function lowestSetBit(n: number): number {
   if (n === 0) return 0;
-  const low = n % TWO_32;
+  const low = n >>> 0; // the low 32 bits: ToUint32 is exact modulo 2^32
   if (low !== 0) return ((low & -low) >>> 0);
   const high = n / TWO_32;
   return ((high & -high) >>> 0) * TWO_32;
@@ -98,7 +100,8 @@ export function lowestSetBit(n: number): number {
  * ```
  */
 export function alignDown(n: number, align: number): number {
-  return n - (n % align);
+  // Division by a power of two is exact; `%` on doubles would call fmod.
+  return Math.floor(n / align) * align;
 }
 
 /**
@@ -111,8 +114,7 @@ export function alignDown(n: number, align: number): number {
  * ```
  */
 export function alignUp(n: number, align: number): number {
-  const rem = n % align;
-  return rem === 0 ? n : n + (align - rem);
+  return Math.ceil(n / align) * align;
 }
 
 /**
@@ -125,7 +127,7 @@ export function alignUp(n: number, align: number): number {
  * ```
  */
 export function isAligned(n: number, align: number): boolean {
-  return n % align === 0;
+  return Math.floor(n / align) * align === n;
 }
 
 /**

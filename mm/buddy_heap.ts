@@ -18,8 +18,10 @@ import {
   log2Floor,
   lowestSetBit,
   nextPowerOfTwo,
+  POW2,
   prevPowerOfTwo,
 } from "../hal/int.ts";
+import { AddressMap } from "./address_map.ts";
 import { AllocError } from "./alloc_error.ts";
 import { checkLayout, checkRegion } from "./layout.ts";
 
@@ -50,10 +52,11 @@ export class BuddyHeap {
   #nodeOrder = new Uint8Array(64);
   #spareNode = -1;
   #nodeCount = 0;
-  /** Free block start address -> node. */
-  #freeIndex = new Map<number, number>();
-  /** Allocated block address -> its order (for checked frees). */
-  #live = new Map<number, number>();
+  /**
+   * Every block by start address: a free block's value is its list node
+   * (>= 0), an allocated block's is `-1 - order`.
+   */
+  #blocks = new AddressMap<number>(1024);
   /** Regions added, sorted by start: [start, end) pairs. */
   #regions: [number, number][] = [];
   #user = 0;
@@ -124,9 +127,9 @@ export class BuddyHeap {
     // step (or the final pop) takes the low half straight back.
     while (j > order) {
       j--;
-      this.#push(j, block + 2 ** j);
+      this.#push(j, block + POW2[j]);
     }
-    this.#live.set(block, order);
+    this.#blocks.set(block, -1 - order);
     this.#user += size;
     this.#allocated += blockSize;
     return block;
@@ -141,8 +144,8 @@ export class BuddyHeap {
     checkLayout(size, align);
     const blockSize = Math.max(nextPowerOfTwo(size), align, WORD);
     const order = log2Floor(blockSize);
-    const liveOrder = this.#live.get(ptr);
-    if (liveOrder === undefined) {
+    const entry = this.#blocks.get(ptr);
+    if (entry === undefined || entry >= 0) {
       throw new AllocError("NotAllocated", {
         address: ptr,
         reason: `${
@@ -150,6 +153,7 @@ export class BuddyHeap {
         } is not an allocated block of this buddy heap (double free or foreign pointer)`,
       });
     }
+    const liveOrder = -1 - entry;
     if (liveOrder !== order) {
       throw new AllocError("InvalidParam", {
         address: ptr,
@@ -157,18 +161,23 @@ export class BuddyHeap {
           `freed with a layout of a ${blockSize}-byte block`,
       });
     }
-    this.#live.delete(ptr);
     let cur = ptr;
     let curOrder = order;
+    let merged = false;
     // The real heap stops at order 31 (merging further would index past its
     // 32 lists); so does the model.
     while (curOrder < BUDDY_ORDERS - 1) {
-      const bit = 2 ** curOrder;
-      const buddy = cur % (bit * 2) >= bit ? cur - bit : cur + bit;
-      const node = this.#freeIndex.get(buddy);
-      if (node === undefined || this.#nodeOrder[node] !== curOrder) break;
+      const bit = POW2[curOrder];
+      const high = (Math.floor(cur / bit) & 1) === 1;
+      const buddy = high ? cur - bit : cur + bit;
+      const node = this.#blocks.get(buddy);
+      if (node === undefined || node < 0 || this.#nodeOrder[node] !== curOrder) break;
       this.#unlink(node);
-      cur = Math.min(cur, buddy);
+      if (!merged) {
+        this.#blocks.delete(ptr);
+        merged = true;
+      }
+      if (high) cur = buddy;
       curOrder++;
     }
     this.#push(curOrder, cur);
@@ -194,7 +203,9 @@ export class BuddyHeap {
   /** The number of free blocks on each order's list, order 0 first. */
   freeBlockCounts(): number[] {
     const counts = new Array<number>(BUDDY_ORDERS).fill(0);
-    for (const node of this.#freeIndex.values()) counts[this.#nodeOrder[node]]++;
+    this.#blocks.forEach((v) => {
+      if (v >= 0) counts[this.#nodeOrder[v]]++;
+    });
     return counts;
   }
 
@@ -207,7 +218,8 @@ export class BuddyHeap {
 
   /** Whether `ptr` is the start of a live (allocated) block. */
   isAllocated(ptr: number): boolean {
-    return this.#live.has(ptr);
+    const entry = this.#blocks.get(ptr);
+    return entry !== undefined && entry < 0;
   }
 
   #claimRegion(start: number, end: number): void {
@@ -264,17 +276,25 @@ export class BuddyHeap {
     if (head >= 0) this.#nodePrev[head] = n;
     this.#heads[order] = n;
     this.#nonEmpty |= 1 << order;
-    this.#freeIndex.set(addr, n);
+    this.#blocks.set(addr, n);
   }
 
+  /** Pops the head of `order`'s list; the caller re-labels its map entry. */
   #pop(order: number): number {
     const n = this.#heads[order];
     const addr = this.#nodeAddr[n];
-    this.#unlink(n);
+    this.#detach(n);
     return addr;
   }
 
+  /** Removes node `n` from its list and the block map. */
   #unlink(n: number): void {
+    this.#blocks.delete(this.#nodeAddr[n]);
+    this.#detach(n);
+  }
+
+  /** Removes node `n` from its list and frees the node. */
+  #detach(n: number): void {
     const order = this.#nodeOrder[n];
     const prev = this.#nodePrev[n];
     const next = this.#nodeNext[n];
@@ -284,7 +304,6 @@ export class BuddyHeap {
       if (next < 0) this.#nonEmpty &= ~(1 << order);
     }
     if (next >= 0) this.#nodePrev[next] = prev;
-    this.#freeIndex.delete(this.#nodeAddr[n]);
     this.#nodeNext[n] = this.#spareNode;
     this.#spareNode = n;
   }

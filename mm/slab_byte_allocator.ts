@@ -6,6 +6,7 @@
  */
 
 import { hex } from "../hal/int.ts";
+import { AddressMap } from "./address_map.ts";
 import { AllocError } from "./alloc_error.ts";
 import type { ByteAllocator } from "./allocator.ts";
 import { BuddyHeap } from "./buddy_heap.ts";
@@ -85,8 +86,12 @@ export class SlabByteAllocator implements ByteAllocator {
   readonly #slabs: Slab[] = SLAB_BLOCK_SIZES.map((b) => new Slab(b));
   /** The buddy heap behind the slabs. */
   readonly buddy: BuddyHeap = new BuddyHeap();
-  /** Live slab blocks: address -> slab index. */
-  readonly #live = new Map<number, number>();
+  /**
+   * Every slab block ever made: address -> slab index while allocated, -1
+   * while free. Slab memory never returns to the buddy heap, so entries are
+   * never deleted.
+   */
+  readonly #blocks = new AddressMap<number>(1024);
   #initialised = false;
 
   /**
@@ -142,7 +147,7 @@ export class SlabByteAllocator implements ByteAllocator {
       slab.grow(set, setBytes);
     }
     const ptr = slab.free.pop()!;
-    this.#live.set(ptr, cls);
+    this.#blocks.set(ptr, cls);
     return ptr;
   }
 
@@ -154,8 +159,8 @@ export class SlabByteAllocator implements ByteAllocator {
       this.buddy.dealloc(ptr, size, align);
       return;
     }
-    const liveCls = this.#live.get(ptr);
-    if (liveCls === undefined) {
+    const liveCls = this.#blocks.get(ptr);
+    if (liveCls === undefined || liveCls < 0) {
       throw new AllocError("NotAllocated", {
         address: ptr,
         reason: `${hex(ptr)} is not an allocated slab block (double free or foreign pointer)`,
@@ -168,7 +173,7 @@ export class SlabByteAllocator implements ByteAllocator {
           `freed with a layout of the ${SLAB_BLOCK_SIZES[cls]}-byte slab`,
       });
     }
-    this.#live.delete(ptr);
+    this.#blocks.set(ptr, -1);
     this.#slabs[cls].free.push(ptr);
   }
 

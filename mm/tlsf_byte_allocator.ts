@@ -11,7 +11,8 @@
  * @module
  */
 
-import { alignUp, hex, log2Floor } from "../hal/int.ts";
+import { alignUp, hex, log2Floor, POW2 } from "../hal/int.ts";
+import { AddressMap } from "./address_map.ts";
 import { AllocError } from "./alloc_error.ts";
 import type { ByteAllocator } from "./allocator.ts";
 import { checkLayout, checkRegion } from "./layout.ts";
@@ -40,26 +41,23 @@ interface Block {
   nextPhys: Block | null;
   prevFree: Block | null;
   nextFree: Block | null;
-}
-
-interface Allocation {
-  block: Block;
-  size: number;
-  align: number;
+  /** For a used block: the layout it was allocated with. */
+  reqSize: number;
+  reqAlign: number;
 }
 
 /** `(fl, sl)` of the list a free block of `size` belongs to, or -1 past `FLLEN`. */
 function mapFloor(size: number): number {
   const fl = log2Floor(size) - GRAN_LOG2;
   if (fl >= TLSF_FLLEN) return -1;
-  const sl = Math.floor(size / 2 ** fl) % TLSF_SLLEN;
+  const sl = Math.floor(size / POW2[fl]) & (TLSF_SLLEN - 1);
   return fl * TLSF_SLLEN + sl;
 }
 
 /** The first list whose every block is at least `size`, or -1. */
 function mapCeil(size: number): number {
   let fl = log2Floor(size) - GRAN_LOG2;
-  const unit = 2 ** fl;
+  const unit = POW2[fl];
   let sl = Math.floor(size / unit);
   if (sl * unit !== size) sl++;
   if (sl >= 2 * TLSF_SLLEN) fl++;
@@ -91,7 +89,8 @@ export class TlsfByteAllocator implements ByteAllocator {
   #flBitmap = 0;
   readonly #slBitmap = new Uint32Array(TLSF_FLLEN);
   readonly #firstFree: (Block | null)[] = new Array(TLSF_FLLEN * TLSF_SLLEN).fill(null);
-  readonly #live = new Map<number, Allocation>();
+  /** Live allocations: payload pointer -> its block. */
+  readonly #live = new AddressMap<Block>(1024);
   readonly #regions: [number, number][] = [];
   #total = 0;
   #used = 0;
@@ -138,6 +137,8 @@ export class TlsfByteAllocator implements ByteAllocator {
         nextPhys: next,
         prevFree: null,
         nextFree: null,
+        reqSize: 0,
+        reqAlign: 0,
       };
       next.prevPhys = rest;
       block.nextPhys = rest;
@@ -145,7 +146,9 @@ export class TlsfByteAllocator implements ByteAllocator {
       this.#link(rest);
     }
     block.used = true;
-    this.#live.set(ptr, { block, size, align });
+    block.reqSize = size;
+    block.reqAlign = align;
+    this.#live.set(ptr, block);
     this.#used += size;
     return ptr;
   }
@@ -164,15 +167,15 @@ export class TlsfByteAllocator implements ByteAllocator {
         reason: `${hex(ptr)} is not an allocated TLSF block (double free or foreign pointer)`,
       });
     }
-    if (live.align !== align || live.size !== size) {
+    if (live.reqAlign !== align || live.reqSize !== size) {
       throw new AllocError("InvalidParam", {
         address: ptr,
-        reason: `${hex(ptr)} was allocated with size ${live.size} align ${live.align}, ` +
+        reason: `${hex(ptr)} was allocated with size ${live.reqSize} align ${live.reqAlign}, ` +
           `freed with size ${size} align ${align}`,
       });
     }
     this.#live.delete(ptr);
-    let block = live.block;
+    let block = live;
     let newSize = block.size;
     let after = block.nextPhys!;
     if (!after.used) {
@@ -242,6 +245,8 @@ export class TlsfByteAllocator implements ByteAllocator {
         nextPhys: null,
         prevFree: null,
         nextFree: null,
+        reqSize: 0,
+        reqAlign: 0,
       };
       const block: Block = {
         addr: cursor,
@@ -252,6 +257,8 @@ export class TlsfByteAllocator implements ByteAllocator {
         nextPhys: sentinel,
         prevFree: null,
         nextFree: null,
+        reqSize: 0,
+        reqAlign: 0,
       };
       sentinel.prevPhys = block;
       this.#link(block);

@@ -1,0 +1,151 @@
+/**
+ * A hash map from addresses (non-negative integers up to 2^53) to values,
+ * for the allocator models' hot paths.
+ *
+ * JavaScript's `Map` boxes and hashes numbers above 2^30 slowly, and
+ * simulated addresses are usually above 2^31. This is an open-addressing
+ * table with linear probing and backward-shift deletion over a
+ * `Float64Array` of keys.
+ *
+ * @module
+ */
+
+const EMPTY = -1;
+const TWO_32 = 0x1_0000_0000;
+
+/**
+ * An address-keyed hash map.
+ *
+ * @example
+ * ```ts
+ * import { AddressMap } from "./address_map.ts";
+ * const m = new AddressMap<string>();
+ * m.set(0x8000_1000, "page");
+ * console.log(m.get(0x8000_1000), m.has(0x8000_2000), m.size); // page false 1
+ * ```
+ */
+export class AddressMap<V> {
+  #keys: Float64Array;
+  #values: (V | undefined)[];
+  #mask: number;
+  #size = 0;
+
+  /** Creates an empty map sized for about `expected` entries. */
+  constructor(expected = 16) {
+    let cap = 16;
+    while (cap < expected * 2) cap *= 2;
+    this.#keys = new Float64Array(cap).fill(EMPTY);
+    this.#values = new Array(cap).fill(undefined);
+    this.#mask = cap - 1;
+  }
+
+  /** The number of entries. */
+  get size(): number {
+    return this.#size;
+  }
+
+  #slot(key: number): number {
+    // Mix the low and high 32 bits (ToUint32 is exact modulo 2^32).
+    const h = Math.imul((key >>> 3) ^ ((key / TWO_32) >>> 0) ^ (key >>> 29), 0x9e3779b1);
+    return (h >>> 7) & this.#mask;
+  }
+
+  /** The value at `key`, or `undefined`. */
+  get(key: number): V | undefined {
+    const keys = this.#keys;
+    const mask = this.#mask;
+    for (let i = this.#slot(key);; i = (i + 1) & mask) {
+      const k = keys[i];
+      if (k === key) return this.#values[i];
+      if (k === EMPTY) return undefined;
+    }
+  }
+
+  /** Whether `key` is present. */
+  has(key: number): boolean {
+    const keys = this.#keys;
+    const mask = this.#mask;
+    for (let i = this.#slot(key);; i = (i + 1) & mask) {
+      const k = keys[i];
+      if (k === key) return true;
+      if (k === EMPTY) return false;
+    }
+  }
+
+  /** Sets `key` to `value`. */
+  set(key: number, value: V): void {
+    const keys = this.#keys;
+    const mask = this.#mask;
+    for (let i = this.#slot(key);; i = (i + 1) & mask) {
+      const k = keys[i];
+      if (k === key) {
+        this.#values[i] = value;
+        return;
+      }
+      if (k === EMPTY) {
+        keys[i] = key;
+        this.#values[i] = value;
+        if (++this.#size * 2 > mask) this.#resize(); // keep the load at most 1/2
+        return;
+      }
+    }
+  }
+
+  /** Removes `key`; returns whether it was present. */
+  delete(key: number): boolean {
+    const keys = this.#keys;
+    const values = this.#values;
+    const mask = this.#mask;
+    let i = this.#slot(key);
+    for (;; i = (i + 1) & mask) {
+      const k = keys[i];
+      if (k === key) break;
+      if (k === EMPTY) return false;
+    }
+    // Backward-shift deletion: move later members of the probe run into the hole.
+    let hole = i;
+    for (let j = (i + 1) & mask;; j = (j + 1) & mask) {
+      const k = keys[j];
+      if (k === EMPTY) break;
+      const home = this.#slot(k);
+      // Move k if its home is not in the cyclic range (hole, j].
+      if (hole <= j ? (home <= hole || home > j) : (home <= hole && home > j)) {
+        keys[hole] = k;
+        values[hole] = values[j];
+        hole = j;
+      }
+    }
+    keys[hole] = EMPTY;
+    values[hole] = undefined;
+    this.#size--;
+    return true;
+  }
+
+  /** Calls `fn` for every entry, in no particular order. */
+  forEach(fn: (value: V, key: number) => void): void {
+    const keys = this.#keys;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] !== EMPTY) fn(this.#values[i] as V, keys[i]);
+    }
+  }
+
+  /** Removes every entry. */
+  clear(): void {
+    this.#keys.fill(EMPTY);
+    this.#values.fill(undefined);
+    this.#size = 0;
+  }
+
+  #resize(): void {
+    const oldKeys = this.#keys;
+    const oldValues = this.#values;
+    const cap = oldKeys.length * 2;
+    this.#keys = new Float64Array(cap).fill(EMPTY);
+    this.#values = new Array(cap).fill(undefined);
+    this.#mask = cap - 1;
+    this.#size = 0;
+    for (let i = 0; i < oldKeys.length; i++) {
+      if (oldKeys[i] !== EMPTY) this.set(oldKeys[i], oldValues[i] as V);
+    }
+  }
+}
