@@ -35,8 +35,30 @@ Options:
   -h, --help             this text
 `;
 
-/** Runs the command with `args`; returns the exit code. */
-export async function main(args: string[]): Promise<number> {
+/** Where the command writes: standard output and standard error by default. */
+export interface ReplayIo {
+  /** Writes normal output. */
+  out(text: string): Promise<void>;
+  /** Writes a diagnostic line. */
+  err(line: string): void;
+}
+
+const STDIO: ReplayIo = {
+  out: writeAll,
+  err: (line) => console.error(line),
+};
+
+/**
+ * Runs the command with `args`; returns the exit code (0 ok, 1 bad input
+ * file, 2 bad command line).
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./replay.ts";
+ * Deno.exitCode = await main(["--allocator", "tlsf", "trace.gz"]);
+ * ```
+ */
+export async function main(args: string[], io: ReplayIo = STDIO): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -50,32 +72,32 @@ export async function main(args: string[]): Promise<number> {
       },
     });
   } catch (e) {
-    console.error(`replay: ${(e as Error).message}\n\n${USAGE}`);
+    io.err(`replay: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    console.log(USAGE);
+    await io.out(USAGE);
     return 0;
   }
   const name = values.allocator;
   if (name === undefined) {
-    console.error(`replay: --allocator is required (one of ${REPLAY_ALLOCATORS.join(", ")})`);
+    io.err(`replay: --allocator is required (one of ${REPLAY_ALLOCATORS.join(", ")})`);
     return 2;
   }
   if (!isReplayAllocatorName(name)) {
-    console.error(
+    io.err(
       `replay: unknown allocator '${name}'; valid allocators: ${REPLAY_ALLOCATORS.join(", ")}`,
     );
     return 2;
   }
   if (positionals.length !== 1) {
-    console.error(`replay: expected one trace file, got ${positionals.length}\n\n${USAGE}`);
+    io.err(`replay: expected one trace file, got ${positionals.length}\n\n${USAGE}`);
     return 2;
   }
   const seconds = values.seconds === undefined ? 2 : Number(values.seconds);
   if (!(seconds > 0)) {
-    console.error(`replay: --seconds takes a positive number, not '${values.seconds}'`);
+    io.err(`replay: --seconds takes a positive number, not '${values.seconds}'`);
     return 2;
   }
   const path = positionals[0];
@@ -83,7 +105,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     text = await readTraceText(path);
   } catch (e) {
-    console.error(`replay: cannot read ${path}: ${(e as Error).message}`);
+    io.err(`replay: cannot read ${path}: ${(e as Error).message}`);
     return 1;
   }
   try {
@@ -98,17 +120,17 @@ export async function main(args: string[]): Promise<number> {
         elapsed = performance.now() - start;
       } while (elapsed < seconds * 1000);
       const opsPerSec = (trace.length * runs) / (elapsed / 1000);
-      console.log(
+      await io.out(
         `${name} ${path}: ${trace.length} ops x ${runs} runs in ${elapsed.toFixed(0)} ms: ` +
-          `${(opsPerSec / 1e6).toFixed(2)} Mops/s`,
+          `${(opsPerSec / 1e6).toFixed(2)} Mops/s\n`,
       );
       return 0;
     }
-    await writeAll(formatReplay(trace, replay(trace, name)));
+    await io.out(formatReplay(trace, replay(trace, name)));
     return 0;
   } catch (e) {
     if (e instanceof TraceSyntaxError || e instanceof ReplayError) {
-      console.error(`replay: ${e.message}`);
+      io.err(`replay: ${e.message}`);
       return 1;
     }
     throw e;

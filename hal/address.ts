@@ -118,3 +118,98 @@ export class AddressWindow {
     return this.#originIsZero ? "0x" + n.toString(16) : "0x" + this.toAddress(n).toString(16);
   }
 }
+
+declare const PHYS: unique symbol;
+declare const VIRT: unique symbol;
+declare const BUS: unique symbol;
+
+/** A physical address (exact 64-bit). */
+export type PhysAddr = bigint & { readonly [PHYS]: true };
+/** A virtual address (exact 64-bit). */
+export type VirtAddr = bigint & { readonly [VIRT]: true };
+/** A bus (DMA) address as a device sees it (exact 64-bit). */
+export type BusAddr = bigint & { readonly [BUS]: true };
+
+function u64(value: bigint | number, what: string): bigint {
+  const v = typeof value === "number" ? numberToBigInt(value, what) : value;
+  if (v < 0n || v > U64_MAX) {
+    throw new AddressRangeError(v, `${what} ${v} is not an unsigned 64-bit value`);
+  }
+  return v;
+}
+
+function numberToBigInt(value: number, what: string): bigint {
+  if (!Number.isSafeInteger(value)) {
+    throw new AddressRangeError(
+      0n,
+      `${what} ${value} is not an exact integer (use a bigint above 2^53)`,
+    );
+  }
+  return BigInt(value);
+}
+
+/**
+ * Makes a {@linkcode PhysAddr}, checking it fits 64 bits.
+ *
+ * @example
+ * ```ts
+ * import { phys } from "./address.ts";
+ * const p = phys(0x8020_0000);
+ * console.log(p); // 2149580800n
+ * ```
+ */
+export function phys(value: bigint | number): PhysAddr {
+  return u64(value, "physical address") as PhysAddr;
+}
+
+/**
+ * Makes a {@linkcode VirtAddr}, checking it fits 64 bits.
+ *
+ * @example
+ * ```ts
+ * import { virt } from "./address.ts";
+ * const v = virt(0xffff_ffc0_8020_0000n);
+ * ```
+ */
+export function virt(value: bigint | number): VirtAddr {
+  return u64(value, "virtual address") as VirtAddr;
+}
+
+/**
+ * Makes a {@linkcode BusAddr}, checking it fits 64 bits.
+ *
+ * @example
+ * ```ts
+ * import { bus } from "./address.ts";
+ * const b = bus(0xc000_0000);
+ * ```
+ */
+export function bus(value: bigint | number): BusAddr {
+  return u64(value, "bus address") as BusAddr;
+}
+
+/**
+ * Adds modulo 2^64, as address arithmetic on a 64-bit machine wraps.
+ *
+ * @example
+ * ```ts
+ * import { wrappingAdd } from "./address.ts";
+ * console.log(wrappingAdd(0xffff_ffff_ffff_ffffn, 2n)); // 1n
+ * ```
+ */
+export function wrappingAdd(a: bigint, b: bigint): bigint {
+  return BigInt.asUintN(64, a + b);
+}
+
+/**
+ * Subtracts modulo 2^64.
+ *
+ * @example
+ * ```ts
+ * import { wrappingSub } from "./address.ts";
+ * console.log(wrappingSub(0n, 1n) === 0xffff_ffff_ffff_ffffn); // true
+ * ```
+ */
+export function wrappingSub(a: bigint, b: bigint): bigint {
+  return BigInt.asUintN(64, a - b);
+}

@@ -11,10 +11,18 @@ import { BitmapPageAllocator } from "../mm/bitmap_page_allocator.ts";
 import { BuddyByteAllocator } from "../mm/buddy_byte_allocator.ts";
 import { SlabByteAllocator } from "../mm/slab_byte_allocator.ts";
 import { TlsfByteAllocator } from "../mm/tlsf_byte_allocator.ts";
-import { OP_ALLOC, OP_ALLOC_AT, OP_FREE, OP_NAMES, type Trace } from "./trace.ts";
+import { GlobalAllocator } from "../mm/global_allocator.ts";
+import { OP_ALLOC, OP_ALLOC_AT, OP_FREE, OP_NAMES, OP_PAGES, type Trace } from "./trace.ts";
 
 /** The allocators `replay` can drive. */
-export type ReplayAllocatorName = "buddy" | "slab" | "tlsf" | "bitmap";
+export type ReplayAllocatorName =
+  | "buddy"
+  | "slab"
+  | "tlsf"
+  | "bitmap"
+  | "global:tlsf"
+  | "global:slab"
+  | "global:buddy";
 
 /** Every {@linkcode ReplayAllocatorName}. */
 export const REPLAY_ALLOCATORS: readonly ReplayAllocatorName[] = [
@@ -22,6 +30,9 @@ export const REPLAY_ALLOCATORS: readonly ReplayAllocatorName[] = [
   "slab",
   "tlsf",
   "bitmap",
+  "global:tlsf",
+  "global:slab",
+  "global:buddy",
 ];
 
 /** Returns whether `name` is a {@linkcode ReplayAllocatorName}. */
@@ -58,6 +69,8 @@ export interface ReplayResult {
   results: Float64Array;
   /** The final statistics line's values, in print order. */
   stats: [string, number][];
+  /** Lines printed before the allocations (`init heap 0x...` for `global:*`). */
+  preamble: string[];
 }
 
 const ERR_CODE: Record<AllocErrorKind, number> = {
@@ -92,6 +105,23 @@ const ST_FREED = 3;
 export function replay(trace: Trace, allocator: ReplayAllocatorName): ReplayResult {
   const base = trace.window.toLocal(trace.base);
   const size = Number(trace.size);
+  if (allocator.startsWith("global:")) {
+    const g = new GlobalAllocator({
+      byteAllocator: allocator.slice(7) as "tlsf" | "slab" | "buddy",
+    });
+    initOrThrow(trace, () => g.init(base, size));
+    const results = replayGlobal(trace, g);
+    return {
+      results,
+      stats: [
+        ["used_bytes", g.usedBytes()],
+        ["available_bytes", g.availableBytes()],
+        ["used_pages", g.usedPages()],
+        ["available_pages", g.availablePages()],
+      ],
+      preamble: [`init heap ${trace.window.format(g.heapStart)}`],
+    };
+  }
   if (allocator === "bitmap") {
     const a = new BitmapPageAllocator();
     initOrThrow(trace, () => a.init(base, size));
@@ -102,6 +132,7 @@ export function replay(trace: Trace, allocator: ReplayAllocatorName): ReplayResu
         "available",
         a.availablePages(),
       ]],
+      preamble: [],
     };
   }
   const a: ByteAllocator = allocator === "buddy"
@@ -117,6 +148,7 @@ export function replay(trace: Trace, allocator: ReplayAllocatorName): ReplayResu
       "available",
       a.availableBytes(),
     ]],
+    preamble: [],
   };
 }
 
@@ -234,6 +266,45 @@ function replayPages(trace: Trace, a: PageAllocator): Float64Array {
   return results;
 }
 
+/** Replays the `a` / `p` / `f` lines of a global-allocator trace. */
+function replayGlobal(trace: Trace, g: GlobalAllocator): Float64Array {
+  const n = trace.length;
+  const results = new Float64Array(n);
+  const { kind, id, arg0, arg1 } = trace;
+  const ptr = new Float64Array(trace.idCount);
+  const state = new Uint8Array(trace.idCount);
+  const opOf = new Int32Array(trace.idCount);
+  for (let i = 0; i < n; i++) {
+    const k = kind[i];
+    const j = id[i];
+    if (k === OP_ALLOC || k === OP_PAGES) {
+      try {
+        const p = k === OP_ALLOC ? g.alloc(arg0[i], arg1[i]) : g.allocPages(arg0[i], arg1[i]);
+        ptr[j] = p;
+        state[j] = ST_LIVE;
+        results[i] = p;
+      } catch (e) {
+        state[j] = ST_FAILED;
+        results[i] = errorCode(e);
+      }
+      opOf[j] = i;
+    } else if (k === OP_FREE) {
+      const s = state[j];
+      if (s === ST_LIVE) {
+        const o = opOf[j];
+        try {
+          if (kind[o] === OP_ALLOC) g.dealloc(ptr[j], arg0[o], arg1[o]);
+          else g.deallocPages(ptr[j], arg0[o]);
+        } catch (e) {
+          freeFailed(trace, i, e);
+        }
+        state[j] = ST_FREED;
+      } else if (s !== ST_FAILED) badFree(trace, i, s);
+    } else unsupported(trace, i, "the global allocator");
+  }
+  return results;
+}
+
 function noMemoryOutsideWindow(): never {
   throw new AllocError("NoMemory", { reason: "the address is outside the simulated region" });
 }
@@ -243,7 +314,7 @@ function noMemoryOutsideWindow(): never {
  * `ID ErrorName` per allocation, then the `stats` line.
  */
 export function formatReplay(trace: Trace, result: ReplayResult): string {
-  const out: string[] = [];
+  const out: string[] = [...result.preamble];
   const { kind, id } = trace;
   const { results } = result;
   for (let i = 0; i < trace.length; i++) {

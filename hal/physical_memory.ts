@@ -1,0 +1,233 @@
+/**
+ * Byte-addressable, sparse physical RAM. A 4 KiB frame is materialised the
+ * first time something non-zero is written to it; reading anything else
+ * reads zeros. Simulating many GiB costs nothing until it is touched.
+ *
+ * @module
+ */
+
+import type { Region } from "./platform.ts";
+
+/** The granule in which RAM is materialised. */
+export const FRAME_SIZE = 4096;
+const FRAME = 4096n;
+
+/** An access to an address that is not RAM. */
+export class PhysicalMemoryError extends Error {
+  /** The error class's name. */
+  override readonly name = "PhysicalMemoryError";
+  /** The first address of the access. */
+  readonly address: bigint;
+  /** The access's length in bytes. */
+  readonly length: bigint;
+  /** Creates the error for an access of `length` bytes at `address`. */
+  constructor(address: bigint, length: bigint, message?: string) {
+    super(
+      message ??
+        `physical access of ${length} byte${length === 1n ? "" : "s"} at 0x${
+          address.toString(16)
+        } is outside RAM`,
+    );
+    this.address = address;
+    this.length = length;
+  }
+}
+
+/** A physical address as the memory API takes it. */
+export type PhysInput = bigint | number;
+
+function toBig(a: PhysInput): bigint {
+  if (typeof a === "bigint") return a;
+  if (!Number.isSafeInteger(a)) {
+    throw new PhysicalMemoryError(0n, 0n, `address ${a} is not an exact integer`);
+  }
+  return BigInt(a);
+}
+
+/**
+ * Sparse physical memory over a platform's RAM regions.
+ *
+ * @example
+ * ```ts
+ * import { PhysicalMemory } from "./physical_memory.ts";
+ * const ram = new PhysicalMemory([{ name: "RAM", base: 0x8000_0000n, size: 64n << 30n }]);
+ * ram.write64(0x8000_1000n, 0xdead_beef_cafe_f00dn);
+ * console.log(ram.read32(0x8000_1000n).toString(16), ram.committedBytes); // cafef00d 4096
+ * ```
+ */
+export class PhysicalMemory {
+  /** The RAM regions, sorted. */
+  readonly regions: readonly Region[];
+  readonly #frames = new Map<number, Uint8Array>();
+
+  /** Creates RAM covering `regions` (all zero). */
+  constructor(regions: readonly Region[]) {
+    this.regions = [...regions].sort((a, b) => (a.base < b.base ? -1 : 1));
+  }
+
+  /** Bytes of host memory the simulated RAM holds (materialised frames). */
+  get committedBytes(): number {
+    return this.#frames.size * FRAME_SIZE;
+  }
+
+  /** How many frames are materialised. */
+  get committedFrames(): number {
+    return this.#frames.size;
+  }
+
+  /** Whether `[addr, addr + length)` lies in RAM. */
+  isRam(addr: PhysInput, length: PhysInput = 1): boolean {
+    const a = toBig(addr);
+    const end = a + toBig(length);
+    return this.regions.some((r) => a >= r.base && end <= r.base + r.size);
+  }
+
+  /** Throws {@linkcode PhysicalMemoryError} unless the range is RAM. */
+  check(addr: PhysInput, length: PhysInput): void {
+    if (!this.isRam(addr, length)) throw new PhysicalMemoryError(toBig(addr), toBig(length));
+  }
+
+  /** Reads `length` bytes (a copy). */
+  read(addr: PhysInput, length: number): Uint8Array {
+    const a = toBig(addr);
+    this.check(a, BigInt(length));
+    const out = new Uint8Array(length);
+    this.#each(a, length, (frame, off, pos, n) => {
+      if (frame) out.set(frame.subarray(off, off + n), pos);
+    }, false);
+    return out;
+  }
+
+  /** Writes `bytes` at `addr`. */
+  write(addr: PhysInput, bytes: Uint8Array): void {
+    const a = toBig(addr);
+    this.check(a, BigInt(bytes.length));
+    this.#each(
+      a,
+      bytes.length,
+      (frame, off, pos, n) => {
+        frame!.set(bytes.subarray(pos, pos + n), off);
+      },
+      true,
+      (pos, n) => isZero(bytes, pos, n),
+    );
+  }
+
+  /** Sets `length` bytes at `addr` to `value` (zeros on untouched frames cost nothing). */
+  fill(addr: PhysInput, length: PhysInput, value: number): void {
+    const a = toBig(addr);
+    const len = toBig(length);
+    this.check(a, len);
+    const byte = value & 0xff;
+    this.#each(
+      a,
+      Number(len),
+      (frame, off, _pos, n) => {
+        frame!.fill(byte, off, off + n);
+      },
+      true,
+      () => byte === 0,
+    );
+  }
+
+  /** Copies `length` bytes from `src` to `dst` (overlap-safe, like memmove). */
+  copy(dst: PhysInput, src: PhysInput, length: number): void {
+    this.write(dst, this.read(src, length));
+  }
+
+  /** Compares two ranges like `memcmp`: negative, 0 or positive. */
+  compare(a: PhysInput, b: PhysInput, length: number): number {
+    const x = this.read(a, length);
+    const y = this.read(b, length);
+    for (let i = 0; i < length; i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return 0;
+  }
+
+  /** Reads a byte. */
+  read8(addr: PhysInput): number {
+    return this.read(addr, 1)[0];
+  }
+
+  /** Reads a little-endian u16. */
+  read16(addr: PhysInput): number {
+    const b = this.read(addr, 2);
+    return b[0] | (b[1] << 8);
+  }
+
+  /** Reads a little-endian u32. */
+  read32(addr: PhysInput): number {
+    const b = this.read(addr, 4);
+    return new DataView(b.buffer).getUint32(0, true);
+  }
+
+  /** Reads a little-endian u64. */
+  read64(addr: PhysInput): bigint {
+    const b = this.read(addr, 8);
+    return new DataView(b.buffer).getBigUint64(0, true);
+  }
+
+  /** Writes a byte. */
+  write8(addr: PhysInput, value: number): void {
+    this.write(addr, Uint8Array.of(value & 0xff));
+  }
+
+  /** Writes a little-endian u16. */
+  write16(addr: PhysInput, value: number): void {
+    this.write(addr, Uint8Array.of(value & 0xff, (value >>> 8) & 0xff));
+  }
+
+  /** Writes a little-endian u32. */
+  write32(addr: PhysInput, value: number): void {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, value >>> 0, true);
+    this.write(addr, b);
+  }
+
+  /** Writes a little-endian u64 (the value is taken modulo 2^64). */
+  write64(addr: PhysInput, value: bigint): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
+    this.write(addr, b);
+  }
+
+  /**
+   * Visits the frames under `[addr, addr + length)`: `fn(frame, offset in
+   * frame, position in the range, byte count)`. With `create`, a missing
+   * frame is materialised, unless `skipIfZero(pos, n)` says the write would
+   * leave it all zeros anyway.
+   */
+  #each(
+    addr: bigint,
+    length: number,
+    fn: (frame: Uint8Array | undefined, off: number, pos: number, n: number) => void,
+    create: boolean,
+    skipIfZero?: (pos: number, n: number) => boolean,
+  ): void {
+    let pos = 0;
+    let frameNo = Number(addr / FRAME);
+    let off = Number(addr % FRAME);
+    while (pos < length) {
+      const n = Math.min(length - pos, FRAME_SIZE - off);
+      let frame = this.#frames.get(frameNo);
+      if (frame === undefined && create) {
+        if (skipIfZero?.(pos, n)) {
+          pos += n;
+          frameNo++;
+          off = 0;
+          continue;
+        }
+        frame = new Uint8Array(FRAME_SIZE);
+        this.#frames.set(frameNo, frame);
+      }
+      fn(frame, off, pos, n);
+      pos += n;
+      frameNo++;
+      off = 0;
+    }
+  }
+}
+
+function isZero(bytes: Uint8Array, pos: number, n: number): boolean {
+  for (let i = pos; i < pos + n; i++) if (bytes[i] !== 0) return false;
+  return true;
+}

@@ -1,0 +1,217 @@
+/**
+ * ArceOS `axalloc::GlobalAllocator`: one byte allocator (TLSF, slab or
+ * buddy) in front of a `BitmapPageAllocator<4096>`, the byte heap growing
+ * from the page allocator on every miss.
+ *
+ * Addresses are numbers as everywhere in `mm/`; the kernel layer places the
+ * allocator in an `AddressWindow` to work on kernel virtual addresses.
+ *
+ * @module
+ */
+
+import { nextPowerOfTwo } from "../hal/int.ts";
+import { AllocError, isAllocError } from "./alloc_error.ts";
+import type { ByteAllocator } from "./allocator.ts";
+import { type BitmapCapacity, BitmapPageAllocator } from "./bitmap_page_allocator.ts";
+import { BuddyByteAllocator } from "./buddy_byte_allocator.ts";
+import { checkLayout } from "./layout.ts";
+import { SlabByteAllocator } from "./slab_byte_allocator.ts";
+import { TlsfByteAllocator } from "./tlsf_byte_allocator.ts";
+
+/** The byte allocators axalloc can be built with. */
+export type ByteAllocatorKind = "tlsf" | "slab" | "buddy";
+
+/** Every {@linkcode ByteAllocatorKind}, the default first. */
+export const BYTE_ALLOCATOR_KINDS: readonly ByteAllocatorKind[] = ["tlsf", "slab", "buddy"];
+
+/** The page size of the global allocator's page allocator. */
+export const GLOBAL_PAGE_SIZE = 4096;
+/** The initial byte heap: 32 KiB (`MIN_HEAP_SIZE`). */
+export const MIN_HEAP_SIZE = 0x8000;
+
+/** Options of {@linkcode GlobalAllocator}. */
+export interface GlobalAllocatorOptions {
+  /** The byte allocator (default `"tlsf"`, as ArceOS's default build). */
+  byteAllocator?: ByteAllocatorKind;
+  /** The page allocator's capacity feature (default `"256m"`). */
+  capacity?: BitmapCapacity;
+  /** Called when the byte heap grows: axalloc's "expand heap memory" message. */
+  onExpand?: (start: number, size: number) => void;
+}
+
+/**
+ * Creates a fresh byte allocator of the given kind.
+ *
+ * @example
+ * ```ts
+ * import { createByteAllocator } from "./global_allocator.ts";
+ * const heap = createByteAllocator("buddy");
+ * heap.init(0x8000_0000, 0x8000);
+ * ```
+ */
+export function createByteAllocator(kind: ByteAllocatorKind): ByteAllocator {
+  switch (kind) {
+    case "tlsf":
+      return new TlsfByteAllocator();
+    case "slab":
+      return new SlabByteAllocator();
+    case "buddy":
+      return new BuddyByteAllocator();
+  }
+}
+
+/**
+ * The global allocator.
+ *
+ * @example
+ * ```ts
+ * import { GlobalAllocator } from "./global_allocator.ts";
+ * const g = new GlobalAllocator({ byteAllocator: "tlsf" });
+ * g.init(0x8040_0000, 0x100_0000);
+ * console.log(g.name(), g.heapStart.toString(16), g.usedPages()); // TLSF 80400000 8
+ * const big = g.alloc(100_000, 8); // misses, grows the heap from the page allocator
+ * g.dealloc(big, 100_000, 8);
+ * ```
+ */
+export class GlobalAllocator {
+  /** Which byte allocator this build uses. */
+  readonly kind: ByteAllocatorKind;
+  /** The byte allocator (`balloc`). */
+  readonly balloc: ByteAllocator;
+  /** The page allocator (`palloc`). */
+  readonly palloc: BitmapPageAllocator;
+  readonly #onExpand: ((start: number, size: number) => void) | undefined;
+  #heapStart = -1;
+
+  /** Creates an uninitialised global allocator. */
+  constructor(options: GlobalAllocatorOptions = {}) {
+    this.kind = options.byteAllocator ?? "tlsf";
+    this.balloc = createByteAllocator(this.kind);
+    this.palloc = new BitmapPageAllocator({
+      pageSize: GLOBAL_PAGE_SIZE,
+      capacity: options.capacity ?? "256m",
+    });
+    this.#onExpand = options.onExpand;
+  }
+
+  /** `"TLSF"`, `"slab"` or `"buddy"`, as `GlobalAllocator::name` says. */
+  name(): string {
+    return this.kind === "tlsf" ? "TLSF" : this.kind;
+  }
+
+  /** Where `init` placed the initial 32 KiB byte heap (-1 before `init`). */
+  get heapStart(): number {
+    return this.#heapStart;
+  }
+
+  /** Whether `init` has run. */
+  get initialised(): boolean {
+    return this.#heapStart >= 0;
+  }
+
+  /**
+   * Gives `[start, start + size)` to the page allocator and takes the lowest
+   * 32 KiB of it as the initial byte heap. `size` must exceed 32 KiB (the
+   * real code asserts; mmsim throws `InvalidParam`).
+   */
+  init(start: number, size: number): void {
+    if (this.initialised) {
+      throw new AllocError("InvalidParam", {
+        reason: "the global allocator is already initialised",
+      });
+    }
+    if (!(size > MIN_HEAP_SIZE)) {
+      throw new AllocError("InvalidParam", {
+        address: start,
+        reason: `global_init needs more than ${MIN_HEAP_SIZE} bytes, got ${size}`,
+      });
+    }
+    this.palloc.init(start, size);
+    const heap = this.palloc.allocPages(MIN_HEAP_SIZE / GLOBAL_PAGE_SIZE, GLOBAL_PAGE_SIZE);
+    this.balloc.init(heap, MIN_HEAP_SIZE);
+    this.#heapStart = heap;
+  }
+
+  /** Adds `[start, start + size)` to the byte allocator only. */
+  addMemory(start: number, size: number): void {
+    this.#requireInit();
+    this.balloc.addMemory(start, size);
+  }
+
+  /**
+   * Allocates bytes; on a miss, grows the byte heap by
+   * `max(next_power_of_two(max(total_bytes, size)), 4096)` bytes of pages
+   * and retries, until the page allocator runs out (`NoMemory`).
+   */
+  alloc(size: number, align: number): number {
+    this.#requireInit();
+    checkLayout(size, align);
+    const balloc = this.balloc;
+    for (;;) {
+      try {
+        return balloc.alloc(size, align);
+      } catch (e) {
+        if (!isAllocError(e)) throw e;
+      }
+      const expand = Math.max(
+        nextPowerOfTwo(Math.max(balloc.totalBytes(), size)),
+        GLOBAL_PAGE_SIZE,
+      );
+      const heap = this.palloc.allocPages(expand / GLOBAL_PAGE_SIZE, GLOBAL_PAGE_SIZE);
+      this.#onExpand?.(heap, expand);
+      balloc.addMemory(heap, expand);
+    }
+  }
+
+  /** Frees bytes allocated with the same layout. */
+  dealloc(ptr: number, size: number, align: number): void {
+    this.#requireInit();
+    this.balloc.dealloc(ptr, size, align);
+  }
+
+  /** Allocates pages from the page allocator. */
+  allocPages(numPages: number, alignPow2: number): number {
+    this.#requireInit();
+    return this.palloc.allocPages(numPages, alignPow2);
+  }
+
+  /** Allocates the pages at `base` from the page allocator. */
+  allocPagesAt(base: number, numPages: number, alignPow2: number): number {
+    this.#requireInit();
+    return this.palloc.allocPagesAt(base, numPages, alignPow2);
+  }
+
+  /** Frees pages. */
+  deallocPages(pos: number, numPages: number): void {
+    this.#requireInit();
+    this.palloc.deallocPages(pos, numPages);
+  }
+
+  /** The byte allocator's used bytes. */
+  usedBytes(): number {
+    return this.balloc.usedBytes();
+  }
+
+  /** The byte allocator's available bytes. */
+  availableBytes(): number {
+    return this.balloc.availableBytes();
+  }
+
+  /** The page allocator's used pages (the byte heap's pages included). */
+  usedPages(): number {
+    return this.palloc.usedPages();
+  }
+
+  /** The page allocator's available pages. */
+  availablePages(): number {
+    return this.palloc.availablePages();
+  }
+
+  #requireInit(): void {
+    if (!this.initialised) {
+      throw new AllocError("InvalidParam", {
+        reason: "the global allocator is not initialised (call global_init first)",
+      });
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// The fidelity contract: replaying every shared trace prints byte for byte
+// what the real Rust crates printed. The traces ship in tests/fidelity/; when
+// the workplace's ../shared/fidelity/ is beside the repository, its files are
+// used too (and take precedence), so new reference traces are picked up.
+import assert from "node:assert/strict";
+import { readTraceText } from "../cli/read_input.ts";
+import { parseTrace } from "../runtime/trace.ts";
+import { formatReplay, isReplayAllocatorName, replay } from "../runtime/replay.ts";
+
+const dirs = [
+  new URL("../../shared/fidelity/", import.meta.url),
+  new URL("./fidelity/", import.meta.url),
+];
+
+function listExpected(): Map<string, URL> {
+  const found = new Map<string, URL>();
+  for (const dir of dirs) {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(dir)];
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (e.name.endsWith(".expected.gz") && !found.has(e.name)) {
+        found.set(e.name, new URL(e.name, dir));
+      }
+    }
+  }
+  return found;
+}
+
+const expected = listExpected();
+
+Deno.test("fidelity: the reference traces are there", () => {
+  for (const a of ["buddy", "slab", "tlsf", "bitmap"]) {
+    assert.ok(
+      [...expected.keys()].some((n) => n.endsWith(`.${a}.expected.gz`)),
+      `no expected output for ${a}`,
+    );
+  }
+});
+
+for (const [name, url] of [...expected].sort()) {
+  // NAME.ALLOCATOR.expected.gz, the trace is NAME.trace.gz beside it.
+  // global-* traces run on the global allocator built with that byte allocator.
+  const m = /^(.*)\.([a-z]+)\.expected\.gz$/.exec(name);
+  if (m === null) continue;
+  const traceName = m[1];
+  const allocator = traceName.startsWith("global") ? `global:${m[2]}` : m[2];
+  if (!isReplayAllocatorName(allocator)) {
+    Deno.test(`fidelity: ${name} names an allocator mmsim knows`, () => {
+      assert.fail(`no replay allocator '${allocator}' for ${name}`);
+    });
+    continue;
+  }
+  Deno.test(`fidelity: ${traceName} on ${allocator} matches the real crate byte for byte`, async () => {
+    const traceUrl = new URL(`${traceName}.trace.gz`, url);
+    const trace = parseTrace(await readTraceText(traceUrl.pathname), traceName);
+    const got = formatReplay(trace, replay(trace, allocator));
+    const want = await readTraceText(url.pathname);
+    if (got !== want) {
+      const g = got.split("\n");
+      const w = want.split("\n");
+      const i = g.findIndex((line, k) => line !== w[k]);
+      assert.fail(`first difference at output line ${i + 1}: got '${g[i]}', want '${w[i]}'`);
+    }
+  });
+}
