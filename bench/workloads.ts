@@ -1,0 +1,88 @@
+/**
+ * The replay workloads the benchmarks measure, with the native Rust
+ * throughput the reference harness measured on the same machine kind
+ * (`tests/fidelity/README.md`).
+ *
+ * @module
+ */
+
+import { readTraceText } from "../cli/read_input.ts";
+import { parseTrace, type Trace } from "../runtime/trace.ts";
+import type { ReplayAllocatorName } from "../runtime/replay.ts";
+
+/** One benchmark: an allocator replaying a trace. */
+export interface Workload {
+  /** The allocator. */
+  allocator: ReplayAllocatorName;
+  /** The trace's short name. */
+  trace: string;
+  /** Native Rust throughput in Mops/s (the low end of the reported range), if measured. */
+  native?: number;
+  /** What the issue asks of mmsim, as a multiple of native throughput. */
+  target?: number;
+}
+
+/** The workloads, in table order. */
+export const WORKLOADS: readonly Workload[] = [
+  { allocator: "buddy", trace: "bytes-churn-1", native: 30, target: 0.5 },
+  { allocator: "slab", trace: "bytes-churn-1", native: 37, target: 0.5 },
+  { allocator: "tlsf", trace: "bytes-churn-1", native: 24, target: 0.5 },
+  { allocator: "buddy", trace: "bytes-mixed-1", native: 35 },
+  { allocator: "slab", trace: "bytes-mixed-1", native: 37 },
+  { allocator: "tlsf", trace: "bytes-mixed-1", native: 24 },
+  { allocator: "buddy", trace: "bytes-pages-1" },
+  { allocator: "slab", trace: "bytes-pages-1" },
+  { allocator: "tlsf", trace: "bytes-pages-1", native: 24 },
+  { allocator: "buddy", trace: "ramp-20k", native: 0.14, target: 10 },
+  { allocator: "bitmap", trace: "pages-frames-1", native: 1.55, target: 1 },
+  { allocator: "global:tlsf", trace: "global-1" },
+  { allocator: "global:slab", trace: "global-1" },
+  { allocator: "global:buddy", trace: "global-1" },
+];
+
+/**
+ * A fragmentation-heavy trace: allocations ramp up to 20,000 live blocks of
+ * 8 B to 4 KiB, then each step frees a random live block and allocates a
+ * new one. Seeded, so every run replays the same operations.
+ */
+export function rampTrace(ops = 200_000, live = 20_000, seed = 1): string {
+  let s = seed >>> 0;
+  const rand = (n: number) => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s % n;
+  };
+  const lines = [
+    `# ramp: ${live} live blocks, random frees, seed ${seed}`,
+    "region 0x80000000 0x4000000",
+  ];
+  const ids: number[] = [];
+  let next = 0;
+  for (let i = 0; i < ops; i++) {
+    if (ids.length < live || i % 2 === 1) {
+      const id = next++;
+      lines.push(`a ${id} ${8 + rand(4089)} ${2 ** rand(4)}`);
+      ids.push(id);
+    } else {
+      const k = rand(ids.length);
+      lines.push(`f ${ids[k]}`);
+      ids[k] = ids[ids.length - 1];
+      ids.pop();
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+const cache = new Map<string, Trace>();
+
+/** Loads a workload's trace (the shipped reference traces, or the generated ramp). */
+export async function loadTrace(name: string): Promise<Trace> {
+  let t = cache.get(name);
+  if (t === undefined) {
+    const text = name === "ramp-20k" ? rampTrace() : await readTraceText(
+      new URL(`../tests/fidelity/${name}.trace.gz`, import.meta.url).pathname,
+    );
+    t = parseTrace(text, name);
+    cache.set(name, t);
+  }
+  return t;
+}

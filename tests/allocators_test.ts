@@ -1,0 +1,204 @@
+// Unit tests: known behaviour of each model, its reproduced quirks, and the
+// errors mmsim reports where the real code would corrupt itself.
+import assert from "node:assert/strict";
+import { AllocError, isAllocError } from "../mm/alloc_error.ts";
+import { BitAllocator } from "../mm/bit_allocator.ts";
+import { BitmapPageAllocator } from "../mm/bitmap_page_allocator.ts";
+import { BitmapIdAllocator } from "../mm/bitmap_id_allocator.ts";
+import { BuddyByteAllocator } from "../mm/buddy_byte_allocator.ts";
+import { SlabByteAllocator, slabClassFor } from "../mm/slab_byte_allocator.ts";
+import { TlsfByteAllocator } from "../mm/tlsf_byte_allocator.ts";
+import { GlobalAllocator } from "../mm/global_allocator.ts";
+import { AddressMap } from "../mm/address_map.ts";
+
+function kindOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof AllocError) return e.kind;
+    throw e;
+  }
+  return "ok";
+}
+
+Deno.test("bit allocator: the crate's own BitAlloc16 / 4K test sequences", () => {
+  const ba = new BitAllocator(16);
+  ba.insert(0, 16);
+  ba.remove(2, 8);
+  assert.deepEqual([ba.alloc(), ba.alloc(), ba.alloc()], [0, 1, 8]);
+  const b4k = new BitAllocator(4096);
+  b4k.insert(0, 4096);
+  b4k.remove(3, 6);
+  assert.equal(b4k.allocContiguous(1, 1), 0);
+  assert.equal(b4k.next(0), 1);
+  assert.equal(b4k.allocContiguous(2, 0), 1);
+  assert.equal(b4k.allocContiguous(2, 3), 8);
+  b4k.remove(0, 4096 - 64);
+  assert.equal(b4k.allocContiguous(128, 7), -1);
+  assert.equal(b4k.allocContiguous(7, 3), 4096 - 64);
+  b4k.insert(321, 323);
+  assert.equal(b4k.allocContiguous(2, 1), 4096 - 64 + 8);
+  assert.equal(b4k.allocContiguous(2, 0), 321);
+  assert.equal(b4k.allocContiguous(64, 6), -1);
+  assert.equal(b4k.allocContiguous(32, 4), 4096 - 48);
+});
+
+Deno.test("bitmap: the crate's 2 GiB test, alignment ignored for one page, add_memory refused", () => {
+  const a = new BitmapPageAllocator({ capacity: "4g" });
+  const base = 0x4000_0000 + 4096;
+  a.init(base, 0x8000_0000);
+  assert.equal(a.totalPages(), 0x8000_0000 / 4096);
+  assert.equal(a.allocPages(10, 4096), base);
+  assert.equal(a.allocPages(1, 0x20_0000), base + 10 * 4096); // one page: lowest, unaligned
+  assert.equal(a.allocPages(2, 0x20_0000), 0x4020_0000);
+  assert.equal(kindOf(() => a.addMemory(0, 4096)), "NoMemory");
+  assert.equal(kindOf(() => a.allocPages(0, 4096)), "InvalidParam");
+  assert.equal(kindOf(() => a.allocPages(2, 4096 * 3)), "InvalidParam");
+  assert.equal(kindOf(() => a.allocPages(2, 0x8000_0000)), "InvalidParam");
+  assert.equal(kindOf(() => a.allocPages(a.availablePages() + 1, 4096)), "NoMemory");
+  assert.equal(a.allocPagesAt(0x5000_0000, 3, 4096), 0x5000_0000);
+  assert.equal(kindOf(() => a.allocPagesAt(0x5000_1000, 1, 4096)), "NoMemory");
+  assert.equal(kindOf(() => a.allocPagesAt(0x5000_1000, 1, 0x2000)), "InvalidParam");
+});
+
+Deno.test("bitmap: capacity counts from the 1 GiB boundary; past it is an error", () => {
+  const a = new BitmapPageAllocator(); // 256m: 64 Ki pages
+  assert.throws(() => a.init(0x8000_0000 + 0x800_0000, 0x900_0000), /capacity/);
+  const ok = new BitmapPageAllocator();
+  ok.init(0x8000_0000, 0x1000_0000);
+  assert.equal(ok.totalPages(), 65536);
+});
+
+Deno.test("bitmap: double free and foreign frees are reported and change nothing", () => {
+  const a = new BitmapPageAllocator();
+  a.init(0x8040_0000, 0x10_0000);
+  const p = a.allocPages(4, 4096);
+  a.deallocPages(p, 4);
+  assert.throws(() => a.deallocPages(p, 4), (e) => {
+    assert.ok(isAllocError(e, "NotAllocated"));
+    assert.equal(e.address, p);
+    assert.match(e.message, /page 0x80400000 .* is not allocated/);
+    return true;
+  });
+  assert.equal(a.usedPages(), 0);
+  assert.equal(kindOf(() => a.deallocPages(0x9000_0000, 1)), "NotAllocated");
+  assert.equal(kindOf(() => a.deallocPages(0x8040_0010, 1)), "InvalidParam");
+});
+
+Deno.test("buddy: splits push the high half, frees merge buddies back", () => {
+  const a = new BuddyByteAllocator();
+  a.init(0x8000_0000, 0x1000);
+  assert.equal(a.alloc(8, 8), 0x8000_0000);
+  assert.equal(a.alloc(8, 8), 0x8000_0008);
+  assert.equal(a.alloc(100, 8), 0x8000_0080);
+  assert.equal(a.usedBytes(), 8 + 8 + 128);
+  assert.deepEqual(a.heap.freeList(4), [0x8000_0010]);
+  a.dealloc(0x8000_0008, 8, 8);
+  a.dealloc(0x8000_0000, 8, 8);
+  a.dealloc(0x8000_0080, 100, 8);
+  assert.deepEqual(a.heap.freeList(12), [0x8000_0000]);
+  assert.equal(kindOf(() => a.alloc(0x2000, 8)), "NoMemory");
+});
+
+Deno.test("buddy: double free, foreign pointer, wrong layout and overlap are reported", () => {
+  const a = new BuddyByteAllocator();
+  a.init(0x8000_0000, 0x1000);
+  const p = a.alloc(64, 8);
+  assert.equal(kindOf(() => a.dealloc(p, 200, 8)), "InvalidParam");
+  a.dealloc(p, 64, 8);
+  assert.throws(() => a.dealloc(p, 64, 8), /0x80000000 is not an allocated block .*double free/);
+  assert.equal(kindOf(() => a.dealloc(0x8000_0040, 64, 8)), "NotAllocated");
+  assert.equal(kindOf(() => a.addMemory(0x8000_0800, 0x1000)), "MemoryOverlap");
+  a.addMemory(0x8000_1000, 0x1000);
+  assert.equal(a.totalBytes(), 0x2000);
+});
+
+Deno.test("slab: classes, the highest block of a new set first, double count in stats", () => {
+  assert.deepEqual([slabClassFor(1, 1), slabClassFor(64, 64), slabClassFor(65, 8)], [0, 0, 1]);
+  assert.equal(slabClassFor(8, 128), 1);
+  assert.equal(slabClassFor(100, 8192), 6); // the real code ignores alignments past 4096
+  assert.equal(slabClassFor(4097, 8), 7);
+  const a = new SlabByteAllocator();
+  a.init(0x8000_0000, 0x8000);
+  const p = a.alloc(40, 8);
+  assert.equal(p, 0x8000_0000 + 63 * 64);
+  assert.equal(a.alloc(40, 8), 0x8000_0000 + 62 * 64);
+  assert.equal(a.totalBytes(), 0x8000 + 64 * 64);
+  assert.equal(a.usedBytes(), 2 * 64 + 4096);
+  a.dealloc(p, 40, 8);
+  assert.equal(a.alloc(40, 8), p, "a freed block is reused first (LIFO)");
+  assert.equal(kindOf(() => a.dealloc(0x8000_0000 + 5 * 64, 40, 8)), "NotAllocated");
+  assert.equal(kindOf(() => a.dealloc(p, 100, 8)), "InvalidParam");
+  assert.equal(kindOf(() => new SlabByteAllocator().init(0x8000_0100, 0x8000)), "InvalidParam");
+  assert.equal(kindOf(() => new SlabByteAllocator().init(0x8000_0000, 0x9000)), "InvalidParam");
+});
+
+Deno.test("tlsf: header before the payload, good fit, merging and sentinel", () => {
+  const a = new TlsfByteAllocator();
+  a.init(0x8000_0000, 0x1000);
+  assert.deepEqual(a.freeBlocks(), [{ addr: 0x8000_0000, size: 0x1000 - 32 }]);
+  const p = a.alloc(100, 8);
+  assert.equal(p, 0x8000_0010);
+  const q = a.alloc(64, 64);
+  assert.equal(q % 64, 0);
+  assert.equal(a.usedBytes(), 164);
+  a.dealloc(p, 100, 8);
+  a.dealloc(q, 64, 64);
+  assert.deepEqual(a.freeBlocks(), [{ addr: 0x8000_0000, size: 0x1000 - 32 }]);
+  assert.equal(kindOf(() => a.alloc(0x1000, 8)), "NoMemory");
+  assert.equal(kindOf(() => a.dealloc(p, 100, 8)), "NotAllocated");
+  assert.equal(kindOf(() => a.addMemory(0x9000_0000, 40)), "InvalidParam");
+  assert.equal(kindOf(() => a.addMemory(0x8000_0800, 0x1000)), "MemoryOverlap");
+});
+
+Deno.test("global allocator: init takes the lowest 32 KiB, the heap doubles on each miss", () => {
+  const grown: number[] = [];
+  const g = new GlobalAllocator({ onExpand: (_s, size) => grown.push(size) });
+  assert.equal(g.name(), "TLSF");
+  assert.equal(kindOf(() => g.alloc(8, 8)), "InvalidParam"); // before init
+  assert.equal(kindOf(() => g.init(0x8040_0000, 0x8000)), "InvalidParam"); // size must exceed 32 KiB
+  g.init(0x8040_0000, 0x40_0000);
+  assert.equal(g.heapStart, 0x8040_0000);
+  assert.equal(g.usedPages(), 8);
+  g.alloc(0x7000, 8);
+  g.alloc(0x7000, 8); // miss: grows by next_power_of_two(32 KiB) = 32 KiB
+  g.alloc(0x10000, 8); // miss: grows by 64 KiB, then 128 KiB ...
+  assert.deepEqual(grown.slice(0, 2), [0x8000, 0x10000]);
+  assert.equal(kindOf(() => g.alloc(0x100_0000, 8)), "NoMemory");
+  assert.equal(new GlobalAllocator({ byteAllocator: "slab" }).name(), "slab");
+  assert.equal(new GlobalAllocator({ byteAllocator: "buddy" }).name(), "buddy");
+});
+
+Deno.test("id allocator: fixed IDs, alignment, and misuse", () => {
+  const ids = new BitmapIdAllocator();
+  ids.init(0, 64);
+  ids.allocFixedId(0);
+  assert.equal(kindOf(() => ids.allocFixedId(0)), "NoMemory");
+  assert.equal(ids.allocId(1, 1), 1);
+  assert.equal(ids.allocId(4, 8), 8);
+  assert.equal(ids.used(), 6);
+  assert.equal(kindOf(() => ids.deallocId(2, 1)), "NotAllocated");
+  assert.equal(kindOf(() => ids.allocId(0, 1)), "InvalidParam");
+  assert.equal(kindOf(() => ids.allocId(1, 3)), "InvalidParam");
+  assert.equal(kindOf(() => ids.allocId(65, 1)), "NoMemory");
+  assert.equal(kindOf(() => ids.allocFixedId(64)), "NoMemory");
+  assert.equal(kindOf(() => ids.addMemory(64, 64)), "NoMemory");
+});
+
+Deno.test("address map: set, overwrite, delete with probe runs, growth", () => {
+  const m = new AddressMap<number>(4);
+  const keys = Array.from({ length: 500 }, (_, i) => 0xffff_ff00_0000 + i * 4096 * 64);
+  keys.forEach((k, i) => m.set(k, i));
+  assert.equal(m.size, 500);
+  keys.forEach((k, i) => assert.equal(m.get(k), i));
+  for (let i = 0; i < 500; i += 2) assert.ok(m.delete(keys[i]));
+  assert.equal(m.delete(keys[0]), false);
+  for (let i = 0; i < 500; i++) assert.equal(m.get(keys[i]), i % 2 ? i : undefined);
+  m.set(keys[1], -1);
+  assert.equal(m.get(keys[1]), -1);
+  let count = 0;
+  m.forEach(() => count++);
+  assert.equal(count, 250);
+  m.clear();
+  assert.equal(m.size, 0);
+});

@@ -1,0 +1,242 @@
+// Property tests for the byte allocators: random operation sequences, with
+// invalid frees mixed in, checked against invariants after every step and
+// against a twin allocator that never saw the invalid frees (so the checking
+// provably changes no address a valid sequence gets).
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { isAllocError } from "../mm/alloc_error.ts";
+import type { ByteAllocator } from "../mm/allocator.ts";
+import { BuddyByteAllocator } from "../mm/buddy_byte_allocator.ts";
+import { SlabByteAllocator } from "../mm/slab_byte_allocator.ts";
+import { TlsfByteAllocator } from "../mm/tlsf_byte_allocator.ts";
+import { nextPowerOfTwo } from "../hal/int.ts";
+import { NaiveBuddy } from "./reference/naive_buddy.ts";
+
+const RUNS = 1000;
+const BASE = 0x8000_0000;
+const REGION = 0x4_0000; // 256 KiB: small enough to run out
+
+type Op =
+  | { t: "alloc"; size: number; alignLog2: number }
+  | { t: "free"; pick: number }
+  | { t: "double"; pick: number }
+  | { t: "foreign"; offset: number }
+  | { t: "interior"; pick: number }
+  | { t: "layout"; pick: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      t: fc.constant("alloc" as const),
+      size: fc.oneof(
+        { weight: 6, arbitrary: fc.integer({ min: 0, max: 600 }) },
+        { weight: 3, arbitrary: fc.integer({ min: 601, max: 5000 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 5001, max: 70000 }) },
+      ),
+      alignLog2: fc.integer({ min: 0, max: 12 }),
+    }),
+  },
+  { weight: 5, arbitrary: fc.record({ t: fc.constant("free" as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("double" as const), pick: fc.nat() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant("foreign" as const),
+      offset: fc.integer({ min: 0, max: REGION * 2 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("interior" as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("layout" as const), pick: fc.nat() }) },
+);
+
+interface Live {
+  ptr: number;
+  size: number;
+  align: number;
+}
+
+interface Subject {
+  name: string;
+  make: () => ByteAllocator;
+  /** What the allocator's used_bytes must be for these live blocks. */
+  expectedUsed?: (live: Live[]) => number;
+  /** A snapshot of the free structure, equal before and after freeing everything. */
+  snapshot?: (a: ByteAllocator) => unknown;
+}
+
+const subjects: Subject[] = [
+  {
+    name: "buddy",
+    make: () => new BuddyByteAllocator(),
+    expectedUsed: (live) =>
+      live.reduce((s, l) => s + Math.max(nextPowerOfTwo(l.size), l.align, 8), 0),
+    snapshot: (a) => (a as BuddyByteAllocator).heap.freeBlockCounts(),
+  },
+  {
+    name: "tlsf",
+    make: () => new TlsfByteAllocator(),
+    expectedUsed: (live) => live.reduce((s, l) => s + l.size, 0),
+    snapshot: (a) => (a as TlsfByteAllocator).freeBlocks(),
+  },
+  { name: "slab", make: () => new SlabByteAllocator() },
+];
+
+function expectRejected(fn: () => void, what: string): void {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(
+      isAllocError(e, "NotAllocated") || isAllocError(e, "InvalidParam"),
+      `${what}: expected NotAllocated or InvalidParam, got ${e}`,
+    );
+    return;
+  }
+  assert.fail(`${what} was accepted`);
+}
+
+function checkInvariants(subject: Subject, a: ByteAllocator, live: Live[]): void {
+  const sorted = [...live].sort((x, y) => x.ptr - y.ptr);
+  for (let i = 0; i < sorted.length; i++) {
+    const l = sorted[i];
+    assert.ok(l.ptr >= BASE && l.ptr + l.size <= BASE + REGION, `block out of range`);
+    assert.equal(l.ptr % l.align, 0, `block ${l.ptr.toString(16)} not aligned to ${l.align}`);
+    if (i > 0) {
+      const p = sorted[i - 1];
+      assert.ok(p.ptr + Math.max(p.size, 1) <= l.ptr, `blocks overlap`);
+    }
+  }
+  assert.equal(a.totalBytes() - a.usedBytes(), a.availableBytes());
+  if (subject.expectedUsed) assert.equal(a.usedBytes(), subject.expectedUsed(live));
+  assert.ok(a.usedBytes() <= a.totalBytes());
+}
+
+for (const subject of subjects) {
+  Deno.test(`${subject.name}: random sequences keep every invariant; invalid frees change nothing`, () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 80 }), (ops) => {
+        const a = subject.make();
+        const twin = subject.make();
+        a.init(BASE, REGION);
+        twin.init(BASE, REGION);
+        const initial = subject.snapshot?.(a);
+        const live: Live[] = [];
+        const freed: Live[] = [];
+        for (const op of ops) {
+          switch (op.t) {
+            case "alloc": {
+              const align = 2 ** op.alignLog2;
+              let p: number | string;
+              let q: number | string;
+              try {
+                p = a.alloc(op.size, align);
+              } catch (e) {
+                assert.ok(isAllocError(e, "NoMemory"), String(e));
+                p = "NoMemory";
+              }
+              try {
+                q = twin.alloc(op.size, align);
+              } catch {
+                q = "NoMemory";
+              }
+              assert.equal(p, q, "the twin allocator diverged");
+              if (typeof p === "number") live.push({ ptr: p, size: op.size, align });
+              break;
+            }
+            case "free": {
+              if (live.length === 0) break;
+              const [l] = live.splice(op.pick % live.length, 1);
+              a.dealloc(l.ptr, l.size, l.align);
+              twin.dealloc(l.ptr, l.size, l.align);
+              freed.push(l);
+              break;
+            }
+            case "double": {
+              const candidates = freed.filter((f) => !live.some((l) => l.ptr === f.ptr));
+              if (candidates.length === 0) break;
+              const f = candidates[op.pick % candidates.length];
+              expectRejected(() => a.dealloc(f.ptr, f.size, f.align), "double free");
+              break;
+            }
+            case "foreign": {
+              const ptr = BASE + op.offset;
+              if (live.some((l) => l.ptr === ptr)) break;
+              expectRejected(() => a.dealloc(ptr, 16, 8), "foreign free");
+              break;
+            }
+            case "interior": {
+              const big = live.filter((l) => l.size >= 16);
+              if (big.length === 0) break;
+              const l = big[op.pick % big.length];
+              expectRejected(() => a.dealloc(l.ptr + 8, l.size, l.align), "interior free");
+              break;
+            }
+            case "layout": {
+              if (live.length === 0) break;
+              const l = live[op.pick % live.length];
+              // A layout of a surely different size class, alignment kept.
+              expectRejected(() => a.dealloc(l.ptr, l.size * 2 + 8192, l.align), "wrong layout");
+              break;
+            }
+          }
+          checkInvariants(subject, a, live);
+        }
+        for (const l of live.splice(0)) {
+          a.dealloc(l.ptr, l.size, l.align);
+        }
+        checkInvariants(subject, a, live);
+        if (subject.snapshot) assert.deepEqual(subject.snapshot(a), initial);
+        if (a instanceof SlabByteAllocator) {
+          const stats = a.slabStats();
+          assert.ok(stats.every((s) => s.usedBlocks === 0));
+          // Only slab sets stay allocated in the buddy heap once all is free.
+          const sets = stats.reduce((s, c) => s + c.totalBlocks * c.blockSize, 0);
+          assert.equal(a.buddy.statsAllocActual(), sets);
+        } else {
+          assert.equal(a.usedBytes(), 0);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+}
+
+Deno.test("buddy: the indexed model gives the addresses of a literal transcription", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 64 }),
+      fc.array(opArb, { maxLength: 120 }),
+      (startWords, ops) => {
+        const start = BASE + startWords * 8; // unaligned starts exercise add_to_heap's carving
+        const a = new BuddyByteAllocator();
+        const ref = new NaiveBuddy();
+        a.init(start, REGION);
+        ref.addToHeap(start, start + REGION);
+        const live: Live[] = [];
+        for (const op of ops) {
+          if (op.t === "alloc") {
+            const align = 2 ** op.alignLog2;
+            let p: number | null;
+            try {
+              p = a.alloc(op.size, align);
+            } catch {
+              p = null;
+            }
+            assert.equal(p, ref.alloc(op.size, align));
+            if (p !== null) live.push({ ptr: p, size: op.size, align });
+          } else if (op.t === "free" && live.length > 0) {
+            const [l] = live.splice(op.pick % live.length, 1);
+            a.dealloc(l.ptr, l.size, l.align);
+            ref.dealloc(l.ptr, l.size, l.align);
+          }
+          assert.equal(a.usedBytes(), ref.allocated);
+        }
+        assert.equal(a.totalBytes(), ref.total);
+        for (let order = 0; order < 32; order++) {
+          assert.deepEqual(a.heap.freeList(order), [...ref.lists[order]].reverse());
+        }
+      },
+    ),
+    { numRuns: RUNS },
+  );
+});

@@ -1,0 +1,157 @@
+// The replay command as a user meets it: output, exit codes and messages.
+import assert from "node:assert/strict";
+import { main } from "../cli/replay.ts";
+import { parseTrace, TraceSyntaxError } from "../runtime/trace.ts";
+import { formatReplay, replay, ReplayError } from "../runtime/replay.ts";
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string[] }> {
+  let out = "";
+  const err: string[] = [];
+  const code = await main(args, {
+    out: (t) => {
+      out += t;
+      return Promise.resolve();
+    },
+    err: (l) => err.push(l),
+  });
+  return { code, out, err };
+}
+
+async function withTrace(text: string, fn: (path: string) => Promise<void>): Promise<void> {
+  const path = await Deno.makeTempFile({ suffix: ".trace" });
+  try {
+    await Deno.writeTextFile(path, text);
+    await fn(path);
+  } finally {
+    await Deno.remove(path);
+  }
+}
+
+Deno.test("replay cli: prints the harness's format for a plain trace", async () => {
+  await withTrace("# demo\nregion 0x80000000 65536\na 0 100 8\na 1 70000 8\nf 0\n", async (p) => {
+    const r = await run(["--allocator", "buddy", p]);
+    assert.equal(r.code, 0);
+    assert.equal(r.out, "0 0x80000000\n1 NoMemory\nstats total=65536 used=0 available=65536\n");
+  });
+});
+
+Deno.test("replay cli: gzip input and the global allocator's preamble", async () => {
+  const r = await run([
+    "-a",
+    "global:tlsf",
+    new URL("./fidelity/global-1.trace.gz", import.meta.url).pathname,
+  ]);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^init heap 0xffffffc080400000\n0 0x/);
+});
+
+Deno.test("replay cli: an unknown allocator lists the valid ones", async () => {
+  const r = await run(["--allocator", "dlmalloc", "x.trace"]);
+  assert.equal(r.code, 2);
+  assert.match(
+    r.err[0],
+    /unknown allocator 'dlmalloc'; valid allocators: buddy, slab, tlsf, bitmap/,
+  );
+});
+
+Deno.test("replay cli: a malformed line is reported with its line and column", async () => {
+  await withTrace("region 0x80000000 4096\na 0 100 8\na 1 10x 8\n", async (p) => {
+    const r = await run(["-a", "tlsf", p]);
+    assert.equal(r.code, 1);
+    assert.equal(r.out, "");
+    assert.equal(
+      r.err[0],
+      `replay: ${p}:3:5: size '10x' is not an unsigned 64-bit number`,
+    );
+  });
+  await withTrace("a 0 1 1\n", async (p) => {
+    const r = await run(["-a", "tlsf", p]);
+    assert.match(r.err[0], /:1:1: expected 'region BASE SIZE' first, found 'a'/);
+  });
+  await withTrace("region 0x80000000 4096\nq 0\n", async (p) => {
+    const r = await run(["-a", "tlsf", p]);
+    assert.match(r.err[0], /:2:1: unknown operation 'q'/);
+  });
+  await withTrace("region 0x80000000 4096\nf 0 1\n", async (p) => {
+    const r = await run(["-a", "tlsf", p]);
+    assert.match(r.err[0], /:2:1: 'f' takes 1 field, found 2/);
+  });
+});
+
+Deno.test("replay cli: bad command lines exit 2 with a reason", async () => {
+  assert.equal((await run([])).code, 2);
+  assert.match((await run(["x"])).err[0], /--allocator is required/);
+  assert.match((await run(["-a", "tlsf"])).err[0], /expected one trace file, got 0/);
+  assert.match((await run(["-a", "tlsf", "--frobnicate", "x"])).err[0], /frobnicate/);
+  const missing = await run(["-a", "tlsf", "/nonexistent/trace"]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.err[0], /cannot read \/nonexistent\/trace/);
+  const help = await run(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /Usage: deno task replay/);
+});
+
+Deno.test("replay cli: --bench reports operations per second", async () => {
+  await withTrace("region 0x80000000 65536\na 0 100 8\nf 0\n", async (p) => {
+    const r = await run(["-a", "slab", "--bench", "--seconds", "0.05", p]);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /^slab .*: 2 ops x \d+ runs in \d+ ms: [\d.]+ Mops\/s\n$/);
+  });
+});
+
+Deno.test("replay: frees the trace gets wrong, and operations an allocator lacks", () => {
+  const t = parseTrace("region 0x80000000 65536\na 0 8 8\nf 0\nf 0\n", "t");
+  assert.throws(() => replay(t, "buddy"), (e) => {
+    assert.ok(e instanceof ReplayError);
+    assert.equal(e.message, "t:4: 'f 0' frees ID 0 a second time");
+    return true;
+  });
+  const u = parseTrace("region 0x80000000 65536\nf 7\n", "u");
+  assert.throws(() => replay(u, "tlsf"), /u:2: 'f 7' frees an ID no earlier line allocated/);
+  const v = parseTrace("region 0x80000000 65536\np 0 1 4096\n", "v");
+  assert.throws(() => replay(v, "tlsf"), /v:2: 'p' is not an operation of a byte allocator/);
+  const w = parseTrace("region 0x80000000 16\n", "w");
+  assert.throws(() => replay(w, "tlsf"), /w:1: region: InvalidParam/);
+  assert.throws(() => parseTrace("", "e"), TraceSyntaxError);
+  assert.throws(
+    () => parseTrace("region 0x80000000 65536\nregion 0 1\n", "r"),
+    /one 'region' line/,
+  );
+});
+
+Deno.test("replay: bitmap pages, alloc_pages_at, and addresses outside the window", () => {
+  const t = parseTrace(
+    "region 0x80400000 0x100000\na 0 2 8192\nat 1 0x80480000 4 4096\nat 2 0xfffffffffffff000 1 4096\na 3 0 4096\nf 0\n",
+    "b",
+  );
+  assert.equal(
+    formatReplay(t, replay(t, "bitmap")),
+    "0 0x80400000\n1 0x80480000\n2 NoMemory\n3 InvalidParam\nstats total=256 used=4 available=252\n",
+  );
+});
+
+Deno.test("replay cli: '-' reads the trace from standard input", async () => {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      new URL("../cli/replay.ts", import.meta.url).pathname,
+      "-a",
+      "tlsf",
+      "-",
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = cmd.spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode("region 0x80000000 4096\na 0 100 8\n"));
+  await w.close();
+  const { code, stdout } = await child.output();
+  assert.equal(code, 0);
+  assert.equal(
+    new TextDecoder().decode(stdout),
+    "0 0x80000010\nstats total=4096 used=100 available=3996\n",
+  );
+});
