@@ -10,6 +10,7 @@
  */
 
 const TWO_32 = 0x1_0000_0000;
+const INV_TWO_32 = 1 / TWO_32; // exact: multiplying by it beats dividing
 /** `POW2[i] === 2 ** i`, for i in 0..63 (`**` would call the C library's pow). */
 export const POW2: readonly number[] = Array.from({ length: 64 }, (_, i) => 2 ** i);
 
@@ -26,7 +27,7 @@ export function isPowerOfTwo(n: number): boolean {
   if (n >= 1 && n <= 0x4000_0000) return (n & (n - 1)) === 0;
   if (!(n >= 1) || !Number.isSafeInteger(n)) return false;
   if (n < TWO_32) return ((n >>> 0) & ((n >>> 0) - 1)) === 0;
-  return (n >>> 0) === 0 && isPowerOfTwo(n / TWO_32);
+  return (n >>> 0) === 0 && isPowerOfTwo(n * INV_TWO_32);
 }
 
 /**
@@ -40,7 +41,7 @@ export function isPowerOfTwo(n: number): boolean {
  */
 export function log2Floor(n: number): number {
   if (n < TWO_32) return 31 - Math.clz32(n);
-  return 63 - Math.clz32(Math.floor(n / TWO_32));
+  return 63 - Math.clz32(Math.floor(n * INV_TWO_32));
 }
 
 /**
@@ -86,7 +87,7 @@ export function lowestSetBit(n: number): number {
   if (n === 0) return 0;
   const low = n >>> 0; // the low 32 bits: ToUint32 is exact modulo 2^32
   if (low !== 0) return ((low & -low) >>> 0);
-  const high = n / TWO_32;
+  const high = Math.floor(n * INV_TWO_32);
   return ((high & -high) >>> 0) * TWO_32;
 }
 
@@ -100,7 +101,10 @@ export function lowestSetBit(n: number): number {
  * ```
  */
 export function alignDown(n: number, align: number): number {
-  // Division by a power of two is exact; `%` on doubles would call fmod.
+  // For alignments up to 2^31 the low 32 bits (ToUint32, exact modulo 2^32)
+  // say how far n is past the boundary; larger ones divide exactly. (`%` on
+  // doubles would call the C library's fmod.)
+  if (align <= 0x8000_0000) return n - ((n >>> 0) & (align - 1));
   return Math.floor(n / align) * align;
 }
 
@@ -114,6 +118,10 @@ export function alignDown(n: number, align: number): number {
  * ```
  */
 export function alignUp(n: number, align: number): number {
+  if (align <= 0x8000_0000) {
+    const rem = (n >>> 0) & (align - 1);
+    return rem === 0 ? n : n + (align - rem);
+  }
   return Math.ceil(n / align) * align;
 }
 
@@ -127,6 +135,7 @@ export function alignUp(n: number, align: number): number {
  * ```
  */
 export function isAligned(n: number, align: number): boolean {
+  if (align <= 0x8000_0000) return ((n >>> 0) & (align - 1)) === 0;
   return Math.floor(n / align) * align === n;
 }
 

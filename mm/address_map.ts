@@ -11,7 +11,7 @@
  */
 
 const EMPTY = -1;
-const TWO_32 = 0x1_0000_0000;
+const INV_TWO_32 = 1 / 0x1_0000_0000;
 
 /**
  * An address-keyed hash map.
@@ -28,6 +28,7 @@ export class AddressMap<V> {
   #keys: Float64Array;
   #values: (V | undefined)[];
   #mask: number;
+  #shift: number;
   #size = 0;
 
   /** Creates an empty map sized for about `expected` entries. */
@@ -37,6 +38,7 @@ export class AddressMap<V> {
     this.#keys = new Float64Array(cap).fill(EMPTY);
     this.#values = new Array(cap).fill(undefined);
     this.#mask = cap - 1;
+    this.#shift = Math.clz32(cap) + 1;
   }
 
   /** The number of entries. */
@@ -46,8 +48,9 @@ export class AddressMap<V> {
 
   #slot(key: number): number {
     // Mix the low and high 32 bits (ToUint32 is exact modulo 2^32).
-    const h = Math.imul((key >>> 3) ^ ((key / TWO_32) >>> 0) ^ (key >>> 29), 0x9e3779b1);
-    return (h >>> 7) & this.#mask;
+    const h = Math.imul((key >>> 3) ^ ((key * INV_TWO_32) >>> 0), 0x9e3779b1);
+    // Fibonacci hashing: the product's top bits index the table.
+    return h >>> this.#shift;
   }
 
   /** The value at `key`, or `undefined`. */
@@ -143,6 +146,7 @@ export class AddressMap<V> {
     this.#keys = new Float64Array(cap).fill(EMPTY);
     this.#values = new Array(cap).fill(undefined);
     this.#mask = cap - 1;
+    this.#shift = Math.clz32(cap) + 1;
     this.#size = 0;
     for (let i = 0; i < oldKeys.length; i++) {
       if (oldKeys[i] !== EMPTY) this.set(oldKeys[i], oldValues[i] as V);

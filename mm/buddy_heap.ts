@@ -168,7 +168,8 @@ export class BuddyHeap {
     // 32 lists); so does the model.
     while (curOrder < BUDDY_ORDERS - 1) {
       const bit = POW2[curOrder];
-      const high = (Math.floor(cur / bit) & 1) === 1;
+      // Is `cur` the upper buddy? (bit <= 2^30: the low 32 bits decide.)
+      const high = ((cur >>> 0) & bit) !== 0;
       const buddy = high ? cur - bit : cur + bit;
       const node = this.#blocks.get(buddy);
       if (node === undefined || node < 0 || this.#nodeOrder[node] !== curOrder) break;

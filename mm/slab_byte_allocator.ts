@@ -88,8 +88,10 @@ export class SlabByteAllocator implements ByteAllocator {
   readonly buddy: BuddyHeap = new BuddyHeap();
   /**
    * Every slab block ever made: address -> slab index while allocated, -1
-   * while free. Slab memory never returns to the buddy heap, so entries are
-   * never deleted.
+   * while free (slab memory never returns to the buddy heap, so these
+   * entries stay); and each live large block served by the buddy heap ->
+   * 7, so that a stale pointer is never taken for one of the buddy blocks
+   * holding a slab's set.
    */
   readonly #blocks = new AddressMap<number>(1024);
   #initialised = false;
@@ -139,7 +141,11 @@ export class SlabByteAllocator implements ByteAllocator {
   alloc(size: number, align: number): number {
     checkLayout(size, align);
     const cls = slabClassFor(size, align);
-    if (cls === 7) return this.buddy.alloc(size, align);
+    if (cls === 7) {
+      const p = this.buddy.alloc(size, align);
+      this.#blocks.set(p, 7);
+      return p;
+    }
     const slab = this.#slabs[cls];
     if (slab.free.length === 0) {
       const setBytes = SLAB_SET_SIZE * slab.blockSize;
@@ -156,7 +162,14 @@ export class SlabByteAllocator implements ByteAllocator {
     checkLayout(size, align);
     const cls = slabClassFor(size, align);
     if (cls === 7) {
+      if (this.#blocks.get(ptr) !== 7) {
+        throw new AllocError("NotAllocated", {
+          address: ptr,
+          reason: `${hex(ptr)} is not an allocated large block (double free or foreign pointer)`,
+        });
+      }
       this.buddy.dealloc(ptr, size, align);
+      this.#blocks.delete(ptr);
       return;
     }
     const liveCls = this.#blocks.get(ptr);
@@ -169,7 +182,10 @@ export class SlabByteAllocator implements ByteAllocator {
     if (liveCls !== cls) {
       throw new AllocError("InvalidParam", {
         address: ptr,
-        reason: `${hex(ptr)} came from the ${SLAB_BLOCK_SIZES[liveCls]}-byte slab, ` +
+        reason:
+          `${hex(ptr)} came from ${
+            liveCls === 7 ? "the buddy heap" : `the ${SLAB_BLOCK_SIZES[liveCls]}-byte slab`
+          }, ` +
           `freed with a layout of the ${SLAB_BLOCK_SIZES[cls]}-byte slab`,
       });
     }

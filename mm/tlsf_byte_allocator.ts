@@ -48,6 +48,10 @@ interface Block {
 
 /** `(fl, sl)` of the list a free block of `size` belongs to, or -1 past `FLLEN`. */
 function mapFloor(size: number): number {
+  if (size < 0x8000_0000) {
+    const fl = 26 - Math.clz32(size); // floor(log2(size)) - GRANULARITY_LOG2
+    return (fl << 5) | ((size >>> fl) & 31);
+  }
   const fl = log2Floor(size) - GRAN_LOG2;
   if (fl >= TLSF_FLLEN) return -1;
   const sl = Math.floor(size / POW2[fl]) & (TLSF_SLLEN - 1);
@@ -56,13 +60,21 @@ function mapFloor(size: number): number {
 
 /** The first list whose every block is at least `size`, or -1. */
 function mapCeil(size: number): number {
-  let fl = log2Floor(size) - GRAN_LOG2;
-  const unit = POW2[fl];
-  let sl = Math.floor(size / unit);
-  if (sl * unit !== size) sl++;
+  let fl: number;
+  let sl: number;
+  if (size < 0x8000_0000) {
+    fl = 26 - Math.clz32(size);
+    sl = size >>> fl;
+    if (sl << fl !== size) sl++;
+  } else {
+    fl = log2Floor(size) - GRAN_LOG2;
+    const unit = POW2[fl];
+    sl = Math.floor(size / unit);
+    if (sl * unit !== size) sl++;
+  }
   if (sl >= 2 * TLSF_SLLEN) fl++;
   if (fl >= TLSF_FLLEN) return -1;
-  return fl * TLSF_SLLEN + (sl % TLSF_SLLEN);
+  return (fl << 5) | (sl & 31);
 }
 
 /** The index of the lowest set bit of `bits` at or above `start`, or 32. */
@@ -94,6 +106,8 @@ export class TlsfByteAllocator implements ByteAllocator {
   readonly #regions: [number, number][] = [];
   #total = 0;
   #used = 0;
+  /** Block objects whose blocks were merged away, for reuse. */
+  readonly #spare: Block[] = [];
 
   /**
    * Creates the first pool. The real wrapper unwraps the result: a region
@@ -128,18 +142,26 @@ export class TlsfByteAllocator implements ByteAllocator {
     const newSize = alignUp(ptr - block.addr + size, TLSF_GRANULARITY);
     if (newSize !== block.size) {
       const next = block.nextPhys!;
-      const rest: Block = {
-        addr: block.addr + newSize,
-        size: block.size - newSize,
-        used: false,
-        sentinel: false,
-        prevPhys: block,
-        nextPhys: next,
-        prevFree: null,
-        nextFree: null,
-        reqSize: 0,
-        reqAlign: 0,
-      };
+      let rest = this.#spare.pop();
+      if (rest === undefined) {
+        rest = {
+          addr: 0,
+          size: 0,
+          used: false,
+          sentinel: false,
+          prevPhys: null,
+          nextPhys: null,
+          prevFree: null,
+          nextFree: null,
+          reqSize: 0,
+          reqAlign: 0,
+        };
+      }
+      rest.used = false;
+      rest.addr = block.addr + newSize;
+      rest.size = block.size - newSize;
+      rest.prevPhys = block;
+      rest.nextPhys = next;
       next.prevPhys = rest;
       block.nextPhys = rest;
       block.size = newSize;
@@ -181,12 +203,14 @@ export class TlsfByteAllocator implements ByteAllocator {
     if (!after.used) {
       newSize += after.size;
       this.#unlink(after, mapFloor(after.size));
+      this.#spare.push(after); // its header is gone: the object is reused
       after = after.nextPhys!;
     }
     const before = block.prevPhys;
     if (before !== null && !before.used) {
       newSize += before.size;
       this.#unlink(before, mapFloor(before.size));
+      this.#spare.push(block);
       block = before;
     }
     block.size = newSize;
@@ -283,8 +307,8 @@ export class TlsfByteAllocator implements ByteAllocator {
   #searchList(minSize: number): number {
     const first = mapCeil(minSize);
     if (first < 0) return -1;
-    let fl = (first / TLSF_SLLEN) | 0;
-    let sl = bitScanForward(this.#slBitmap[fl], first % TLSF_SLLEN);
+    let fl = first >>> 5;
+    let sl = bitScanForward(this.#slBitmap[fl], first & 31);
     if (sl < TLSF_SLLEN) return fl * TLSF_SLLEN + sl;
     fl = bitScanForward(this.#flBitmap, fl + 1);
     if (fl >= TLSF_FLLEN) return -1;
@@ -299,9 +323,9 @@ export class TlsfByteAllocator implements ByteAllocator {
     block.prevFree = null;
     if (head !== null) head.prevFree = block;
     this.#firstFree[list] = block;
-    const fl = (list / TLSF_SLLEN) | 0;
+    const fl = list >>> 5;
     this.#flBitmap |= 1 << fl;
-    this.#slBitmap[fl] |= 1 << (list % TLSF_SLLEN);
+    this.#slBitmap[fl] |= 1 << (list & 31);
   }
 
   #unlink(block: Block, list: number): void {
@@ -312,8 +336,8 @@ export class TlsfByteAllocator implements ByteAllocator {
     else {
       this.#firstFree[list] = next;
       if (next === null) {
-        const fl = (list / TLSF_SLLEN) | 0;
-        this.#slBitmap[fl] &= ~(1 << (list % TLSF_SLLEN));
+        const fl = list >>> 5;
+        this.#slBitmap[fl] &= ~(1 << (list & 31));
         if (this.#slBitmap[fl] === 0) this.#flBitmap &= ~(1 << fl);
       }
     }

@@ -130,6 +130,15 @@ Deno.test("slab: classes, the highest block of a new set first, double count in 
   assert.equal(kindOf(() => a.dealloc(0x8000_0000 + 5 * 64, 40, 8)), "NotAllocated");
   assert.equal(kindOf(() => a.dealloc(p, 100, 8)), "InvalidParam");
   assert.equal(kindOf(() => new SlabByteAllocator().init(0x8000_0100, 0x8000)), "InvalidParam");
+  // A stale large pointer whose memory now holds a slab's set is not freed.
+  const b = new SlabByteAllocator();
+  b.init(0x8000_0000, 0x1_0000);
+  const big = b.alloc(20000, 8); // a 32 KiB buddy block
+  b.dealloc(big, 20000, 8);
+  const small = b.alloc(500, 8); // the 512-byte slab's 32 KiB set reuses that memory
+  assert.equal(small, big + 63 * 512);
+  assert.throws(() => b.dealloc(big, 20000, 8), /not an allocated large block/);
+  assert.throws(() => b.dealloc(big, 500, 8), /not an allocated slab block/);
   assert.equal(kindOf(() => new SlabByteAllocator().init(0x8000_0000, 0x9000)), "InvalidParam");
 });
 
