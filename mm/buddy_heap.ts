@@ -30,6 +30,20 @@ export const BUDDY_ORDERS = 32;
 const WORD = 8;
 
 /**
+ * The order of the block a layout takes: `log2(max(size.next_power_of_two(),
+ * align, 8))`, with a 32-bit fast path; invalid layouts throw `InvalidParam`.
+ */
+function blockOrder(size: number, align: number): number {
+  checkLayout(size, align);
+  if (size <= 0x4000_0000 && align <= 0x4000_0000) {
+    const s = size <= WORD ? 3 : 32 - Math.clz32(size - 1);
+    const a = 31 - Math.clz32(align);
+    return s > a ? s : a;
+  }
+  return log2Floor(Math.max(nextPowerOfTwo(size), align, WORD));
+}
+
+/**
  * `buddy_system_allocator::Heap<32>`: the buddy heap, with checked frees.
  *
  * @example
@@ -109,9 +123,8 @@ export class BuddyHeap {
    * blocks (the low half is used, the high half pushed).
    */
   alloc(size: number, align: number): number {
-    checkLayout(size, align);
-    const blockSize = Math.max(nextPowerOfTwo(size), align, WORD);
-    const order = log2Floor(blockSize);
+    const order = blockOrder(size, align);
+    const blockSize = POW2[order];
     if (order >= BUDDY_ORDERS) {
       throw new AllocError("NoMemory", { reason: `no buddy order holds ${blockSize} bytes` });
     }
@@ -141,9 +154,8 @@ export class BuddyHeap {
    * order is reported (`NotAllocated` / `InvalidParam`) and changes nothing.
    */
   dealloc(ptr: number, size: number, align: number): void {
-    checkLayout(size, align);
-    const blockSize = Math.max(nextPowerOfTwo(size), align, WORD);
-    const order = log2Floor(blockSize);
+    const order = blockOrder(size, align);
+    const blockSize = POW2[order];
     const entry = this.#blocks.get(ptr);
     if (entry === undefined || entry >= 0) {
       throw new AllocError("NotAllocated", {

@@ -21,6 +21,11 @@ import { AllocError } from "./alloc_error.ts";
  * ```
  */
 export function checkLayout(size: number, align: number): void {
+  // Fast path: both below 2^30, where 32-bit integer operations are exact.
+  if (
+    size >= 0 && size <= 0x4000_0000 && (size | 0) === size && align > 0 &&
+    align <= 0x4000_0000 && (align & (align - 1)) === 0
+  ) return;
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new AllocError("InvalidParam", { reason: `size ${size} is not a byte count` });
   }

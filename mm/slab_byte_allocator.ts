@@ -44,11 +44,10 @@ export interface SlabClassStats {
  */
 export function slabClassFor(size: number, align: number): number {
   if (size > 4096) return 7;
-  for (let i = 0; i < 6; i++) {
-    const b = SLAB_BLOCK_SIZES[i];
-    if (size <= b && align <= b) return i;
-  }
-  return 6;
+  // Class i holds max(size, align) <= 64 << i; alignments past 2048 land in 6.
+  if (align > 2048) return 6;
+  const m = size > align ? size : align;
+  return m <= 64 ? 0 : 26 - Math.clz32(m - 1);
 }
 
 class Slab {

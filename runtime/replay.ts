@@ -89,6 +89,7 @@ const ST_NONE = 0;
 const ST_LIVE = 1;
 const ST_FAILED = 2;
 const ST_FREED = 3;
+void ST_LIVE;
 
 /**
  * Replays `trace` on a fresh `allocator` model initialised with the trace's
@@ -192,34 +193,36 @@ function replayBytes(trace: Trace, a: ByteAllocator): Float64Array {
   const n = trace.length;
   const results = new Float64Array(n);
   const { kind, id, arg0, arg1 } = trace;
-  const ptr = new Float64Array(trace.idCount);
-  const state = new Uint8Array(trace.idCount);
-  const opOf = new Int32Array(trace.idCount);
+  // Per ID: the address while live, else one of the ST_* codes (negated).
+  const ptr = new Float64Array(trace.idCount).fill(-ST_NONE - 1);
+  const size = new Float64Array(trace.idCount);
+  const align = new Float64Array(trace.idCount);
   for (let i = 0; i < n; i++) {
     const k = kind[i];
     const j = id[i];
     if (k === OP_ALLOC) {
+      const s = arg0[i];
+      const al = arg1[i];
       try {
-        const p = a.alloc(arg0[i], arg1[i]);
+        const p = a.alloc(s, al);
         ptr[j] = p;
-        state[j] = ST_LIVE;
         results[i] = p;
       } catch (e) {
-        state[j] = ST_FAILED;
+        ptr[j] = -ST_FAILED - 1;
         results[i] = errorCode(e);
       }
-      opOf[j] = i;
+      size[j] = s;
+      align[j] = al;
     } else if (k === OP_FREE) {
-      const s = state[j];
-      if (s === ST_LIVE) {
-        const o = opOf[j];
+      const p = ptr[j];
+      if (p >= 0) {
         try {
-          a.dealloc(ptr[j], arg0[o], arg1[o]);
+          a.dealloc(p, size[j], align[j]);
         } catch (e) {
           freeFailed(trace, i, e);
         }
-        state[j] = ST_FREED;
-      } else if (s !== ST_FAILED) badFree(trace, i, s);
+        ptr[j] = -ST_FREED - 1;
+      } else if (p !== -ST_FAILED - 1) badFree(trace, i, -p - 1);
     } else unsupported(trace, i, "a byte allocator");
   }
   return results;
