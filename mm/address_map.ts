@@ -11,6 +11,8 @@
  */
 
 const EMPTY = -1;
+/** What {@linkcode AddressIntMap.get} returns for a key it does not hold. */
+export const ADDRESS_INT_MAP_MISSING = -0x8000_0000;
 const INV_TWO_32 = 1 / 0x1_0000_0000;
 
 /**
@@ -150,6 +152,123 @@ export class AddressMap<V> {
     this.#size = 0;
     for (let i = 0; i < oldKeys.length; i++) {
       if (oldKeys[i] !== EMPTY) this.set(oldKeys[i], oldValues[i] as V);
+    }
+  }
+}
+
+/**
+ * An address-keyed map to 32-bit integers, kept in an `Int32Array` (no
+ * boxing, one element kind): the allocator models' hot-path index.
+ * `get` returns {@linkcode ADDRESS_INT_MAP_MISSING} for absent keys.
+ *
+ * @example
+ * ```ts
+ * import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
+ * const m = new AddressIntMap();
+ * m.set(0x8000_0040, 3);
+ * console.log(m.get(0x8000_0040), m.get(0x8000_0080) === ADDRESS_INT_MAP_MISSING); // 3 true
+ * ```
+ */
+export class AddressIntMap {
+  #keys: Float64Array;
+  #values: Int32Array;
+  #mask: number;
+  #shift: number;
+  #size = 0;
+
+  /** Creates an empty map sized for about `expected` entries. */
+  constructor(expected = 16) {
+    let cap = 16;
+    while (cap < expected * 2) cap *= 2;
+    this.#keys = new Float64Array(cap).fill(EMPTY);
+    this.#values = new Int32Array(cap);
+    this.#mask = cap - 1;
+    this.#shift = Math.clz32(cap) + 1;
+  }
+
+  /** The number of entries. */
+  get size(): number {
+    return this.#size;
+  }
+
+  #slot(key: number): number {
+    return Math.imul((key >>> 3) ^ ((key * INV_TWO_32) >>> 0), 0x9e3779b1) >>> this.#shift;
+  }
+
+  /** The value at `key`, or `ADDRESS_INT_MAP_MISSING`. */
+  get(key: number): number {
+    const keys = this.#keys;
+    const mask = this.#mask;
+    for (let i = this.#slot(key);; i = (i + 1) & mask) {
+      const k = keys[i];
+      if (k === key) return this.#values[i];
+      if (k === EMPTY) return ADDRESS_INT_MAP_MISSING;
+    }
+  }
+
+  /** Sets `key` to the 32-bit integer `value`. */
+  set(key: number, value: number): void {
+    const keys = this.#keys;
+    const mask = this.#mask;
+    for (let i = this.#slot(key);; i = (i + 1) & mask) {
+      const k = keys[i];
+      if (k === key) {
+        this.#values[i] = value;
+        return;
+      }
+      if (k === EMPTY) {
+        keys[i] = key;
+        this.#values[i] = value;
+        if (++this.#size * 2 > mask) this.#resize();
+        return;
+      }
+    }
+  }
+
+  /** Removes `key`; returns whether it was present. */
+  delete(key: number): boolean {
+    const keys = this.#keys;
+    const values = this.#values;
+    const mask = this.#mask;
+    let i = this.#slot(key);
+    for (;; i = (i + 1) & mask) {
+      const k = keys[i];
+      if (k === key) break;
+      if (k === EMPTY) return false;
+    }
+    let hole = i;
+    for (let j = (i + 1) & mask;; j = (j + 1) & mask) {
+      const k = keys[j];
+      if (k === EMPTY) break;
+      const home = this.#slot(k);
+      if (hole <= j ? (home <= hole || home > j) : (home <= hole && home > j)) {
+        keys[hole] = k;
+        values[hole] = values[j];
+        hole = j;
+      }
+    }
+    keys[hole] = EMPTY;
+    this.#size--;
+    return true;
+  }
+
+  /** Calls `fn` for every entry, in no particular order. */
+  forEach(fn: (value: number, key: number) => void): void {
+    const keys = this.#keys;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) fn(this.#values[i], keys[i]);
+  }
+
+  #resize(): void {
+    const oldKeys = this.#keys;
+    const oldValues = this.#values;
+    const cap = oldKeys.length * 2;
+    this.#keys = new Float64Array(cap).fill(EMPTY);
+    this.#values = new Int32Array(cap);
+    this.#mask = cap - 1;
+    this.#shift = Math.clz32(cap) + 1;
+    this.#size = 0;
+    for (let i = 0; i < oldKeys.length; i++) {
+      if (oldKeys[i] !== EMPTY) this.set(oldKeys[i], oldValues[i]);
     }
   }
 }

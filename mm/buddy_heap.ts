@@ -21,7 +21,7 @@ import {
   POW2,
   prevPowerOfTwo,
 } from "../hal/int.ts";
-import { AddressMap } from "./address_map.ts";
+import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
 import { AllocError } from "./alloc_error.ts";
 import { checkLayout, checkRegion } from "./layout.ts";
 
@@ -70,7 +70,7 @@ export class BuddyHeap {
    * Every block by start address: a free block's value is its list node
    * (>= 0), an allocated block's is `-1 - order`.
    */
-  #blocks = new AddressMap<number>(1024);
+  #blocks = new AddressIntMap(1024);
   /** Regions added, sorted by start: [start, end) pairs. */
   #regions: [number, number][] = [];
   #user = 0;
@@ -157,7 +157,7 @@ export class BuddyHeap {
     const order = blockOrder(size, align);
     const blockSize = POW2[order];
     const entry = this.#blocks.get(ptr);
-    if (entry === undefined || entry >= 0) {
+    if (entry === ADDRESS_INT_MAP_MISSING || entry >= 0) {
       throw new AllocError("NotAllocated", {
         address: ptr,
         reason: `${
@@ -184,7 +184,7 @@ export class BuddyHeap {
       const high = ((cur >>> 0) & bit) !== 0;
       const buddy = high ? cur - bit : cur + bit;
       const node = this.#blocks.get(buddy);
-      if (node === undefined || node < 0 || this.#nodeOrder[node] !== curOrder) break;
+      if (node < 0 || this.#nodeOrder[node] !== curOrder) break; // missing or allocated
       this.#unlink(node);
       if (!merged) {
         this.#blocks.delete(ptr);
@@ -232,7 +232,7 @@ export class BuddyHeap {
   /** Whether `ptr` is the start of a live (allocated) block. */
   isAllocated(ptr: number): boolean {
     const entry = this.#blocks.get(ptr);
-    return entry !== undefined && entry < 0;
+    return entry !== ADDRESS_INT_MAP_MISSING && entry < 0;
   }
 
   #claimRegion(start: number, end: number): void {

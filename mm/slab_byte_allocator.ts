@@ -6,7 +6,7 @@
  */
 
 import { hex } from "../hal/int.ts";
-import { AddressMap } from "./address_map.ts";
+import { AddressIntMap } from "./address_map.ts";
 import { AllocError } from "./alloc_error.ts";
 import type { ByteAllocator } from "./allocator.ts";
 import { BuddyHeap } from "./buddy_heap.ts";
@@ -92,7 +92,7 @@ export class SlabByteAllocator implements ByteAllocator {
    * 7, so that a stale pointer is never taken for one of the buddy blocks
    * holding a slab's set.
    */
-  readonly #blocks = new AddressMap<number>(1024);
+  readonly #blocks = new AddressIntMap(1024);
   #initialised = false;
 
   /**
@@ -172,7 +172,7 @@ export class SlabByteAllocator implements ByteAllocator {
       return;
     }
     const liveCls = this.#blocks.get(ptr);
-    if (liveCls === undefined || liveCls < 0) {
+    if (liveCls < 0) { // missing, or a free slab block
       throw new AllocError("NotAllocated", {
         address: ptr,
         reason: `${hex(ptr)} is not an allocated slab block (double free or foreign pointer)`,

@@ -9,7 +9,7 @@ import { BuddyByteAllocator } from "../mm/buddy_byte_allocator.ts";
 import { SlabByteAllocator, slabClassFor } from "../mm/slab_byte_allocator.ts";
 import { TlsfByteAllocator } from "../mm/tlsf_byte_allocator.ts";
 import { GlobalAllocator } from "../mm/global_allocator.ts";
-import { AddressMap } from "../mm/address_map.ts";
+import { ADDRESS_INT_MAP_MISSING, AddressIntMap, AddressMap } from "../mm/address_map.ts";
 
 function kindOf(fn: () => unknown): string {
   try {
@@ -210,4 +210,18 @@ Deno.test("address map: set, overwrite, delete with probe runs, growth", () => {
   assert.equal(count, 250);
   m.clear();
   assert.equal(m.size, 0);
+});
+
+Deno.test("address int map: the same behaviour with 32-bit values", () => {
+  const m = new AddressIntMap(4);
+  const keys = Array.from({ length: 500 }, (_, i) => 0x8000_0000 + i * 64);
+  keys.forEach((k, i) => m.set(k, -i));
+  for (let i = 0; i < 500; i += 3) assert.ok(m.delete(keys[i]));
+  for (let i = 0; i < 500; i++) {
+    assert.equal(m.get(keys[i]), i % 3 === 0 ? ADDRESS_INT_MAP_MISSING : -i);
+  }
+  assert.equal(m.delete(keys[0]), false);
+  let count = 0;
+  m.forEach(() => count++);
+  assert.equal(count, m.size);
 });
