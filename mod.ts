@@ -38,3 +38,7 @@ export * from "./mm/tlsf_byte_allocator.ts";
 export * from "./mm/global_allocator.ts";
 export * from "./runtime/trace.ts";
 export * from "./runtime/replay.ts";
+export * from "./mm/early_allocator.ts";
+export * from "./mm/kernel_memory.ts";
+export * from "./mm/global_page.ts";
+export * from "./mm/dma.ts";

@@ -231,3 +231,85 @@ function isZero(bytes: Uint8Array, pos: number, n: number): boolean {
   for (let i = pos; i < pos + n; i++) if (bytes[i] !== 0) return false;
   return true;
 }
+
+/** Options of {@linkcode MemoryView}. */
+export interface MemoryViewOptions {
+  /** Whether the view may write (an `as_mut_slice`); default false. */
+  writable?: boolean;
+  /** Called before every access; throws to forbid it (a released owner). */
+  guard?: () => void;
+}
+
+/**
+ * A live window onto `length` bytes of simulated RAM: reads see every write
+ * made through any path to the same physical bytes, and writes land in RAM.
+ *
+ * @example
+ * ```ts
+ * import { MemoryView, PhysicalMemory } from "./physical_memory.ts";
+ * const ram = new PhysicalMemory([{ name: "RAM", base: 0n, size: 0x10000n }]);
+ * const view = new MemoryView(ram, 0x1000n, 16, { writable: true });
+ * view.set(0, 0x41);
+ * console.log(ram.read8(0x1000n)); // 65
+ * ```
+ */
+export class MemoryView {
+  /** The physical address of byte 0. */
+  readonly base: bigint;
+  /** The number of bytes. */
+  readonly length: number;
+  /** Whether writes are allowed. */
+  readonly writable: boolean;
+  readonly #mem: PhysicalMemory;
+  readonly #guard: (() => void) | undefined;
+
+  /** Creates a view of `[base, base + length)`, which must be RAM. */
+  constructor(mem: PhysicalMemory, base: bigint, length: number, options: MemoryViewOptions = {}) {
+    mem.check(base, BigInt(length));
+    this.#mem = mem;
+    this.base = base;
+    this.length = length;
+    this.writable = options.writable ?? false;
+    this.#guard = options.guard;
+  }
+
+  #at(index: number, n: number): bigint {
+    this.#guard?.();
+    if (!Number.isInteger(index) || index < 0 || index + n > this.length) {
+      throw new RangeError(`index ${index} is outside a view of ${this.length} bytes`);
+    }
+    return this.base + BigInt(index);
+  }
+
+  #writeCheck(): void {
+    if (!this.writable) throw new TypeError("this view is read-only (as_slice); use as_mut_slice");
+  }
+
+  /** Reads byte `index`. */
+  get(index: number): number {
+    return this.#mem.read8(this.#at(index, 1));
+  }
+
+  /** Writes byte `index`. */
+  set(index: number, value: number): void {
+    this.#writeCheck();
+    this.#mem.write8(this.#at(index, 1), value);
+  }
+
+  /** Copies `length` bytes from `index` out of RAM (all by default). */
+  read(index = 0, length: number = this.length - index): Uint8Array {
+    return this.#mem.read(this.#at(index, length), length);
+  }
+
+  /** Writes `bytes` at `index`. */
+  write(bytes: Uint8Array, index = 0): void {
+    this.#writeCheck();
+    this.#mem.write(this.#at(index, bytes.length), bytes);
+  }
+
+  /** Sets every byte to `value`. */
+  fill(value: number): void {
+    this.#writeCheck();
+    this.#mem.fill(this.#at(0, this.length), BigInt(this.length), value);
+  }
+}

@@ -1,0 +1,449 @@
+/**
+ * The memory subsystem of a simulated ArceOS kernel: the tutorial's early
+ * allocator, axalloc's global allocator on kernel virtual addresses, the
+ * early-to-final switch, the boot wiring of free RAM, memory attributes for
+ * DMA, and an ownership record so that every allocation is freed back to the
+ * allocator that owns it.
+ *
+ * @module
+ */
+
+import {
+  AddressWindow,
+  phys,
+  type PhysAddr,
+  virt,
+  type VirtAddr,
+  wrappingAdd,
+} from "../hal/address.ts";
+import { hex } from "../hal/int.ts";
+import { freeMemoryRegions } from "../hal/memory_map.ts";
+import { PhysicalMemory } from "../hal/physical_memory.ts";
+import { getPlatform, physToVirt, type Platform, virtToPhys } from "../hal/platform.ts";
+import { AllocError, isAllocError } from "./alloc_error.ts";
+import { BITMAP_CAPACITY_PAGES, type BitmapCapacity } from "./bitmap_page_allocator.ts";
+import { EARLY_PAGE_SIZE, EarlyAllocator, isPageRequest } from "./early_allocator.ts";
+import { type ByteAllocatorKind, GLOBAL_PAGE_SIZE, GlobalAllocator } from "./global_allocator.ts";
+import { checkLayout } from "./layout.ts";
+
+/** Which allocator owns a live allocation. */
+export type Owner = "early-bytes" | "early-pages" | "global-bytes" | "global-pages";
+
+/** Where the kernel is in its boot. */
+export type BootStage = "boot" | "early" | "final";
+
+/** A live allocation in the ownership record. */
+export interface Allocation {
+  /** Its kernel virtual address. */
+  addr: VirtAddr;
+  /** Which allocator owns it. */
+  owner: Owner;
+  /** Bytes (for page allocations, pages times 4096). */
+  size: number;
+  /** Alignment. */
+  align: number;
+}
+
+/**
+ * The simulated kernel panicked (`handle_alloc_error`, or a failed
+ * assertion of the modelled code). The simulation stops; the simulator
+ * does not crash.
+ */
+export class KernelPanic extends Error {
+  /** The error class's name. */
+  override readonly name = "KernelPanic";
+  /** What the kernel printed, without the `panicked:` prefix. */
+  readonly reason: string;
+  /** The failed request, for allocation failures. */
+  readonly request: { size: number; align: number } | undefined;
+  /** Bytes the allocator had available when it failed. */
+  readonly availableBytes: number | undefined;
+  /** Creates the panic report. */
+  constructor(
+    reason: string,
+    details: { request?: { size: number; align: number }; availableBytes?: number } = {},
+  ) {
+    super(`kernel panicked: ${reason}`);
+    this.reason = reason;
+    this.request = details.request;
+    this.availableBytes = details.availableBytes;
+  }
+}
+
+/**
+ * The smallest bitmap capacity feature covering a platform's RAM, counted
+ * from the 1 GiB boundary below its lowest byte.
+ *
+ * @example
+ * ```ts
+ * import { capacityFor } from "./kernel_memory.ts";
+ * import { getPlatform } from "../hal/platform.ts";
+ * console.log(capacityFor(getPlatform("aarch64-raspi4"))); // 4g
+ * ```
+ */
+export function capacityFor(platform: Platform): BitmapCapacity {
+  const lo = platform.ram[0].base;
+  const last = platform.ram[platform.ram.length - 1];
+  const span = last.base + last.size - (lo - (lo % 0x4000_0000n));
+  const pages = (span + BigInt(GLOBAL_PAGE_SIZE) - 1n) / BigInt(GLOBAL_PAGE_SIZE);
+  for (const [name, cap] of Object.entries(BITMAP_CAPACITY_PAGES) as [BitmapCapacity, number][]) {
+    if (pages <= BigInt(cap)) return name;
+  }
+  throw new AllocError("InvalidParam", {
+    reason: `${platform.name}'s RAM needs more than the largest bitmap (page-alloc-1t)`,
+  });
+}
+
+/** Options of {@linkcode KernelMemory}. */
+export interface KernelMemoryOptions {
+  /** The platform, or its name (default `riscv64-qemu-virt`). */
+  platform?: Platform | string;
+  /** The global allocator's byte allocator (default `"tlsf"`). */
+  byteAllocator?: ByteAllocatorKind;
+  /**
+   * The page allocator's capacity feature. By default, the smallest of
+   * `256m`, `4g`, `64g`, `1t` whose bitmap covers the platform's RAM counted
+   * from the 1 GiB boundary below it (ArceOS builds pick the feature the
+   * same way by hand).
+   */
+  capacity?: BitmapCapacity;
+  /** Receives the kernel's log lines (`expand heap memory: ...`). */
+  log?: (line: string) => void;
+  /** Simulated RAM to use (default: fresh RAM over the platform's regions). */
+  ram?: PhysicalMemory;
+}
+
+/**
+ * The kernel's memory subsystem.
+ *
+ * @example The tutorial's two-stage boot on riscv64
+ * ```ts
+ * import { KernelMemory } from "./kernel_memory.ts";
+ * const k = new KernelMemory();
+ * k.earlyInit(k.skernel - 0x10_0000n, 0x10_0000);   // _skernel - 1 MiB
+ * const s = k.alloc(11, 1);                          // String::from("from String")
+ * k.finalInit();                                     // all free RAM to the global allocator
+ * k.dealloc(s, 11, 1);                               // goes back to the early allocator
+ * console.log(k.stage, k.ownerOf(s));                // final undefined
+ * ```
+ */
+export class KernelMemory {
+  /** The platform. */
+  readonly platform: Platform;
+  /** Simulated physical RAM. */
+  readonly ram: PhysicalMemory;
+  /** Maps kernel virtual addresses onto the allocators' numbers. */
+  readonly window: AddressWindow;
+  /** axalloc's global allocator. */
+  readonly global: GlobalAllocator;
+  /** The tutorial's early allocator. */
+  readonly early: EarlyAllocator = new EarlyAllocator();
+  readonly #log: (line: string) => void;
+  readonly #owners = new Map<number, Allocation>();
+  readonly #uncached = new Set<number>();
+  #earlyReady = false;
+  #panic: KernelPanic | undefined;
+
+  /** Creates the subsystem of a kernel that has not initialised any allocator. */
+  constructor(options: KernelMemoryOptions = {}) {
+    this.platform = typeof options.platform === "string" || options.platform === undefined
+      ? getPlatform(options.platform)
+      : options.platform;
+    this.ram = options.ram ?? new PhysicalMemory(this.platform.ram);
+    this.#log = options.log ?? (() => {});
+    const lo = this.platform.ram[0].base;
+    const last = this.platform.ram[this.platform.ram.length - 1];
+    this.window = AddressWindow.forRegion(
+      physToVirt(this.platform, phys(lo)),
+      last.base + last.size - lo,
+    );
+    this.global = new GlobalAllocator({
+      byteAllocator: options.byteAllocator,
+      capacity: options.capacity ?? capacityFor(this.platform),
+      onExpand: (start, size) =>
+        this.#log(
+          `expand heap memory: [${this.window.format(start)}, ${this.window.format(start + size)})`,
+        ),
+    });
+  }
+
+  /** `_skernel`: the kernel image's first virtual address. */
+  get skernel(): VirtAddr {
+    return virt(this.platform.kernelVaddr);
+  }
+
+  /** `_ekernel`: the first virtual address past the kernel image. */
+  get ekernel(): VirtAddr {
+    return virt(this.platform.kernelVaddr + this.platform.kernelSize);
+  }
+
+  /** `boot` before any allocator, `early` after `earlyInit`, `final` once the global allocator runs. */
+  get stage(): BootStage {
+    return this.global.initialised ? "final" : this.#earlyReady ? "early" : "boot";
+  }
+
+  /** The panic that stopped the kernel, if it has panicked. */
+  get panic(): KernelPanic | undefined {
+    return this.#panic;
+  }
+
+  /** `virt_to_phys` of the platform's linear mapping. */
+  virtToPhys(v: VirtAddr): PhysAddr {
+    return virtToPhys(this.platform, v);
+  }
+
+  /** `phys_to_virt` of the platform's linear mapping. */
+  physToVirt(p: PhysAddr): VirtAddr {
+    return physToVirt(this.platform, p);
+  }
+
+  /** The allocators' number for a kernel virtual address. */
+  toLocal(v: VirtAddr | bigint): number {
+    return this.window.toLocal(v);
+  }
+
+  /** The kernel virtual address of an allocator number. */
+  toVirt(n: number): VirtAddr {
+    return this.window.toAddress(n) as VirtAddr;
+  }
+
+  /** `early_init(start, size)`: the early allocator takes the region. */
+  earlyInit(start: VirtAddr | bigint, size: number | bigint): void {
+    this.#alive();
+    if (this.#earlyReady) {
+      throw new AllocError("InvalidParam", { reason: "early_init ran already" });
+    }
+    this.#checkRam(start, size, "early_init");
+    this.early.init(this.toLocal(start), Number(size));
+    this.#earlyReady = true;
+  }
+
+  /** `global_init(start, size)`: the global allocator manages the region. */
+  globalInit(start: VirtAddr | bigint, size: number | bigint): void {
+    this.#alive();
+    this.#checkRam(start, size, "global_init");
+    this.global.init(this.toLocal(start), Number(size));
+  }
+
+  /** `global_add_memory(start, size)`: more memory for the byte allocator. */
+  globalAddMemory(start: VirtAddr | bigint, size: number | bigint): void {
+    this.#alive();
+    this.#checkRam(start, size, "global_add_memory");
+    this.global.addMemory(this.toLocal(start), Number(size));
+  }
+
+  /**
+   * `final_init()`: the boot wiring of ArceOS's `init_allocator`. The
+   * largest free RAM region (RAM minus reserved regions, the kernel image
+   * and MMIO) goes to `global_init`, every other one to
+   * `global_add_memory`. Early allocations stay valid and owned by the
+   * early allocator.
+   */
+  finalInit(): void {
+    this.#alive();
+    if (this.global.initialised) {
+      throw new AllocError("InvalidParam", { reason: "final_init ran already" });
+    }
+    const free = freeMemoryRegions(this.platform);
+    if (free.length === 0) {
+      throw this.#die(new KernelPanic("no free memory to initialise the allocator"));
+    }
+    let largest = 0;
+    for (let i = 1; i < free.length; i++) if (free[i].size > free[largest].size) largest = i;
+    const v = (p: bigint) => physToVirt(this.platform, phys(p));
+    this.#log(
+      `initialize global allocator at: [${hex(v(free[largest].base))}, ${
+        hex(v(free[largest].base + free[largest].size))
+      })`,
+    );
+    this.globalInit(v(free[largest].base), free[largest].size);
+    free.forEach((r, i) => {
+      if (i !== largest) {
+        this.#log(`add memory: [${hex(v(r.base))}, ${hex(v(r.base + r.size))})`);
+        this.globalAddMemory(v(r.base), r.size);
+      }
+    });
+  }
+
+  /**
+   * The kernel's `GlobalAlloc::alloc`. Before `finalInit`: the early
+   * allocator, with the tutorial's dispatch (page-multiple sizes aligned to
+   * exactly 4096 are page requests). After: the global allocator. Failure
+   * is a kernel panic (`handle_alloc_error`).
+   */
+  alloc(size: number, align: number): VirtAddr {
+    this.#alive();
+    checkLayout(size, align);
+    try {
+      if (this.global.initialised) {
+        return this.#record(this.global.alloc(size, align), "global-bytes", size, align);
+      }
+      if (!this.#earlyReady) {
+        throw new AllocError("InvalidParam", { reason: "no allocator is initialised yet" });
+      }
+      return isPageRequest(size, align)
+        ? this.#record(this.early.allocPages(size, align), "early-pages", size, align)
+        : this.#record(this.early.allocBytes(size, align), "early-bytes", size, align);
+    } catch (e) {
+      if (!isAllocError(e)) throw e;
+      const available = this.global.initialised
+        ? this.global.availableBytes()
+        : this.early.availableBytes();
+      throw this.#die(
+        new KernelPanic(
+          `memory allocation of ${size} bytes (align ${align}) failed: ${e.message}` +
+            ` (${available} bytes available)`,
+          { request: { size, align }, availableBytes: available },
+        ),
+      );
+    }
+  }
+
+  /**
+   * The kernel's `GlobalAlloc::dealloc`: frees into the allocator that made
+   * the allocation (the tutorial's switch gets this wrong). Early pages are
+   * never freed, as in the tutorial. An address the record does not hold
+   * is `NotAllocated`; a different layout is `InvalidParam`.
+   */
+  dealloc(ptr: VirtAddr | bigint, size: number, align: number): void {
+    this.#alive();
+    const a = this.#take(ptr, ["early-bytes", "early-pages", "global-bytes"], size, align);
+    switch (a.owner) {
+      case "early-bytes":
+        this.early.deallocBytes();
+        break;
+      case "early-pages":
+        this.#log(`early pages at ${hex(a.addr)} are never freed`);
+        break;
+      default:
+        this.global.dealloc(this.toLocal(a.addr), size, align);
+    }
+  }
+
+  /**
+   * `global_allocator().alloc_pages(n, align)` (before the global allocator
+   * runs: the early allocator's pages). Failures are `AllocError`s.
+   */
+  allocPages(numPages: number, alignPow2: number): VirtAddr {
+    this.#alive();
+    if (!this.global.initialised && this.#earlyReady) {
+      const size = numPages * EARLY_PAGE_SIZE;
+      return this.#record(this.early.allocPages(size, alignPow2), "early-pages", size, alignPow2);
+    }
+    const p = this.global.allocPages(numPages, alignPow2);
+    return this.#record(p, "global-pages", numPages * GLOBAL_PAGE_SIZE, alignPow2);
+  }
+
+  /** `global_allocator().dealloc_pages(pos, n)`, checked against the record. */
+  deallocPages(pos: VirtAddr | bigint, numPages: number): void {
+    this.#alive();
+    const size = numPages * GLOBAL_PAGE_SIZE;
+    const a = this.#take(pos, ["global-pages", "early-pages"], size, undefined);
+    if (a.owner === "early-pages") {
+      this.#log(`early pages at ${hex(a.addr)} are never freed`);
+      return;
+    }
+    this.global.deallocPages(this.toLocal(a.addr), numPages);
+  }
+
+  /** Who owns the live allocation at `addr`, if any. */
+  ownerOf(addr: VirtAddr | bigint): Owner | undefined {
+    return this.#owners.get(this.toLocal(addr))?.owner;
+  }
+
+  /** Every live allocation, by address. */
+  allocations(): Allocation[] {
+    return [...this.#owners.values()].sort((a, b) => (a.addr < b.addr ? -1 : 1));
+  }
+
+  /** Bytes in use by the current stage's byte allocator. */
+  usedBytes(): number {
+    return this.global.initialised ? this.global.usedBytes() : this.early.usedBytes();
+  }
+
+  /** Bytes available to the current stage's byte allocator. */
+  availableBytes(): number {
+    return this.global.initialised ? this.global.availableBytes() : this.early.availableBytes();
+  }
+
+  /** Pages in use by the current stage's page allocator. */
+  usedPages(): number {
+    return this.global.initialised ? this.global.usedPages() : this.early.usedPages();
+  }
+
+  /** Pages available to the current stage's page allocator. */
+  availablePages(): number {
+    return this.global.initialised ? this.global.availablePages() : this.early.availablePages();
+  }
+
+  /** Marks `numPages` pages at `vaddr` uncached (`true`) or normal. */
+  setUncached(vaddr: VirtAddr | bigint, numPages: number, uncached: boolean): void {
+    const first = this.toLocal(vaddr);
+    for (let i = 0; i < numPages; i++) {
+      const page = first + i * GLOBAL_PAGE_SIZE;
+      if (uncached) this.#uncached.add(page);
+      else this.#uncached.delete(page);
+    }
+  }
+
+  /** The caching attribute of the page holding `vaddr`. */
+  memoryAttribute(vaddr: VirtAddr | bigint): "normal" | "uncached" {
+    const local = this.toLocal(vaddr);
+    return this.#uncached.has(local - (local % GLOBAL_PAGE_SIZE)) ? "uncached" : "normal";
+  }
+
+  #record(local: number, owner: Owner, size: number, align: number): VirtAddr {
+    const addr = this.toVirt(local);
+    this.#owners.set(local, { addr, owner, size, align });
+    return addr;
+  }
+
+  #take(
+    ptr: VirtAddr | bigint,
+    owners: Owner[],
+    size: number,
+    align: number | undefined,
+  ): Allocation {
+    const local = this.window.contains(ptr) ? this.toLocal(ptr) : -1;
+    const a = this.#owners.get(local);
+    if (a === undefined || !owners.includes(a.owner)) {
+      throw new AllocError("NotAllocated", {
+        address: local,
+        reason: a === undefined
+          ? `${hex(ptr)} is not a live allocation of this kernel (double free or foreign pointer)`
+          : `${hex(ptr)} is a ${a.owner} allocation; free it with the matching call`,
+      });
+    }
+    if (a.size !== size || (align !== undefined && a.align !== align)) {
+      throw new AllocError("InvalidParam", {
+        address: local,
+        reason: `${hex(ptr)} was allocated with size ${a.size} align ${a.align}, ` +
+          `freed with size ${size}${align === undefined ? "" : ` align ${align}`}`,
+      });
+    }
+    this.#owners.delete(local);
+    return a;
+  }
+
+  #checkRam(start: bigint, size: number | bigint, what: string): void {
+    const p = virtToPhys(this.platform, virt(start));
+    if (!this.ram.isRam(p, BigInt(size))) {
+      throw new AllocError("InvalidParam", {
+        reason: `${what}: [${hex(start)}, +${hex(BigInt(size))}) is not RAM ` +
+          `(physical ${hex(p)} on ${this.platform.name})`,
+      });
+    }
+    if (!this.window.contains(wrappingAdd(start, BigInt(size)))) {
+      throw new AllocError("InvalidParam", { reason: `${what}: the region leaves kernel space` });
+    }
+  }
+
+  #alive(): void {
+    if (this.#panic !== undefined) throw this.#panic;
+  }
+
+  #die(p: KernelPanic): KernelPanic {
+    this.#panic = p;
+    return p;
+  }
+}
