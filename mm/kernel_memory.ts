@@ -307,6 +307,7 @@ export class KernelMemory {
    */
   dealloc(ptr: VirtAddr | bigint, size: number, align: number): void {
     this.#alive();
+    if (ptr === 0n) throw this.#die(new KernelPanic("dealloc of a null pointer"));
     const a = this.#take(ptr, ["early-bytes", "early-pages", "global-bytes"], size, align);
     switch (a.owner) {
       case "early-bytes":

@@ -69,6 +69,7 @@ Deno.test("kernel: the riscv64 two-stage boot prints Hello, ArceOS![from String]
   k.dealloc(g, 100, 8);
   assert.throws(() => k.dealloc(g, 100, 8), /not a live allocation .*double free/);
   assert.throws(() => k.dealloc(0x1234n, 8, 8), (e) => isAllocError(e, "NotAllocated"));
+  assert.throws(() => k.dealloc(0n, 8, 8), /kernel panicked: dealloc of a null pointer/);
 });
 
 Deno.test("kernel: boot wiring gives the largest free region to global_init, others to add_memory", () => {
