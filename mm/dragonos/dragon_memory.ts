@@ -1,0 +1,230 @@
+/**
+ * The DragonOS-style (C era) kernel memory API of one simulated machine:
+ * zoned 2 MiB pages, the kmalloc family, page tables in simulated RAM and
+ * `mm_stat`.
+ *
+ * @module
+ */
+
+import { phys, virt } from "../../hal/address.ts";
+import { PhysicalMemory } from "../../hal/physical_memory.ts";
+import { getPlatform, physToVirt, type Platform, virtToPhys } from "../../hal/platform.ts";
+import { Kmalloc } from "./kmalloc.ts";
+import { EFAULT, PageTable, PageTableError } from "./page_table.ts";
+import { MAP_USER, pteFormatFor } from "./pte_format.ts";
+import { type Page, ZONE_NORMAL, ZonedPageAllocator, type ZoneLimits } from "./zoned_pages.ts";
+
+/** `struct mm_stat_t`, in bytes. */
+export interface MmStat {
+  /** `used + free`. */
+  total: number;
+  /** Pages in use in the normal zone, times the page size. */
+  used: number;
+  /** Free pages in the normal zone, times the page size. */
+  free: number;
+  /** Always 0 in DragonOS. */
+  shared: number;
+  /** Sum over kmalloc caches of object size times objects in use. */
+  cacheUsed: number;
+  /** Sum over kmalloc caches of object size times free objects. */
+  cacheFree: number;
+  /** `free + cacheFree`. */
+  available: number;
+}
+
+/** Options of {@linkcode DragonMemory}. */
+export interface DragonMemoryOptions {
+  /** The platform or its name (default `riscv64-qemu-virt`). */
+  platform?: Platform | string;
+  /** The page (and slab) size, default 2 MiB. */
+  pageSize?: number;
+  /** Zone boundaries (default: the platform's rule, see `zoneLimits`). */
+  zoneLimits?: ZoneLimits;
+  /** Receives the kernel's log lines. */
+  log?: (line: string) => void;
+  /** Simulated RAM to use (default: fresh RAM over the platform's regions). */
+  ram?: PhysicalMemory;
+}
+
+/**
+ * The memory API of a DragonOS-style kernel.
+ *
+ * @example
+ * ```ts
+ * import { DragonMemory } from "./dragon_memory.ts";
+ * import { MAP_READ, MAP_WRITE } from "./pte_format.ts";
+ * const mm = new DragonMemory();
+ * const obj = mm.kzalloc(80)!;                    // a 128-byte object, zeroed
+ * mm.kfree(obj);
+ * const rc = mm.mmMapPhysAddr(0x4000_0000n, 0x8600_0000n, 0x20_0000, MAP_READ | MAP_WRITE, false);
+ * console.log(rc, mm.translate(0x4000_1000n).paddr.toString(16)); // 0 86001000
+ * console.log(mm.mmStat().cacheUsed);             // the page-table frames kmalloc holds
+ * ```
+ */
+export class DragonMemory {
+  /** The platform. */
+  readonly platform: Platform;
+  /** Simulated RAM. */
+  readonly ram: PhysicalMemory;
+  /** The zoned page allocator. */
+  readonly pages: ZonedPageAllocator;
+  /** The kmalloc caches. */
+  readonly slab: Kmalloc;
+  /** The kernel's page table (the "current" one). */
+  readonly kernelTable: PageTable;
+  readonly #tables: PageTable[] = [];
+  readonly #log: (line: string) => void;
+
+  /** Boots the memory manager: zones over free RAM, then the kmalloc caches. */
+  constructor(options: DragonMemoryOptions = {}) {
+    this.platform = typeof options.platform === "string" || options.platform === undefined
+      ? getPlatform(options.platform)
+      : options.platform;
+    this.ram = options.ram ?? new PhysicalMemory(this.platform.ram);
+    this.#log = options.log ?? (() => {});
+    this.pages = new ZonedPageAllocator(this.platform, {
+      pageSize: options.pageSize,
+      limits: options.zoneLimits,
+      log: this.#log,
+    });
+    this.slab = new Kmalloc(this.pages, {
+      ram: this.ram,
+      physToVirt: (p) => physToVirt(this.platform, phys(p)),
+      log: this.#log,
+    });
+    this.kernelTable = this.createPageTable();
+  }
+
+  /** `alloc_pages(zone_select, num, flags)`: a `Page`, or null (logged). */
+  allocPages(zoneSelect: number, num: number, flags: number): Page | null {
+    return this.pages.allocPages(zoneSelect, num, flags);
+  }
+
+  /** `free_pages(page, num)`. */
+  freePages(page: Page, num: number): void {
+    this.pages.freePages(page, num);
+  }
+
+  /** `kmalloc(size, gfp)`: a kernel virtual address, or null (logged). */
+  kmalloc(size: number, gfp = 0): bigint | null {
+    return this.slab.kmalloc(size, gfp);
+  }
+
+  /** `kzalloc(size, gfp)`. */
+  kzalloc(size: number, gfp = 0): bigint | null {
+    return this.slab.kzalloc(size, gfp);
+  }
+
+  /** `kfree(address)`; misuse throws a `KfreeError` and changes nothing. */
+  kfree(address: bigint | null): void {
+    this.slab.kfree(address);
+  }
+
+  /** A new, empty page table whose table frames come from `kmalloc(4096)`. */
+  createPageTable(): PageTable {
+    const t = new PageTable(pteFormatFor(this.platform.arch), this.ram, {
+      alloc: () => {
+        const v = this.slab.kzalloc(4096);
+        return v === null ? null : { vaddr: v, paddr: virtToPhys(this.platform, virt(v)) };
+      },
+      free: (v) => this.slab.kfree(v),
+    }, (p) => physToVirt(this.platform, phys(p)));
+    this.#tables.push(t);
+    return t;
+  }
+
+  /** `mm_map_phys_addr(virt, phys, len, flags, use4k)` on the kernel table: 0 or `-EFAULT`. */
+  mmMapPhysAddr(vaddr: bigint, paddr: bigint, len: number, flags: number, use4k: boolean): number {
+    return this.mmMapProcPageTable(
+      this.kernelTable,
+      true,
+      vaddr,
+      paddr,
+      len,
+      flags,
+      false,
+      true,
+      use4k,
+    );
+  }
+
+  /**
+   * `mm_map_proc_page_table(pgt, is_phys, virt, phys, len, flags, user,
+   * flush, use4k)`: 0, or `-EFAULT` with the reason logged.
+   */
+  mmMapProcPageTable(
+    pgt: PageTable,
+    _isPhys: boolean,
+    vaddr: bigint,
+    paddr: bigint,
+    len: number,
+    flags: number,
+    user: boolean,
+    flush: boolean,
+    use4k: boolean,
+  ): number {
+    try {
+      pgt.map(vaddr, paddr, len, flags | (user ? MAP_USER : 0), use4k, flush);
+      return 0;
+    } catch (e) {
+      if (!(e instanceof PageTableError)) throw e;
+      this.#log(`mm_map_proc_page_table: ${e.message}`);
+      return -EFAULT;
+    }
+  }
+
+  /** `mm_unmap_proc_table(pgt, is_phys, virt, len)`: 0, or `-EFAULT` (logged). */
+  mmUnmapProcTable(pgt: PageTable, _isPhys: boolean, vaddr: bigint, len: number): number {
+    try {
+      pgt.unmap(vaddr, len, true);
+      return 0;
+    } catch (e) {
+      if (!(e instanceof PageTableError)) throw e;
+      this.#log(`mm_unmap_proc_table: ${e.message}`);
+      return -EFAULT;
+    }
+  }
+
+  /** `mm_unmap_addr(virt, len)` on the kernel table. */
+  mmUnmapAddr(vaddr: bigint, len: number): number {
+    return this.mmUnmapProcTable(this.kernelTable, true, vaddr, len);
+  }
+
+  /** Walks the kernel table (see `PageTable.translate`). */
+  translate(vaddr: bigint): ReturnType<PageTable["translate"]> {
+    return this.kernelTable.translate(vaddr);
+  }
+
+  /** The physical address behind a kernel virtual address of the linear mapping. */
+  translatePhys(vaddr: bigint): bigint {
+    return virtToPhys(this.platform, virt(vaddr));
+  }
+
+  /** `mm_stat()`. */
+  mmStat(): MmStat {
+    const normal = this.pages.zone(ZONE_NORMAL);
+    const size = this.pages.pageSize;
+    const used = normal.countPagesUsing * size;
+    const free = normal.countPagesFree * size;
+    let cacheUsed = 0;
+    let cacheFree = 0;
+    for (const c of this.slab.caches) {
+      cacheUsed += c.size * c.countTotalUsing;
+      cacheFree += c.size * c.countTotalFree;
+    }
+    return {
+      total: used + free,
+      used,
+      free,
+      shared: 0,
+      cacheUsed,
+      cacheFree,
+      available: free + cacheFree,
+    };
+  }
+
+  /** All page tables created (the kernel's first). */
+  get pageTables(): readonly PageTable[] {
+    return this.#tables;
+  }
+}
