@@ -282,7 +282,7 @@ export class MemoryView {
   }
 
   #writeCheck(): void {
-    if (!this.writable) throw new TypeError("this view is read-only (as_slice); use as_mut_slice");
+    if (!this.writable) throw new RangeError("this view is read-only (as_slice); use as_mut_slice");
   }
 
   /** Reads byte `index`. */

@@ -335,6 +335,13 @@ export class KernelMemory {
     return this.#record(p, "global-pages", numPages * GLOBAL_PAGE_SIZE, alignPow2);
   }
 
+  /** `global_allocator().alloc_pages_at(base, n, align)`: exactly those pages. */
+  allocPagesAt(base: VirtAddr | bigint, numPages: number, alignPow2: number): VirtAddr {
+    this.#alive();
+    const p = this.global.allocPagesAt(this.toLocal(base), numPages, alignPow2);
+    return this.#record(p, "global-pages", numPages * GLOBAL_PAGE_SIZE, alignPow2);
+  }
+
   /** `global_allocator().dealloc_pages(pos, n)`, checked against the record. */
   deallocPages(pos: VirtAddr | bigint, numPages: number): void {
     this.#alive();

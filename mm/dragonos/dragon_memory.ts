@@ -44,6 +44,8 @@ export interface DragonMemoryOptions {
   log?: (line: string) => void;
   /** Simulated RAM to use (default: fresh RAM over the platform's regions). */
   ram?: PhysicalMemory;
+  /** The free physical memory it manages (default: the platform's free RAM). */
+  freeRegions?: readonly { base: bigint; size: bigint }[];
 }
 
 /**
@@ -70,9 +72,8 @@ export class DragonMemory {
   readonly pages: ZonedPageAllocator;
   /** The kmalloc caches. */
   readonly slab: Kmalloc;
-  /** The kernel's page table (the "current" one). */
-  readonly kernelTable: PageTable;
   readonly #tables: PageTable[] = [];
+  #kernelTable: PageTable | undefined;
   readonly #log: (line: string) => void;
 
   /** Boots the memory manager: zones over free RAM, then the kmalloc caches. */
@@ -86,13 +87,19 @@ export class DragonMemory {
       pageSize: options.pageSize,
       limits: options.zoneLimits,
       log: this.#log,
+      freeRegions: options.freeRegions,
     });
     this.slab = new Kmalloc(this.pages, {
       ram: this.ram,
       physToVirt: (p) => physToVirt(this.platform, phys(p)),
       log: this.#log,
     });
-    this.kernelTable = this.createPageTable();
+  }
+
+  /** The kernel's page table (the "current" one), made on first use. */
+  get kernelTable(): PageTable {
+    this.#kernelTable ??= this.createPageTable();
+    return this.#kernelTable;
   }
 
   /** `alloc_pages(zone_select, num, flags)`: a `Page`, or null (logged). */

@@ -102,6 +102,8 @@ export interface ZonedPageAllocatorOptions {
   limits?: ZoneLimits;
   /** Receives the allocator's warnings (`kerror` / `kwarn` lines). */
   log?: (line: string) => void;
+  /** The free physical memory to manage (default: the platform's free RAM). */
+  freeRegions?: readonly { base: bigint; size: bigint }[];
 }
 
 /**
@@ -136,7 +138,7 @@ export class ZonedPageAllocator {
       [ZONE_NORMAL]: [],
       [ZONE_UNMAPPED_IN_PGT]: [],
     };
-    for (const r of freeMemoryRegions(platform)) {
+    for (const r of options.freeRegions ?? freeMemoryRegions(platform)) {
       let a = (r.base + size - 1n) / size * size;
       for (; a + size <= r.base + r.size; a += size) {
         const zone = a < limits.dmaLimit

@@ -1,0 +1,257 @@
+/**
+ * `deno task run <script.mms>`: runs a scenario script on the simulated
+ * machine.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { ANSI, formatProblem, PLAIN, type Style } from "../dsl/diagnostics.ts";
+import { PLATFORMS } from "../hal/platform.ts";
+import { BYTE_ALLOCATOR_KINDS, type ByteAllocatorKind } from "../mm/global_allocator.ts";
+import { KernelPanic } from "../mm/kernel_memory.ts";
+import { errorName, ExpectationFailed, RunError } from "../runtime/errors.ts";
+import { Interpreter } from "../runtime/interpreter.ts";
+import { load } from "../runtime/loader.ts";
+import { TraceRecorder } from "../runtime/trace_recorder.ts";
+import { World } from "../runtime/world.ts";
+
+const USAGE = `Usage: deno task run <script.mms> [options]
+
+Runs an .mms scenario on mmsim's simulated machine. A bare name is also
+looked up in scripts/ (deno task run boot.mms).
+
+Options:
+  --platform NAME     ${Object.keys(PLATFORMS).join(", ")}
+                      (overrides the script's 'platform' statement)
+  --allocator NAME    the global allocator's byte allocator: ${BYTE_ALLOCATOR_KINDS.join(", ")}
+                      (overrides 'kernel byte_allocator = ...')
+  --seed N            seed of rand() (default 1): same script and seed, same output
+  --quiet             print only the script's own output (no kernel log, no summary)
+  --json              one JSON event per line: print, log, expect, error, end
+  --trace FILE        write the global allocator's operations to FILE in the
+                      fidelity trace format (replay it with deno task replay);
+                      needs write permission for FILE:
+                      deno run --allow-read --allow-write=FILE cli/run.ts ...
+  -h, --help          this text
+
+Exit codes: 0 all ran and every expect held; 1 a runtime error, a failed
+expect or a kernel panic; 2 the script does not parse or the command line is wrong.
+`;
+
+/** Where the command writes. */
+export interface RunIo {
+  /** A line of standard output. */
+  out(line: string): void;
+  /** A line of standard error. */
+  err(line: string): void;
+  /** Reads a file. */
+  read(path: string): string;
+  /** Writes a file. */
+  write(path: string, text: string): void;
+  /** Whether a path exists as a file. */
+  exists(path: string): boolean;
+  /** Whether colour is wanted. */
+  color: boolean;
+  /** Whether `path` may be written. */
+  canWrite(path: string): boolean;
+}
+
+function defaultIo(): RunIo {
+  return {
+    out: (l) => console.log(l),
+    err: (l) => console.error(l),
+    read: (p) => Deno.readTextFileSync(p),
+    write: (p, t) => Deno.writeTextFileSync(p, t),
+    exists: (p) => {
+      try {
+        return Deno.statSync(p).isFile;
+      } catch {
+        return false;
+      }
+    },
+    color: Deno.stdout.isTerminal() && !Deno.noColor,
+    canWrite: (p) => Deno.permissions.querySync({ name: "write", path: p }).state === "granted",
+  };
+}
+
+/**
+ * Runs the command; returns the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./run.ts";
+ * Deno.exitCode = main(["boot.mms", "--quiet"]);
+ * ```
+ */
+export function main(args: string[], io: RunIo = defaultIo()): number {
+  const style: Style = io.color ? ANSI : PLAIN;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        platform: { type: "string" },
+        allocator: { type: "string" },
+        seed: { type: "string" },
+        quiet: { type: "boolean" },
+        json: { type: "boolean" },
+        trace: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    io.err(`run: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values: o, positionals } = parsed;
+  if (o.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    io.err(`run: expected one script, got ${positionals.length}\n\n${USAGE}`);
+    return 2;
+  }
+  if (o.platform !== undefined && !(o.platform in PLATFORMS)) {
+    io.err(
+      `run: unknown platform '${o.platform}'; platforms: ${Object.keys(PLATFORMS).join(", ")}`,
+    );
+    return 2;
+  }
+  if (
+    o.allocator !== undefined && !BYTE_ALLOCATOR_KINDS.includes(o.allocator as ByteAllocatorKind)
+  ) {
+    io.err(
+      `run: unknown allocator '${o.allocator}'; allocators: ${BYTE_ALLOCATOR_KINDS.join(", ")}`,
+    );
+    return 2;
+  }
+  let seed = 1n;
+  if (o.seed !== undefined) {
+    if (!/^[0-9]+$/.test(o.seed)) {
+      io.err(`run: --seed takes a non-negative integer, not '${o.seed}'`);
+      return 2;
+    }
+    seed = BigInt(o.seed);
+  }
+  if (o.trace !== undefined && !io.canWrite(o.trace)) {
+    io.err(
+      `run: --trace ${o.trace} needs write permission for that file; run\n` +
+        `  deno run --allow-read --allow-write=${o.trace} cli/run.ts ${args.join(" ")}`,
+    );
+    return 2;
+  }
+  let path = positionals[0];
+  if (!io.exists(path) && !path.includes("/") && io.exists(`scripts/${path}`)) {
+    path = `scripts/${path}`;
+  }
+  let source: string;
+  try {
+    source = io.read(path);
+  } catch (e) {
+    io.err(`run: cannot read ${path}: ${(e as Error).message}`);
+    return 2;
+  }
+
+  const json = o.json === true;
+  const emit = (obj: Record<string, unknown>) => io.out(JSON.stringify(obj));
+  const script = load(path, { read: io.read }, source);
+  if (script.problems.length > 0) {
+    for (const p of script.problems) {
+      const src = script.programs.get(p.file)?.source ?? "";
+      if (json) {
+        emit({
+          event: "error",
+          kind: "parse",
+          file: p.file,
+          line: p.line,
+          column: p.column,
+          message: p.message,
+        });
+      } else io.err(formatProblem(p.file, src, p, style) + "\n");
+    }
+    const n = script.problems.length;
+    if (json) emit({ event: "end", status: "parse-error", errors: n });
+    else io.err(`${n} error${n === 1 ? "" : "s"}: ${path} was not run`);
+    return 2;
+  }
+
+  const trace = o.trace === undefined ? undefined : new TraceRecorder();
+  const world = new World({
+    platform: o.platform,
+    byteAllocator: o.allocator as ByteAllocatorKind | undefined,
+    seed,
+    trace,
+    log: (line) => {
+      if (json) emit({ event: "log", text: line });
+      else if (!o.quiet) io.out(style.dim(`[kernel] ${line}`));
+    },
+  });
+  if (o.platform !== undefined) world.pinPlatform();
+  if (o.allocator !== undefined) world.pinByteAllocator();
+  const interpreter = new Interpreter(world, (e) => {
+    if (json) emit(e as unknown as Record<string, unknown>);
+    else if (e.event === "print") io.out(e.text);
+  });
+  let code = 0;
+  try {
+    const summary = interpreter.run(script);
+    if (json) emit({ event: "end", status: "ok", ...summary });
+    else if (!o.quiet) {
+      io.out(
+        style.dim(
+          `ok: ${path}: ${summary.expectations} expectations held, ${summary.statements} statements`,
+        ),
+      );
+    }
+  } catch (e) {
+    if (!(e instanceof RunError)) throw e;
+    code = 1;
+    const inner = e.error;
+    const kind = inner instanceof ExpectationFailed
+      ? "expectation failed"
+      : inner instanceof KernelPanic
+      ? "kernel panic"
+      : errorName(inner);
+    if (json) {
+      emit({
+        event: "error",
+        kind,
+        file: e.site.file,
+        line: e.site.loc.line,
+        column: e.site.loc.column,
+        message: inner.message,
+        includes: e.includeChain.map((s) => `${s.file}:${s.loc.line}:${s.loc.column}`),
+      });
+      emit({ event: "end", status: "failed" });
+    } else {
+      const src = script.programs.get(e.site.file)?.source ?? "";
+      const loc = e.site.loc;
+      const lineText = src.split("\n")[loc.line - 1] ?? "";
+      io.err(formatProblem(
+        e.site.file,
+        src,
+        {
+          line: loc.line,
+          column: loc.column,
+          length: Math.min(loc.end - loc.start, lineText.length - loc.column + 1),
+          message: inner.message,
+        },
+        style,
+        kind,
+      ));
+      for (const s of [...e.includeChain].reverse()) {
+        io.err(`  included from ${s.file}:${s.loc.line}:${s.loc.column}`);
+      }
+    }
+  } finally {
+    if (trace !== undefined && o.trace !== undefined) io.write(o.trace, trace.text());
+  }
+  return code;
+}
+
+if (import.meta.main) {
+  Deno.exitCode = main(Deno.args);
+}

@@ -1,0 +1,210 @@
+/**
+ * The `.mms` tokens and the one lexer instance (optimised, full position
+ * tracking).
+ *
+ * @module
+ */
+
+import { createToken, Lexer, type TokenType } from "chevrotain";
+
+/** An identifier (names of variables, procedures and builtins). */
+export const Identifier: TokenType = createToken({
+  name: "Identifier",
+  pattern: /[A-Za-z_][A-Za-z0-9_]*/,
+});
+
+function keyword(word: string): TokenType {
+  return createToken({
+    name: word[0].toUpperCase() + word.slice(1),
+    pattern: word,
+    longer_alt: Identifier,
+  });
+}
+
+/** Keywords. */
+export const Let: TokenType = keyword("let");
+/** `if`. */
+export const If: TokenType = keyword("if");
+/** `else`. */
+export const Else: TokenType = keyword("else");
+/** `repeat`. */
+export const Repeat: TokenType = keyword("repeat");
+/** `for`. */
+export const For: TokenType = keyword("for");
+/** `in`. */
+export const In: TokenType = keyword("in");
+/** `proc`. */
+export const Proc: TokenType = keyword("proc");
+/** `return`. */
+export const Return: TokenType = keyword("return");
+/** `include`. */
+export const Include: TokenType = keyword("include");
+/** `print`. */
+export const Print: TokenType = keyword("print");
+/** `expect`. */
+export const Expect: TokenType = keyword("expect");
+/** `error` (after `expect`). */
+export const ErrorKw: TokenType = createToken({
+  name: "Error",
+  pattern: "error",
+  longer_alt: Identifier,
+});
+/** `platform`. */
+export const Platform: TokenType = keyword("platform");
+/** `kernel`. */
+export const Kernel: TokenType = keyword("kernel");
+/** `using`. */
+export const Using: TokenType = keyword("using");
+/** `true`. */
+export const True: TokenType = keyword("true");
+/** `false`. */
+export const False: TokenType = keyword("false");
+/** `null`. */
+export const Null: TokenType = keyword("null");
+
+/** An integer: decimal, `0x` hex or `0b` binary, `_` separators, an optional K/M/G/T suffix. */
+export const Integer: TokenType = createToken({
+  name: "Integer",
+  pattern: /(?:0x[0-9a-fA-F][0-9a-fA-F_]*|0b[01][01_]*|[0-9][0-9_]*)[KMGT]?/,
+  longer_alt: Identifier,
+});
+/** A string with `\` escapes and `{expr}` interpolation. */
+export const StringLit: TokenType = createToken({
+  name: "String",
+  pattern: /"(?:[^"\\\n]|\\.)*"/,
+});
+
+/** Newlines end statements. */
+export const Newline: TokenType = createToken({
+  name: "Newline",
+  pattern: /\n/,
+  line_breaks: true,
+});
+const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r]+/, group: Lexer.SKIPPED });
+const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: Lexer.SKIPPED });
+
+function punct(name: string, pattern: string): TokenType {
+  return createToken({ name, pattern });
+}
+
+/** Punctuation and operators, longest first where they share a prefix. */
+export const DotDot: TokenType = punct("DotDot", "..");
+/** `.` */
+export const Dot: TokenType = punct("Dot", ".");
+/** `==` */
+export const EqEq: TokenType = punct("EqEq", "==");
+/** `!=` */
+export const NotEq: TokenType = punct("NotEq", "!=");
+/** `<=` */
+export const LtEq: TokenType = punct("LtEq", "<=");
+/** `>=` */
+export const GtEq: TokenType = punct("GtEq", ">=");
+/** `<<` */
+export const Shl: TokenType = punct("Shl", "<<");
+/** `>>` */
+export const Shr: TokenType = punct("Shr", ">>");
+/** `<` */
+export const Lt: TokenType = punct("Lt", "<");
+/** `>` */
+export const Gt: TokenType = punct("Gt", ">");
+/** `&&` */
+export const AndAnd: TokenType = punct("AndAnd", "&&");
+/** `||` */
+export const OrOr: TokenType = punct("OrOr", "||");
+/** `=` */
+export const Assign: TokenType = punct("Assign", "=");
+/** `+` */
+export const Plus: TokenType = punct("Plus", "+");
+/** `-` */
+export const Minus: TokenType = punct("Minus", "-");
+/** `*` */
+export const Star: TokenType = punct("Star", "*");
+/** `/` */
+export const Slash: TokenType = punct("Slash", "/");
+/** `%` */
+export const Percent: TokenType = punct("Percent", "%");
+/** `&` */
+export const Amp: TokenType = punct("Amp", "&");
+/** `|` */
+export const Pipe: TokenType = punct("Pipe", "|");
+/** `^` */
+export const Caret: TokenType = punct("Caret", "^");
+/** `~` */
+export const Tilde: TokenType = punct("Tilde", "~");
+/** `!` */
+export const Bang: TokenType = punct("Bang", "!");
+/** `(` */
+export const LParen: TokenType = punct("LParen", "(");
+/** `)` */
+export const RParen: TokenType = punct("RParen", ")");
+/** `{` */
+export const LBrace: TokenType = punct("LBrace", "{");
+/** `}` */
+export const RBrace: TokenType = punct("RBrace", "}");
+/** `,` */
+export const Comma: TokenType = punct("Comma", ",");
+/** `;` */
+export const Semicolon: TokenType = punct("Semicolon", ";");
+
+/** Every token, in lexing priority order. */
+export const ALL_TOKENS: TokenType[] = [
+  WhiteSpace,
+  Comment,
+  Newline,
+  StringLit,
+  Integer,
+  Let,
+  If,
+  Else,
+  Repeat,
+  For,
+  In,
+  Proc,
+  Return,
+  Include,
+  Print,
+  Expect,
+  ErrorKw,
+  Platform,
+  Kernel,
+  Using,
+  True,
+  False,
+  Null,
+  Identifier,
+  DotDot,
+  Dot,
+  EqEq,
+  NotEq,
+  LtEq,
+  GtEq,
+  Shl,
+  Shr,
+  Lt,
+  Gt,
+  AndAnd,
+  OrOr,
+  Assign,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Percent,
+  Amp,
+  Pipe,
+  Caret,
+  Tilde,
+  Bang,
+  LParen,
+  RParen,
+  LBrace,
+  RBrace,
+  Comma,
+  Semicolon,
+];
+
+/** The lexer (one instance, reused). */
+export const mmsLexer: Lexer = new Lexer(ALL_TOKENS, {
+  ensureOptimizations: true,
+  positionTracking: "full",
+});

@@ -1,0 +1,706 @@
+/**
+ * The `.mms` parser: Chevrotain, one instance reused, error recovery on,
+ * building the syntax tree directly (embedded actions).
+ *
+ * @module
+ */
+
+import {
+  EmbeddedActionsParser,
+  type IParserErrorMessageProvider,
+  type IRecognitionException,
+  type IToken,
+  type TokenType,
+} from "chevrotain";
+import type { Expr, Loc, Program, Stmt } from "./ast.ts";
+import * as T from "./lexer.ts";
+
+const WORDS: Record<string, string> = {
+  Identifier: "a name",
+  Integer: "a number",
+  String: "a string",
+  Newline: "the end of the line",
+  Semicolon: "';'",
+  LParen: "'('",
+  RParen: "')'",
+  LBrace: "'{'",
+  RBrace: "'}'",
+  Comma: "','",
+  Assign: "'='",
+  DotDot: "'..'",
+  EOF: "the end of the file",
+};
+
+function describeType(t: TokenType): string {
+  return WORDS[t.name] ??
+    (typeof t.PATTERN === "string" ? `'${t.PATTERN}'` : t.name.toLowerCase());
+}
+
+function describeToken(tok: IToken): string {
+  if (tok.tokenType.name === "EOF") return "the end of the file";
+  if (tok.tokenType.name === "Newline") return "the end of the line";
+  return `'${tok.image}'`;
+}
+
+function list(words: string[]): string {
+  const u = [...new Set(words)];
+  return u.length <= 1 ? (u[0] ?? "something else") : `${u.slice(0, -1).join(", ")} or ${u.at(-1)}`;
+}
+
+const RULE_WORDS: Record<string, string> = {
+  statement: "a statement",
+  primary: "a value (a number, string, name or '(')",
+  unary: "a value (a number, string, name, '(' or '-')",
+  block: "a '{ ... }' block",
+};
+
+const messages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual }) {
+    return `expected ${describeType(expected)}, found ${describeToken(actual)}`;
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return `unexpected ${describeToken(firstRedundant)}`;
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
+    const firsts = expectedPathsPerAlt.flat().map((p) => p[0]).filter(Boolean).map(describeType);
+    const what = RULE_WORDS[ruleName] ?? list(firsts);
+    return `expected ${what}, found ${describeToken(actual[0])}`;
+  },
+  buildEarlyExitMessage({ expectedIterationPaths, actual }) {
+    return `expected ${list(expectedIterationPaths.map((p) => describeType(p[0])))}, found ${
+      describeToken(actual[0])
+    }`;
+  },
+};
+
+const NUMBER_SUFFIX: Record<string, bigint> = {
+  K: 1n << 10n,
+  M: 1n << 20n,
+  G: 1n << 30n,
+  T: 1n << 40n,
+};
+
+/** Parses an integer token's text: bases, `_`, size suffixes. */
+export function parseIntegerLiteral(image: string): bigint {
+  let text = image.replaceAll("_", "");
+  let scale = 1n;
+  const last = text.at(-1)!;
+  if (last in NUMBER_SUFFIX && !text.startsWith("0x")) {
+    scale = NUMBER_SUFFIX[last];
+    text = text.slice(0, -1);
+  } else if (last in NUMBER_SUFFIX && text.startsWith("0x") && "KMGT".includes(last)) {
+    scale = NUMBER_SUFFIX[last];
+    text = text.slice(0, -1);
+  }
+  return BigInt(text) * scale;
+}
+
+class MmsParser extends EmbeddedActionsParser {
+  constructor() {
+    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: messages });
+    this.performSelfAnalysis();
+  }
+
+  #loc(first: IToken, last: IToken = this.LA(0)): Loc {
+    return {
+      line: first.startLine ?? 1,
+      column: first.startColumn ?? 1,
+      start: first.startOffset,
+      end: (last.endOffset ?? last.startOffset) + 1,
+    };
+  }
+
+  program = this.RULE("program", (): Stmt[] => this.SUBRULE(this.statements));
+
+  statements = this.RULE("statements", (): Stmt[] => {
+    const out: Stmt[] = [];
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Newline) },
+        { ALT: () => this.CONSUME(T.Semicolon) },
+        {
+          ALT: () => {
+            const s = this.SUBRULE(this.statement);
+            this.ACTION(() => {
+              if (s) out.push(s);
+            });
+          },
+        },
+      ]);
+    });
+    return out;
+  });
+
+  block = this.RULE("block", (): Stmt[] => {
+    this.CONSUME(T.LBrace);
+    const body = this.SUBRULE(this.statements);
+    this.CONSUME(T.RBrace);
+    return body;
+  });
+
+  statement = this.RULE("statement", (): Stmt =>
+    this.OR([
+      { ALT: () => this.SUBRULE(this.letStatement) },
+      { ALT: () => this.SUBRULE(this.assignStatement) },
+      { ALT: () => this.SUBRULE(this.printStatement) },
+      { ALT: () => this.SUBRULE(this.expectStatement) },
+      { ALT: () => this.SUBRULE(this.ifStatement) },
+      { ALT: () => this.SUBRULE(this.repeatStatement) },
+      { ALT: () => this.SUBRULE(this.forStatement) },
+      { ALT: () => this.SUBRULE(this.procStatement) },
+      { ALT: () => this.SUBRULE(this.returnStatement) },
+      { ALT: () => this.SUBRULE(this.includeStatement) },
+      { ALT: () => this.SUBRULE(this.platformStatement) },
+      { ALT: () => this.SUBRULE(this.kernelStatement) },
+      { ALT: () => this.SUBRULE(this.usingStatement) },
+      { ALT: () => this.SUBRULE(this.expressionStatement) },
+    ]));
+
+  letStatement = this.RULE("letStatement", (): Stmt => {
+    const first = this.CONSUME(T.Let);
+    const name = this.CONSUME(T.Identifier).image;
+    this.CONSUME(T.Assign);
+    const value = this.SUBRULE(this.expression);
+    return { kind: "let", name, value, loc: this.#loc(first) };
+  });
+
+  assignStatement = this.RULE("assignStatement", (): Stmt => {
+    const first = this.CONSUME(T.Identifier);
+    this.CONSUME(T.Assign);
+    const value = this.SUBRULE(this.expression);
+    return { kind: "assign", name: first.image, value, loc: this.#loc(first) };
+  });
+
+  printStatement = this.RULE("printStatement", (): Stmt => {
+    const first = this.CONSUME(T.Print);
+    const value = this.SUBRULE(this.expression);
+    return { kind: "print", value, loc: this.#loc(first) };
+  });
+
+  expectStatement = this.RULE("expectStatement", (): Stmt => {
+    const first = this.CONSUME(T.Expect);
+    return this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.ErrorKw);
+          const error = this.CONSUME(T.Identifier).image;
+          const body = this.SUBRULE(this.block);
+          return { kind: "expectError", error, body, loc: this.#loc(first) } as Stmt;
+        },
+      },
+      {
+        ALT: () => {
+          const cond = this.SUBRULE(this.expression);
+          let message: Expr | undefined;
+          this.OPTION(() => {
+            const tok = this.CONSUME(T.StringLit);
+            message = this.ACTION(() => strNode(tok, this.#loc(tok, tok)));
+          });
+          return { kind: "expect", cond, message, loc: this.#loc(first) } as Stmt;
+        },
+      },
+    ]);
+  });
+
+  repeatStatement = this.RULE("repeatStatement", (): Stmt => {
+    const first = this.CONSUME(T.Repeat);
+    const count = this.SUBRULE(this.expression);
+    const body = this.SUBRULE(this.block);
+    return { kind: "repeat", count, body, loc: this.#loc(first, first) };
+  });
+
+  forStatement = this.RULE("forStatement", (): Stmt => {
+    const first = this.CONSUME(T.For);
+    const name = this.CONSUME(T.Identifier).image;
+    this.CONSUME(T.In);
+    const from = this.SUBRULE(this.expression);
+    this.CONSUME(T.DotDot);
+    const to = this.SUBRULE2(this.expression);
+    const body = this.SUBRULE(this.block);
+    return { kind: "for", name, from, to, body, loc: this.#loc(first, first) };
+  });
+
+  procStatement = this.RULE("procStatement", (): Stmt => {
+    const first = this.CONSUME(T.Proc);
+    const name = this.CONSUME(T.Identifier).image;
+    this.CONSUME(T.LParen);
+    const params: string[] = [];
+    this.MANY_SEP({
+      SEP: T.Comma,
+      DEF: () => {
+        params.push(this.CONSUME2(T.Identifier).image);
+      },
+    });
+    this.CONSUME(T.RParen);
+    const body = this.SUBRULE(this.block);
+    return { kind: "proc", name, params, body, loc: this.#loc(first, first) };
+  });
+
+  returnStatement = this.RULE("returnStatement", (): Stmt => {
+    const first = this.CONSUME(T.Return);
+    let value: Expr | undefined;
+    this.OPTION(() => {
+      value = this.SUBRULE(this.expression);
+    });
+    return { kind: "return", value, loc: this.#loc(first) };
+  });
+
+  includeStatement = this.RULE("includeStatement", (): Stmt => {
+    const first = this.CONSUME(T.Include);
+    const tok = this.CONSUME(T.StringLit);
+    return {
+      kind: "include",
+      path: this.ACTION(() => unescape(tok.image.slice(1, -1))),
+      loc: this.#loc(first),
+    };
+  });
+
+  platformStatement = this.RULE("platformStatement", (): Stmt => {
+    const first = this.CONSUME(T.Platform);
+    const name = this.OR([
+      {
+        ALT: () => {
+          const tok = this.CONSUME(T.StringLit);
+          return this.ACTION(() => unescape(tok.image.slice(1, -1)));
+        },
+      },
+      {
+        ALT: () => {
+          let n = this.CONSUME(T.Identifier).image;
+          this.MANY(() => {
+            this.CONSUME(T.Minus);
+            const part = this.OR2([
+              { ALT: () => this.CONSUME2(T.Identifier) },
+              { ALT: () => this.CONSUME(T.Integer) },
+            ]);
+            n += "-" + part.image;
+          });
+          return n;
+        },
+      },
+    ]);
+    return { kind: "platform", name, loc: this.#loc(first) };
+  });
+
+  kernelStatement = this.RULE("kernelStatement", (): Stmt => {
+    const first = this.CONSUME(T.Kernel);
+    const key = this.CONSUME(T.Identifier).image;
+    this.CONSUME(T.Assign);
+    const value = this.SUBRULE(this.expression);
+    return { kind: "kernel", key, value, loc: this.#loc(first) };
+  });
+
+  usingStatement = this.RULE("usingStatement", (): Stmt => {
+    const first = this.CONSUME(T.Using);
+    const name = this.CONSUME(T.Identifier).image;
+    this.CONSUME(T.Assign);
+    const value = this.SUBRULE(this.expression);
+    const body = this.SUBRULE(this.block);
+    return { kind: "using", name, value, body, loc: this.#loc(first, first) };
+  });
+
+  expressionStatement = this.RULE("expressionStatement", (): Stmt => {
+    const first = this.LA(1);
+    const expr = this.SUBRULE(this.expression);
+    return { kind: "expr", expr, loc: this.#loc(first) };
+  });
+
+  ifStatement = this.RULE("ifStatement", (): Stmt => {
+    const first = this.CONSUME(T.If);
+    const cond = this.SUBRULE(this.expression);
+    const then = this.SUBRULE(this.block);
+    let otherwise: Stmt[] | undefined;
+    this.OPTION(() => {
+      this.CONSUME(T.Else);
+      otherwise = this.OR([
+        { ALT: () => this.SUBRULE2(this.block) },
+        { ALT: () => [this.SUBRULE(this.ifStatement)] },
+      ]);
+    });
+    return { kind: "if", cond, then, else: otherwise, loc: this.#loc(first, first) };
+  });
+
+  expression = this.RULE("expression", (): Expr => this.SUBRULE(this.orExpr));
+
+  #binary(
+    name: string,
+    ops: TokenType[],
+    next: () => (idx: number) => Expr,
+  ) {
+    return this.RULE(name, (): Expr => {
+      const first = this.LA(1);
+      let left = next()(0);
+      this.MANY(() => {
+        const op = this.OR(ops.map((t) => ({ ALT: () => this.CONSUME(t) })));
+        const right = next()(1);
+        left = this.ACTION(() => ({
+          kind: "binary",
+          op: op.image,
+          left,
+          right,
+          loc: this.#loc(first),
+        } as Expr));
+      });
+      return left;
+    });
+  }
+
+  unary = this.RULE("unary", (): Expr => {
+    const first = this.LA(1);
+    return this.OR([
+      {
+        ALT: () => {
+          const op = this.OR2([
+            { ALT: () => this.CONSUME(T.Minus) },
+            { ALT: () => this.CONSUME(T.Bang) },
+            { ALT: () => this.CONSUME(T.Tilde) },
+          ]);
+          const arg = this.SUBRULE(this.unary);
+          return { kind: "unary", op: op.image, arg, loc: this.#loc(first) } as Expr;
+        },
+      },
+      { ALT: () => this.SUBRULE(this.postfix) },
+    ]);
+  });
+
+  postfix = this.RULE("postfix", (): Expr => {
+    const first = this.LA(1);
+    let e = this.SUBRULE(this.primary);
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.LParen);
+            const args: Expr[] = [];
+            this.MANY_SEP({ SEP: T.Comma, DEF: () => args.push(this.SUBRULE(this.expression)) });
+            this.CONSUME(T.RParen);
+            e = this.ACTION(
+              () => ({ kind: "call", callee: e, args, loc: this.#loc(first) } as Expr),
+            );
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Dot);
+            const name = this.CONSUME(T.Identifier).image;
+            e = this.ACTION(
+              () => ({ kind: "field", object: e, name, loc: this.#loc(first) } as Expr),
+            );
+          },
+        },
+      ]);
+    });
+    return e;
+  });
+
+  primary = this.RULE("primary", (): Expr => {
+    const first = this.LA(1);
+    return this.OR([
+      {
+        ALT: () => {
+          const t = this.CONSUME(T.Integer);
+          return {
+            kind: "int",
+            value: this.ACTION(() => parseIntegerLiteral(t.image)),
+            loc: this.#loc(t),
+          } as Expr;
+        },
+      },
+      {
+        ALT: () => {
+          const t = this.CONSUME(T.StringLit);
+          return this.ACTION(() => strNode(t, this.#loc(t)));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.True);
+          return { kind: "bool", value: true, loc: this.#loc(first) } as Expr;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.False);
+          return { kind: "bool", value: false, loc: this.#loc(first) } as Expr;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Null);
+          return { kind: "null", loc: this.#loc(first) } as Expr;
+        },
+      },
+      {
+        ALT: () => {
+          const t = this.CONSUME(T.Identifier);
+          return { kind: "name", name: t.image, loc: this.#loc(t) } as Expr;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          const e = this.SUBRULE(this.expression);
+          this.CONSUME(T.RParen);
+          return e;
+        },
+      },
+    ]);
+  });
+
+  multiplicative = this.#binary(
+    "multiplicative",
+    [T.Star, T.Slash, T.Percent],
+    () => (i) => this.subrule(i, this.unary),
+  );
+  additive = this.#binary(
+    "additive",
+    [T.Plus, T.Minus],
+    () => (i) => this.subrule(i, this.multiplicative),
+  );
+  shift = this.#binary("shift", [T.Shl, T.Shr], () => (i) => this.subrule(i, this.additive));
+  bitAnd = this.#binary("bitAnd", [T.Amp], () => (i) => this.subrule(i, this.shift));
+  bitXor = this.#binary("bitXor", [T.Caret], () => (i) => this.subrule(i, this.bitAnd));
+  bitOr = this.#binary("bitOr", [T.Pipe], () => (i) => this.subrule(i, this.bitXor));
+  comparison = this.#binary(
+    "comparison",
+    [T.EqEq, T.NotEq, T.LtEq, T.GtEq, T.Lt, T.Gt],
+    () => (i) => this.subrule(i, this.bitOr),
+  );
+  andExpr = this.#binary("andExpr", [T.AndAnd], () => (i) => this.subrule(i, this.comparison));
+  orExpr = this.#binary("orExpr", [T.OrOr], () => (i) => this.subrule(i, this.andExpr));
+}
+
+/** `\n`, `\t`, `\"`, `\\`, `\{`, `\}` and `\xHH` escapes. */
+export function unescape(s: string): string {
+  return s.replace(
+    /\\(x[0-9a-fA-F]{2}|.)/g,
+    (_, e: string) =>
+      e[0] === "x"
+        ? String.fromCharCode(parseInt(e.slice(1), 16))
+        : ({ n: "\n", t: "\t", r: "\r", "0": "\0" } as Record<string, string>)[e] ?? e,
+  );
+}
+
+/** A string node whose interpolations are resolved after parsing. */
+function strNode(tok: IToken, loc: Loc): Expr {
+  return { kind: "str", parts: [tok.image], loc };
+}
+
+/** A parse problem at a place in a file. */
+export interface ParseProblem {
+  /** What was wrong, in words. */
+  message: string;
+  /** 1-based line. */
+  line: number;
+  /** 1-based column. */
+  column: number;
+  /** Characters to underline. */
+  length: number;
+}
+
+/** The result of parsing: a program (possibly partial) and the problems found. */
+export interface ParseResult {
+  /** The syntax tree (with recovery, as much as could be read). */
+  program: Program;
+  /** Lexing and parsing problems, in source order. */
+  problems: ParseProblem[];
+}
+
+const parser = new MmsParser();
+
+function parseTokens(tokens: IToken[], rule: "program" | "expression") {
+  parser.input = tokens;
+  const value = rule === "program" ? parser.program() : parser.expression();
+  return { value, errors: [...parser.errors] };
+}
+
+function problemOf(e: IRecognitionException): ParseProblem {
+  const tok = e.token;
+  const eof = tok.tokenType.name === "EOF";
+  const prev = (e as { previousToken?: IToken }).previousToken;
+  const at = eof && prev ? prev : tok;
+  return {
+    message: e.message,
+    line: (eof && prev ? prev.endLine : at.startLine) ?? 1,
+    column: eof && prev ? (prev.endColumn ?? 0) + 1 : at.startColumn ?? 1,
+    length: eof || tok.tokenType.name === "Newline" ? 1 : Math.max(1, tok.image.length),
+  };
+}
+
+/**
+ * Parses a script. Several problems can be reported in one go: the parser
+ * recovers and goes on.
+ *
+ * @example
+ * ```ts
+ * import { parse } from "./parser.ts";
+ * const { program, problems } = parse("let x = 1 + 2 * 3\nprint \"x = {x}\"\n", "demo.mms");
+ * console.log(program.body.length, problems.length); // 2 0
+ * ```
+ */
+export function parse(source: string, file: string): ParseResult {
+  const problems: ParseProblem[] = [];
+  const lexed = T.mmsLexer.tokenize(source);
+  for (const e of lexed.errors) {
+    problems.push({
+      message: `unexpected character '${source[e.offset]}'`,
+      line: e.line ?? 1,
+      column: e.column ?? 1,
+      length: e.length,
+    });
+  }
+  const { value, errors } = parseTokens(lexed.tokens, "program");
+  problems.push(...errors.map(problemOf));
+  const body = (value ?? []) as Stmt[];
+  resolveStrings(body, source, problems);
+  problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { program: { file, source, body }, problems };
+}
+
+/** Splits every string literal into text and `{expr}` parts. */
+function resolveStrings(body: Stmt[], source: string, problems: ParseProblem[]): void {
+  const visitExpr = (e: Expr | undefined): void => {
+    if (e === undefined) return;
+    switch (e.kind) {
+      case "str":
+        if (e.parts.length === 1 && typeof e.parts[0] === "string" && e.parts[0].startsWith('"')) {
+          e.parts = splitString(e.parts[0], e.loc, source, problems);
+        }
+        for (const p of e.parts) if (typeof p !== "string") visitExpr(p);
+        break;
+      case "unary":
+        visitExpr(e.arg);
+        break;
+      case "binary":
+        visitExpr(e.left);
+        visitExpr(e.right);
+        break;
+      case "call":
+        visitExpr(e.callee);
+        e.args.forEach(visitExpr);
+        break;
+      case "field":
+        visitExpr(e.object);
+        break;
+    }
+  };
+  const visit = (stmts: Stmt[] | undefined): void => {
+    for (const s of stmts ?? []) {
+      switch (s.kind) {
+        case "let":
+        case "assign":
+        case "print":
+        case "kernel":
+          visitExpr(s.value);
+          break;
+        case "expr":
+          visitExpr(s.expr);
+          break;
+        case "return":
+          visitExpr(s.value);
+          break;
+        case "expect":
+          visitExpr(s.cond);
+          visitExpr(s.message);
+          break;
+        case "expectError":
+        case "proc":
+          visit(s.body);
+          break;
+        case "if":
+          visitExpr(s.cond);
+          visit(s.then);
+          visit(s.else);
+          break;
+        case "repeat":
+          visitExpr(s.count);
+          visit(s.body);
+          break;
+        case "for":
+          visitExpr(s.from);
+          visitExpr(s.to);
+          visit(s.body);
+          break;
+        case "using":
+          visitExpr(s.value);
+          visit(s.body);
+          break;
+      }
+    }
+  };
+  visit(body);
+}
+
+function splitString(
+  image: string,
+  loc: Loc,
+  source: string,
+  problems: ParseProblem[],
+): (string | Expr)[] {
+  const raw = image.slice(1, -1);
+  const parts: (string | Expr)[] = [];
+  let text = "";
+  let i = 0;
+  while (i < raw.length) {
+    const c = raw[i];
+    if (c === "\\" && i + 1 < raw.length) {
+      text += raw.slice(i, i + 2);
+      i += 2;
+      continue;
+    }
+    if (c !== "{") {
+      text += c;
+      i++;
+      continue;
+    }
+    let depth = 1;
+    let j = i + 1;
+    while (j < raw.length && depth > 0) {
+      if (raw[j] === "{") depth++;
+      if (raw[j] === "}") depth--;
+      j++;
+    }
+    const inner = raw.slice(i + 1, j - 1);
+    const offset = loc.start + 1 + i + 1; // where `inner` starts in the file
+    if (depth !== 0 || inner.trim() === "") {
+      problems.push({
+        message: depth !== 0
+          ? "'{' in a string is not closed (write \\{ for a brace)"
+          : "empty '{}' in a string",
+        line: loc.line,
+        column: loc.column + 1 + i,
+        length: 1,
+      });
+      i = j;
+      continue;
+    }
+    if (text) parts.push(unescape(text));
+    text = "";
+    const lexed = T.mmsLexer.tokenize(inner);
+    // Shift token positions to the place of the interpolation in the file.
+    for (const t of lexed.tokens) {
+      t.startOffset += offset;
+      t.endOffset = (t.endOffset ?? 0) + offset;
+      t.startLine = loc.line;
+      t.startColumn = (t.startColumn ?? 1) + loc.column + 1 + i;
+      t.endColumn = (t.endColumn ?? 1) + loc.column + 1 + i;
+      t.endLine = loc.line;
+    }
+    const { value, errors } = parseTokens(lexed.tokens, "expression");
+    if (errors.length > 0 || lexed.errors.length > 0) {
+      problems.push(...errors.map(problemOf));
+      if (lexed.errors.length > 0) {
+        problems.push({
+          message: "unexpected character in '{...}'",
+          line: loc.line,
+          column: loc.column + 2 + i,
+          length: 1,
+        });
+      }
+    } else parts.push(value as Expr);
+    i = j;
+  }
+  if (text || parts.length === 0) parts.push(unescape(text));
+  void source;
+  return parts;
+}

@@ -1,0 +1,465 @@
+/**
+ * Runs a loaded `.mms` script on a simulated world.
+ *
+ * @module
+ */
+
+import type { Expr, Loc, Program, Stmt } from "../dsl/ast.ts";
+import { BUILTINS, constant } from "./builtins.ts";
+import {
+  errorName,
+  ExpectationFailed,
+  isSimulationError,
+  ReturnSignal,
+  RunError,
+  ScriptError,
+  type Site,
+} from "./errors.ts";
+import type { LoadedScript } from "./loader.ts";
+import {
+  BoundMethod,
+  formatValue,
+  Handle,
+  ProcValue,
+  Rec,
+  truthy,
+  typeName,
+  type Value,
+} from "./values.ts";
+import type { World } from "./world.ts";
+
+/** What a running script reports. */
+export type RunEvent =
+  | { event: "print"; text: string; file: string; line: number }
+  | { event: "expect"; ok: true; text: string; file: string; line: number };
+
+/** How a run ended well. */
+export interface RunSummary {
+  /** Expectations checked (`expect` and `expect error`). */
+  expectations: number;
+  /** Statements executed. */
+  statements: number;
+}
+
+const U64_LIMIT = 1n << 64n;
+const I64_MIN = -(1n << 63n);
+
+function checkRange(v: bigint): bigint {
+  if (v >= U64_LIMIT || v < I64_MIN) {
+    throw new ScriptError(`integer overflow: ${v} does not fit in 64 bits`);
+  }
+  return v;
+}
+
+function intOf(v: Value, op: string): bigint {
+  if (typeof v === "bigint") return v;
+  throw new ScriptError(`'${op}' needs integers, not ${typeName(v)} ${formatValue(v)}`);
+}
+
+/** Applies a binary operator (not `&&` / `||`). */
+export function binop(op: string, l: Value, r: Value): Value {
+  switch (op) {
+    case "==":
+      return equal(l, r);
+    case "!=":
+      return !equal(l, r);
+    case "+":
+      if (typeof l === "string" || typeof r === "string") return formatValue(l) + formatValue(r);
+      return checkRange(intOf(l, op) + intOf(r, op));
+  }
+  const a = intOf(l, op);
+  const b = intOf(r, op);
+  switch (op) {
+    case "-":
+      return checkRange(a - b);
+    case "*":
+      return checkRange(a * b);
+    case "/":
+      if (b === 0n) throw new ScriptError("division by zero");
+      return a / b;
+    case "%":
+      if (b === 0n) throw new ScriptError("remainder by zero");
+      return a % b;
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
+    case ">":
+      return a > b;
+    case ">=":
+      return a >= b;
+    case "&":
+      return a & b;
+    case "|":
+      return a | b;
+    case "^":
+      return a ^ b;
+    case "<<":
+      if (b < 0n || b > 64n) throw new ScriptError(`shift by ${b}`);
+      return BigInt.asUintN(64, a << b);
+    case ">>":
+      if (b < 0n || b > 64n) throw new ScriptError(`shift by ${b}`);
+      return a >> b;
+  }
+  throw new ScriptError(`unknown operator ${op}`);
+}
+
+function equal(a: Value, b: Value): boolean {
+  return a === b;
+}
+
+/**
+ * The interpreter.
+ *
+ * @example
+ * ```ts
+ * import { load } from "./loader.ts";
+ * import { Interpreter } from "./interpreter.ts";
+ * import { World } from "./world.ts";
+ * const script = load("demo.mms", { read: () => "" }, "final_init()\nprint alloc(64, 8) % 8\n");
+ * new Interpreter(new World(), (e) => console.log(e.text)).run(script); // 0
+ * ```
+ */
+export class Interpreter {
+  readonly #world: World;
+  readonly #emit: (e: RunEvent) => void;
+  readonly #globals = new Map<string, Value>();
+  readonly #procs = new Map<string, ProcValue>();
+  #locals: Map<string, Value> | undefined;
+  #script: LoadedScript | undefined;
+  #program: Program | undefined;
+  #chain: Site[] = [];
+  #expectations = 0;
+  #statements = 0;
+  #depth = 0;
+
+  /** Creates an interpreter on `world`, reporting prints and passed expectations to `emit`. */
+  constructor(world: World, emit: (e: RunEvent) => void) {
+    this.#world = world;
+    this.#emit = emit;
+  }
+
+  /** Runs a loaded script (which must have no problems). Throws a {@linkcode RunError} on failure. */
+  run(script: LoadedScript): RunSummary {
+    if (script.problems.length > 0) {
+      throw new Error("the script has problems; report them instead of running it");
+    }
+    this.#script = script;
+    this.#runProgram(script.main);
+    return { expectations: this.#expectations, statements: this.#statements };
+  }
+
+  #runProgram(program: Program): void {
+    const saved = this.#program;
+    this.#program = program;
+    for (const s of program.body) {
+      if (s.kind === "proc") {
+        this.#procs.set(s.name, new ProcValue(s.name, s.params, s.body, program.file));
+      }
+    }
+    try {
+      this.#block(program.body);
+    } finally {
+      this.#program = saved;
+    }
+  }
+
+  #block(stmts: readonly Stmt[]): void {
+    for (const s of stmts) this.#stmt(s);
+  }
+
+  #site(loc: Loc): Site {
+    return { file: this.#program!.file, loc };
+  }
+
+  #stmt(s: Stmt): void {
+    this.#statements++;
+    try {
+      this.#exec(s);
+    } catch (e) {
+      if (e instanceof RunError || e instanceof ReturnSignal) throw e;
+      if (isSimulationError(e)) throw new RunError(this.#site(s.loc), e, [...this.#chain]);
+      throw e;
+    }
+  }
+
+  #exec(s: Stmt): void {
+    switch (s.kind) {
+      case "let":
+        (this.#locals ?? this.#globals).set(s.name, this.#eval(s.value));
+        return;
+      case "assign": {
+        const v = this.#eval(s.value);
+        if (this.#locals?.has(s.name)) this.#locals.set(s.name, v);
+        else if (this.#globals.has(s.name)) this.#globals.set(s.name, v);
+        else (this.#locals ?? this.#globals).set(s.name, v);
+        return;
+      }
+      case "expr":
+        this.#eval(s.expr);
+        return;
+      case "print": {
+        const v = this.#eval(s.value);
+        this.#emit({
+          event: "print",
+          text: formatValue(v),
+          file: this.#program!.file,
+          line: s.loc.line,
+        });
+        return;
+      }
+      case "expect":
+        this.#expect(s);
+        return;
+      case "expectError":
+        this.#expectError(s);
+        return;
+      case "if":
+        if (truthy(this.#eval(s.cond))) this.#block(s.then);
+        else if (s.else) this.#block(s.else);
+        return;
+      case "repeat": {
+        const n = this.#count(this.#eval(s.count), "repeat");
+        for (let i = 0n; i < n; i++) this.#block(s.body);
+        return;
+      }
+      case "for": {
+        const from = intOf(this.#eval(s.from), "for");
+        const to = intOf(this.#eval(s.to), "for");
+        const scope = this.#locals ?? this.#globals;
+        for (let i = from; i < to; i++) {
+          scope.set(s.name, i);
+          this.#block(s.body);
+        }
+        return;
+      }
+      case "proc":
+        this.#procs.set(s.name, new ProcValue(s.name, s.params, s.body, this.#program!.file));
+        return;
+      case "return":
+        throw new ReturnSignal(s.value === undefined ? null : this.#eval(s.value));
+      case "include": {
+        const target = this.#script!.includes.get(s)!;
+        this.#chain.push(this.#site(s.loc));
+        try {
+          this.#runProgram(this.#script!.programs.get(target)!);
+        } finally {
+          this.#chain.pop();
+        }
+        return;
+      }
+      case "platform":
+        this.#world.setPlatform(s.name);
+        return;
+      case "kernel": {
+        const v = s.value.kind === "name" && !this.#has(s.value.name)
+          ? s.value.name
+          : this.#eval(s.value);
+        if (typeof v !== "string" && typeof v !== "bigint") {
+          throw new ScriptError(`kernel ${s.key} takes a name or a number`);
+        }
+        this.#world.configure(s.key, v);
+        return;
+      }
+      case "using": {
+        const v = this.#eval(s.value);
+        if (!(v instanceof Handle) || v.methods.release === undefined) {
+          throw new ScriptError(
+            `'using' needs something to release (a GlobalPage), not ${typeName(v)}`,
+          );
+        }
+        (this.#locals ?? this.#globals).set(s.name, v);
+        try {
+          this.#block(s.body);
+        } finally {
+          if (v.fields.released?.() !== true) v.methods.release([]);
+        }
+        return;
+      }
+    }
+  }
+
+  #count(v: Value, what: string): bigint {
+    const n = intOf(v, what);
+    if (n < 0n) throw new ScriptError(`${what} count ${n} is negative`);
+    return n;
+  }
+
+  #text(e: Expr): string {
+    return this.#program!.source.slice(e.loc.start, e.loc.end);
+  }
+
+  #expect(s: Extract<Stmt, { kind: "expect" }>): void {
+    this.#expectations++;
+    const parts: string[] = [];
+    let ok: Value;
+    const c = s.cond;
+    if (c.kind === "binary" && c.op !== "&&" && c.op !== "||") {
+      const l = this.#eval(c.left);
+      const r = this.#eval(c.right);
+      ok = binop(c.op, l, r);
+      for (const [e, v] of [[c.left, l], [c.right, r]] as const) {
+        if (e.kind !== "int" && e.kind !== "str") {
+          parts.push(`${this.#text(e)} = ${formatValue(v)}`);
+        }
+      }
+    } else {
+      ok = this.#eval(c);
+      if (c.kind !== "bool") parts.push(`${this.#text(c)} = ${formatValue(ok)}`);
+    }
+    if (!truthy(ok)) {
+      const msg = s.message === undefined ? "" : ` (${formatValue(this.#eval(s.message))})`;
+      throw new ExpectationFailed(
+        `expect ${this.#text(c)} failed${msg}${parts.length ? `: ${parts.join(", ")}` : ""}`,
+      );
+    }
+    this.#emit({
+      event: "expect",
+      ok: true,
+      text: this.#text(c),
+      file: this.#program!.file,
+      line: s.loc.line,
+    });
+  }
+
+  #expectError(s: Extract<Stmt, { kind: "expectError" }>): void {
+    this.#expectations++;
+    try {
+      this.#block(s.body);
+    } catch (e) {
+      const inner = e instanceof RunError ? e.error : e;
+      if (inner instanceof ReturnSignal) throw inner;
+      const name = errorName(inner);
+      if (name === s.error) {
+        this.#emit({
+          event: "expect",
+          ok: true,
+          text: `error ${s.error}`,
+          file: this.#program!.file,
+          line: s.loc.line,
+        });
+        return;
+      }
+      if (!isSimulationError(inner)) throw inner;
+      throw new ExpectationFailed(
+        `expected error ${s.error}, got ${name}: ${(inner as Error).message}`,
+      );
+    }
+    throw new ExpectationFailed(`expected error ${s.error}, but the block ran without one`);
+  }
+
+  #has(name: string): boolean {
+    return this.#locals?.has(name) || this.#globals.has(name) || this.#procs.has(name) ||
+      constant(this.#world, name) !== undefined;
+  }
+
+  #lookup(name: string): Value {
+    const l = this.#locals?.get(name);
+    if (l !== undefined) return l;
+    if (this.#locals?.has(name)) return null;
+    const g = this.#globals.get(name);
+    if (g !== undefined || this.#globals.has(name)) return g ?? null;
+    const p = this.#procs.get(name);
+    if (p !== undefined) return p;
+    const c = constant(this.#world, name);
+    if (c !== undefined) return c;
+    if (name in BUILTINS) {
+      return new BoundMethod(name, (args) => BUILTINS[name].fn(this.#world, args));
+    }
+    throw new ScriptError(`'${name}' is not defined here`);
+  }
+
+  #eval(e: Expr): Value {
+    switch (e.kind) {
+      case "int":
+        return e.value;
+      case "bool":
+        return e.value;
+      case "null":
+        return null;
+      case "str": {
+        let out = "";
+        for (const p of e.parts) out += typeof p === "string" ? p : formatValue(this.#eval(p));
+        return out;
+      }
+      case "name":
+        return this.#lookup(e.name);
+      case "unary": {
+        const v = this.#eval(e.arg);
+        if (e.op === "!") return !truthy(v);
+        const n = intOf(v, e.op);
+        return e.op === "-" ? checkRange(-n) : ~n;
+      }
+      case "binary": {
+        if (e.op === "&&") return truthy(this.#eval(e.left)) && truthy(this.#eval(e.right));
+        if (e.op === "||") return truthy(this.#eval(e.left)) || truthy(this.#eval(e.right));
+        return binop(e.op, this.#eval(e.left), this.#eval(e.right));
+      }
+      case "field": {
+        const o = this.#eval(e.object);
+        if (o instanceof Rec) {
+          if (!(e.name in o.fields)) {
+            throw new ScriptError(
+              `${o.type} has no field '${e.name}' (fields: ${Object.keys(o.fields).join(", ")})`,
+            );
+          }
+          return o.fields[e.name];
+        }
+        if (o instanceof Handle) {
+          const f = o.fields[e.name];
+          if (f !== undefined) return f();
+          const m = o.methods[e.name];
+          if (m !== undefined) return new BoundMethod(e.name, m);
+          throw new ScriptError(
+            `${o.type} has no field or method '${e.name}' (has: ${
+              [...Object.keys(o.fields), ...Object.keys(o.methods)].join(", ")
+            })`,
+          );
+        }
+        throw new ScriptError(`'.${e.name}' on ${typeName(o)} ${formatValue(o)}: it has no fields`);
+      }
+      case "call": {
+        const args = e.args.map((a) => this.#eval(a));
+        if (e.callee.kind === "name") {
+          const name = e.callee.name;
+          if (!this.#locals?.has(name) && !this.#globals.has(name)) {
+            const p = this.#procs.get(name);
+            if (p !== undefined) return this.#call(p, args);
+            const b = BUILTINS[name];
+            if (b !== undefined) return b.fn(this.#world, args);
+          }
+        }
+        const f = this.#eval(e.callee);
+        if (f instanceof ProcValue) return this.#call(f, args);
+        if (f instanceof BoundMethod) return f.fn(args);
+        throw new ScriptError(`${this.#text(e.callee)} is ${typeName(f)}, not something to call`);
+      }
+    }
+  }
+
+  #call(p: ProcValue, args: Value[]): Value {
+    if (args.length !== p.params.length) {
+      throw new ScriptError(`${p.name} takes ${p.params.length} arguments, got ${args.length}`);
+    }
+    const saved = this.#locals;
+    this.#locals = new Map(p.params.map((n, i) => [n, args[i]]));
+    const program = this.#program;
+    const target = this.#script!.programs.get(p.file);
+    if (target) this.#program = target;
+    if (++this.#depth > 1000) {
+      this.#depth = 0;
+      throw new ScriptError(`${p.name}: calls nested deeper than 1000`);
+    }
+    try {
+      this.#block(p.body);
+      return null;
+    } catch (e) {
+      if (e instanceof ReturnSignal) return e.value as Value;
+      throw e;
+    } finally {
+      this.#depth--;
+      this.#locals = saved;
+      this.#program = program;
+    }
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Loading a script: parse it and everything it includes (paths relative to
+ * the including file, never leaving the script's directory tree), then
+ * check them together.
+ *
+ * @module
+ */
+
+import type { Program, Stmt } from "../dsl/ast.ts";
+import { check, type FileProblem } from "../dsl/check.ts";
+import { parse } from "../dsl/parser.ts";
+import { BUILTINS, CONSTANTS, PLATFORM_CONSTANTS } from "./builtins.ts";
+import { ERROR_NAMES } from "./errors.ts";
+
+/** A script and its includes, parsed and checked. */
+export interface LoadedScript {
+  /** The main program. */
+  main: Program;
+  /** Every program by its resolved path (the main one included). */
+  programs: Map<string, Program>;
+  /** The include statement's resolved target, by the statement. */
+  includes: Map<Stmt, string>;
+  /** Every problem found, in file order. */
+  problems: FileProblem[];
+}
+
+/** How the loader reaches files. */
+export interface FileAccess {
+  /** Reads a file's text; throws if it cannot. */
+  read(path: string): string;
+}
+
+function dirname(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
+}
+
+/** Joins and normalises a relative path onto a directory. */
+export function joinPath(dir: string, rel: string): string {
+  const parts = (rel.startsWith("/") ? rel : `${dir}/${rel}`).split("/");
+  const out: string[] = [];
+  for (const p of parts) {
+    if (p === "" || p === ".") {
+      if (out.length === 0 && rel.startsWith("/")) out.push("");
+      continue;
+    }
+    if (p === ".." && out.length > 0 && out.at(-1) !== ".." && out.at(-1) !== "") out.pop();
+    else out.push(p);
+  }
+  const joined = out.join("/");
+  return (dir.startsWith("/") || rel.startsWith("/")) && !joined.startsWith("/")
+    ? "/" + joined
+    : joined || ".";
+}
+
+/**
+ * Loads `path` and its includes.
+ *
+ * @example
+ * ```ts ignore
+ * import { load } from "./loader.ts";
+ * const script = load("scripts/boot.mms", { read: (p) => Deno.readTextFileSync(p) });
+ * ```
+ */
+export function load(path: string, files: FileAccess, source?: string): LoadedScript {
+  const root = dirname(joinPath(".", path));
+  const programs = new Map<string, Program>();
+  const includes = new Map<Stmt, string>();
+  const problems: FileProblem[] = [];
+  const visit = (file: string, text: string, chain: string[]): Program => {
+    const { program, problems: p } = parse(text, file);
+    problems.push(...p.map((x) => ({ ...x, file })));
+    programs.set(file, program);
+    const walk = (stmts: Stmt[]) => {
+      for (const s of stmts) {
+        if (s.kind === "include") {
+          const target = joinPath(dirname(file), s.path);
+          const inside = root === "."
+            ? !target.startsWith("..") && !target.startsWith("/")
+            : target.startsWith(root + "/");
+          if (!inside) {
+            problems.push({
+              file,
+              line: s.loc.line,
+              column: s.loc.column,
+              length: s.loc.end - s.loc.start,
+              message: `include "${s.path}" leaves the script's directory ${root}`,
+            });
+            continue;
+          }
+          if (chain.includes(target)) {
+            problems.push({
+              file,
+              line: s.loc.line,
+              column: s.loc.column,
+              length: s.loc.end - s.loc.start,
+              message: `include "${s.path}" is circular (${[...chain, target].join(" -> ")})`,
+            });
+            continue;
+          }
+          includes.set(s, target);
+          if (!programs.has(target)) {
+            let t: string;
+            try {
+              t = files.read(target);
+            } catch (e) {
+              problems.push({
+                file,
+                line: s.loc.line,
+                column: s.loc.column,
+                length: s.loc.end - s.loc.start,
+                message: `cannot read include "${s.path}": ${(e as Error).message}`,
+              });
+              continue;
+            }
+            visit(target, t, [...chain, target]);
+          }
+        } else if ("body" in s && Array.isArray(s.body)) walk(s.body);
+        if (s.kind === "if") {
+          walk(s.then);
+          walk(s.else ?? []);
+        }
+      }
+    };
+    walk(program.body);
+    return program;
+  };
+  const main = visit(path, source ?? files.read(path), [path]);
+  problems.push(...check([...programs.values()], {
+    builtins: BUILTINS,
+    constants: [...Object.keys(CONSTANTS), ...PLATFORM_CONSTANTS],
+    errors: ERROR_NAMES,
+  }));
+  return { main, programs, includes, problems };
+}

@@ -1,0 +1,89 @@
+/**
+ * `--trace FILE`: records the global allocator's operations of a scenario
+ * in the fidelity trace format, so its workload can be replayed
+ * (`deno task replay --allocator global:tlsf FILE`) and benchmarked.
+ *
+ * @module
+ */
+
+import type { KernelMemory } from "../mm/kernel_memory.ts";
+import { GlobalAllocator } from "../mm/global_allocator.ts";
+
+/**
+ * Collects trace lines. It wraps the kernel's global allocator so that
+ * every `alloc`, `alloc_pages` and free made through it is recorded.
+ *
+ * @example
+ * ```ts
+ * import { TraceRecorder } from "./trace_recorder.ts";
+ * import { KernelMemory } from "../mm/kernel_memory.ts";
+ * const rec = new TraceRecorder();
+ * const k = new KernelMemory();
+ * rec.attach(k);
+ * k.finalInit();
+ * const p = k.alloc(64, 8);
+ * k.dealloc(p, 64, 8);
+ * console.log(rec.text().split("\n").slice(1, 4)); // region ..., a 0 64 8, f 0
+ * ```
+ */
+export class TraceRecorder {
+  readonly #lines: string[] = ["# mmsim trace"];
+  readonly #ids = new Map<number, number>();
+  #next = 0;
+
+  /** Starts recording the global allocator of `kernel`. */
+  attach(kernel: KernelMemory): void {
+    const g: GlobalAllocator = kernel.global;
+    const window = kernel.window;
+    const init = g.init.bind(g);
+    const alloc = g.alloc.bind(g);
+    const dealloc = g.dealloc.bind(g);
+    const allocPages = g.allocPages.bind(g);
+    const deallocPages = g.deallocPages.bind(g);
+    const addMemory = g.addMemory.bind(g);
+    g.init = (start, size) => {
+      init(start, size);
+      this.#lines.push(`region ${window.format(start)} ${size}`);
+    };
+    g.addMemory = (start, size) => {
+      addMemory(start, size);
+      this.#lines.push(`# add_memory ${window.format(start)} ${size} (not replayable)`);
+    };
+    g.alloc = (size, align) => this.#record(() => alloc(size, align), `a ID ${size} ${align}`);
+    g.allocPages = (n, align) => this.#record(() => allocPages(n, align), `p ID ${n} ${align}`);
+    g.dealloc = (ptr, size, align) => {
+      dealloc(ptr, size, align);
+      this.#free(ptr);
+    };
+    g.deallocPages = (ptr, n) => {
+      deallocPages(ptr, n);
+      this.#free(ptr);
+    };
+  }
+
+  /** The trace text. */
+  text(): string {
+    return this.#lines.join("\n") + "\n";
+  }
+
+  #record(op: () => number, line: string): number {
+    const id = this.#next++;
+    try {
+      const p = op();
+      this.#ids.set(p, id);
+      this.#lines.push(line.replace("ID", String(id)));
+      return p;
+    } catch (e) {
+      this.#lines.push(line.replace("ID", String(id)));
+      throw e;
+    }
+  }
+
+  #free(ptr: number): void {
+    const id = this.#ids.get(ptr);
+    if (id !== undefined) {
+      this.#ids.delete(ptr);
+      this.#lines.push(`f ${id}`);
+    }
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * The simulated world a script runs in: the platform, the ArceOS-style
+ * kernel memory subsystem, the DragonOS-style memory manager (booted on
+ * first use), seeded randomness, and the trace recorder.
+ *
+ * @module
+ */
+
+import { phys, virt } from "../hal/address.ts";
+import { getPlatform, type Platform } from "../hal/platform.ts";
+import type { BitmapCapacity } from "../mm/bitmap_page_allocator.ts";
+import { DmaAllocator } from "../mm/dma.ts";
+import { DragonMemory } from "../mm/dragonos/dragon_memory.ts";
+import { PAGE_2M_SIZE } from "../mm/dragonos/zoned_pages.ts";
+import type { ByteAllocatorKind } from "../mm/global_allocator.ts";
+import { KernelMemory } from "../mm/kernel_memory.ts";
+import { ScriptError } from "./errors.ts";
+import { TraceRecorder } from "./trace_recorder.ts";
+
+/** How a world is set up. */
+export interface WorldOptions {
+  /** The platform's name (default `riscv64-qemu-virt`). */
+  platform?: string;
+  /** The global allocator's byte allocator (default `tlsf`). */
+  byteAllocator?: ByteAllocatorKind;
+  /** The seed of `rand` (default 1). */
+  seed?: bigint;
+  /** Receives the kernel's log lines. */
+  log?: (line: string) => void;
+  /** Records global-allocator operations in the trace format. */
+  trace?: TraceRecorder;
+}
+
+/** Configuration keys of the `kernel KEY = VALUE` statement and their values. */
+export const KERNEL_KEYS: Readonly<Record<string, string>> = {
+  byte_allocator: "tlsf, slab or buddy",
+  page_capacity: "256m, 4g, 64g or 1t (the bitmap page allocator's feature)",
+  dragonos_memory: "bytes of RAM the DragonOS memory manager takes (a multiple of 2 MiB)",
+};
+
+/** A seeded 64-bit generator (splitmix64): the same seed gives the same numbers. */
+export class Rng {
+  #state: bigint;
+  /** Creates the generator. */
+  constructor(seed: bigint) {
+    this.#state = BigInt.asUintN(64, seed);
+  }
+  /** The next 64-bit value. */
+  next(): bigint {
+    this.#state = BigInt.asUintN(64, this.#state + 0x9e37_79b9_7f4a_7c15n);
+    let z = this.#state;
+    z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58_476d_1ce4_e5b9n);
+    z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d0_49bb_1331_11ebn);
+    return z ^ (z >> 31n);
+  }
+  /** A value in `[lo, hi]`. */
+  between(lo: bigint, hi: bigint): bigint {
+    if (hi < lo) throw new ScriptError(`rand(${lo}, ${hi}): the range is empty`);
+    return lo + this.next() % (hi - lo + 1n);
+  }
+}
+
+/**
+ * The world.
+ *
+ * @example
+ * ```ts
+ * import { World } from "./world.ts";
+ * const w = new World({ platform: "aarch64-raspi4" });
+ * w.kernel.finalInit();
+ * console.log(w.platform.physBusOffset.toString(16)); // c0000000
+ * ```
+ */
+export class World {
+  /** Seeded randomness. */
+  readonly rng: Rng;
+  /** The trace recorder, if `--trace` was given. */
+  readonly trace: TraceRecorder | undefined;
+  readonly #log: (line: string) => void;
+  #platformName: string;
+  #byteAllocator: ByteAllocatorKind;
+  #capacity: BitmapCapacity | undefined;
+  #dragonBytes: bigint | undefined;
+  #platformPinned = false;
+  #allocatorPinned = false;
+  #kernel: KernelMemory | undefined;
+  #dragon: DragonMemory | undefined;
+  #dma: DmaAllocator | undefined;
+
+  /** Creates a world; nothing boots until a script uses it. */
+  constructor(options: WorldOptions = {}) {
+    this.#platformName = options.platform ?? "riscv64-qemu-virt";
+    getPlatform(this.#platformName);
+    this.#byteAllocator = options.byteAllocator ?? "tlsf";
+    this.rng = new Rng(options.seed ?? 1n);
+    this.#log = options.log ?? (() => {});
+    this.trace = options.trace;
+  }
+
+  /** The platform. */
+  get platform(): Platform {
+    return getPlatform(this.#platformName);
+  }
+
+  /** Whether the simulated kernel has started (configuration is frozen then). */
+  get started(): boolean {
+    return this.#kernel !== undefined || this.#dragon !== undefined;
+  }
+
+  /** Keeps the platform given on the command line: `platform` statements are then ignored. */
+  pinPlatform(): void {
+    this.#platformPinned = true;
+  }
+
+  /** Keeps the byte allocator given on the command line. */
+  pinByteAllocator(): void {
+    this.#allocatorPinned = true;
+  }
+
+  /** `platform NAME`: only before anything has run on the machine. */
+  setPlatform(name: string): void {
+    getPlatform(name);
+    if (this.#platformPinned) {
+      if (name !== this.#platformName) {
+        this.#log(`platform ${name} ignored: --platform ${this.#platformName}`);
+      }
+      return;
+    }
+    if (this.started && name !== this.#platformName) {
+      throw new ScriptError(
+        `'platform ${name}' comes after the kernel started on ${this.#platformName}`,
+      );
+    }
+    this.#platformName = name;
+  }
+
+  /** `kernel KEY = VALUE`: only before the kernel starts. */
+  configure(key: string, value: string | bigint): void {
+    if (!(key in KERNEL_KEYS)) {
+      throw new ScriptError(
+        `unknown kernel setting '${key}'; settings: ${Object.keys(KERNEL_KEYS).join(", ")}`,
+      );
+    }
+    if (this.started) throw new ScriptError(`'kernel ${key} = ...' comes after the kernel started`);
+    const v = String(value).toLowerCase();
+    if (key === "byte_allocator") {
+      if (v !== "tlsf" && v !== "slab" && v !== "buddy") {
+        throw new ScriptError(`kernel byte_allocator must be ${KERNEL_KEYS[key]}, not '${value}'`);
+      }
+      if (this.#allocatorPinned) {
+        if (v !== this.#byteAllocator) {
+          this.#log(`byte_allocator ${v} ignored: --allocator ${this.#byteAllocator}`);
+        }
+        return;
+      }
+      this.#byteAllocator = v;
+    } else if (key === "page_capacity") {
+      if (v !== "256m" && v !== "4g" && v !== "64g" && v !== "1t") {
+        throw new ScriptError(`kernel page_capacity must be ${KERNEL_KEYS[key]}, not '${value}'`);
+      }
+      this.#capacity = v;
+    } else {
+      const bytes = typeof value === "bigint" ? value : -1n;
+      if (bytes <= 0n || bytes % BigInt(PAGE_2M_SIZE) !== 0n) {
+        throw new ScriptError(`kernel dragonos_memory must be ${KERNEL_KEYS[key]}`);
+      }
+      this.#dragonBytes = bytes;
+    }
+  }
+
+  /** The ArceOS-style kernel memory subsystem (started on first use). */
+  get kernel(): KernelMemory {
+    if (this.#kernel === undefined) {
+      if (this.#dragon !== undefined) {
+        throw new ScriptError(
+          "the DragonOS memory manager took all free RAM before the ArceOS allocators started; " +
+            "call final_init() before the first kmalloc to share the machine",
+        );
+      }
+      this.#kernel = new KernelMemory({
+        platform: this.platform,
+        byteAllocator: this.#byteAllocator,
+        capacity: this.#capacity,
+        log: this.#log,
+      });
+      this.trace?.attach(this.#kernel);
+    }
+    return this.#kernel;
+  }
+
+  /**
+   * The DragonOS-style memory manager, booted on first use: over all free
+   * RAM when the ArceOS allocators are not in use, or over a 2 MiB-aligned
+   * run of pages taken from the ArceOS global allocator once it runs (half
+   * of what it has free, or `kernel dragonos_memory = SIZE`).
+   */
+  get dragon(): DragonMemory {
+    if (this.#dragon !== undefined) return this.#dragon;
+    const k = this.#kernel;
+    if (k === undefined) {
+      this.#dragon = new DragonMemory({ platform: this.platform, log: this.#log });
+      return this.#dragon;
+    }
+    if (k.stage !== "final") {
+      throw new ScriptError(
+        "the DragonOS memory manager starts after final_init() on a machine that boots ArceOS",
+      );
+    }
+    const page = BigInt(PAGE_2M_SIZE);
+    const want = this.#dragonBytes ?? BigInt(k.availablePages()) * 4096n / 2n / page * page;
+    const pages = Number(want / 4096n);
+    let start;
+    try {
+      start = k.allocPages(pages, PAGE_2M_SIZE);
+    } catch (e) {
+      throw new ScriptError(
+        `the DragonOS memory manager could not take ${
+          want / (1n << 20n)
+        } MiB from the global allocator: ` +
+          (e as Error).message,
+      );
+    }
+    this.#log(
+      `DragonOS memory manager: [${"0x" + start.toString(16)}, +${
+        want / (1n << 20n)
+      } MiB) from the global allocator`,
+    );
+    this.#dragon = new DragonMemory({
+      platform: this.platform,
+      ram: k.ram,
+      log: this.#log,
+      freeRegions: [{ base: k.virtToPhys(virt(start)), size: want }],
+    });
+    return this.#dragon;
+  }
+
+  /** The DMA allocator of the ArceOS kernel. */
+  get dma(): DmaAllocator {
+    this.#dma ??= new DmaAllocator(this.kernel);
+    return this.#dma;
+  }
+
+  /** The simulated RAM, whichever subsystem owns it. */
+  get ram(): KernelMemory["ram"] {
+    return (this.#kernel ?? this.#dragon ?? this.kernel).ram;
+  }
+
+  /** Physical address of a kernel virtual address (linear mapping), or the address itself. */
+  toPhys(addr: bigint): bigint {
+    const p = this.platform;
+    return addr >= p.physVirtOffset ? addr - p.physVirtOffset : phys(addr);
+  }
+}
