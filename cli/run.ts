@@ -214,15 +214,16 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
       ? "expectation failed"
       : inner instanceof KernelPanic
       ? "kernel panic"
-      : errorName(inner);
+      : "error";
+    const message = inner instanceof KernelPanic ? inner.reason : inner.message;
     if (json) {
       emit({
         event: "error",
-        kind,
+        kind: kind === "error" ? errorName(inner) : kind,
         file: e.site.file,
         line: e.site.loc.line,
         column: e.site.loc.column,
-        message: inner.message,
+        message,
         includes: e.includeChain.map((s) => `${s.file}:${s.loc.line}:${s.loc.column}`),
       });
       emit({ event: "end", status: "failed" });

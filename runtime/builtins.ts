@@ -89,9 +89,23 @@ function pageTableHandle(t: PageTable): Handle {
     root: () => t.root,
     format: () => t.format.name,
     table_frames: () => big(t.tableFrames),
+    tlb_hits: () => big(t.tlbStats.hits),
+    tlb_misses: () => big(t.tlbStats.misses),
+    tlb_flushes: () => big(t.tlbStats.flushes),
   }, {
     translate: ([v]) => translation(t.translate(int(v, "address"))),
     access: ([v]) => translation(t.access(int(v, "address"))),
+    map: ([v, p, n, f, u, fl]) => (
+      t.map(
+        int(v, "virt"),
+        int(p, "phys"),
+        num(n, "len"),
+        num(f, "flags"),
+        u === true,
+        fl !== false,
+      ), null
+    ),
+    unmap: ([v, n, fl]) => big(t.unmap(int(v, "virt"), num(n, "len"), fl !== false)),
     flush: (
       a,
     ) => (a.length ? t.flush(int(a[0], "address"), num(a[1] ?? 4096n, "length")) : t.flush(), null),

@@ -1,0 +1,31 @@
+# early_to_final.mms: live early allocations survive the switch to the final
+# allocators and are freed back to the allocator that owns them.
+platform riscv64-qemu-virt
+early_init(_skernel - 1M, 1M)
+
+let a = alloc(100, 8)               # bytes grow up from the start
+let b = alloc(200, 8)
+let page = alloc(8K, 4K)            # page-sized and page-aligned: from the top
+print "early bytes at {a}, {b}; early pages at {page}"
+expect a == _skernel - 1M
+expect page == _skernel - 8K
+expect used_bytes() == 304
+expect used_pages() == 2
+
+final_init()
+let c = alloc(100, 8)               # now from the global allocator
+expect owner_of(a) == "early-bytes"
+expect owner_of(c) == "global-bytes"
+expect c >= phys_to_virt(0x8040_0000)
+
+# The tutorial's switch would free a and b into the TLSF heap, which never
+# owned them. mmsim frees them into the early allocator:
+dealloc(a, 100, 8)
+dealloc(b, 200, 8)
+dealloc(page, 8K, 4K)               # early pages are never freed, as in the tutorial
+dealloc(c, 100, 8)
+expect owner_of(a) == null
+expect used_bytes() == 0            # the global allocator's byte heap is empty again
+
+expect error NotAllocated { dealloc(a, 100, 8) }    # a double free is reported
+print "switch done: {available_pages()} pages free"
