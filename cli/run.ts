@@ -225,6 +225,7 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
         column: e.site.loc.column,
         message,
         includes: e.includeChain.map((s) => `${s.file}:${s.loc.line}:${s.loc.column}`),
+        calls: e.callChain.map((s) => `${s.file}:${s.loc.line}:${s.loc.column}`),
       });
       emit({ event: "end", status: "failed" });
     } else {
@@ -238,11 +239,14 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
           line: loc.line,
           column: loc.column,
           length: Math.min(loc.end - loc.start, lineText.length - loc.column + 1),
-          message: inner.message,
+          message,
         },
         style,
         kind,
       ));
+      for (const s of [...e.callChain].reverse()) {
+        io.err(`  called from ${s.file}:${s.loc.line}:${s.loc.column}`);
+      }
       for (const s of [...e.includeChain].reverse()) {
         io.err(`  included from ${s.file}:${s.loc.line}:${s.loc.column}`);
       }

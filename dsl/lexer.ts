@@ -158,10 +158,10 @@ export const ALL_TOKENS: TokenType[] = [
   Else,
   Repeat,
   For,
+  Include, // before In, which is its prefix
   In,
   Proc,
   Return,
-  Include,
   Print,
   Expect,
   ErrorKw,

@@ -62,12 +62,15 @@ export class RunError extends Error {
   readonly error: Error;
   /** The chain of `include` statements that led to the file, outermost first. */
   readonly includeChain: readonly Site[];
+  /** The procedure calls that led to the statement, outermost first. */
+  readonly callChain: readonly Site[];
   /** Creates the error. */
-  constructor(site: Site, error: Error, includeChain: Site[]) {
+  constructor(site: Site, error: Error, includeChain: Site[], callChain: Site[] = []) {
     super(`${site.file}:${site.loc.line}:${site.loc.column}: ${error.message}`);
     this.site = site;
     this.error = error;
     this.includeChain = includeChain;
+    this.callChain = callChain;
   }
 }
 

@@ -129,6 +129,7 @@ export class Interpreter {
   #script: LoadedScript | undefined;
   #program: Program | undefined;
   #chain: Site[] = [];
+  #calls: Site[] = [];
   #expectations = 0;
   #statements = 0;
   #depth = 0;
@@ -178,7 +179,9 @@ export class Interpreter {
       this.#exec(s);
     } catch (e) {
       if (e instanceof RunError || e instanceof ReturnSignal) throw e;
-      if (isSimulationError(e)) throw new RunError(this.#site(s.loc), e, [...this.#chain]);
+      if (isSimulationError(e)) {
+        throw new RunError(this.#site(s.loc), e, [...this.#chain], [...this.#calls]);
+      }
       throw e;
     }
   }
@@ -424,24 +427,25 @@ export class Interpreter {
           const name = e.callee.name;
           if (!this.#locals?.has(name) && !this.#globals.has(name)) {
             const p = this.#procs.get(name);
-            if (p !== undefined) return this.#call(p, args);
+            if (p !== undefined) return this.#call(p, args, e.loc);
             const b = BUILTINS[name];
             if (b !== undefined) return b.fn(this.#world, args);
           }
         }
         const f = this.#eval(e.callee);
-        if (f instanceof ProcValue) return this.#call(f, args);
+        if (f instanceof ProcValue) return this.#call(f, args, e.loc);
         if (f instanceof BoundMethod) return f.fn(args);
         throw new ScriptError(`${this.#text(e.callee)} is ${typeName(f)}, not something to call`);
       }
     }
   }
 
-  #call(p: ProcValue, args: Value[]): Value {
+  #call(p: ProcValue, args: Value[], at: Loc): Value {
     if (args.length !== p.params.length) {
       throw new ScriptError(`${p.name} takes ${p.params.length} arguments, got ${args.length}`);
     }
     const saved = this.#locals;
+    this.#calls.push(this.#site(at));
     this.#locals = new Map(p.params.map((n, i) => [n, args[i]]));
     const program = this.#program;
     const target = this.#script!.programs.get(p.file);
@@ -457,6 +461,7 @@ export class Interpreter {
       if (e instanceof ReturnSignal) return e.value as Value;
       throw e;
     } finally {
+      this.#calls.pop();
       this.#depth--;
       this.#locals = saved;
       this.#program = program;

@@ -1,0 +1,38 @@
+// Running the `run` command in-process, with files from disk or from a map.
+import { main, type RunIo } from "../cli/run.ts";
+
+/** What one run printed and returned. */
+export interface RunOutput {
+  code: number;
+  out: string[];
+  err: string[];
+  written: Map<string, string>;
+}
+
+/** Runs `deno task run ARGS` in-process; `files` overrides the disk. */
+export function runScript(args: string[], files: Record<string, string> = {}): RunOutput {
+  const out: string[] = [];
+  const err: string[] = [];
+  const written = new Map<string, string>();
+  const io: RunIo = {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    read: (p) => {
+      if (p in files) return files[p];
+      return Deno.readTextFileSync(p);
+    },
+    write: (p, t) => written.set(p, t),
+    exists: (p) => {
+      if (p in files) return true;
+      try {
+        return Deno.statSync(p).isFile;
+      } catch {
+        return false;
+      }
+    },
+    color: false,
+    canWrite: () => true,
+  };
+  const code = main(args, io);
+  return { code, out, err, written };
+}
