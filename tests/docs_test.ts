@@ -1,0 +1,50 @@
+// docs/LANGUAGE.md: every example runs, and every builtin, constant and
+// statement appears in one.
+import assert from "node:assert/strict";
+import { BUILTINS, CONSTANTS, PLATFORM_CONSTANTS } from "../runtime/builtins.ts";
+import { runScript } from "./run_helpers.ts";
+
+const doc = Deno.readTextFileSync(new URL("../docs/LANGUAGE.md", import.meta.url));
+const examples = [...doc.matchAll(/```mms\n([\s\S]*?)```/g)].map((m) => m[1]);
+
+Deno.test("docs: LANGUAGE.md has examples", () => {
+  assert.ok(examples.length >= 10);
+});
+
+examples.forEach((code, i) => {
+  const first = code.split("\n").find((l) => l.trim() && !l.startsWith("#")) ?? "";
+  Deno.test(`docs: example ${i + 1} runs (${first.slice(0, 40)})`, () => {
+    const r = runScript([`example${i + 1}.mms`, "--quiet"], { [`example${i + 1}.mms`]: code });
+    assert.equal(r.code, 0, `example ${i + 1} failed:\n${r.err.join("\n")}\n---\n${code}`);
+  });
+});
+
+Deno.test("docs: every builtin, constant and statement has an example", () => {
+  const all = examples.join("\n");
+  const missing = [
+    ...Object.keys(BUILTINS),
+    ...Object.keys(CONSTANTS),
+    ...PLATFORM_CONSTANTS,
+  ].filter((name) => !new RegExp(`\\b${name}\\b`).test(all));
+  assert.deepEqual(missing, []);
+  for (
+    const kw of [
+      "let",
+      "print",
+      "expect",
+      "expect error",
+      "if",
+      "else",
+      "repeat",
+      "for",
+      "proc",
+      "return",
+      "platform",
+      "kernel",
+      "using",
+    ]
+  ) {
+    assert.ok(new RegExp(`(^|\\s)${kw}\\b`, "m").test(all), `no example uses '${kw}'`);
+  }
+  assert.match(doc, /include "other\.mms"/);
+});
