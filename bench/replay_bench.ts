@@ -3,6 +3,10 @@
 // workloads as Mops/s beside the native Rust figures.
 import { replay } from "../runtime/replay.ts";
 import { loadTrace, WORKLOADS } from "./workloads.ts";
+import { generatedScript } from "./language.ts";
+import { load } from "../runtime/loader.ts";
+import { Interpreter } from "../runtime/interpreter.ts";
+import { World } from "../runtime/world.ts";
 
 for (const w of WORKLOADS) {
   const trace = await loadTrace(w.trace);
@@ -14,3 +18,13 @@ for (const w of WORKLOADS) {
     },
   });
 }
+
+const generated = generatedScript();
+Deno.bench({
+  name: "parse + check + run a 100,000-statement script",
+  group: "language",
+  fn: () => {
+    const script = load("generated.mms", { read: () => generated }, generated);
+    new Interpreter(new World(), () => {}).run(script);
+  },
+});

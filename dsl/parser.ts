@@ -96,8 +96,15 @@ export function parseIntegerLiteral(image: string): bigint {
 }
 
 class MmsParser extends EmbeddedActionsParser {
-  constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: messages });
+  constructor(validate = false) {
+    super(T.ALL_TOKENS, {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      errorMessageProvider: messages,
+      // validateGrammar() (run by the tests) checks the grammar; the shared
+      // instance skips Chevrotain's validations to start faster.
+      skipValidations: !validate,
+    });
     this.performSelfAnalysis();
   }
 
@@ -106,7 +113,7 @@ class MmsParser extends EmbeddedActionsParser {
       line: first.startLine ?? 1,
       column: first.startColumn ?? 1,
       start: first.startOffset,
-      end: (last.endOffset ?? last.startOffset) + 1,
+      end: last.startOffset + last.image.length,
     };
   }
 
@@ -138,23 +145,28 @@ class MmsParser extends EmbeddedActionsParser {
     return body;
   });
 
+  #statementAlts?: { ALT: () => Stmt }[];
+  #statementOrSeparator?: { ALT: () => Stmt | undefined }[];
+
   statement = this.RULE("statement", (): Stmt =>
-    this.OR([
-      { ALT: () => this.SUBRULE(this.letStatement) },
-      { ALT: () => this.SUBRULE(this.assignStatement) },
-      { ALT: () => this.SUBRULE(this.printStatement) },
-      { ALT: () => this.SUBRULE(this.expectStatement) },
-      { ALT: () => this.SUBRULE(this.ifStatement) },
-      { ALT: () => this.SUBRULE(this.repeatStatement) },
-      { ALT: () => this.SUBRULE(this.forStatement) },
-      { ALT: () => this.SUBRULE(this.procStatement) },
-      { ALT: () => this.SUBRULE(this.returnStatement) },
-      { ALT: () => this.SUBRULE(this.includeStatement) },
-      { ALT: () => this.SUBRULE(this.platformStatement) },
-      { ALT: () => this.SUBRULE(this.kernelStatement) },
-      { ALT: () => this.SUBRULE(this.usingStatement) },
-      { ALT: () => this.SUBRULE(this.expressionStatement) },
-    ]));
+    this.OR(
+      this.#statementAlts ??= [
+        { ALT: () => this.SUBRULE(this.letStatement) },
+        { ALT: () => this.SUBRULE(this.assignStatement) },
+        { ALT: () => this.SUBRULE(this.printStatement) },
+        { ALT: () => this.SUBRULE(this.expectStatement) },
+        { ALT: () => this.SUBRULE(this.ifStatement) },
+        { ALT: () => this.SUBRULE(this.repeatStatement) },
+        { ALT: () => this.SUBRULE(this.forStatement) },
+        { ALT: () => this.SUBRULE(this.procStatement) },
+        { ALT: () => this.SUBRULE(this.returnStatement) },
+        { ALT: () => this.SUBRULE(this.includeStatement) },
+        { ALT: () => this.SUBRULE(this.platformStatement) },
+        { ALT: () => this.SUBRULE(this.kernelStatement) },
+        { ALT: () => this.SUBRULE(this.usingStatement) },
+        { ALT: () => this.SUBRULE(this.expressionStatement) },
+      ],
+    ));
 
   letStatement = this.RULE("letStatement", (): Stmt => {
     const first = this.CONSUME(T.Let);
@@ -320,30 +332,19 @@ class MmsParser extends EmbeddedActionsParser {
     return { kind: "if", cond, then, else: otherwise, loc: this.#loc(first, first) };
   });
 
-  expression = this.RULE("expression", (): Expr => this.SUBRULE(this.orExpr));
-
-  #binary(
-    name: string,
-    ops: TokenType[],
-    next: () => (idx: number) => Expr,
-  ) {
-    return this.RULE(name, (): Expr => {
-      const first = this.LA(1);
-      let left = next()(0);
-      this.MANY(() => {
-        const op = this.OR(ops.map((t) => ({ ALT: () => this.CONSUME(t) })));
-        const right = next()(1);
-        left = this.ACTION(() => ({
-          kind: "binary",
-          op: op.image,
-          left,
-          right,
-          loc: this.#loc(first),
-        } as Expr));
-      });
-      return left;
+  /**
+   * An expression: operands and binary operators read flat, then grouped by
+   * precedence (one rule call per operand instead of one per level).
+   */
+  expression = this.RULE("expression", (): Expr => {
+    const operands = [this.SUBRULE(this.unary)];
+    const ops: string[] = [];
+    this.MANY(() => {
+      ops.push(this.CONSUME(T.BinaryOp).image);
+      operands.push(this.SUBRULE2(this.unary));
     });
-  }
+    return this.ACTION(() => ops.length === 0 ? operands[0] : group(operands, ops));
+  });
 
   unary = this.RULE("unary", (): Expr => {
     const first = this.LA(1);
@@ -446,28 +447,58 @@ class MmsParser extends EmbeddedActionsParser {
       },
     ]);
   });
+}
 
-  multiplicative = this.#binary(
-    "multiplicative",
-    [T.Star, T.Slash, T.Percent],
-    () => (i) => this.subrule(i, this.unary),
-  );
-  additive = this.#binary(
-    "additive",
-    [T.Plus, T.Minus],
-    () => (i) => this.subrule(i, this.multiplicative),
-  );
-  shift = this.#binary("shift", [T.Shl, T.Shr], () => (i) => this.subrule(i, this.additive));
-  bitAnd = this.#binary("bitAnd", [T.Amp], () => (i) => this.subrule(i, this.shift));
-  bitXor = this.#binary("bitXor", [T.Caret], () => (i) => this.subrule(i, this.bitAnd));
-  bitOr = this.#binary("bitOr", [T.Pipe], () => (i) => this.subrule(i, this.bitXor));
-  comparison = this.#binary(
-    "comparison",
-    [T.EqEq, T.NotEq, T.LtEq, T.GtEq, T.Lt, T.Gt],
-    () => (i) => this.subrule(i, this.bitOr),
-  );
-  andExpr = this.#binary("andExpr", [T.AndAnd], () => (i) => this.subrule(i, this.comparison));
-  orExpr = this.#binary("orExpr", [T.OrOr], () => (i) => this.subrule(i, this.andExpr));
+/** Binding strength of the binary operators (higher binds tighter), as in Rust. */
+const PRECEDENCE: Record<string, number> = {
+  "||": 1,
+  "&&": 2,
+  "==": 3,
+  "!=": 3,
+  "<": 3,
+  "<=": 3,
+  ">": 3,
+  ">=": 3,
+  "|": 4,
+  "^": 5,
+  "&": 6,
+  "<<": 7,
+  ">>": 7,
+  "+": 8,
+  "-": 8,
+  "*": 9,
+  "/": 9,
+  "%": 9,
+};
+
+/** Groups `a op b op c ...` by precedence, left-associative (shunting-yard). */
+function group(operands: Expr[], ops: string[]): Expr {
+  const out: Expr[] = [operands[0]];
+  const stack: string[] = [];
+  const reduce = () => {
+    const right = out.pop()!;
+    const left = out.pop()!;
+    out.push({
+      kind: "binary",
+      op: stack.pop()!,
+      left,
+      right,
+      loc: {
+        line: left.loc.line,
+        column: left.loc.column,
+        start: left.loc.start,
+        end: right.loc.end,
+      },
+    });
+  };
+  for (let i = 0; i < ops.length; i++) {
+    const p = PRECEDENCE[ops[i]];
+    while (stack.length > 0 && PRECEDENCE[stack[stack.length - 1]] >= p) reduce();
+    stack.push(ops[i]);
+    out.push(operands[i + 1]);
+  }
+  while (stack.length > 0) reduce();
+  return out[0];
 }
 
 /** `\n`, `\t`, `\"`, `\\`, `\{`, `\}` and `\xHH` escapes. */
@@ -508,6 +539,21 @@ export interface ParseResult {
 
 const parser = new MmsParser();
 
+/**
+ * Builds the grammar once more with Chevrotain's validations on (ambiguity,
+ * left recursion, ...); throws if the grammar has a problem. The shared
+ * parser skips them to start faster; the test suite calls this.
+ *
+ * @example
+ * ```ts
+ * import { validateGrammar } from "./parser.ts";
+ * validateGrammar();
+ * ```
+ */
+export function validateGrammar(): void {
+  new MmsParser(true);
+}
+
 function parseTokens(tokens: IToken[], rule: "program" | "expression") {
   parser.input = tokens;
   const value = rule === "program" ? parser.program() : parser.expression();
@@ -521,8 +567,8 @@ function problemOf(e: IRecognitionException): ParseProblem {
   const at = eof && prev ? prev : tok;
   return {
     message: e.message,
-    line: (eof && prev ? prev.endLine : at.startLine) ?? 1,
-    column: eof && prev ? (prev.endColumn ?? 0) + 1 : at.startColumn ?? 1,
+    line: at.startLine ?? 1,
+    column: eof && prev ? (prev.startColumn ?? 0) + prev.image.length : at.startColumn ?? 1,
     length: eof || tok.tokenType.name === "Newline" ? 1 : Math.max(1, tok.image.length),
   };
 }
@@ -680,11 +726,8 @@ function splitString(
     // Shift token positions to the place of the interpolation in the file.
     for (const t of lexed.tokens) {
       t.startOffset += offset;
-      t.endOffset = (t.endOffset ?? 0) + offset;
       t.startLine = loc.line;
       t.startColumn = (t.startColumn ?? 1) + loc.column + 1 + i;
-      t.endColumn = (t.endColumn ?? 1) + loc.column + 1 + i;
-      t.endLine = loc.line;
     }
     const { value, errors } = parseTokens(lexed.tokens, "expression");
     if (errors.length > 0 || lexed.errors.length > 0) {

@@ -1,7 +1,9 @@
 // The .mms language: literals, operators, control flow, procedures, include,
 // expectations, and the diagnostics a user sees.
 import assert from "node:assert/strict";
-import { parse, parseIntegerLiteral } from "../dsl/parser.ts";
+import { parse, parseIntegerLiteral, validateGrammar } from "../dsl/parser.ts";
+import { ALL_TOKENS } from "../dsl/lexer.ts";
+import { Lexer } from "chevrotain";
 import { runScript } from "./run_helpers.ts";
 
 function runText(text: string, ...flags: string[]) {
@@ -212,4 +214,13 @@ Deno.test("the parser recovers: a program with errors still yields the statement
   const { program, problems } = parse("let a = 1\nlet b = \nlet c = 3\n", "r.mms");
   assert.equal(problems.length, 1);
   assert.deepEqual(program.body.map((s) => s.kind === "let" ? s.name : s.kind), ["a", "c"]);
+});
+
+Deno.test("the grammar and the lexer pass Chevrotain's validations", () => {
+  validateGrammar();
+  const checked = new Lexer(ALL_TOKENS, {
+    ensureOptimizations: true,
+    positionTracking: "onlyStart",
+  });
+  assert.equal(checked.lexerDefinitionErrors.length, 0);
 });

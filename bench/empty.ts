@@ -1,0 +1,1 @@
+// An empty module: bench/language.ts times a bare `deno run` of it.
