@@ -3,9 +3,10 @@
  * for the allocator models' hot paths.
  *
  * JavaScript's `Map` boxes and hashes numbers above 2^30 slowly, and
- * simulated addresses are usually above 2^31. This is an open-addressing
- * table with linear probing and backward-shift deletion over a
- * `Float64Array` of keys.
+ * simulated addresses are usually above 2^31. {@linkcode AddressIntMap} is an
+ * open-addressing table with linear probing and backward-shift deletion
+ * over a `Float64Array` of keys; {@linkcode AddressMap} puts any values
+ * behind it.
  *
  * @module
  */
@@ -16,7 +17,8 @@ export const ADDRESS_INT_MAP_MISSING = -0x8000_0000;
 const INV_TWO_32 = 1 / 0x1_0000_0000;
 
 /**
- * An address-keyed hash map.
+ * An address-keyed hash map to any values: an {@linkcode AddressIntMap} from
+ * address to a slot of a dense value array.
  *
  * @example
  * ```ts
@@ -27,132 +29,63 @@ const INV_TWO_32 = 1 / 0x1_0000_0000;
  * ```
  */
 export class AddressMap<V> {
-  #keys: Float64Array;
-  #values: (V | undefined)[];
-  #mask: number;
-  #shift: number;
-  #size = 0;
+  readonly #index: AddressIntMap;
+  #values: (V | undefined)[] = [];
+  #spare: number[] = [];
 
   /** Creates an empty map sized for about `expected` entries. */
   constructor(expected = 16) {
-    let cap = 16;
-    while (cap < expected * 2) cap *= 2;
-    this.#keys = new Float64Array(cap).fill(EMPTY);
-    this.#values = new Array(cap).fill(undefined);
-    this.#mask = cap - 1;
-    this.#shift = Math.clz32(cap) + 1;
+    this.#index = new AddressIntMap(expected);
   }
 
   /** The number of entries. */
   get size(): number {
-    return this.#size;
-  }
-
-  #slot(key: number): number {
-    // Mix the low and high 32 bits (ToUint32 is exact modulo 2^32).
-    const h = Math.imul((key >>> 3) ^ ((key * INV_TWO_32) >>> 0), 0x9e3779b1);
-    // Fibonacci hashing: the product's top bits index the table.
-    return h >>> this.#shift;
+    return this.#index.size;
   }
 
   /** The value at `key`, or `undefined`. */
   get(key: number): V | undefined {
-    const keys = this.#keys;
-    const mask = this.#mask;
-    for (let i = this.#slot(key);; i = (i + 1) & mask) {
-      const k = keys[i];
-      if (k === key) return this.#values[i];
-      if (k === EMPTY) return undefined;
-    }
+    const slot = this.#index.get(key);
+    return slot === ADDRESS_INT_MAP_MISSING ? undefined : this.#values[slot];
   }
 
   /** Whether `key` is present. */
   has(key: number): boolean {
-    const keys = this.#keys;
-    const mask = this.#mask;
-    for (let i = this.#slot(key);; i = (i + 1) & mask) {
-      const k = keys[i];
-      if (k === key) return true;
-      if (k === EMPTY) return false;
-    }
+    return this.#index.get(key) !== ADDRESS_INT_MAP_MISSING;
   }
 
   /** Sets `key` to `value`. */
   set(key: number, value: V): void {
-    const keys = this.#keys;
-    const mask = this.#mask;
-    for (let i = this.#slot(key);; i = (i + 1) & mask) {
-      const k = keys[i];
-      if (k === key) {
-        this.#values[i] = value;
-        return;
-      }
-      if (k === EMPTY) {
-        keys[i] = key;
-        this.#values[i] = value;
-        if (++this.#size * 2 > mask) this.#resize(); // keep the load at most 1/2
-        return;
-      }
+    const slot = this.#index.get(key);
+    if (slot !== ADDRESS_INT_MAP_MISSING) {
+      this.#values[slot] = value;
+      return;
     }
+    const fresh = this.#spare.pop() ?? this.#values.length;
+    this.#values[fresh] = value;
+    this.#index.set(key, fresh);
   }
 
   /** Removes `key`; returns whether it was present. */
   delete(key: number): boolean {
-    const keys = this.#keys;
-    const values = this.#values;
-    const mask = this.#mask;
-    let i = this.#slot(key);
-    for (;; i = (i + 1) & mask) {
-      const k = keys[i];
-      if (k === key) break;
-      if (k === EMPTY) return false;
-    }
-    // Backward-shift deletion: move later members of the probe run into the hole.
-    let hole = i;
-    for (let j = (i + 1) & mask;; j = (j + 1) & mask) {
-      const k = keys[j];
-      if (k === EMPTY) break;
-      const home = this.#slot(k);
-      // Move k if its home is not in the cyclic range (hole, j].
-      if (hole <= j ? (home <= hole || home > j) : (home <= hole && home > j)) {
-        keys[hole] = k;
-        values[hole] = values[j];
-        hole = j;
-      }
-    }
-    keys[hole] = EMPTY;
-    values[hole] = undefined;
-    this.#size--;
+    const slot = this.#index.get(key);
+    if (slot === ADDRESS_INT_MAP_MISSING) return false;
+    this.#index.delete(key);
+    this.#values[slot] = undefined;
+    this.#spare.push(slot);
     return true;
   }
 
   /** Calls `fn` for every entry, in no particular order. */
   forEach(fn: (value: V, key: number) => void): void {
-    const keys = this.#keys;
-    for (let i = 0; i < keys.length; i++) {
-      if (keys[i] !== EMPTY) fn(this.#values[i] as V, keys[i]);
-    }
+    this.#index.forEach((slot, key) => fn(this.#values[slot] as V, key));
   }
 
   /** Removes every entry. */
   clear(): void {
-    this.#keys.fill(EMPTY);
-    this.#values.fill(undefined);
-    this.#size = 0;
-  }
-
-  #resize(): void {
-    const oldKeys = this.#keys;
-    const oldValues = this.#values;
-    const cap = oldKeys.length * 2;
-    this.#keys = new Float64Array(cap).fill(EMPTY);
-    this.#values = new Array(cap).fill(undefined);
-    this.#mask = cap - 1;
-    this.#shift = Math.clz32(cap) + 1;
-    this.#size = 0;
-    for (let i = 0; i < oldKeys.length; i++) {
-      if (oldKeys[i] !== EMPTY) this.set(oldKeys[i], oldValues[i] as V);
-    }
+    this.#index.clear();
+    this.#values = [];
+    this.#spare = [];
   }
 }
 
@@ -256,6 +189,12 @@ export class AddressIntMap {
   forEach(fn: (value: number, key: number) => void): void {
     const keys = this.#keys;
     for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) fn(this.#values[i], keys[i]);
+  }
+
+  /** Removes every entry. */
+  clear(): void {
+    this.#keys.fill(EMPTY);
+    this.#size = 0;
   }
 
   #resize(): void {

@@ -46,6 +46,22 @@ interface Block {
   reqAlign: number;
 }
 
+/** A block that is not linked to anything yet. */
+function newBlock(addr: number, size: number, used: boolean, sentinel: boolean): Block {
+  return {
+    addr,
+    size,
+    used,
+    sentinel,
+    prevPhys: null,
+    nextPhys: null,
+    prevFree: null,
+    nextFree: null,
+    reqSize: 0,
+    reqAlign: 0,
+  };
+}
+
 /** `(fl, sl)` of the list a free block of `size` belongs to, or -1 past `FLLEN`. */
 function mapFloor(size: number): number {
   if (size < 0x8000_0000) {
@@ -142,21 +158,7 @@ export class TlsfByteAllocator implements ByteAllocator {
     const newSize = alignUp(ptr - block.addr + size, TLSF_GRANULARITY);
     if (newSize !== block.size) {
       const next = block.nextPhys!;
-      let rest = this.#spare.pop();
-      if (rest === undefined) {
-        rest = {
-          addr: 0,
-          size: 0,
-          used: false,
-          sentinel: false,
-          prevPhys: null,
-          nextPhys: null,
-          prevFree: null,
-          nextFree: null,
-          reqSize: 0,
-          reqAlign: 0,
-        };
-      }
+      const rest = this.#spare.pop() ?? newBlock(0, 0, false, false);
       rest.used = false;
       rest.addr = block.addr + newSize;
       rest.size = block.size - newSize;
@@ -260,30 +262,9 @@ export class TlsfByteAllocator implements ByteAllocator {
     let cursor = aligned;
     while (size >= 2 * TLSF_GRANULARITY) {
       const chunk = Math.min(size, TLSF_MAX_POOL_SIZE);
-      const sentinel: Block = {
-        addr: cursor + chunk - TLSF_GRANULARITY,
-        size: TLSF_GRANULARITY,
-        used: true,
-        sentinel: true,
-        prevPhys: null,
-        nextPhys: null,
-        prevFree: null,
-        nextFree: null,
-        reqSize: 0,
-        reqAlign: 0,
-      };
-      const block: Block = {
-        addr: cursor,
-        size: chunk - TLSF_GRANULARITY,
-        used: false,
-        sentinel: false,
-        prevPhys: null,
-        nextPhys: sentinel,
-        prevFree: null,
-        nextFree: null,
-        reqSize: 0,
-        reqAlign: 0,
-      };
+      const sentinel = newBlock(cursor + chunk - TLSF_GRANULARITY, TLSF_GRANULARITY, true, true);
+      const block = newBlock(cursor, chunk - TLSF_GRANULARITY, false, false);
+      block.nextPhys = sentinel;
       sentinel.prevPhys = block;
       this.#link(block);
       size -= chunk;
