@@ -56,24 +56,31 @@ export class AddressMap<V> {
 
   /** Sets `key` to `value`. */
   set(key: number, value: V): void {
-    const slot = this.#index.get(key);
-    if (slot !== ADDRESS_INT_MAP_MISSING) {
-      this.#values[slot] = value;
-      return;
-    }
     const fresh = this.#spare.pop() ?? this.#values.length;
-    this.#values[fresh] = value;
-    this.#index.set(key, fresh);
+    const slot = this.#index.getOrInsert(key, fresh);
+    if (slot === ADDRESS_INT_MAP_MISSING) {
+      this.#values[fresh] = value;
+    } else {
+      this.#values[slot] = value;
+      this.#spare.push(fresh);
+    }
+  }
+
+  /** Removes `key` and returns its value (`undefined` if absent). */
+  take(key: number): V | undefined {
+    const slot = this.#index.take(key);
+    if (slot === ADDRESS_INT_MAP_MISSING) return undefined;
+    const v = this.#values[slot];
+    this.#values[slot] = undefined;
+    this.#spare.push(slot);
+    return v;
   }
 
   /** Removes `key`; returns whether it was present. */
   delete(key: number): boolean {
-    const slot = this.#index.get(key);
-    if (slot === ADDRESS_INT_MAP_MISSING) return false;
-    this.#index.delete(key);
-    this.#values[slot] = undefined;
-    this.#spare.push(slot);
-    return true;
+    const had = this.has(key);
+    if (had) this.take(key);
+    return had;
   }
 
   /** Calls `fn` for every entry, in no particular order. */
@@ -158,8 +165,32 @@ export class AddressIntMap {
     }
   }
 
+  /**
+   * Returns the value at `key` if present; otherwise inserts `value` and
+   * returns `ADDRESS_INT_MAP_MISSING` (one probe for both).
+   */
+  getOrInsert(key: number, value: number): number {
+    const keys = this.#keys;
+    const mask = this.#mask;
+    for (let i = this.#slot(key);; i = (i + 1) & mask) {
+      const k = keys[i];
+      if (k === key) return this.#values[i];
+      if (k === EMPTY) {
+        keys[i] = key;
+        this.#values[i] = value;
+        if (++this.#size * 2 > mask) this.#resize();
+        return ADDRESS_INT_MAP_MISSING;
+      }
+    }
+  }
+
   /** Removes `key`; returns whether it was present. */
   delete(key: number): boolean {
+    return this.take(key) !== ADDRESS_INT_MAP_MISSING;
+  }
+
+  /** Removes `key` and returns its value, or `ADDRESS_INT_MAP_MISSING`. */
+  take(key: number): number {
     const keys = this.#keys;
     const values = this.#values;
     const mask = this.#mask;
@@ -167,8 +198,9 @@ export class AddressIntMap {
     for (;; i = (i + 1) & mask) {
       const k = keys[i];
       if (k === key) break;
-      if (k === EMPTY) return false;
+      if (k === EMPTY) return ADDRESS_INT_MAP_MISSING;
     }
+    const taken = values[i];
     let hole = i;
     for (let j = (i + 1) & mask;; j = (j + 1) & mask) {
       const k = keys[j];
@@ -182,7 +214,7 @@ export class AddressIntMap {
     }
     keys[hole] = EMPTY;
     this.#size--;
-    return true;
+    return taken;
   }
 
   /** Calls `fn` for every entry, in no particular order. */

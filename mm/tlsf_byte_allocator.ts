@@ -184,7 +184,7 @@ export class TlsfByteAllocator implements ByteAllocator {
    */
   dealloc(ptr: number, size: number, align: number): void {
     checkLayout(size, align);
-    const live = this.#live.get(ptr);
+    const live = this.#live.take(ptr);
     if (live === undefined) {
       throw new AllocError("NotAllocated", {
         address: ptr,
@@ -192,13 +192,13 @@ export class TlsfByteAllocator implements ByteAllocator {
       });
     }
     if (live.reqAlign !== align || live.reqSize !== size) {
+      this.#live.set(ptr, live); // nothing changes
       throw new AllocError("InvalidParam", {
         address: ptr,
         reason: `${hex(ptr)} was allocated with size ${live.reqSize} align ${live.reqAlign}, ` +
           `freed with size ${size} align ${align}`,
       });
     }
-    this.#live.delete(ptr);
     let block = live;
     let newSize = block.size;
     let after = block.nextPhys!;
