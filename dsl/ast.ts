@@ -38,13 +38,15 @@ export type Stmt =
   | { kind: "expectError"; error: string; body: Stmt[]; loc: Loc }
   | { kind: "if"; cond: Expr; then: Stmt[]; else: Stmt[] | undefined; loc: Loc }
   | { kind: "repeat"; count: Expr; body: Stmt[]; loc: Loc }
+  | { kind: "while"; cond: Expr; body: Stmt[]; loc: Loc }
   | { kind: "for"; name: string; from: Expr; to: Expr; body: Stmt[]; loc: Loc }
   | { kind: "proc"; name: string; params: string[]; body: Stmt[]; loc: Loc }
   | { kind: "return"; value: Expr | undefined; loc: Loc }
   | { kind: "include"; path: string; loc: Loc }
   | { kind: "platform"; name: string; loc: Loc }
   | { kind: "kernel"; key: string; value: Expr; loc: Loc }
-  | { kind: "using"; name: string; value: Expr; body: Stmt[]; loc: Loc };
+  | { kind: "using"; name: string; value: Expr; body: Stmt[]; loc: Loc }
+  | { kind: "contract"; name: string; body: Stmt[]; loc: Loc };
 
 /** A parsed file. */
 export interface Program {

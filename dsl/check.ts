@@ -76,7 +76,9 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
           collect(s.else ?? []);
           break;
         case "repeat":
+        case "while":
         case "expectError":
+        case "contract":
           collect(s.body);
           break;
       }
@@ -199,12 +201,17 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
             expr(s.count);
             stmts(s.body);
             break;
+          case "while":
+            expr(s.cond);
+            stmts(s.body);
+            break;
           case "for":
             expr(s.from);
             expr(s.to);
             stmts(s.body);
             break;
           case "proc":
+          case "contract":
             stmts(s.body);
             break;
           case "using":

@@ -29,6 +29,8 @@ export const If: TokenType = keyword("if");
 export const Else: TokenType = keyword("else");
 /** `repeat`. */
 export const Repeat: TokenType = keyword("repeat");
+/** `while`. */
+export const While: TokenType = keyword("while");
 /** `for`. */
 export const For: TokenType = keyword("for");
 /** `in`. */
@@ -55,6 +57,8 @@ export const Platform: TokenType = keyword("platform");
 export const Kernel: TokenType = keyword("kernel");
 /** `using`. */
 export const Using: TokenType = keyword("using");
+/** `contract`. */
+export const Contract: TokenType = keyword("contract");
 /** `true`. */
 export const True: TokenType = keyword("true");
 /** `false`. */
@@ -195,6 +199,7 @@ export const ALL_TOKENS: TokenType[] = [
   If,
   Else,
   Repeat,
+  While,
   For,
   Include, // before In, which is its prefix
   In,
@@ -206,6 +211,7 @@ export const ALL_TOKENS: TokenType[] = [
   Platform,
   Kernel,
   Using,
+  Contract,
   True,
   False,
   Null,

@@ -157,6 +157,7 @@ class MmsParser extends EmbeddedActionsParser {
         { ALT: () => this.SUBRULE(this.expectStatement) },
         { ALT: () => this.SUBRULE(this.ifStatement) },
         { ALT: () => this.SUBRULE(this.repeatStatement) },
+        { ALT: () => this.SUBRULE(this.whileStatement) },
         { ALT: () => this.SUBRULE(this.forStatement) },
         { ALT: () => this.SUBRULE(this.procStatement) },
         { ALT: () => this.SUBRULE(this.returnStatement) },
@@ -164,6 +165,7 @@ class MmsParser extends EmbeddedActionsParser {
         { ALT: () => this.SUBRULE(this.platformStatement) },
         { ALT: () => this.SUBRULE(this.kernelStatement) },
         { ALT: () => this.SUBRULE(this.usingStatement) },
+        { ALT: () => this.SUBRULE(this.contractStatement) },
         { ALT: () => this.SUBRULE(this.expressionStatement) },
       ],
     ));
@@ -219,6 +221,13 @@ class MmsParser extends EmbeddedActionsParser {
     const count = this.SUBRULE(this.expression);
     const body = this.SUBRULE(this.block);
     return { kind: "repeat", count, body, loc: this.#loc(first, first) };
+  });
+
+  whileStatement = this.RULE("whileStatement", (): Stmt => {
+    const first = this.CONSUME(T.While);
+    const cond = this.SUBRULE(this.expression);
+    const body = this.SUBRULE(this.block);
+    return { kind: "while", cond, body, loc: this.#loc(first, first) };
   });
 
   forStatement = this.RULE("forStatement", (): Stmt => {
@@ -309,6 +318,18 @@ class MmsParser extends EmbeddedActionsParser {
     const value = this.SUBRULE(this.expression);
     const body = this.SUBRULE(this.block);
     return { kind: "using", name, value, body, loc: this.#loc(first, first) };
+  });
+
+  contractStatement = this.RULE("contractStatement", (): Stmt => {
+    const first = this.CONSUME(T.Contract);
+    const tok = this.CONSUME(T.StringLit);
+    const body = this.SUBRULE(this.block);
+    return {
+      kind: "contract",
+      name: this.ACTION(() => unescape(tok.image.slice(1, -1))),
+      body,
+      loc: this.#loc(first, tok),
+    };
   });
 
   expressionStatement = this.RULE("expressionStatement", (): Stmt => {
@@ -651,6 +672,7 @@ function resolveStrings(body: Stmt[], source: string, problems: ParseProblem[]):
           break;
         case "expectError":
         case "proc":
+        case "contract":
           visit(s.body);
           break;
         case "if":
@@ -660,6 +682,10 @@ function resolveStrings(body: Stmt[], source: string, problems: ParseProblem[]):
           break;
         case "repeat":
           visitExpr(s.count);
+          visit(s.body);
+          break;
+        case "while":
+          visitExpr(s.cond);
           visit(s.body);
           break;
         case "for":

@@ -98,17 +98,13 @@ export class BuddyHeap {
         reason: `region [${hex(start)}, ${hex(end)}) holds no aligned word (the real heap asserts)`,
       });
     }
-    if (s === 0 && e > 0) {
-      throw new AllocError("InvalidParam", {
-        address: 0,
-        reason: "the buddy heap cannot manage address 0 (a null pointer)",
-      });
-    }
     this.#claimRegion(s, e);
     let cur = s;
     let total = 0;
     while (cur + WORD <= e) {
-      let size = Math.min(lowestSetBit(cur), prevPowerOfTwo(e - cur));
+      // Local 0 is a window's origin (1 TiB aligned), aligned to every block size.
+      const low = cur === 0 ? Infinity : lowestSetBit(cur);
+      let size = Math.min(low, prevPowerOfTwo(e - cur));
       if (size > 2 ** (BUDDY_ORDERS - 1)) size = 2 ** (BUDDY_ORDERS - 1);
       total += size;
       this.#push(log2Floor(size), cur);

@@ -11,6 +11,7 @@ import { physToBus, physToVirt, virtToBus, virtToPhys } from "../hal/platform.ts
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator.ts";
 import { type BitmapCapacity, BitmapPageAllocator } from "../mm/bitmap_page_allocator.ts";
 import { BitmapIdAllocator } from "../mm/bitmap_id_allocator.ts";
+import { AllocError } from "../mm/alloc_error.ts";
 import { ECANNOT_FREE_MEM, GFP_ZERO } from "../mm/dragonos/kmalloc.ts";
 import { EFAULT, type PageTable } from "../mm/dragonos/page_table.ts";
 import * as PTE from "../mm/dragonos/pte_format.ts";
@@ -129,6 +130,7 @@ function allocatorHandle(kind: string, a: ByteAllocator | PageAllocator | IdAllo
   const fields: Record<string, () => Value> = { kind: () => kind };
   if ("alloc" in a) {
     methods.alloc = ([s, al]) => big(a.alloc(num(s, "size"), num(al, "align")));
+    methods.try_alloc = ([s, al]) => orNull(() => a.alloc(num(s, "size"), num(al, "align")));
     methods.dealloc = (
       [p, s, al],
     ) => (a.dealloc(num(p, "pointer"), num(s, "size"), num(al, "align")), null);
@@ -137,6 +139,8 @@ function allocatorHandle(kind: string, a: ByteAllocator | PageAllocator | IdAllo
     fields.available_bytes = () => big(a.availableBytes());
   } else if ("allocPages" in a) {
     methods.alloc_pages = ([n, al]) => big(a.allocPages(num(n, "pages"), num(al, "align")));
+    methods.try_alloc_pages = ([n, al]) =>
+      orNull(() => a.allocPages(num(n, "pages"), num(al, "align")));
     methods.alloc_pages_at = ([b, n, al]) =>
       big(a.allocPagesAt(num(b, "base"), num(n, "pages"), num(al, "align")));
     methods.dealloc_pages = ([p, n]) => (a.deallocPages(num(p, "pointer"), num(n, "pages")), null);
@@ -155,12 +159,121 @@ function allocatorHandle(kind: string, a: ByteAllocator | PageAllocator | IdAllo
   return new Handle(`${kind} allocator`, a, fields, methods);
 }
 
+/** The result as an integer, or null for `NoMemory` (other errors propagate). */
+function orNull(fn: () => number): Value {
+  try {
+    return big(fn());
+  } catch (e) {
+    if (e instanceof AllocError && e.kind === "NoMemory") return null;
+    throw e;
+  }
+}
+
 function dmaRec(info: DmaInfo, size: bigint, align: bigint): Rec {
   return new Rec("DMAInfo", { cpu_addr: info.cpuAddr, bus_addr: info.busAddr, size, align });
 }
 
 function bytesOf(w: World, addr: Value, len: Value): { pa: bigint; n: number } {
   return { pa: w.toPhys(int(addr, "address")), n: num(len, "length") };
+}
+
+/** The region `subject()` initialises a byte or ID allocator with. */
+export const SUBJECT_BYTES = { base: 0x9000_0000, size: 0x10_0000 };
+/** The region `subject()` initialises a page allocator with. */
+export const SUBJECT_PAGES = { base: 0x8040_0000, size: 0x100_0000 };
+
+function subjectRegion(w: World): { base: number; size: number } {
+  const s = w.subject;
+  if (s === undefined) {
+    throw new ScriptError(
+      "subject() is for conformance scripts: run them with deno task conformance",
+    );
+  }
+  return s.kind === "PageAllocator"
+    ? SUBJECT_PAGES
+    : s.kind === "IdAllocator"
+    ? { base: 0, size: 4096 }
+    : SUBJECT_BYTES;
+}
+
+/**
+ * Runs code of the allocator under test: an exception that is not an
+ * allocator error (a bug in a user's allocator) becomes a script error, so
+ * the contract fails instead of the run crashing.
+ */
+function guarded<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof AllocError || e instanceof ScriptError || e instanceof RangeError) throw e;
+    throw new ScriptError(
+      `the allocator under test threw ${
+        e instanceof Error ? `${e.name}: ${e.message}` : String(e)
+      }`,
+    );
+  }
+}
+
+/** A set of address ranges (exact 64-bit), for checking that live blocks never overlap. */
+class RangeSet {
+  readonly #starts: bigint[] = [];
+  readonly #sizes = new Map<bigint, bigint>();
+  /** Adds `[start, start + size)`; false (and nothing added) if it overlaps a member. */
+  add(start: bigint, size: bigint): boolean {
+    const s = this.#starts;
+    let lo = 0;
+    let hi = s.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid] < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const extent = (n: bigint) => (n > 0n ? n : 1n);
+    const prev = s[lo - 1];
+    if (prev !== undefined && prev + extent(this.#sizes.get(prev)!) > start) return false;
+    const next = s[lo];
+    if (next !== undefined && start + extent(size) > next) return false;
+    s.splice(lo, 0, start);
+    this.#sizes.set(start, size);
+    return true;
+  }
+  /** Removes the member starting at `start`; its size, or -1. */
+  remove(start: bigint): bigint {
+    const size = this.#sizes.get(start);
+    if (size === undefined) return -1n;
+    this.#sizes.delete(start);
+    this.#starts.splice(this.#starts.indexOf(start), 1);
+    return size;
+  }
+  get count(): number {
+    return this.#starts.length;
+  }
+  get total(): bigint {
+    let t = 0n;
+    for (const v of this.#sizes.values()) t += v;
+    return t;
+  }
+  at(i: number): bigint {
+    return this.#starts[i];
+  }
+  sizeOf(start: bigint): bigint {
+    return this.#sizes.get(start) ?? -1n;
+  }
+}
+
+function rangeSetHandle(w: World, r: RangeSet): Handle {
+  return new Handle("Blocks", r, {
+    count: () => big(r.count),
+    total: () => r.total,
+  }, {
+    add: ([a, n]) => r.add(int(a, "address"), int(n, "size")),
+    remove: ([a]) => r.remove(int(a, "address")),
+    size_of: ([a]) => r.sizeOf(int(a, "address")),
+    pick: () => {
+      if (r.count === 0) throw new ScriptError("pick() on an empty block set");
+      return r.at(Number(w.rng.between(0n, big(r.count - 1))));
+    },
+  });
 }
 
 /** The builtin functions, by name. */
@@ -426,6 +539,34 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
       return allocatorHandle(kind, a);
     },
   },
+  // --- conformance ---
+  subject: {
+    params: [],
+    doc:
+      "a fresh instance of the allocator under test, initialised with subject_base / subject_size",
+    fn: (w) => {
+      const r = subjectRegion(w);
+      const a = guarded(() => {
+        const made = w.subject!.make();
+        made.init(r.base, r.size);
+        return made;
+      });
+      const h = allocatorHandle(w.subject!.name, a);
+      const methods = Object.fromEntries(
+        Object.entries(h.methods).map(([k, m]) => [k, (args: Value[]) => guarded(() => m(args))]),
+      );
+      const fields = Object.fromEntries(
+        Object.entries(h.fields).map(([k, f]) => [k, () => guarded(f)]),
+      );
+      return new Handle(h.type, a, fields, methods);
+    },
+  },
+  blocks: {
+    params: [],
+    doc:
+      "an empty set of address ranges: add(addr, size) is false on overlap; remove, size_of, pick, count, total",
+    fn: (w) => rangeSetHandle(w, new RangeSet()),
+  },
   // --- DragonOS ---
   kmalloc: {
     params: ["size", "gfp?"],
@@ -639,6 +780,12 @@ export function constant(w: World, name: string): Value | undefined {
       return w.platform.physBusOffset;
     case "platform_name":
       return w.platform.name;
+    case "subject_base":
+      return w.subject === undefined ? undefined : big(subjectRegion(w).base);
+    case "subject_size":
+      return w.subject === undefined ? undefined : big(subjectRegion(w).size);
+    case "subject_name":
+      return w.subject?.name;
   }
   return CONSTANTS[name];
 }
@@ -676,4 +823,7 @@ export const PLATFORM_CONSTANTS: readonly string[] = [
   "phys_virt_offset",
   "bus_offset",
   "platform_name",
+  "subject_base",
+  "subject_size",
+  "subject_name",
 ];

@@ -28,10 +28,25 @@ import {
 } from "./values.ts";
 import type { World } from "./world.ts";
 
+/** The outcome of one `contract "name" { ... }` block. */
+export interface ContractResult {
+  /** The contract's name. */
+  name: string;
+  /** Where the block is. */
+  file: string;
+  /** Its line. */
+  line: number;
+  /** Whether every statement ran and every expectation held. */
+  ok: boolean;
+  /** For a failure: where and why. */
+  failure?: { file: string; line: number; column: number; message: string; error: string };
+}
+
 /** What a running script reports. */
 export type RunEvent =
   | { event: "print"; text: string; file: string; line: number }
-  | { event: "expect"; ok: true; text: string; file: string; line: number };
+  | { event: "expect"; ok: true; text: string; file: string; line: number }
+  | ({ event: "contract" } & ContractResult);
 
 /** How a run ended well. */
 export interface RunSummary {
@@ -39,6 +54,8 @@ export interface RunSummary {
   expectations: number;
   /** Statements executed. */
   statements: number;
+  /** The contracts checked, in order. */
+  contracts: ContractResult[];
 }
 
 const U64_LIMIT = 1n << 64n;
@@ -133,6 +150,7 @@ export class Interpreter {
   #expectations = 0;
   #statements = 0;
   #depth = 0;
+  readonly #contracts: ContractResult[] = [];
 
   /** Creates an interpreter on `world`, reporting prints and passed expectations to `emit`. */
   constructor(world: World, emit: (e: RunEvent) => void) {
@@ -147,7 +165,11 @@ export class Interpreter {
     }
     this.#script = script;
     this.#runProgram(script.main);
-    return { expectations: this.#expectations, statements: this.#statements };
+    return {
+      expectations: this.#expectations,
+      statements: this.#statements,
+      contracts: this.#contracts,
+    };
   }
 
   #runProgram(program: Program): void {
@@ -226,6 +248,9 @@ export class Interpreter {
         for (let i = 0n; i < n; i++) this.#block(s.body);
         return;
       }
+      case "while":
+        while (truthy(this.#eval(s.cond))) this.#block(s.body);
+        return;
       case "for": {
         const from = intOf(this.#eval(s.from), "for");
         const to = intOf(this.#eval(s.to), "for");
@@ -262,6 +287,30 @@ export class Interpreter {
           throw new ScriptError(`kernel ${s.key} takes a name or a number`);
         }
         this.#world.configure(s.key, v);
+        return;
+      }
+      case "contract": {
+        const result: ContractResult = {
+          name: s.name,
+          file: this.#program!.file,
+          line: s.loc.line,
+          ok: true,
+        };
+        try {
+          this.#block(s.body);
+        } catch (e) {
+          if (!(e instanceof RunError)) throw e;
+          result.ok = false;
+          result.failure = {
+            file: e.site.file,
+            line: e.site.loc.line,
+            column: e.site.loc.column,
+            message: e.error.message,
+            error: errorName(e.error),
+          };
+        }
+        this.#contracts.push(result);
+        this.#emit({ event: "contract", ...result });
         return;
       }
       case "using": {

@@ -9,6 +9,7 @@
 import { phys, virt } from "../hal/address.ts";
 import { getPlatform, type Platform } from "../hal/platform.ts";
 import type { BitmapCapacity } from "../mm/bitmap_page_allocator.ts";
+import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator.ts";
 import { DmaAllocator } from "../mm/dma.ts";
 import { DragonMemory } from "../mm/dragonos/dragon_memory.ts";
 import { PAGE_2M_SIZE } from "../mm/dragonos/zoned_pages.ts";
@@ -17,8 +18,20 @@ import { KernelMemory } from "../mm/kernel_memory.ts";
 import { ScriptError } from "./errors.ts";
 import { TraceRecorder } from "./trace_recorder.ts";
 
+/** The allocator a conformance script tests (`subject()`). */
+export interface Subject {
+  /** Its name (`tlsf`, `bitmap`, a module path ...). */
+  name: string;
+  /** Which interface it implements. */
+  kind: "ByteAllocator" | "PageAllocator" | "IdAllocator";
+  /** Makes a fresh, uninitialised instance. */
+  make: () => ByteAllocator | PageAllocator | IdAllocator;
+}
+
 /** How a world is set up. */
 export interface WorldOptions {
+  /** The allocator `subject()` gives, for conformance scripts. */
+  subject?: Subject;
   /** The platform's name (default `riscv64-qemu-virt`). */
   platform?: string;
   /** The global allocator's byte allocator (default `tlsf`). */
@@ -76,6 +89,8 @@ export class World {
   readonly rng: Rng;
   /** The trace recorder, if `--trace` was given. */
   readonly trace: TraceRecorder | undefined;
+  /** The allocator under test, for conformance scripts. */
+  readonly subject: Subject | undefined;
   readonly #log: (line: string) => void;
   #platformName: string;
   #byteAllocator: ByteAllocatorKind;
@@ -95,6 +110,7 @@ export class World {
     this.rng = new Rng(options.seed ?? 1n);
     this.#log = options.log ?? (() => {});
     this.trace = options.trace;
+    this.subject = options.subject;
   }
 
   /** The platform. */

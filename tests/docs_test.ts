@@ -3,9 +3,13 @@
 import assert from "node:assert/strict";
 import { BUILTINS, CONSTANTS, PLATFORM_CONSTANTS } from "../runtime/builtins.ts";
 import { runScript } from "./run_helpers.ts";
+import { builtinTarget, parseHeader, runConformance } from "../runtime/conformance.ts";
 
 const doc = Deno.readTextFileSync(new URL("../docs/LANGUAGE.md", import.meta.url));
 const examples = [...doc.matchAll(/```mms\n([\s\S]*?)```/g)].map((m) => m[1]);
+const conformanceExamples = [...doc.matchAll(/```mms conformance\n([\s\S]*?)```/g)].map((m) =>
+  m[1]
+);
 
 Deno.test("docs: LANGUAGE.md has examples", () => {
   assert.ok(examples.length >= 10);
@@ -19,8 +23,17 @@ examples.forEach((code, i) => {
   });
 });
 
+conformanceExamples.forEach((code, i) => {
+  Deno.test(`docs: conformance example ${i + 1} holds for every built-in byte allocator`, () => {
+    for (const name of ["tlsf", "slab", "buddy"]) {
+      const rows = runConformance(parseHeader(`doc${i + 1}.mms`, code), builtinTarget(name)!);
+      assert.ok(rows.length > 0 && rows.every((r) => r.ok), JSON.stringify(rows));
+    }
+  });
+});
+
 Deno.test("docs: every builtin, constant and statement has an example", () => {
-  const all = examples.join("\n");
+  const all = [...examples, ...conformanceExamples].join("\n");
   const missing = [
     ...Object.keys(BUILTINS),
     ...Object.keys(CONSTANTS),

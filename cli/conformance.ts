@@ -1,0 +1,212 @@
+/**
+ * `deno task conformance [--allocator <name | path/to/module.ts>]`: runs the
+ * conformance suite and prints a results table (or JUnit XML / TAP).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  applies,
+  BUILTIN_TARGETS,
+  builtinTarget,
+  type ConformanceResult,
+  type ConformanceScript,
+  parseHeader,
+  runConformance,
+  type SuiteTarget,
+  userTarget,
+} from "../runtime/conformance.ts";
+
+const USAGE =
+  `Usage: deno task conformance [--allocator NAME|MODULE.ts] [--allow-user-code] [--reporter table|junit|tap] [--seed N] [--suite DIR]
+
+Runs the conformance suite (tests/conformance/*.mms): the contracts of each
+allocator API, against mmsim's allocators or your own.
+
+  --allocator NAME     one of ${BUILTIN_TARGETS.join(", ")} (default: all of them)
+  --allocator FILE.ts  a module exporting a class that implements ByteAllocator
+                       or PageAllocator (see examples/first_fit_allocator.ts);
+                       it runs your code, so it also needs --allow-user-code
+  --reporter R         table (default), junit or tap
+  --seed N             seed of the scripts' random workloads (default 1)
+  --suite DIR          where the scripts are (default tests/conformance)
+
+Exit code 0 when every contract holds, 1 when one does not, 2 for bad usage.
+`;
+
+/** Where the command writes. */
+export interface ConformanceIo {
+  /** Standard output. */
+  out(text: string): void;
+  /** Standard error. */
+  err(text: string): void;
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of [...Deno.readDirSync(dir)].sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory) out.push(...walk(p));
+    else if (e.name.endsWith(".mms")) out.push(p);
+  }
+  return out;
+}
+
+function xml(s: string): string {
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll(
+    '"',
+    "&quot;",
+  );
+}
+
+/** Formats results as the chosen reporter does. */
+export function report(results: ConformanceResult[], reporter: string): string {
+  if (reporter === "tap") {
+    const lines = ["TAP version 13", `1..${results.length}`];
+    results.forEach((r, i) => {
+      lines.push(`${r.ok ? "ok" : "not ok"} ${i + 1} - [${r.target}] ${r.script}: ${r.contract}`);
+      if (!r.ok) lines.push("  ---", `  message: ${JSON.stringify(r.failure)}`, "  ...");
+    });
+    return lines.join("\n") + "\n";
+  }
+  if (reporter === "junit") {
+    const failures = results.filter((r) => !r.ok).length;
+    const lines = [
+      `<?xml version="1.0" encoding="UTF-8"?>`,
+      `<testsuites name="mmsim conformance" tests="${results.length}" failures="${failures}">`,
+    ];
+    const byTarget = Map.groupBy(results, (r) => r.target);
+    for (const [target, rows] of byTarget) {
+      lines.push(
+        `  <testsuite name="${xml(target)}" tests="${rows.length}" failures="${
+          rows.filter((r) => !r.ok).length
+        }">`,
+      );
+      for (const r of rows) {
+        const head = `    <testcase classname="${xml(r.script)}" name="${xml(r.contract)}" time="${
+          (r.ms / 1000).toFixed(3)
+        }"`;
+        lines.push(
+          r.ok
+            ? `${head}/>`
+            : `${head}>\n      <failure message="${xml(r.failure ?? "")}"/>\n    </testcase>`,
+        );
+      }
+      lines.push("  </testsuite>");
+    }
+    lines.push("</testsuites>");
+    return lines.join("\n") + "\n";
+  }
+  const rows = results.map((
+    r,
+  ) => [
+    r.target,
+    `${r.script.replace(/^.*conformance\//, "")} (${r.level})`,
+    r.contract,
+    r.ok ? "pass" : `FAIL ${r.failure}`,
+  ]);
+  const widths = [0, 1, 2].map((c) =>
+    Math.max(...rows.map((r) => r[c].length), ["allocator", "script", "contract"][c].length)
+  );
+  const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c)).join("  ");
+  const failed = results.filter((r) => !r.ok).length;
+  return [
+    line(["allocator", "script", "contract", "result"]),
+    ...rows.map(line),
+    "",
+    `${results.length - failed} passed, ${failed} failed`,
+  ].join("\n") + "\n";
+}
+
+/** Runs the command; returns the exit code. */
+export async function main(args: string[], io: ConformanceIo = {
+  out: (t) => Deno.stdout.writeSync(new TextEncoder().encode(t)),
+  err: (t) => console.error(t),
+}): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        allocator: { type: "string" },
+        "allow-user-code": { type: "boolean" },
+        reporter: { type: "string" },
+        seed: { type: "string" },
+        suite: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    io.err(`conformance: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const o = parsed.values;
+  if (o.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const reporter = o.reporter ?? "table";
+  if (!["table", "junit", "tap"].includes(reporter)) {
+    io.err(`conformance: --reporter is table, junit or tap, not '${reporter}'`);
+    return 2;
+  }
+  if (o.seed !== undefined && !/^[0-9]+$/.test(o.seed)) {
+    io.err(`conformance: --seed takes a non-negative integer, not '${o.seed}'`);
+    return 2;
+  }
+  const targets: SuiteTarget[] = [];
+  if (o.allocator === undefined) {
+    for (const n of BUILTIN_TARGETS) targets.push(builtinTarget(n)!);
+  } else if (builtinTarget(o.allocator) !== undefined) {
+    targets.push(builtinTarget(o.allocator)!);
+  } else if (/\.(ts|js|mjs|mts)$/.test(o.allocator)) {
+    if (!o["allow-user-code"]) {
+      io.err(
+        `conformance: ${o.allocator} is your code; running it needs --allow-user-code ` +
+          `(it runs with read access only: no network, environment, writes or subprocesses)`,
+      );
+      return 2;
+    }
+    try {
+      const url = new URL(o.allocator, `file://${Deno.cwd()}/`);
+      targets.push(userTarget(o.allocator, await import(url.href)));
+    } catch (e) {
+      io.err(`conformance: cannot use ${o.allocator}: ${(e as Error).message}`);
+      return 2;
+    }
+  } else {
+    io.err(
+      `conformance: unknown allocator '${o.allocator}'; built-ins: ${
+        BUILTIN_TARGETS.join(", ")
+      }, or a .ts module`,
+    );
+    return 2;
+  }
+  const suite = o.suite ?? new URL("../tests/conformance", import.meta.url).pathname;
+  let scripts: ConformanceScript[];
+  try {
+    scripts = walk(suite).map((p) => parseHeader(p, Deno.readTextFileSync(p)));
+  } catch (e) {
+    io.err(`conformance: ${(e as Error).message}`);
+    return 2;
+  }
+  const results: ConformanceResult[] = [];
+  for (const t of targets) {
+    for (const s of scripts) {
+      if (applies(s, t)) results.push(...runConformance(s, t, BigInt(o.seed ?? "1")));
+    }
+  }
+  if (results.length === 0) {
+    io.err(
+      `conformance: no script in ${suite} applies to ${targets.map((t) => t.name).join(", ")}`,
+    );
+    return 2;
+  }
+  io.out(report(results, reporter));
+  return results.every((r) => r.ok) ? 0 : 1;
+}
+
+if (import.meta.main) {
+  Deno.exitCode = await main(Deno.args);
+}

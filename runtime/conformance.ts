@@ -1,0 +1,282 @@
+/**
+ * The conformance suite: `.mms` scripts under `tests/conformance/` that state
+ * the contracts of each allocator API, run against mmsim's allocators or a
+ * user's.
+ *
+ * A script declares what it tests in its first lines:
+ *
+ * ```text
+ * # interface: ByteAllocator      (PageAllocator, IdAllocator, GlobalAllocator,
+ * #                                DMA, EarlyAllocator, Kmalloc, ZonedPages, PageTables)
+ * # level: contract               (any correct implementation; or `checked`:
+ * #                                mmsim's extra checks; or `exact MODEL`:
+ * #                                the reference model's addresses)
+ * ```
+ *
+ * @module
+ */
+
+import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator.ts";
+import { BitmapIdAllocator } from "../mm/bitmap_id_allocator.ts";
+import { BitmapPageAllocator } from "../mm/bitmap_page_allocator.ts";
+import { type ByteAllocatorKind, createByteAllocator } from "../mm/global_allocator.ts";
+import { errorName, RunError } from "./errors.ts";
+import { Interpreter } from "./interpreter.ts";
+import { load } from "./loader.ts";
+import { type Subject, World } from "./world.ts";
+
+/** The interfaces a conformance script can test. */
+export const INTERFACES: readonly string[] = [
+  "ByteAllocator",
+  "PageAllocator",
+  "IdAllocator",
+  "GlobalAllocator",
+  "DMA",
+  "EarlyAllocator",
+  "Kmalloc",
+  "ZonedPages",
+  "PageTables",
+];
+
+/** A conformance script. */
+export interface ConformanceScript {
+  /** Its path. */
+  path: string;
+  /** Its text. */
+  source: string;
+  /** The interface it tests. */
+  interface: string;
+  /** `contract`, `checked` or `exact`. */
+  level: "contract" | "checked" | "exact";
+  /** For `exact`: the model it pins. */
+  model?: string;
+}
+
+/** What the suite is run against. */
+export interface SuiteTarget {
+  /** Its name. */
+  name: string;
+  /** Whether it is one of mmsim's own models (runs `checked` and `exact` scripts too). */
+  builtin: boolean;
+  /** The interfaces it answers for. */
+  interfaces: readonly string[];
+  /** `subject()` for the allocator interfaces. */
+  subject?: Subject;
+  /** The kernel's byte allocator for the kernel-level interfaces. */
+  byteAllocator?: ByteAllocatorKind;
+}
+
+/** One row of the results. */
+export interface ConformanceResult {
+  /** The target's name. */
+  target: string;
+  /** The script's path. */
+  script: string;
+  /** The interface. */
+  interface: string;
+  /** The level. */
+  level: string;
+  /** The contract (or `(script)` for an error outside contracts). */
+  contract: string;
+  /** Whether it held. */
+  ok: boolean;
+  /** Where and why it failed. */
+  failure?: string;
+  /** Milliseconds. */
+  ms: number;
+}
+
+/** Reads a script's `# interface:` and `# level:` lines. */
+export function parseHeader(path: string, source: string): ConformanceScript {
+  const iface = /^#\s*interface:\s*(\w+)/m.exec(source)?.[1];
+  const level = /^#\s*level:\s*(contract|checked|exact)(?:\s+(\w+))?/m.exec(source);
+  if (iface === undefined || !INTERFACES.includes(iface)) {
+    throw new Error(`${path}: needs a '# interface: NAME' line (${INTERFACES.join(", ")})`);
+  }
+  if (level === null) {
+    throw new Error(`${path}: needs a '# level: contract|checked|exact MODEL' line`);
+  }
+  if (level[1] === "exact" && level[2] === undefined) {
+    throw new Error(`${path}: '# level: exact' names the model it pins, e.g. 'exact tlsf'`);
+  }
+  return {
+    path,
+    source,
+    interface: iface,
+    level: level[1] as ConformanceScript["level"],
+    model: level[2],
+  };
+}
+
+const BYTE = ["ByteAllocator", "GlobalAllocator", "DMA", "EarlyAllocator"];
+
+/** The built-in targets, by name. */
+export function builtinTarget(name: string): SuiteTarget | undefined {
+  if (name === "tlsf" || name === "slab" || name === "buddy") {
+    return {
+      name,
+      builtin: true,
+      interfaces: BYTE,
+      subject: { name, kind: "ByteAllocator", make: () => createByteAllocator(name) },
+      byteAllocator: name,
+    };
+  }
+  if (name === "bitmap") {
+    return {
+      name,
+      builtin: true,
+      interfaces: ["PageAllocator"],
+      subject: { name, kind: "PageAllocator", make: () => new BitmapPageAllocator() },
+    };
+  }
+  if (name === "id") {
+    return {
+      name,
+      builtin: true,
+      interfaces: ["IdAllocator"],
+      subject: { name, kind: "IdAllocator", make: () => new BitmapIdAllocator() },
+    };
+  }
+  if (name === "dragonos") {
+    return { name, builtin: true, interfaces: ["Kmalloc", "ZonedPages", "PageTables"] };
+  }
+  return undefined;
+}
+
+/** The names of the built-in targets. */
+export const BUILTIN_TARGETS: readonly string[] = [
+  "tlsf",
+  "slab",
+  "buddy",
+  "bitmap",
+  "id",
+  "dragonos",
+];
+
+const BYTE_METHODS = [
+  "init",
+  "addMemory",
+  "alloc",
+  "dealloc",
+  "totalBytes",
+  "usedBytes",
+  "availableBytes",
+];
+const PAGE_METHODS = [
+  "init",
+  "addMemory",
+  "allocPages",
+  "allocPagesAt",
+  "deallocPages",
+  "totalPages",
+  "usedPages",
+  "availablePages",
+];
+
+/** A user module that does not export an allocator mmsim can test. */
+export class UserModuleError extends Error {
+  /** The error class's name. */
+  override readonly name = "UserModuleError";
+}
+
+/**
+ * Finds the allocator class a user module exports and checks its shape:
+ * a `ByteAllocator` (`init`, `addMemory`, `alloc`, `dealloc`, `totalBytes`,
+ * `usedBytes`, `availableBytes`) or a `PageAllocator` (`init`, `addMemory`,
+ * `allocPages`, `allocPagesAt`, `deallocPages`, `totalPages`, `usedPages`,
+ * `availablePages` and a `pageSize` of 4096).
+ */
+export function userTarget(path: string, module: Record<string, unknown>): SuiteTarget {
+  const classes = Object.entries(module).filter(([, v]) =>
+    typeof v === "function" && (v as { prototype?: unknown }).prototype !== undefined
+  ) as [string, new () => unknown][];
+  if (classes.length === 0) {
+    throw new UserModuleError(
+      `${path} exports no class; export a class implementing ByteAllocator or PageAllocator`,
+    );
+  }
+  const reports: string[] = [];
+  for (const [name, cls] of classes) {
+    const proto = cls.prototype as Record<string, unknown>;
+    const has = (m: string) => typeof proto[m] === "function";
+    const missingByte = BYTE_METHODS.filter((m) => !has(m));
+    const missingPage = PAGE_METHODS.filter((m) => !has(m));
+    if (missingByte.length === 0) {
+      return {
+        name: path,
+        builtin: false,
+        interfaces: ["ByteAllocator"],
+        subject: { name: path, kind: "ByteAllocator", make: () => new cls() as ByteAllocator },
+      };
+    }
+    if (missingPage.length === 0) {
+      const sample = new cls() as PageAllocator;
+      if (sample.pageSize !== 4096) {
+        throw new UserModuleError(
+          `${path}: ${name}.pageSize is ${sample.pageSize}; the suite tests 4096-byte pages`,
+        );
+      }
+      return {
+        name: path,
+        builtin: false,
+        interfaces: ["PageAllocator"],
+        subject: { name: path, kind: "PageAllocator", make: () => new cls() as PageAllocator },
+      };
+    }
+    const [kind, missing] = missingByte.length <= missingPage.length
+      ? ["ByteAllocator", missingByte]
+      : ["PageAllocator", missingPage];
+    reports.push(`${name} is not a ${kind}: missing ${missing.join(", ")}`);
+  }
+  throw new UserModuleError(`${path}: ${reports.join("; ")}`);
+}
+
+/** Whether `script` applies to `target`. */
+export function applies(script: ConformanceScript, target: SuiteTarget): boolean {
+  if (!target.interfaces.includes(script.interface)) return false;
+  if (script.level === "contract") return true;
+  if (!target.builtin) return false;
+  return script.level === "checked" || script.model === target.name;
+}
+
+/**
+ * Runs one script against one target; one result per contract (plus a
+ * `(script)` row if something outside the contracts failed).
+ */
+export function runConformance(
+  script: ConformanceScript,
+  target: SuiteTarget,
+  seed = 1n,
+): ConformanceResult[] {
+  const t0 = performance.now();
+  const row = (contract: string, ok: boolean, failure?: string): ConformanceResult => ({
+    target: target.name,
+    script: script.path,
+    interface: script.interface,
+    level: script.level === "exact" ? `exact ${script.model}` : script.level,
+    contract,
+    ok,
+    failure,
+    ms: Math.round(performance.now() - t0),
+  });
+  const loaded = load(script.path, { read: (p) => Deno.readTextFileSync(p) }, script.source);
+  if (loaded.problems.length > 0) {
+    const p = loaded.problems[0];
+    return [row("(script)", false, `${p.file}:${p.line}:${p.column}: ${p.message}`)];
+  }
+  const world = new World({ seed, subject: target.subject, byteAllocator: target.byteAllocator });
+  const rows: ConformanceResult[] = [];
+  try {
+    const summary = new Interpreter(world, () => {}).run(loaded);
+    for (const c of summary.contracts) {
+      const f = c.failure;
+      rows.push(
+        row(c.name, c.ok, f && `${f.file}:${f.line}:${f.column}: ${f.error}: ${f.message}`),
+      );
+    }
+  } catch (e) {
+    if (!(e instanceof RunError)) throw e;
+    rows.push(row("(script)", false, `${e.message} [${errorName(e.error)}]`));
+  }
+  return rows;
+}

@@ -1,0 +1,56 @@
+# interface: PageAllocator
+# level: contract
+# What any page allocator must do.
+
+contract "multi-page runs are aligned, inside the range, and never overlap" {
+  let pages = subject()
+  let live = blocks()
+  for k in 0..6 {
+    let align = 4K << k
+    let n = 2 + k
+    let p = pages.alloc_pages(n, align)
+    expect p % align == 0 "aligned to {align}"
+    expect p >= subject_base && p + n * 4K <= subject_base + subject_size
+    expect live.add(p, n * 4K) "runs overlap"
+  }
+}
+
+contract "InvalidParam for zero pages or a bad alignment" {
+  let pages = subject()
+  expect error InvalidParam { pages.alloc_pages(0, 4K) }
+  expect error InvalidParam { pages.alloc_pages(1, 3000) }
+  expect error InvalidParam { pages.alloc_pages(2, 12K) }
+}
+
+contract "NoMemory when exhausted, and allocation works again after a free" {
+  let pages = subject()
+  let live = blocks()
+  let p = pages.try_alloc_pages(16, 4K)
+  while p != null {
+    expect live.add(p, 64K) "runs overlap"
+    p = pages.try_alloc_pages(16, 4K)
+  }
+  expect error NoMemory { pages.alloc_pages(16, 4K) }
+  let victim = live.pick()
+  pages.dealloc_pages(victim, 16)
+  live.remove(victim)
+  expect pages.alloc_pages(16, 4K) == victim "the freed run is the only place that fits"
+}
+
+contract "alloc_pages_at takes exactly the pages asked for" {
+  let pages = subject()
+  let at = subject_base + 64K
+  expect pages.alloc_pages_at(at, 4, 4K) == at
+  expect error NoMemory { pages.alloc_pages_at(at + 8K, 1, 4K) }
+  expect error InvalidParam { pages.alloc_pages_at(at + 4K, 1, 8K) }
+}
+
+contract "statistics: counts follow allocations and frees" {
+  let pages = subject()
+  let total = pages.total_pages
+  expect total == subject_size / 4K
+  let p = pages.alloc_pages(8, 4K)
+  expect pages.used_pages == 8 && pages.available_pages == total - 8
+  pages.dealloc_pages(p, 8)
+  expect pages.used_pages == 0 && pages.available_pages == total
+}
