@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator.ts";
+import type { ByteAllocator, PageAllocator } from "../mm/allocator.ts";
 import { BitmapIdAllocator } from "../mm/bitmap_id_allocator.ts";
 import { BitmapPageAllocator } from "../mm/bitmap_page_allocator.ts";
 import { type ByteAllocatorKind, createByteAllocator } from "../mm/global_allocator.ts";

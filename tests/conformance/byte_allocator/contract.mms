@@ -11,6 +11,12 @@ contract "allocations are aligned and inside the managed range" {
     expect p % align == 0 "aligned to {align}"
     expect p >= subject_base && p + size <= subject_base + subject_size "inside the region"
   }
+  # Fill the rest: every block, to the last, stays inside the region.
+  let q = heap.try_alloc(1000, 8)
+  while q != null {
+    expect q >= subject_base && q + 1000 <= subject_base + subject_size "inside the region"
+    q = heap.try_alloc(1000, 8)
+  }
 }
 
 contract "live blocks never overlap (random workload)" {

@@ -1,0 +1,119 @@
+// The conformance suite: every built-in allocator meets it; deliberately
+// broken allocators fail it on the right contract; user modules load with
+// an explicit flag and a clear message when they do not fit.
+import assert from "node:assert/strict";
+import { main } from "../cli/conformance.ts";
+import { BUILTIN_TARGETS, parseHeader } from "../runtime/conformance.ts";
+
+async function run(args: string[]) {
+  let out = "";
+  let err = "";
+  const code = await main(args, { out: (t) => (out += t), err: (t) => (err += t + "\n") });
+  return { code, out, err };
+}
+
+function failedContracts(table: string): string[] {
+  return table.split("\n").filter((l) => l.includes("  FAIL ")).map((l) => l.split(/ {2,}/)[2]);
+}
+
+Deno.test("conformance: every built-in allocator meets every contract", async () => {
+  for (const name of BUILTIN_TARGETS) {
+    const r = await run(["--allocator", name]);
+    assert.equal(r.code, 0, `${name}:\n${r.out}${r.err}`);
+    assert.match(r.out, /\d+ passed, 0 failed/);
+  }
+});
+
+Deno.test("conformance: the example allocator passes the contract level", async () => {
+  const r = await run(["--allocator", "examples/first_fit_allocator.ts", "--allow-user-code"]);
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /6 passed, 0 failed/);
+});
+
+const FIXTURES: [string, string][] = [
+  ["overlapping", "live blocks never overlap (random workload)"],
+  ["unaligned", "allocations are aligned and inside the managed range"],
+  ["leaky", "NoMemory when exhausted, and allocation works again after a free"],
+  ["miscounting", "frees restore availability"],
+  ["out_of_range", "allocations are aligned and inside the managed range"],
+];
+
+for (const [fixture, contract] of FIXTURES) {
+  Deno.test(`conformance: the ${fixture} fixture fails "${contract}"`, async () => {
+    const r = await run([
+      "--allocator",
+      `tests/fixtures/${fixture}_allocator.ts`,
+      "--allow-user-code",
+    ]);
+    assert.equal(r.code, 1);
+    assert.ok(failedContracts(r.out).includes(contract), r.out);
+  });
+}
+
+Deno.test("conformance: the failing line and the values are in the report", async () => {
+  const r = await run([
+    "--allocator",
+    "tests/fixtures/unaligned_allocator.ts",
+    "--allow-user-code",
+  ]);
+  assert.match(
+    r.out,
+    /contract\.mms:\d+:\d+: ExpectationFailed: expect p % align == 0 failed \(aligned to \d+\): p % align = 8/,
+  );
+});
+
+Deno.test("conformance: user code needs --allow-user-code; a bad module says what is missing", async () => {
+  const noFlag = await run(["--allocator", "examples/first_fit_allocator.ts"]);
+  assert.equal(noFlag.code, 2);
+  assert.match(noFlag.err, /needs --allow-user-code/);
+  const half = await run([
+    "--allocator",
+    "tests/fixtures/not_an_allocator.ts",
+    "--allow-user-code",
+  ]);
+  assert.equal(half.code, 2);
+  assert.match(
+    half.err,
+    /HalfDone is not a ByteAllocator: missing addMemory, dealloc, totalBytes, usedBytes, availableBytes/,
+  );
+  const unknown = await run(["--allocator", "dlmalloc"]);
+  assert.match(
+    unknown.err,
+    /unknown allocator 'dlmalloc'; built-ins: tlsf, slab, buddy, bitmap, id, dragonos/,
+  );
+});
+
+Deno.test("conformance: JUnit and TAP reporters", async () => {
+  const tap = await run(["--allocator", "id", "--reporter", "tap"]);
+  assert.match(
+    tap.out,
+    /^TAP version 13\n1\.\.2\nok 1 - \[id\] .*id_allocator\/contract\.mms: IDs are unique/,
+  );
+  const junit = await run([
+    "--allocator",
+    "tests/fixtures/leaky_allocator.ts",
+    "--allow-user-code",
+    "--reporter",
+    "junit",
+  ]);
+  assert.equal(junit.code, 1);
+  assert.match(junit.out, /<testsuites name="mmsim conformance" tests="6" failures="1">/);
+  assert.match(junit.out, /<failure message=".*NoMemory/);
+  assert.equal((await run(["--reporter", "html"])).code, 2);
+});
+
+Deno.test("conformance: scripts must declare their interface and level", () => {
+  assert.throws(
+    () => parseHeader("x.mms", "# level: contract\n"),
+    /needs a '# interface: NAME' line/,
+  );
+  assert.throws(() => parseHeader("x.mms", "# interface: ByteAllocator\n"), /needs a '# level/);
+  assert.throws(
+    () => parseHeader("x.mms", "# interface: ByteAllocator\n# level: exact\n"),
+    /names the model/,
+  );
+  assert.equal(
+    parseHeader("x.mms", "# interface: Kmalloc\n# level: exact dragonos\n").model,
+    "dragonos",
+  );
+});
