@@ -171,7 +171,6 @@ export class BuddyHeap {
     }
     let cur = ptr;
     let curOrder = order;
-    let merged = false;
     // The real heap stops at order 31 (merging further would index past its
     // 32 lists); so does the model.
     while (curOrder < BUDDY_ORDERS - 1) {
@@ -182,13 +181,12 @@ export class BuddyHeap {
       const node = this.#blocks.get(buddy);
       if (node < 0 || this.#nodeOrder[node] !== curOrder) break; // missing or allocated
       this.#unlink(node);
-      if (!merged) {
-        this.#blocks.delete(ptr);
-        merged = true;
-      }
       if (high) cur = buddy;
       curOrder++;
     }
+    // ptr's entry is overwritten by the push when the merged block starts
+    // there; otherwise it goes.
+    if (cur !== ptr) this.#blocks.delete(ptr);
     this.#push(curOrder, cur);
     this.#user -= size;
     this.#allocated -= blockSize;
