@@ -47,7 +47,7 @@ export interface WorldOptions {
 /** Configuration keys of the `kernel KEY = VALUE` statement and their values. */
 export const KERNEL_KEYS: Readonly<Record<string, string>> = {
   byte_allocator: "tlsf, slab or buddy",
-  page_capacity: "256m, 4g, 64g or 1t (the bitmap page allocator's feature)",
+  page_capacity: "256M, 4G, 64G or 1T (the bitmap page allocator's feature)",
   dragonos_memory: "bytes of RAM the DragonOS memory manager takes (a multiple of 2 MiB)",
 };
 
@@ -171,10 +171,17 @@ export class World {
       }
       this.#byteAllocator = v;
     } else if (key === "page_capacity") {
-      if (v !== "256m" && v !== "4g" && v !== "64g" && v !== "1t") {
+      const bytes: Record<string, BitmapCapacity> = {
+        [String(256n << 20n)]: "256m",
+        [String(4n << 30n)]: "4g",
+        [String(64n << 30n)]: "64g",
+        [String(1n << 40n)]: "1t",
+      };
+      const named = typeof value === "bigint" ? bytes[String(value)] : v;
+      if (named !== "256m" && named !== "4g" && named !== "64g" && named !== "1t") {
         throw new ScriptError(`kernel page_capacity must be ${KERNEL_KEYS[key]}, not '${value}'`);
       }
-      this.#capacity = v;
+      this.#capacity = named;
     } else {
       const bytes = typeof value === "bigint" ? value : -1n;
       if (bytes <= 0n || bytes % BigInt(PAGE_2M_SIZE) !== 0n) {
@@ -241,11 +248,16 @@ export class World {
         want / (1n << 20n)
       } MiB) from the global allocator`,
     );
+    const base = k.virtToPhys(virt(start));
+    // The carved region gets its own zones: its first eighth (at most 16 MiB)
+    // is ZONE_DMA, the rest ZONE_NORMAL, whatever the platform's DMA limit.
+    const dma = want / 8n < 16n << 20n ? want / 8n / page * page : 16n << 20n;
     this.#dragon = new DragonMemory({
       platform: this.platform,
       ram: k.ram,
       log: this.#log,
-      freeRegions: [{ base: k.virtToPhys(virt(start)), size: want }],
+      freeRegions: [{ base, size: want }],
+      zoneLimits: { dmaLimit: base + dma, mappedLimit: base + want },
     });
     return this.#dragon;
   }

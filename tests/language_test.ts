@@ -5,6 +5,7 @@ import { parse, parseIntegerLiteral, validateGrammar } from "../dsl/parser.ts";
 import { ALL_TOKENS } from "../dsl/lexer.ts";
 import { Lexer } from "chevrotain";
 import { runScript } from "./run_helpers.ts";
+import { main } from "../cli/run.ts";
 
 function runText(text: string, ...flags: string[]) {
   return runScript(["t.mms", "--quiet", ...flags], { "t.mms": text });
@@ -223,4 +224,55 @@ Deno.test("the grammar and the lexer pass Chevrotain's validations", () => {
     positionTracking: "onlyStart",
   });
   assert.equal(checked.lexerDefinitionErrors.length, 0);
+});
+
+Deno.test("--trace without write permission says how to grant it", () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = main(["t.mms", "--trace", "t.trace"], {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    read: () => "final_init()\n",
+    write: () => assert.fail("must not write"),
+    exists: () => true,
+    color: false,
+    canWrite: () => false,
+  });
+  assert.equal(code, 2);
+  assert.match(
+    err[0],
+    /--trace t\.trace needs write permission[\s\S]*deno run --allow-read --allow-write=t\.trace cli\/run\.ts/,
+  );
+});
+
+Deno.test("colour only when asked for: ANSI codes on a terminal, none otherwise", () => {
+  const io = (color: boolean) => {
+    const err: string[] = [];
+    main(["t.mms"], {
+      out: () => {},
+      err: (l) => err.push(l),
+      read: () => "let x = (\n",
+      write: () => {},
+      exists: () => true,
+      color,
+      canWrite: () => true,
+    });
+    return err.join("\n");
+  };
+  assert.match(io(true), /\x1b\[1;31merror:/);
+  assert.doesNotMatch(io(false), /\x1b\[/);
+});
+
+Deno.test("kernel settings: page capacity, DragonOS memory size; memory_map shows owners", () => {
+  const out = outOf(
+    "platform aarch64-raspi4\nkernel page_capacity = 4G\nkernel dragonos_memory = 64M\nfinal_init()\n" +
+      "let k = kmalloc(64)\nlet a = alloc(100, 8)\nprint memory_map()\n",
+  );
+  assert.match(out, /0x\d+-0x\d+ +kernel +kernel image/);
+  assert.match(out, /live allocations:\n {2}0xffff0000[0-9a-f]+ +67108864 B {2}global-pages/);
+  assert.match(out, / +100 B {2}global-bytes/);
+  const bad = runText("kernel dragonos_memory = 3M\n");
+  assert.match(bad.err[0], /dragonos_memory must be bytes of RAM .* \(a multiple of 2 MiB\)/);
+  const cap = runText("kernel page_capacity = 2T\n");
+  assert.match(cap.err[0], /page_capacity must be 256M, 4G, 64G or 1T/);
 });

@@ -138,7 +138,10 @@ export class Kmalloc {
     this.#caches = KMALLOC_SIZES.map((size) => {
       const page = pages.allocPages(ZONE_NORMAL, 1, PAGE_KERNEL);
       if (page === null) {
-        throw new RangeError(`slab_init: no page for the ${size}-byte cache`);
+        throw new RangeError(
+          `slab_init: no ZONE_NORMAL page for the ${size}-byte cache (the 16 kmalloc caches need ` +
+            `16 pages; ZONE_NORMAL has ${pages.zone(ZONE_NORMAL).pages.length})`,
+        );
       }
       const count = Math.floor(this.#slabSize / size);
       return {
