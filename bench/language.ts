@@ -50,16 +50,16 @@ async function timeCommand(args: string[], runs: number): Promise<number> {
 if (import.meta.main) {
   let parse = Infinity;
   let run = Infinity;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     const [p, r] = timeGenerated();
     parse = Math.min(parse, p);
     run = Math.min(run, r);
   }
   const root = new URL("..", import.meta.url).pathname;
-  const bare = await timeCommand(["run", `${root}bench/empty.ts`], 5);
+  const bare = await timeCommand(["run", `${root}bench/empty.ts`], 9);
   const boot = await timeCommand(
     ["run", "--allow-read", `${root}cli/run.ts`, `${root}scripts/boot.mms`, "--quiet"],
-    5,
+    9,
   );
   console.log([
     "| benchmark | result | goal |",
