@@ -6,9 +6,10 @@
  * @module
  */
 
-import type { Expr, Loc, Program, Stmt } from "./ast.ts";
+import type { Expr, Loc, Program } from "./ast.ts";
 import type { ParseProblem } from "./parser.ts";
 import { closest } from "./suggest.ts";
+import { walk } from "./walk.ts";
 
 /** What the checker needs to know about the runtime's names. */
 export interface KnownNames {
@@ -51,40 +52,18 @@ function problem(file: string, loc: Loc, message: string): FileProblem {
 export function check(programs: readonly Program[], known: KnownNames): FileProblem[] {
   const procs = new Map<string, number>();
   const defined = new Set<string>();
-  const collect = (stmts: readonly Stmt[]): void => {
-    for (const s of stmts) {
-      switch (s.kind) {
-        case "proc":
+  for (const p of programs) {
+    walk(p.body, {
+      stmt(s) {
+        if (s.kind === "proc") {
           procs.set(s.name, s.params.length);
-          s.params.forEach((p) => defined.add(p));
-          collect(s.body);
-          break;
-        case "let":
-        case "assign":
-          defined.add(s.name);
-          break;
-        case "for":
-          defined.add(s.name);
-          collect(s.body);
-          break;
-        case "using":
-          defined.add(s.name);
-          collect(s.body);
-          break;
-        case "if":
-          collect(s.then);
-          collect(s.else ?? []);
-          break;
-        case "repeat":
-        case "while":
-        case "expectError":
-        case "contract":
-          collect(s.body);
-          break;
-      }
-    }
-  };
-  for (const p of programs) collect(p.body);
+          s.params.forEach((n) => defined.add(n));
+        } else if (
+          s.kind === "let" || s.kind === "assign" || s.kind === "for" || s.kind === "using"
+        ) defined.add(s.name);
+      },
+    });
+  }
   const names = new Set<string>([
     ...Object.keys(known.builtins),
     ...known.constants,
@@ -92,136 +71,72 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
     ...defined,
   ]);
   const problems: FileProblem[] = [];
+  const kernelWords = new Set<Expr>();
+  const callees = new Set<Expr>();
   for (const program of programs) {
     const file = program.file;
-    const expr = (e: Expr | undefined): void => {
-      if (e === undefined) return;
-      switch (e.kind) {
-        case "name":
-          if (!names.has(e.name)) {
+    walk(program.body, {
+      stmt(s) {
+        if (s.kind === "expectError" && !known.errors.includes(s.error)) {
+          const sug = closest(s.error, known.errors);
+          problems.push(problem(
+            file,
+            s.loc,
+            `unknown error name '${s.error}'${sug ? `; did you mean '${sug}'?` : ""} (known: ${
+              known.errors.join(", ")
+            })`,
+          ));
+        }
+        // `kernel byte_allocator = tlsf`: a bare word, not a variable.
+        if (s.kind === "kernel" && s.value.kind === "name") kernelWords.add(s.value);
+      },
+      expr(e) {
+        if (e.kind === "name") {
+          if (!names.has(e.name) && !kernelWords.has(e) && !callees.has(e)) {
             const s = closest(e.name, names);
             problems.push(
               problem(file, e.loc, `unknown name '${e.name}'${s ? `; did you mean '${s}'?` : ""}`),
             );
           }
-          break;
-        case "call":
-          if (e.callee.kind === "name") {
-            const name = e.callee.name;
-            const b = known.builtins[name];
-            if (b !== undefined && !procs.has(name)) {
-              const max = b.params.length;
-              const min = b.params.filter((p) => !p.endsWith("?")).length;
-              if (e.args.length < min || e.args.length > max) {
-                const want = min === max ? `${min}` : `${min} to ${max}`;
-                problems.push(problem(
-                  file,
-                  e.loc,
-                  `${name}(${b.params.join(", ")}) takes ${want} argument${
-                    max === 1 ? "" : "s"
-                  }, got ${e.args.length}`,
-                ));
-              }
-            } else if (procs.has(name) && procs.get(name) !== e.args.length) {
-              problems.push(
-                problem(
-                  file,
-                  e.loc,
-                  `${name} takes ${procs.get(name)} arguments, got ${e.args.length}`,
-                ),
-              );
-            } else if (!names.has(name)) {
-              const s = closest(name, [...Object.keys(known.builtins), ...procs.keys()]);
-              problems.push(
-                problem(
-                  file,
-                  e.callee.loc,
-                  `unknown function '${name}'${s ? `; did you mean '${s}'?` : ""}`,
-                ),
-              );
-            }
-          } else expr(e.callee);
-          e.args.forEach(expr);
-          break;
-        case "str":
-          e.parts.forEach((p) => typeof p !== "string" && expr(p));
-          break;
-        case "unary":
-          expr(e.arg);
-          break;
-        case "binary":
-          expr(e.left);
-          expr(e.right);
-          break;
-        case "field":
-          expr(e.object);
-          break;
-      }
-    };
-    const stmts = (list: readonly Stmt[] | undefined): void => {
-      for (const s of list ?? []) {
-        switch (s.kind) {
-          case "let":
-          case "assign":
-          case "print":
-            expr(s.value);
-            break;
-          case "kernel":
-            if (s.value.kind !== "name") expr(s.value);
-            break;
-          case "expr":
-            expr(s.expr);
-            break;
-          case "return":
-            expr(s.value);
-            break;
-          case "expect":
-            expr(s.cond);
-            expr(s.message);
-            break;
-          case "expectError":
-            if (!known.errors.includes(s.error)) {
-              const sug = closest(s.error, known.errors);
-              problems.push(problem(
-                file,
-                s.loc,
-                `unknown error name '${s.error}'${sug ? `; did you mean '${sug}'?` : ""} (known: ${
-                  known.errors.join(", ")
-                })`,
-              ));
-            }
-            stmts(s.body);
-            break;
-          case "if":
-            expr(s.cond);
-            stmts(s.then);
-            stmts(s.else);
-            break;
-          case "repeat":
-            expr(s.count);
-            stmts(s.body);
-            break;
-          case "while":
-            expr(s.cond);
-            stmts(s.body);
-            break;
-          case "for":
-            expr(s.from);
-            expr(s.to);
-            stmts(s.body);
-            break;
-          case "proc":
-          case "contract":
-            stmts(s.body);
-            break;
-          case "using":
-            expr(s.value);
-            stmts(s.body);
-            break;
+          return;
         }
-      }
-    };
-    stmts(program.body);
+        if (e.kind !== "call" || e.callee.kind !== "name" || callees.has(e.callee)) return;
+        const name = e.callee.name;
+        const b = known.builtins[name];
+        if (b !== undefined && !procs.has(name)) {
+          const max = b.params.length;
+          const min = b.params.filter((p) => !p.endsWith("?")).length;
+          if (e.args.length < min || e.args.length > max) {
+            const want = min === max ? `${min}` : `${min} to ${max}`;
+            problems.push(problem(
+              file,
+              e.loc,
+              `${name}(${b.params.join(", ")}) takes ${want} argument${
+                max === 1 ? "" : "s"
+              }, got ${e.args.length}`,
+            ));
+          }
+        } else if (procs.has(name) && procs.get(name) !== e.args.length) {
+          problems.push(
+            problem(
+              file,
+              e.loc,
+              `${name} takes ${procs.get(name)} arguments, got ${e.args.length}`,
+            ),
+          );
+        } else if (!names.has(name)) {
+          const s = closest(name, [...Object.keys(known.builtins), ...procs.keys()]);
+          problems.push(
+            problem(
+              file,
+              e.callee.loc,
+              `unknown function '${name}'${s ? `; did you mean '${s}'?` : ""}`,
+            ),
+          );
+        }
+        callees.add(e.callee); // judged as a function above, not as a name
+      },
+    });
   }
   return problems;
 }

@@ -14,6 +14,7 @@ import {
 } from "chevrotain";
 import type { Expr, Loc, Program, Stmt } from "./ast.ts";
 import * as T from "./lexer.ts";
+import { walk } from "./walk.ts";
 
 const WORDS: Record<string, string> = {
   Identifier: "a name",
@@ -626,81 +627,16 @@ export function parse(source: string, file: string): ParseResult {
 
 /** Splits every string literal into text and `{expr}` parts. */
 function resolveStrings(body: Stmt[], source: string, problems: ParseProblem[]): void {
-  const visitExpr = (e: Expr | undefined): void => {
-    if (e === undefined) return;
-    switch (e.kind) {
-      case "str":
-        if (e.parts.length === 1 && typeof e.parts[0] === "string" && e.parts[0].startsWith('"')) {
-          e.parts = splitString(e.parts[0], e.loc, source, problems);
-        }
-        for (const p of e.parts) if (typeof p !== "string") visitExpr(p);
-        break;
-      case "unary":
-        visitExpr(e.arg);
-        break;
-      case "binary":
-        visitExpr(e.left);
-        visitExpr(e.right);
-        break;
-      case "call":
-        visitExpr(e.callee);
-        e.args.forEach(visitExpr);
-        break;
-      case "field":
-        visitExpr(e.object);
-        break;
-    }
-  };
-  const visit = (stmts: Stmt[] | undefined): void => {
-    for (const s of stmts ?? []) {
-      switch (s.kind) {
-        case "let":
-        case "assign":
-        case "print":
-        case "kernel":
-          visitExpr(s.value);
-          break;
-        case "expr":
-          visitExpr(s.expr);
-          break;
-        case "return":
-          visitExpr(s.value);
-          break;
-        case "expect":
-          visitExpr(s.cond);
-          visitExpr(s.message);
-          break;
-        case "expectError":
-        case "proc":
-        case "contract":
-          visit(s.body);
-          break;
-        case "if":
-          visitExpr(s.cond);
-          visit(s.then);
-          visit(s.else);
-          break;
-        case "repeat":
-          visitExpr(s.count);
-          visit(s.body);
-          break;
-        case "while":
-          visitExpr(s.cond);
-          visit(s.body);
-          break;
-        case "for":
-          visitExpr(s.from);
-          visitExpr(s.to);
-          visit(s.body);
-          break;
-        case "using":
-          visitExpr(s.value);
-          visit(s.body);
-          break;
+  walk(body, {
+    expr(e) {
+      if (
+        e.kind === "str" && e.parts.length === 1 && typeof e.parts[0] === "string" &&
+        e.parts[0].startsWith('"')
+      ) {
+        e.parts = splitString(e.parts[0], e.loc, source, problems);
       }
-    }
-  };
-  visit(body);
+    },
+  });
 }
 
 function splitString(

@@ -9,6 +9,7 @@
 import type { Program, Stmt } from "../dsl/ast.ts";
 import { check, type FileProblem } from "../dsl/check.ts";
 import { parse } from "../dsl/parser.ts";
+import { walk } from "../dsl/walk.ts";
 import { BUILTINS, CONSTANTS, PLATFORM_CONSTANTS } from "./builtins.ts";
 import { ERROR_NAMES } from "./errors.ts";
 
@@ -71,58 +72,39 @@ export function load(path: string, files: FileAccess, source?: string): LoadedSc
     const { program, problems: p } = parse(text, file);
     problems.push(...p.map((x) => ({ ...x, file })));
     programs.set(file, program);
-    const walk = (stmts: Stmt[]) => {
-      for (const s of stmts) {
-        if (s.kind === "include") {
-          const target = joinPath(dirname(file), s.path);
-          const inside = root === "."
-            ? !target.startsWith("..") && !target.startsWith("/")
-            : target.startsWith(root + "/");
-          if (!inside) {
-            problems.push({
-              file,
-              line: s.loc.line,
-              column: s.loc.column,
-              length: s.loc.end - s.loc.start,
-              message: `include "${s.path}" leaves the script's directory ${root}`,
-            });
-            continue;
-          }
-          if (chain.includes(target)) {
-            problems.push({
-              file,
-              line: s.loc.line,
-              column: s.loc.column,
-              length: s.loc.end - s.loc.start,
-              message: `include "${s.path}" is circular (${[...chain, target].join(" -> ")})`,
-            });
-            continue;
-          }
-          includes.set(s, target);
-          if (!programs.has(target)) {
-            let t: string;
-            try {
-              t = files.read(target);
-            } catch (e) {
-              problems.push({
-                file,
-                line: s.loc.line,
-                column: s.loc.column,
-                length: s.loc.end - s.loc.start,
-                message: `cannot read include "${s.path}": ${(e as Error).message}`,
-              });
-              continue;
-            }
-            visit(target, t, [...chain, target]);
-          }
-        } else if ("body" in s && Array.isArray(s.body)) walk(s.body);
-        if (s.kind === "if") {
-          walk(s.then);
-          walk(s.else ?? []);
-        }
+    const include = (s: Extract<Stmt, { kind: "include" }>): void => {
+      const report = (message: string): void => {
+        problems.push({
+          file,
+          line: s.loc.line,
+          column: s.loc.column,
+          length: s.loc.end - s.loc.start,
+          message,
+        });
+      };
+      const target = joinPath(dirname(file), s.path);
+      const inside = root === "."
+        ? !target.startsWith("..") && !target.startsWith("/")
+        : target.startsWith(root + "/");
+      if (!inside) return report(`include "${s.path}" leaves the script's directory ${root}`);
+      if (chain.includes(target)) {
+        return report(`include "${s.path}" is circular (${[...chain, target].join(" -> ")})`);
       }
+      includes.set(s, target);
+      if (programs.has(target)) return;
+      let text: string;
+      try {
+        text = files.read(target);
+      } catch (e) {
+        return report(`cannot read include "${s.path}": ${(e as Error).message}`);
+      }
+      visit(target, text, [...chain, target]);
     };
-    walk(program.body);
+    walk(program.body, {
+      stmt: (s) => {
+        if (s.kind === "include") include(s);
+      },
+    });
     return program;
   };
   const main = visit(path, source ?? files.read(path), [path]);
