@@ -2,10 +2,12 @@
  * mmsim: a kernel memory-management simulator.
  *
  * The simulated machine (`hal/`): platforms, the memory map, sparse
- * physical RAM and exact 64-bit addresses. The allocator library (`mm/`):
- * models of the ArceOS `allocator` crate's bitmap page allocator and buddy,
- * slab and TLSF byte allocators, which give the same addresses, errors and
- * statistics as the Rust code. The trace replay (`runtime/`).
+ * physical RAM and exact 64-bit addresses. The allocators and kernel memory
+ * APIs (`mm/`): models of the ArceOS `allocator` crate (bitmap, buddy, slab,
+ * TLSF), axalloc, axdma, the tutorial's early allocator, and DragonOS's
+ * kmalloc, zoned pages and page tables, giving the same addresses, errors
+ * and statistics as the code they model. The `.mms` language (`dsl/`) and
+ * its runtime, trace replay and conformance suite (`runtime/`).
  *
  * @example Allocate from a TLSF heap
  * ```ts
@@ -48,3 +50,16 @@ export * from "./mm/dragonos/pte_format.ts";
 export * from "./mm/dragonos/page_table.ts";
 export * from "./mm/dragonos/dragon_memory.ts";
 export * from "./mm/dragonos/reports.ts";
+export type * from "./dsl/ast.ts";
+export * from "./dsl/parser.ts";
+export * from "./dsl/check.ts";
+export * from "./dsl/walk.ts";
+export * from "./dsl/diagnostics.ts";
+export * from "./runtime/values.ts";
+export * from "./runtime/errors.ts";
+export * from "./runtime/world.ts";
+export * from "./runtime/loader.ts";
+export * from "./runtime/interpreter.ts";
+export * from "./runtime/builtins.ts";
+export * from "./runtime/trace_recorder.ts";
+export * from "./runtime/conformance.ts";

@@ -119,16 +119,12 @@ export class AddressWindow {
   }
 }
 
-declare const PHYS: unique symbol;
-declare const VIRT: unique symbol;
-declare const BUS: unique symbol;
-
 /** A physical address (exact 64-bit). */
-export type PhysAddr = bigint & { readonly [PHYS]: true };
+export type PhysAddr = bigint & { readonly __addressSpace: "physical" };
 /** A virtual address (exact 64-bit). */
-export type VirtAddr = bigint & { readonly [VIRT]: true };
+export type VirtAddr = bigint & { readonly __addressSpace: "virtual" };
 /** A bus (DMA) address as a device sees it (exact 64-bit). */
-export type BusAddr = bigint & { readonly [BUS]: true };
+export type BusAddr = bigint & { readonly __addressSpace: "bus" };
 
 function u64(value: bigint | number, what: string): bigint {
   const v = typeof value === "number" ? numberToBigInt(value, what) : value;

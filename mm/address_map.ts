@@ -13,7 +13,7 @@
 
 const EMPTY = -1;
 /** What {@linkcode AddressIntMap.get} returns for a key it does not hold. */
-export const ADDRESS_INT_MAP_MISSING = -0x8000_0000;
+export const ADDRESS_INT_MAP_MISSING: number = -0x8000_0000;
 const INV_TWO_32 = 1 / 0x1_0000_0000;
 
 /**
