@@ -22,6 +22,9 @@ const WORDS: Record<string, string> = {
   String: "a string",
   Newline: "the end of the line",
   Semicolon: "';'",
+  Separator: "the end of the statement",
+  BinaryOp: "an operator",
+  UnaryOp: "'-', '!' or '~'",
   LParen: "'('",
   RParen: "')'",
   LBrace: "'{'",
@@ -60,7 +63,7 @@ const messages: IParserErrorMessageProvider = {
     return `expected ${describeType(expected)}, found ${describeToken(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `unexpected ${describeToken(firstRedundant)}`;
+    return `expected a newline or ';' before ${describeToken(firstRedundant)}`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
     const firsts = expectedPathsPerAlt.flat().map((p) => p[0]).filter(Boolean).map(describeType);
@@ -120,24 +123,34 @@ class MmsParser extends EmbeddedActionsParser {
 
   program = this.RULE("program", (): Stmt[] => this.SUBRULE(this.statements));
 
+  /** Statements, each ended by a newline or `;` (or the end of the block or file). */
   statements = this.RULE("statements", (): Stmt[] => {
     const out: Stmt[] = [];
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Newline) },
-        { ALT: () => this.CONSUME(T.Semicolon) },
-        {
-          ALT: () => {
-            const s = this.SUBRULE(this.statement);
-            this.ACTION(() => {
-              if (s) out.push(s);
-            });
-          },
-        },
-      ]);
+    const add = (s: Stmt) =>
+      this.ACTION(() => {
+        if (s) out.push(s);
+      });
+    this.MANY(() => this.SUBRULE(this.separator));
+    this.OPTION(() => {
+      add(this.SUBRULE(this.statement));
+      this.MANY2(() => {
+        this.AT_LEAST_ONE(() => this.SUBRULE2(this.separator));
+        this.OPTION2(() => add(this.SUBRULE2(this.statement)));
+      });
     });
     return out;
   });
+
+  separator = this.RULE("separator", () => {
+    this.OR(
+      this.#separatorAlts ??= [
+        { ALT: () => this.CONSUME(T.Newline) },
+        { ALT: () => this.CONSUME(T.Semicolon) },
+      ],
+    );
+  });
+
+  #separatorAlts?: { ALT: () => unknown }[];
 
   block = this.RULE("block", (): Stmt[] => {
     this.CONSUME(T.LBrace);
@@ -147,7 +160,6 @@ class MmsParser extends EmbeddedActionsParser {
   });
 
   #statementAlts?: { ALT: () => Stmt }[];
-  #statementOrSeparator?: { ALT: () => Stmt | undefined }[];
 
   statement = this.RULE("statement", (): Stmt =>
     this.OR(
@@ -617,9 +629,21 @@ export function parse(source: string, file: string): ParseResult {
       length: e.length,
     });
   }
-  const { value, errors } = parseTokens(lexed.tokens, "program");
-  problems.push(...errors.map(problemOf));
-  const body = (value ?? []) as Stmt[];
+  // Junk after a statement stops the parser at the top level; skip to the
+  // next line and go on, so that every line's problems are reported.
+  const tokens = lexed.tokens;
+  const body: Stmt[] = [];
+  let start = 0;
+  while (start < tokens.length) {
+    const { value, errors } = parseTokens(tokens.slice(start), "program");
+    body.push(...((value ?? []) as Stmt[]));
+    problems.push(...errors.map(problemOf));
+    const stop = errors.find((e) => e.name === "NotAllInputParsedException");
+    if (stop === undefined) break;
+    let next = tokens.indexOf(stop.token, start);
+    while (next < tokens.length && tokens[next].tokenType !== T.Newline) next++;
+    start = next + 1;
+  }
   resolveStrings(body, source, problems);
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return { program: { file, source, body }, problems };

@@ -89,7 +89,6 @@ const ST_NONE = 0;
 const ST_LIVE = 1;
 const ST_FAILED = 2;
 const ST_FREED = 3;
-void ST_LIVE;
 
 /**
  * Replays `trace` on a fresh `allocator` model initialised with the trace's

@@ -278,3 +278,12 @@ Deno.test("kernel settings: page capacity, DragonOS memory size; memory_map show
   const cap = runText("kernel page_capacity = 2T\n");
   assert.match(cap.err[0], /page_capacity must be 256M, 4G, 64G or 1T/);
 });
+
+Deno.test("statements are separated by a newline or ';'", () => {
+  const r = runText("let x = 1 2\nrepeat 2 { let a = 1; let b = 2 }\nlet y = 3 let z = 4\n");
+  assert.equal(r.code, 2);
+  const err = r.err.join("\n");
+  assert.match(err, /t\.mms:1:11: error: expected a newline or ';' before '2'/);
+  assert.match(err, /t\.mms:3:11: error: expected a newline or ';' before 'let'/);
+  assert.equal(outOf("let a = 1; let b = 2\n\n;;print a + b\n"), "3");
+});
