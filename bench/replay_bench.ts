@@ -1,4 +1,4 @@
-// `deno bench`: replay throughput of every allocator model on the shipped
+// `deno bench --allow-read`: replay throughput of every allocator model on the shipped
 // traces and the fragmentation-heavy ramp. `deno task bench` prints the same
 // workloads as Mops/s beside the native Rust figures.
 import { replay } from "../runtime/replay.ts";
