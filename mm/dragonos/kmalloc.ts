@@ -148,14 +148,7 @@ export class Kmalloc {
         size,
         countTotalUsing: 0,
         countTotalFree: count,
-        slabs: [{
-          page,
-          vaddr: this.#physToVirt(page.addrPhys),
-          bmpCount: count,
-          countUsing: 0,
-          countFree: count,
-          bmp: new Uint8Array(Math.ceil(count / 8)),
-        }],
+        slabs: [emptySlab(page, this.#physToVirt(page.addrPhys), count)],
       };
     });
   }
@@ -284,14 +277,7 @@ export class Kmalloc {
       // Header and bitmap at the end of the page, taking objects' room.
       const structSize = SLAB_OBJ_STRUCT_SIZE + this.#slabSize / size / 8;
       const count = Math.floor((this.#slabSize - structSize) / size);
-      return {
-        page,
-        vaddr,
-        bmpCount: count,
-        countUsing: 0,
-        countFree: count,
-        bmp: new Uint8Array(Math.ceil(count / 8)),
-      };
+      return emptySlab(page, vaddr, count);
     }
     const count = Math.floor(this.#slabSize / size);
     const bmpLen = Math.ceil(count / 64) * 8;
@@ -302,20 +288,25 @@ export class Kmalloc {
       this.#pages.freePages(page, 1);
       return null;
     }
-    return {
-      page,
-      vaddr,
-      bmpCount: count,
-      countUsing: 0,
-      countFree: count,
-      bmp: new Uint8Array(Math.ceil(count / 8)),
-      meta: { struct, bmp, bmpLen },
-    };
+    return emptySlab(page, vaddr, count, { struct, bmp, bmpLen });
   }
 
   #virtToPhys(slab: Slab, addr: bigint): bigint {
     return slab.page.addrPhys + (addr - slab.vaddr);
   }
+}
+
+/** A slab of `count` free objects in `page`. */
+function emptySlab(page: Page, vaddr: bigint, count: number, meta?: Slab["meta"]): Slab {
+  return {
+    page,
+    vaddr,
+    bmpCount: count,
+    countUsing: 0,
+    countFree: count,
+    bmp: new Uint8Array(Math.ceil(count / 8)),
+    meta,
+  };
 }
 
 function firstClear(bmp: Uint8Array, count: number): number {
