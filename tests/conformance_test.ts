@@ -117,3 +117,17 @@ Deno.test("conformance: scripts must declare their interface and level", () => {
     "dragonos",
   );
 });
+
+Deno.test("conformance: a bad seed, a missing suite or a script without a header", async () => {
+  assert.match((await run(["--seed=abc"])).err, /--seed takes a non-negative integer, not 'abc'/);
+  assert.equal((await run(["--suite", "/nonexistent/suite"])).code, 2);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/x.mms`, 'contract "c" { }\n');
+    const r = await run(["--allocator", "tlsf", "--suite", dir]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /x\.mms: needs a '# interface: NAME' line/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -287,3 +287,14 @@ Deno.test("statements are separated by a newline or ';'", () => {
   assert.match(err, /t\.mms:3:11: error: expected a newline or ';' before 'let'/);
   assert.equal(outOf("let a = 1; let b = 2\n\n;;print a + b\n"), "3");
 });
+
+Deno.test("an unknown kernel setting or platform in a script is a clear error", () => {
+  assert.match(
+    runText("kernel heap_size = 4M\n").err[0],
+    /unknown kernel setting 'heap_size'; settings: byte_allocator, page_capacity, dragonos_memory/,
+  );
+  assert.match(
+    runText("platform pdp11\n").err[0],
+    /platform pdp11: unknown platform; known platforms: /,
+  );
+});

@@ -155,3 +155,9 @@ Deno.test("replay cli: '-' reads the trace from standard input", async () => {
     "0 0x80000010\nstats total=4096 used=100 available=3996\n",
   );
 });
+
+Deno.test("replay cli: --seconds must be positive", async () => {
+  const r = await run(["-a", "tlsf", "--bench", "--seconds", "0", "x.trace"]);
+  assert.equal(r.code, 2);
+  assert.match(r.err[0], /--seconds takes a positive number, not '0'/);
+});
