@@ -28,6 +28,8 @@ import { checkLayout, checkRegion } from "./layout.ts";
 /** The number of orders of `Heap<32>`: blocks of 2^0 .. 2^31 bytes. */
 export const BUDDY_ORDERS = 32;
 const WORD = 8;
+/** The flag {@linkcode BuddyHeap}'s node order carries while its block is allocated. */
+const LIVE = 0x80;
 
 /**
  * The order of the block a layout takes: `log2(max(size.next_power_of_two(),
@@ -63,12 +65,14 @@ export class BuddyHeap {
   #nodeAddr = new Float64Array(64);
   #nodeNext = new Int32Array(64);
   #nodePrev = new Int32Array(64);
+  /** A node's block order, plus {@linkcode LIVE} while the block is allocated. */
   #nodeOrder = new Uint8Array(64);
   #spareNode = -1;
   #nodeCount = 0;
   /**
-   * Every block by start address: a free block's value is its list node
-   * (>= 0), an allocated block's is `-1 - order`.
+   * Every block, free or allocated, by start address: its node. An
+   * allocated block keeps its node (off every list), so allocating and
+   * freeing without a split or merge never touches this map.
    */
   #blocks = new AddressIntMap(1024);
   /** Regions added, sorted by start: [start, end) pairs. */
@@ -131,14 +135,17 @@ export class BuddyHeap {
       });
     }
     let j = 31 - Math.clz32(candidates & -candidates);
-    const block = this.#pop(j);
+    const n = this.#heads[j];
+    this.#detach(n);
+    const block = this.#nodeAddr[n];
     // Each split pushes the high half, then the low half, and the next
-    // step (or the final pop) takes the low half straight back.
+    // step (or the final pop) takes the low half straight back: the low
+    // half is `block` itself, whose node (and map entry) it keeps.
     while (j > order) {
       j--;
       this.#push(j, block + POW2[j]);
     }
-    this.#blocks.set(block, -1 - order);
+    this.#nodeOrder[n] = order | LIVE;
     this.#user += size;
     this.#allocated += blockSize;
     return block;
@@ -152,8 +159,8 @@ export class BuddyHeap {
   dealloc(ptr: number, size: number, align: number): void {
     const order = blockOrder(size, align);
     const blockSize = POW2[order];
-    const entry = this.#blocks.get(ptr);
-    if (entry === ADDRESS_INT_MAP_MISSING || entry >= 0) {
+    const n = this.#blocks.get(ptr);
+    if (n === ADDRESS_INT_MAP_MISSING || this.#nodeOrder[n] < LIVE) {
       throw new AllocError("NotAllocated", {
         address: ptr,
         reason: `${
@@ -161,7 +168,7 @@ export class BuddyHeap {
         } is not an allocated block of this buddy heap (double free or foreign pointer)`,
       });
     }
-    const liveOrder = -1 - entry;
+    const liveOrder = this.#nodeOrder[n] - LIVE;
     if (liveOrder !== order) {
       throw new AllocError("InvalidParam", {
         address: ptr,
@@ -179,15 +186,20 @@ export class BuddyHeap {
       const high = ((cur >>> 0) & bit) !== 0;
       const buddy = high ? cur - bit : cur + bit;
       const node = this.#blocks.get(buddy);
-      if (node < 0 || this.#nodeOrder[node] !== curOrder) break; // missing or allocated
-      this.#unlink(node);
+      if (node < 0 || this.#nodeOrder[node] !== curOrder) break; // missing, split or allocated
+      this.#blocks.delete(buddy);
+      this.#detach(node);
+      this.#release(node);
       if (high) cur = buddy;
       curOrder++;
     }
-    // ptr's entry is overwritten by the push when the merged block starts
-    // there; otherwise it goes.
-    if (cur !== ptr) this.#blocks.delete(ptr);
-    this.#push(curOrder, cur);
+    // The merged block's node is ptr's, moved to the merged block's start.
+    if (cur !== ptr) {
+      this.#blocks.delete(ptr);
+      this.#blocks.set(cur, n);
+      this.#nodeAddr[n] = cur;
+    }
+    this.#link(n, curOrder);
     this.#user -= size;
     this.#allocated -= blockSize;
   }
@@ -210,8 +222,8 @@ export class BuddyHeap {
   /** The number of free blocks on each order's list, order 0 first. */
   freeBlockCounts(): number[] {
     const counts = new Array<number>(BUDDY_ORDERS).fill(0);
-    this.#blocks.forEach((v) => {
-      if (v >= 0) counts[this.#nodeOrder[v]]++;
+    this.#blocks.forEach((n) => {
+      if (this.#nodeOrder[n] < LIVE) counts[this.#nodeOrder[n]]++;
     });
     return counts;
   }
@@ -225,8 +237,8 @@ export class BuddyHeap {
 
   /** Whether `ptr` is the start of a live (allocated) block. */
   isAllocated(ptr: number): boolean {
-    const entry = this.#blocks.get(ptr);
-    return entry !== ADDRESS_INT_MAP_MISSING && entry < 0;
+    const n = this.#blocks.get(ptr);
+    return n !== ADDRESS_INT_MAP_MISSING && this.#nodeOrder[n] >= LIVE;
   }
 
   #claimRegion(start: number, end: number): void {
@@ -273,34 +285,26 @@ export class BuddyHeap {
     this.#nodeOrder = order;
   }
 
+  /** Pushes a new free block on `order`'s list and into the block map. */
   #push(order: number, addr: number): void {
     const n = this.#newNode();
-    const head = this.#heads[order];
     this.#nodeAddr[n] = addr;
+    this.#link(n, order);
+    this.#blocks.set(addr, n);
+  }
+
+  /** Puts node `n` at the head of `order`'s list, as a free block of that order. */
+  #link(n: number, order: number): void {
+    const head = this.#heads[order];
     this.#nodeOrder[n] = order;
     this.#nodePrev[n] = -1;
     this.#nodeNext[n] = head;
     if (head >= 0) this.#nodePrev[head] = n;
     this.#heads[order] = n;
     this.#nonEmpty |= 1 << order;
-    this.#blocks.set(addr, n);
   }
 
-  /** Pops the head of `order`'s list; the caller re-labels its map entry. */
-  #pop(order: number): number {
-    const n = this.#heads[order];
-    const addr = this.#nodeAddr[n];
-    this.#detach(n);
-    return addr;
-  }
-
-  /** Removes node `n` from its list and the block map. */
-  #unlink(n: number): void {
-    this.#blocks.delete(this.#nodeAddr[n]);
-    this.#detach(n);
-  }
-
-  /** Removes node `n` from its list and frees the node. */
+  /** Takes node `n` off its list (it keeps its address and map entry). */
   #detach(n: number): void {
     const order = this.#nodeOrder[n];
     const prev = this.#nodePrev[n];
@@ -311,6 +315,10 @@ export class BuddyHeap {
       if (next < 0) this.#nonEmpty &= ~(1 << order);
     }
     if (next >= 0) this.#nodePrev[next] = prev;
+  }
+
+  /** Returns node `n` to the spare pool. */
+  #release(n: number): void {
     this.#nodeNext[n] = this.#spareNode;
     this.#spareNode = n;
   }

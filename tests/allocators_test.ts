@@ -225,3 +225,18 @@ Deno.test("address int map: the same behaviour with 32-bit values", () => {
   m.forEach(() => count++);
   assert.equal(count, m.size);
 });
+
+Deno.test("address int map: keys that hash alike (32 GiB apart, up to 2^53) stay distinct", () => {
+  const m = new AddressIntMap(4);
+  const strides = [0, 2 ** 35, 2 ** 36, 2 ** 45, 2 ** 52];
+  const keys = strides.flatMap((s) =>
+    Array.from({ length: 40 }, (_, i) => s + 0x8000_0000 + i * 8)
+  );
+  keys.forEach((k, i) => m.set(k, i));
+  assert.equal(m.size, keys.length);
+  // Delete every other key: backward-shift deletion must keep the rest reachable.
+  for (let i = 0; i < keys.length; i += 2) assert.equal(m.take(keys[i]), i);
+  keys.forEach((k, i) => assert.equal(m.get(k), i % 2 ? i : ADDRESS_INT_MAP_MISSING));
+  assert.equal(m.getOrInsert(keys[0], 7), ADDRESS_INT_MAP_MISSING);
+  assert.equal(m.getOrInsert(keys[0], 8), 7);
+});
