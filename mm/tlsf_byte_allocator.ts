@@ -5,14 +5,14 @@
  * Two-level segregated fit: 28 first-level classes by power of two, 32
  * second-level subdivisions each, 32-byte granularity, a 16-byte header in
  * front of every used block, and a 32-byte sentinel block closing each pool.
- * Block headers live in model objects instead of the simulated bytes, but
+ * Block headers live in typed arrays instead of the simulated bytes, but
  * every size, address and list order is the real allocator's.
  *
  * @module
  */
 
 import { alignUp, hex, log2Floor, POW2 } from "../hal/int.ts";
-import { AddressMap } from "./address_map.ts";
+import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
 import { AllocError } from "./alloc_error.ts";
 import type { ByteAllocator } from "./allocator.ts";
 import { checkLayout, checkRegion } from "./layout.ts";
@@ -30,37 +30,12 @@ export const TLSF_MAX_POOL_SIZE = TLSF_GRANULARITY * 2 ** TLSF_FLLEN;
 
 const GRAN_LOG2 = 5;
 
-/** A physical block: free, used, or a pool's sentinel. */
-interface Block {
-  addr: number;
-  /** Size of the whole block, header included. */
-  size: number;
-  used: boolean;
-  sentinel: boolean;
-  prevPhys: Block | null;
-  nextPhys: Block | null;
-  prevFree: Block | null;
-  nextFree: Block | null;
-  /** For a used block: the layout it was allocated with. */
-  reqSize: number;
-  reqAlign: number;
-}
-
-/** A block that is not linked to anything yet. */
-function newBlock(addr: number, size: number, used: boolean, sentinel: boolean): Block {
-  return {
-    addr,
-    size,
-    used,
-    sentinel,
-    prevPhys: null,
-    nextPhys: null,
-    prevFree: null,
-    nextFree: null,
-    reqSize: 0,
-    reqAlign: 0,
-  };
-}
+/** A block's flag: in use (allocated, or a pool's sentinel). */
+const USED = 1;
+/** A block's flag: a pool's closing sentinel. */
+const SENTINEL = 2;
+/** No block (a null link). */
+const NONE = -1;
 
 /** `(fl, sl)` of the list a free block of `size` belongs to, or -1 past `FLLEN`. */
 function mapFloor(size: number): number {
@@ -116,14 +91,28 @@ function bitScanForward(bits: number, start: number): number {
 export class TlsfByteAllocator implements ByteAllocator {
   #flBitmap = 0;
   readonly #slBitmap = new Uint32Array(TLSF_FLLEN);
-  readonly #firstFree: (Block | null)[] = new Array(TLSF_FLLEN * TLSF_SLLEN).fill(null);
+  /** Per list, its first free block (or `NONE`). */
+  readonly #firstFree = new Int32Array(TLSF_FLLEN * TLSF_SLLEN).fill(NONE);
+  // Block headers, struct-of-arrays by block index (no objects, no write
+  // barriers): start address, size with header, flags, physical and free
+  // list links, and a used block's layout.
+  #addr = new Float64Array(64);
+  #size = new Float64Array(64);
+  #flags = new Uint8Array(64);
+  #prevPhys = new Int32Array(64);
+  #nextPhys = new Int32Array(64);
+  #prevFree = new Int32Array(64);
+  #nextFree = new Int32Array(64);
+  #reqSize = new Float64Array(64);
+  #reqAlign = new Float64Array(64);
+  #blockCount = 0;
+  /** Indices of blocks merged away (their headers are gone), chained by `#nextFree`. */
+  #spare = NONE;
   /** Live allocations: payload pointer -> its block. */
-  readonly #live = new AddressMap<Block>(1024);
+  readonly #live = new AddressIntMap(1024);
   readonly #regions: [number, number][] = [];
   #total = 0;
   #used = 0;
-  /** Block objects whose blocks were merged away, for reuse. */
-  readonly #spare: Block[] = [];
 
   /**
    * Creates the first pool. The real wrapper unwraps the result: a region
@@ -144,34 +133,37 @@ export class TlsfByteAllocator implements ByteAllocator {
   /** `Tlsf::allocate`: good fit from the segregated lists, in O(1). */
   alloc(size: number, align: number): number {
     checkLayout(size, align);
-    const maxOverhead = Math.max(align - TLSF_USED_HEADER, 0) + TLSF_USED_HEADER;
-    const searchSize = alignUp(size + maxOverhead, TLSF_GRANULARITY);
+    // Blocks start 32-byte aligned, so with `align <= 16` the payload is
+    // right past the header and the block needs exactly `searchSize`.
+    const small = align <= TLSF_USED_HEADER && size < 0x4000_0000;
+    const searchSize = small
+      ? (size + TLSF_USED_HEADER + TLSF_GRANULARITY - 1) & -TLSF_GRANULARITY
+      : alignUp(size + Math.max(align - TLSF_USED_HEADER, 0) + TLSF_USED_HEADER, TLSF_GRANULARITY);
     const list = this.#searchList(searchSize);
     if (list < 0) {
       throw new AllocError("NoMemory", {
         reason: `no free block can hold ${size} bytes aligned to ${align}`,
       });
     }
-    const block = this.#firstFree[list]!;
+    const block = this.#firstFree[list];
     this.#unlink(block, list);
-    const ptr = alignUp(block.addr + TLSF_USED_HEADER, align);
-    const newSize = alignUp(ptr - block.addr + size, TLSF_GRANULARITY);
-    if (newSize !== block.size) {
-      const next = block.nextPhys!;
-      const rest = this.#spare.pop() ?? newBlock(0, 0, false, false);
-      rest.used = false;
-      rest.addr = block.addr + newSize;
-      rest.size = block.size - newSize;
-      rest.prevPhys = block;
-      rest.nextPhys = next;
-      next.prevPhys = rest;
-      block.nextPhys = rest;
-      block.size = newSize;
+    const addr = this.#addr[block];
+    const ptr = small ? addr + TLSF_USED_HEADER : alignUp(addr + TLSF_USED_HEADER, align);
+    const newSize = small ? searchSize : alignUp(ptr - addr + size, TLSF_GRANULARITY);
+    const oldSize = this.#size[block];
+    if (newSize !== oldSize) {
+      const next = this.#nextPhys[block];
+      const rest = this.#newBlock(addr + newSize, oldSize - newSize, 0);
+      this.#prevPhys[rest] = block;
+      this.#nextPhys[rest] = next;
+      this.#prevPhys[next] = rest;
+      this.#nextPhys[block] = rest;
+      this.#size[block] = newSize;
       this.#link(rest);
     }
-    block.used = true;
-    block.reqSize = size;
-    block.reqAlign = align;
+    this.#flags[block] = USED;
+    this.#reqSize[block] = size;
+    this.#reqAlign[block] = align;
     this.#live.set(ptr, block);
     this.#used += size;
     return ptr;
@@ -183,42 +175,46 @@ export class TlsfByteAllocator implements ByteAllocator {
    * was allocated with, is reported and changes nothing.
    */
   dealloc(ptr: number, size: number, align: number): void {
-    checkLayout(size, align);
+    // The layout must be the one `alloc` checked and recorded.
     const live = this.#live.take(ptr);
-    if (live === undefined) {
+    if (live === ADDRESS_INT_MAP_MISSING) {
       throw new AllocError("NotAllocated", {
         address: ptr,
         reason: `${hex(ptr)} is not an allocated TLSF block (double free or foreign pointer)`,
       });
     }
-    if (live.reqAlign !== align || live.reqSize !== size) {
+    if (this.#reqAlign[live] !== align || this.#reqSize[live] !== size) {
       this.#live.set(ptr, live); // nothing changes
       throw new AllocError("InvalidParam", {
         address: ptr,
-        reason: `${hex(ptr)} was allocated with size ${live.reqSize} align ${live.reqAlign}, ` +
-          `freed with size ${size} align ${align}`,
+        reason: `${hex(ptr)} was allocated with size ${this.#reqSize[live]} align ${
+          this.#reqAlign[live]
+        }, freed with size ${size} align ${align}`,
       });
     }
     let block = live;
-    let newSize = block.size;
-    let after = block.nextPhys!;
-    if (!after.used) {
-      newSize += after.size;
-      this.#unlink(after, mapFloor(after.size));
-      this.#spare.push(after); // its header is gone: the object is reused
-      after = after.nextPhys!;
+    let newSize = this.#size[block];
+    let after = this.#nextPhys[block];
+    if (this.#flags[after] === 0) {
+      const afterSize = this.#size[after];
+      newSize += afterSize;
+      this.#unlink(after, mapFloor(afterSize));
+      const next = this.#nextPhys[after];
+      this.#release(after); // its header is gone
+      after = next;
     }
-    const before = block.prevPhys;
-    if (before !== null && !before.used) {
-      newSize += before.size;
-      this.#unlink(before, mapFloor(before.size));
-      this.#spare.push(block);
+    const before = this.#prevPhys[block];
+    if (before !== NONE && this.#flags[before] === 0) {
+      const beforeSize = this.#size[before];
+      newSize += beforeSize;
+      this.#unlink(before, mapFloor(beforeSize));
+      this.#release(block);
       block = before;
     }
-    block.size = newSize;
-    block.used = false;
-    block.nextPhys = after;
-    after.prevPhys = block;
+    this.#size[block] = newSize;
+    this.#flags[block] = 0;
+    this.#nextPhys[block] = after;
+    this.#prevPhys[after] = block;
     this.#link(block);
     this.#used -= size;
   }
@@ -242,7 +238,9 @@ export class TlsfByteAllocator implements ByteAllocator {
   freeBlocks(): { addr: number; size: number }[] {
     const out: { addr: number; size: number }[] = [];
     for (const head of this.#firstFree) {
-      for (let b = head; b !== null; b = b.nextFree) out.push({ addr: b.addr, size: b.size });
+      for (let b = head; b !== NONE; b = this.#nextFree[b]) {
+        out.push({ addr: this.#addr[b], size: this.#size[b] });
+      }
     }
     return out.sort((x, y) => x.addr - y.addr);
   }
@@ -262,10 +260,14 @@ export class TlsfByteAllocator implements ByteAllocator {
     let cursor = aligned;
     while (size >= 2 * TLSF_GRANULARITY) {
       const chunk = Math.min(size, TLSF_MAX_POOL_SIZE);
-      const sentinel = newBlock(cursor + chunk - TLSF_GRANULARITY, TLSF_GRANULARITY, true, true);
-      const block = newBlock(cursor, chunk - TLSF_GRANULARITY, false, false);
-      block.nextPhys = sentinel;
-      sentinel.prevPhys = block;
+      const sentinel = this.#newBlock(
+        cursor + chunk - TLSF_GRANULARITY,
+        TLSF_GRANULARITY,
+        USED | SENTINEL,
+      );
+      const block = this.#newBlock(cursor, chunk - TLSF_GRANULARITY, 0);
+      this.#nextPhys[block] = sentinel;
+      this.#prevPhys[sentinel] = block;
       this.#link(block);
       size -= chunk;
       cursor += chunk;
@@ -285,6 +287,50 @@ export class TlsfByteAllocator implements ByteAllocator {
     regions.push([start, end]);
   }
 
+  /** A block header at `addr`, linked to nothing yet. */
+  #newBlock(addr: number, size: number, flags: number): number {
+    let b = this.#spare;
+    if (b !== NONE) this.#spare = this.#nextFree[b];
+    else {
+      b = this.#blockCount++;
+      if (b === this.#addr.length) this.#grow();
+    }
+    this.#addr[b] = addr;
+    this.#size[b] = size;
+    this.#flags[b] = flags;
+    this.#prevPhys[b] = NONE;
+    this.#nextPhys[b] = NONE;
+    return b;
+  }
+
+  #release(b: number): void {
+    this.#nextFree[b] = this.#spare;
+    this.#spare = b;
+  }
+
+  #grow(): void {
+    const cap = this.#addr.length * 2;
+    const grown = <T extends Float64Array | Int32Array | Uint8Array>(
+      a: T,
+      make: (n: number) => T,
+    ) => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    const f64 = (n: number) => new Float64Array(n);
+    const i32 = (n: number) => new Int32Array(n);
+    this.#addr = grown(this.#addr, f64);
+    this.#size = grown(this.#size, f64);
+    this.#reqSize = grown(this.#reqSize, f64);
+    this.#reqAlign = grown(this.#reqAlign, f64);
+    this.#flags = grown(this.#flags, (n) => new Uint8Array(n));
+    this.#prevPhys = grown(this.#prevPhys, i32);
+    this.#nextPhys = grown(this.#nextPhys, i32);
+    this.#prevFree = grown(this.#prevFree, i32);
+    this.#nextFree = grown(this.#nextFree, i32);
+  }
+
   #searchList(minSize: number): number {
     const first = mapCeil(minSize);
     if (first < 0) return -1;
@@ -297,32 +343,30 @@ export class TlsfByteAllocator implements ByteAllocator {
     return fl * TLSF_SLLEN + sl;
   }
 
-  #link(block: Block): void {
-    const list = mapFloor(block.size);
+  #link(block: number): void {
+    const list = mapFloor(this.#size[block]);
     const head = this.#firstFree[list];
-    block.nextFree = head;
-    block.prevFree = null;
-    if (head !== null) head.prevFree = block;
+    this.#nextFree[block] = head;
+    this.#prevFree[block] = NONE;
+    if (head !== NONE) this.#prevFree[head] = block;
     this.#firstFree[list] = block;
     const fl = list >>> 5;
     this.#flBitmap |= 1 << fl;
     this.#slBitmap[fl] |= 1 << (list & 31);
   }
 
-  #unlink(block: Block, list: number): void {
-    const next = block.nextFree;
-    const prev = block.prevFree;
-    if (next !== null) next.prevFree = prev;
-    if (prev !== null) prev.nextFree = next;
+  #unlink(block: number, list: number): void {
+    const next = this.#nextFree[block];
+    const prev = this.#prevFree[block];
+    if (next !== NONE) this.#prevFree[next] = prev;
+    if (prev !== NONE) this.#nextFree[prev] = next;
     else {
       this.#firstFree[list] = next;
-      if (next === null) {
+      if (next === NONE) {
         const fl = list >>> 5;
         this.#slBitmap[fl] &= ~(1 << (list & 31));
         if (this.#slBitmap[fl] === 0) this.#flBitmap &= ~(1 << fl);
       }
     }
-    block.nextFree = null;
-    block.prevFree = null;
   }
 }
