@@ -45,6 +45,28 @@ function blockOrder(size: number, align: number): number {
   return log2Floor(Math.max(nextPowerOfTwo(size), align, WORD));
 }
 
+// The errors, out of line: the hot paths stay small enough to inline.
+
+function noMemory(reason: string): AllocError {
+  return new AllocError("NoMemory", { reason });
+}
+
+function notLive(ptr: number): AllocError {
+  return new AllocError("NotAllocated", {
+    address: ptr,
+    reason: `${hex(ptr)} is not an allocated block of this buddy heap ` +
+      `(double free or foreign pointer)`,
+  });
+}
+
+function wrongOrder(ptr: number, liveOrder: number, order: number): AllocError {
+  return new AllocError("InvalidParam", {
+    address: ptr,
+    reason: `${hex(ptr)} was allocated as a ${2 ** liveOrder}-byte block, ` +
+      `freed with a layout of a ${2 ** order}-byte block`,
+  });
+}
+
 /**
  * `buddy_system_allocator::Heap<32>`: the buddy heap, with checked frees.
  *
@@ -125,15 +147,9 @@ export class BuddyHeap {
   alloc(size: number, align: number): number {
     const order = blockOrder(size, align);
     const blockSize = POW2[order];
-    if (order >= BUDDY_ORDERS) {
-      throw new AllocError("NoMemory", { reason: `no buddy order holds ${blockSize} bytes` });
-    }
+    if (order >= BUDDY_ORDERS) throw noMemory(`no buddy order holds ${blockSize} bytes`);
     const candidates = (this.#nonEmpty >>> order) << order;
-    if (candidates === 0) {
-      throw new AllocError("NoMemory", {
-        reason: `no free block of ${blockSize} bytes or more`,
-      });
-    }
+    if (candidates === 0) throw noMemory(`no free block of ${blockSize} bytes or more`);
     let j = 31 - Math.clz32(candidates & -candidates);
     const n = this.#heads[j];
     this.#detach(n);
@@ -160,22 +176,9 @@ export class BuddyHeap {
     const order = blockOrder(size, align);
     const blockSize = POW2[order];
     const n = this.#blocks.get(ptr);
-    if (n === ADDRESS_INT_MAP_MISSING || this.#nodeOrder[n] < LIVE) {
-      throw new AllocError("NotAllocated", {
-        address: ptr,
-        reason: `${
-          hex(ptr)
-        } is not an allocated block of this buddy heap (double free or foreign pointer)`,
-      });
-    }
+    if (n === ADDRESS_INT_MAP_MISSING || this.#nodeOrder[n] < LIVE) throw notLive(ptr);
     const liveOrder = this.#nodeOrder[n] - LIVE;
-    if (liveOrder !== order) {
-      throw new AllocError("InvalidParam", {
-        address: ptr,
-        reason: `${hex(ptr)} was allocated as a ${2 ** liveOrder}-byte block, ` +
-          `freed with a layout of a ${blockSize}-byte block`,
-      });
-    }
+    if (liveOrder !== order) throw wrongOrder(ptr, liveOrder, order);
     let cur = ptr;
     let curOrder = order;
     // The real heap stops at order 31 (merging further would index past its

@@ -22,10 +22,15 @@ import { AllocError } from "./alloc_error.ts";
  */
 export function checkLayout(size: number, align: number): void {
   // Fast path: both below 2^30, where 32-bit integer operations are exact.
+  // The rest is out of line, so the allocators' hot paths stay small
+  // enough for the JIT to inline.
   if (
-    size >= 0 && size <= 0x4000_0000 && (size | 0) === size && align > 0 &&
-    align <= 0x4000_0000 && (align & (align - 1)) === 0
-  ) return;
+    !(size >= 0 && size <= 0x4000_0000 && (size | 0) === size && align > 0 &&
+      align <= 0x4000_0000 && (align & (align - 1)) === 0)
+  ) checkLargeLayout(size, align);
+}
+
+function checkLargeLayout(size: number, align: number): void {
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new AllocError("InvalidParam", { reason: `size ${size} is not a byte count` });
   }

@@ -76,6 +76,35 @@ function bitScanForward(bits: number, start: number): number {
   return 31 - Math.clz32(masked & -masked);
 }
 
+// The errors, out of line: the hot paths stay small enough to inline.
+
+function noFit(size: number, align: number): AllocError {
+  return new AllocError("NoMemory", {
+    reason: `no free block can hold ${size} bytes aligned to ${align}`,
+  });
+}
+
+function notLive(ptr: number): AllocError {
+  return new AllocError("NotAllocated", {
+    address: ptr,
+    reason: `${hex(ptr)} is not an allocated TLSF block (double free or foreign pointer)`,
+  });
+}
+
+function wrongLayout(
+  ptr: number,
+  size: number,
+  align: number,
+  freedSize: number,
+  freedAlign: number,
+): AllocError {
+  return new AllocError("InvalidParam", {
+    address: ptr,
+    reason: `${hex(ptr)} was allocated with size ${size} align ${align}, ` +
+      `freed with size ${freedSize} align ${freedAlign}`,
+  });
+}
+
 /**
  * The TLSF byte allocator. `usedBytes` counts requested sizes and
  * `totalBytes` the raw sizes given to `init`/`addMemory`, as the wrapper does.
@@ -140,11 +169,7 @@ export class TlsfByteAllocator implements ByteAllocator {
       ? (size + TLSF_USED_HEADER + TLSF_GRANULARITY - 1) & -TLSF_GRANULARITY
       : alignUp(size + Math.max(align - TLSF_USED_HEADER, 0) + TLSF_USED_HEADER, TLSF_GRANULARITY);
     const list = this.#searchList(searchSize);
-    if (list < 0) {
-      throw new AllocError("NoMemory", {
-        reason: `no free block can hold ${size} bytes aligned to ${align}`,
-      });
-    }
+    if (list < 0) throw noFit(size, align);
     const block = this.#firstFree[list];
     this.#unlink(block, list);
     const addr = this.#addr[block];
@@ -177,20 +202,10 @@ export class TlsfByteAllocator implements ByteAllocator {
   dealloc(ptr: number, size: number, align: number): void {
     // The layout must be the one `alloc` checked and recorded.
     const live = this.#live.take(ptr);
-    if (live === ADDRESS_INT_MAP_MISSING) {
-      throw new AllocError("NotAllocated", {
-        address: ptr,
-        reason: `${hex(ptr)} is not an allocated TLSF block (double free or foreign pointer)`,
-      });
-    }
+    if (live === ADDRESS_INT_MAP_MISSING) throw notLive(ptr);
     if (this.#reqAlign[live] !== align || this.#reqSize[live] !== size) {
       this.#live.set(ptr, live); // nothing changes
-      throw new AllocError("InvalidParam", {
-        address: ptr,
-        reason: `${hex(ptr)} was allocated with size ${this.#reqSize[live]} align ${
-          this.#reqAlign[live]
-        }, freed with size ${size} align ${align}`,
-      });
+      throw wrongLayout(ptr, this.#reqSize[live], this.#reqAlign[live], size, align);
     }
     let block = live;
     let newSize = this.#size[block];
