@@ -73,6 +73,8 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
   const problems: FileProblem[] = [];
   const kernelWords = new Set<Expr>();
   const callees = new Set<Expr>();
+  /** Per builtin called: how many of its parameters are required. */
+  const required = new Map<string, number>();
   for (const program of programs) {
     const file = program.file;
     walk(program.body, {
@@ -105,7 +107,11 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
         const b = known.builtins[name];
         if (b !== undefined && !procs.has(name)) {
           const max = b.params.length;
-          const min = b.params.filter((p) => !p.endsWith("?")).length;
+          let min = required.get(name);
+          if (min === undefined) {
+            min = b.params.filter((p) => !p.endsWith("?")).length;
+            required.set(name, min);
+          }
           if (e.args.length < min || e.args.length > max) {
             const want = min === max ? `${min}` : `${min} to ${max}`;
             problems.push(problem(

@@ -15,55 +15,108 @@ export interface Visitor {
   expr?(e: Expr): boolean | void;
 }
 
-/** The expressions directly inside `e`. */
-export function childExprs(e: Expr): Expr[] {
+/**
+ * Calls `fn` for each expression directly inside `e`, in source order
+ * (no arrays are built: the checker walks every node of large scripts).
+ *
+ * @example
+ * ```ts
+ * import { parse } from "./parser.ts";
+ * import { forEachChildExpr } from "./walk.ts";
+ * const { program } = parse("f(1, 2)\n", "t.mms");
+ * const s = program.body[0];
+ * if (s.kind === "expr") forEachChildExpr(s.expr, (c) => console.log(c.kind)); // name int int
+ * ```
+ */
+export function forEachChildExpr(e: Expr, fn: (child: Expr) => void): void {
   switch (e.kind) {
     case "str":
-      return e.parts.filter((p): p is Expr => typeof p !== "string");
+      for (const p of e.parts) if (typeof p !== "string") fn(p);
+      return;
     case "unary":
-      return [e.arg];
+      return fn(e.arg);
     case "binary":
-      return [e.left, e.right];
+      fn(e.left);
+      return fn(e.right);
     case "call":
-      return [e.callee, ...e.args];
+      fn(e.callee);
+      for (const a of e.args) fn(a);
+      return;
     case "field":
-      return [e.object];
-    default:
-      return [];
+      return fn(e.object);
   }
 }
 
-/** The expressions and the nested statement lists directly inside `s`. */
-export function children(s: Stmt): { exprs: Expr[]; blocks: Stmt[][] } {
+/**
+ * Calls `onExpr` for each expression and `onBlock` for each nested
+ * statement list directly inside `s`, in source order.
+ *
+ * @example
+ * ```ts
+ * import { parse } from "./parser.ts";
+ * import { forEachChild } from "./walk.ts";
+ * const { program } = parse("if x { y = 1 }\n", "t.mms");
+ * forEachChild(program.body[0], (e) => console.log(e.kind), (b) => console.log(b.length)); // name 1
+ * ```
+ */
+export function forEachChild(
+  s: Stmt,
+  onExpr: (e: Expr) => void,
+  onBlock: (b: Stmt[]) => void,
+): void {
   switch (s.kind) {
     case "let":
     case "assign":
     case "print":
     case "kernel":
-      return { exprs: [s.value], blocks: [] };
+      return onExpr(s.value);
     case "expr":
-      return { exprs: [s.expr], blocks: [] };
+      return onExpr(s.expr);
     case "return":
-      return { exprs: s.value ? [s.value] : [], blocks: [] };
+      if (s.value) onExpr(s.value);
+      return;
     case "expect":
-      return { exprs: s.message ? [s.cond, s.message] : [s.cond], blocks: [] };
+      onExpr(s.cond);
+      if (s.message) onExpr(s.message);
+      return;
     case "if":
-      return { exprs: [s.cond], blocks: s.else ? [s.then, s.else] : [s.then] };
+      onExpr(s.cond);
+      onBlock(s.then);
+      if (s.else) onBlock(s.else);
+      return;
     case "repeat":
-      return { exprs: [s.count], blocks: [s.body] };
+      onExpr(s.count);
+      return onBlock(s.body);
     case "while":
-      return { exprs: [s.cond], blocks: [s.body] };
+      onExpr(s.cond);
+      return onBlock(s.body);
     case "for":
-      return { exprs: [s.from, s.to], blocks: [s.body] };
+      onExpr(s.from);
+      onExpr(s.to);
+      return onBlock(s.body);
     case "using":
-      return { exprs: [s.value], blocks: [s.body] };
+      onExpr(s.value);
+      return onBlock(s.body);
     case "expectError":
     case "proc":
     case "contract":
-      return { exprs: [], blocks: [s.body] };
-    default:
-      return { exprs: [], blocks: [] };
+      return onBlock(s.body);
   }
+}
+
+/** The expressions directly inside `e`. */
+export function childExprs(e: Expr): Expr[] {
+  const out: Expr[] = [];
+  forEachChildExpr(e, (c) => out.push(c));
+  return out;
+}
+
+/** The expressions and the nested statement lists directly inside `s`. */
+export function children(s: Stmt): { exprs: Expr[]; blocks: Stmt[][] } {
+  const exprs: Expr[] = [];
+  const blocks: Stmt[][] = [];
+  forEachChild(s, (e) => exprs.push(e), (b) => blocks.push(b));
+  return { exprs, blocks };
 }
 
 /**
@@ -81,13 +134,13 @@ export function children(s: Stmt): { exprs: Expr[]; blocks: Stmt[][] } {
  */
 export function walk(stmts: readonly Stmt[], v: Visitor): void {
   const expr = (e: Expr): void => {
-    if (v.expr?.(e) === false) return;
-    for (const c of childExprs(e)) expr(c);
+    if (v.expr?.(e) !== false) forEachChildExpr(e, expr);
   };
-  for (const s of stmts) {
-    v.stmt?.(s);
-    const { exprs, blocks } = children(s);
-    for (const e of exprs) expr(e);
-    for (const b of blocks) walk(b, v);
-  }
+  const block = (list: readonly Stmt[]): void => {
+    for (const s of list) {
+      v.stmt?.(s);
+      forEachChild(s, expr, block);
+    }
+  };
+  block(stmts);
 }
