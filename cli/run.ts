@@ -244,8 +244,15 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
         style,
         kind,
       ));
-      for (const s of [...e.callChain].reverse()) {
-        io.err(`  called from ${s.file}:${s.loc.line}:${s.loc.column}`);
+      // Runaway recursion repeats one call site: print each run once.
+      const calls = [...e.callChain].reverse().map((s) =>
+        `${s.file}:${s.loc.line}:${s.loc.column}`
+      );
+      for (let i = 0; i < calls.length;) {
+        let j = i + 1;
+        while (j < calls.length && calls[j] === calls[i]) j++;
+        io.err(`  called from ${calls[i]}${j - i > 1 ? ` (${j - i} times)` : ""}`);
+        i = j;
       }
       for (const s of [...e.includeChain].reverse()) {
         io.err(`  included from ${s.file}:${s.loc.line}:${s.loc.column}`);

@@ -14,6 +14,7 @@ import {
 } from "chevrotain";
 import type { Expr, Loc, Program, Stmt } from "./ast.ts";
 import * as T from "./lexer.ts";
+import { nestingProblem, syntaxDepthProblem } from "./limits.ts";
 import { walk } from "./walk.ts";
 
 const WORDS: Record<string, string> = {
@@ -629,22 +630,34 @@ export function parse(source: string, file: string): ParseResult {
       length: e.length,
     });
   }
+  const tokens = lexed.tokens;
+  const tooDeep = nestingProblem(tokens);
+  if (tooDeep !== undefined) return { program: { file, source, body: [] }, problems: [tooDeep] };
   // Junk after a statement stops the parser at the top level; skip to the
   // next line and go on, so that every line's problems are reported.
-  const tokens = lexed.tokens;
   const body: Stmt[] = [];
   let start = 0;
   while (start < tokens.length) {
     const { value, errors } = parseTokens(tokens.slice(start), "program");
-    body.push(...((value ?? []) as Stmt[]));
-    problems.push(...errors.map(problemOf));
+    // Loops, not push(...spread): a spread of 100,000+ items overflows the stack.
+    for (const stmt of (value ?? []) as Stmt[]) body.push(stmt);
+    for (const e of errors) problems.push(problemOf(e));
     const stop = errors.find((e) => e.name === "NotAllInputParsedException");
     if (stop === undefined) break;
     let next = tokens.indexOf(stop.token, start);
     while (next < tokens.length && tokens[next].tokenType !== T.Newline) next++;
     start = next + 1;
   }
-  resolveStrings(body, source, problems);
+  // Deep trees are refused before anything recurses over them.
+  let deepTree = syntaxDepthProblem(body);
+  if (deepTree === undefined) {
+    resolveStrings(body, source, problems);
+    deepTree = syntaxDepthProblem(body);
+  }
+  if (deepTree !== undefined) {
+    problems.push(deepTree);
+    body.length = 0;
+  }
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return { program: { file, source, body }, problems };
 }
@@ -715,9 +728,19 @@ function splitString(
       t.startLine = loc.line;
       t.startColumn = (t.startColumn ?? 1) + loc.column + 1 + i;
     }
+    const tooDeep = nestingProblem(lexed.tokens);
+    if (tooDeep !== undefined) {
+      problems.push(tooDeep);
+      i = j;
+      continue;
+    }
     const { value, errors } = parseTokens(lexed.tokens, "expression");
-    if (errors.length > 0 || lexed.errors.length > 0) {
-      problems.push(...errors.map(problemOf));
+    const deepTree = errors.length > 0 ? undefined : syntaxDepthProblem([
+      { kind: "expr", expr: value as Expr, loc },
+    ]);
+    if (deepTree !== undefined) problems.push(deepTree);
+    else if (errors.length > 0 || lexed.errors.length > 0) {
+      for (const e of errors) problems.push(problemOf(e));
       if (lexed.errors.length > 0) {
         problems.push({
           message: "unexpected character in '{...}'",

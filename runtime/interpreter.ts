@@ -59,6 +59,11 @@ export interface RunSummary {
 }
 
 const U64_LIMIT = 1n << 64n;
+/**
+ * How deep procedure calls may nest: well inside the JavaScript stack, which
+ * each script-level call takes a dozen frames of.
+ */
+const MAX_CALL_DEPTH = 200;
 const I64_MIN = -(1n << 63n);
 
 function checkRange(v: bigint): bigint {
@@ -493,16 +498,18 @@ export class Interpreter {
     if (args.length !== p.params.length) {
       throw new ScriptError(`${p.name} takes ${p.params.length} arguments, got ${args.length}`);
     }
+    if (this.#depth >= MAX_CALL_DEPTH) {
+      throw new ScriptError(
+        `${p.name}: procedure calls nested more than ${MAX_CALL_DEPTH} deep (runaway recursion?)`,
+      );
+    }
     const saved = this.#locals;
     this.#calls.push(this.#site(at));
     this.#locals = new Map(p.params.map((n, i) => [n, args[i]]));
     const program = this.#program;
     const target = this.#script!.programs.get(p.file);
     if (target) this.#program = target;
-    if (++this.#depth > 1000) {
-      this.#depth = 0;
-      throw new ScriptError(`${p.name}: calls nested deeper than 1000`);
-    }
+    this.#depth++;
     try {
       this.#block(p.body);
       return null;

@@ -70,7 +70,7 @@ export function load(path: string, files: FileAccess, source?: string): LoadedSc
   const problems: FileProblem[] = [];
   const visit = (file: string, text: string, chain: string[]): Program => {
     const { program, problems: p } = parse(text, file);
-    problems.push(...p.map((x) => ({ ...x, file })));
+    for (const x of p) problems.push({ ...x, file }); // no spread: scripts can be huge
     programs.set(file, program);
     const include = (s: Extract<Stmt, { kind: "include" }>): void => {
       const report = (message: string): void => {
@@ -108,10 +108,11 @@ export function load(path: string, files: FileAccess, source?: string): LoadedSc
     return program;
   };
   const main = visit(path, source ?? files.read(path), [path]);
-  problems.push(...check([...programs.values()], {
+  const checked = check([...programs.values()], {
     builtins: BUILTINS,
     constants: [...Object.keys(CONSTANTS), ...PLATFORM_CONSTANTS],
     errors: ERROR_NAMES,
-  }));
+  });
+  for (const p of checked) problems.push(p);
   return { main, programs, includes, problems };
 }

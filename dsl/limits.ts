@@ -1,0 +1,152 @@
+/**
+ * How deep a script may nest, checked without recursion so that a
+ * pathological script (thousands of nested brackets, a 50,000-term sum)
+ * gets a located problem instead of overflowing the stack of the parser,
+ * the checker or the interpreter, which all recurse over the tree.
+ *
+ * @module
+ */
+
+import type { IToken } from "chevrotain";
+import type { Expr, Stmt } from "./ast.ts";
+import { forEachChild, forEachChildExpr } from "./walk.ts";
+
+/** The deepest nesting of brackets and braces, and the longest run of prefix operators. */
+export const MAX_NESTING = 100;
+/** The deepest syntax tree: statements and expressions, a binary operator a level. */
+export const MAX_SYNTAX_DEPTH = 1000;
+
+/** Where a limit is exceeded, and why. */
+export interface LimitProblem {
+  /** What is too deep, in words. */
+  message: string;
+  /** 1-based line. */
+  line: number;
+  /** 1-based column. */
+  column: number;
+  /** Characters to underline. */
+  length: number;
+}
+
+/**
+ * The first place where brackets nest deeper than {@linkcode MAX_NESTING}
+ * or more than that many prefix operators follow each other, if any: what
+ * the recursive-descent parser could not survive.
+ *
+ * @example
+ * ```ts
+ * import { mmsLexer } from "./lexer.ts";
+ * import { nestingProblem } from "./limits.ts";
+ * const deep = "x = " + "(".repeat(200) + "1" + ")".repeat(200);
+ * console.log(nestingProblem(mmsLexer.tokenize(deep).tokens)?.column); // 105
+ * ```
+ */
+export function nestingProblem(tokens: readonly IToken[]): LimitProblem | undefined {
+  let depth = 0;
+  let prefix = 0;
+  let previous: IToken | undefined;
+  for (const t of tokens) {
+    const image = t.image;
+    if (image === "(" || image === "{") depth++;
+    else if (image === ")" || image === "}") depth--;
+    // A prefix operator is a unary one after an operator, an opening
+    // bracket or nothing (`a - -b`: the second `-`).
+    const unary = (image === "-" || image === "!" || image === "~") &&
+      (previous === undefined || isOperatorOrOpening(previous));
+    prefix = unary ? prefix + 1 : 0;
+    if (depth > MAX_NESTING || prefix > MAX_NESTING) {
+      return {
+        message: depth > MAX_NESTING
+          ? `brackets nest more than ${MAX_NESTING} deep`
+          : `more than ${MAX_NESTING} prefix operators in a row`,
+        line: t.startLine ?? 1,
+        column: t.startColumn ?? 1,
+        length: 1,
+      };
+    }
+    previous = t;
+  }
+  return undefined;
+}
+
+function isOperatorOrOpening(t: IToken): boolean {
+  const name = t.tokenType.name;
+  return name !== "Identifier" && name !== "Integer" && name !== "String" && name !== "RParen" &&
+    name !== "RBrace" && name !== "True" && name !== "False" && name !== "Null";
+}
+
+/**
+ * The first node deeper than {@linkcode MAX_SYNTAX_DEPTH} in `body`, as a
+ * problem, if any (long operator chains make deep trees: `1 + 1 + ... + 1`
+ * is a left-deep tree of one level a `+`).
+ *
+ * @example
+ * ```ts
+ * import { parse } from "./parser.ts";
+ * import { syntaxDepthProblem } from "./limits.ts";
+ * const { program } = parse("let a = 1 + 2\n", "t.mms");
+ * console.log(syntaxDepthProblem(program.body)); // undefined
+ * ```
+ */
+export function syntaxDepthProblem(body: readonly Stmt[]): LimitProblem | undefined {
+  // Explicit stacks of nodes, their depths and their statements: no
+  // recursion, whatever the depth.
+  const nodes: (Stmt | Expr)[] = [...body];
+  const depths: number[] = nodes.map(() => 1);
+  const owners: Stmt[] = [...body];
+  let depth = 1;
+  let owner: Stmt = body[0];
+  const onExpr = (e: Expr) => {
+    nodes.push(e);
+    depths.push(depth + 1);
+    owners.push(owner);
+  };
+  const onBlock = (b: Stmt[]) => {
+    for (const s of b) {
+      nodes.push(s);
+      depths.push(depth + 1);
+      owners.push(s);
+    }
+  };
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    depth = depths.pop()!;
+    owner = owners.pop()!;
+    if (depth > MAX_SYNTAX_DEPTH) {
+      return {
+        message: `this statement nests more than ${MAX_SYNTAX_DEPTH} levels deep ` +
+          `(a long operator chain? split it with 'let')`,
+        line: owner.loc.line,
+        column: owner.loc.column,
+        length: 1,
+      };
+    }
+    if (isStmt(node)) forEachChild(node, onExpr, onBlock);
+    else forEachChildExpr(node, onExpr);
+  }
+  return undefined;
+}
+
+const STMT_KINDS = new Set<string>([
+  "let",
+  "assign",
+  "expr",
+  "print",
+  "expect",
+  "expectError",
+  "if",
+  "repeat",
+  "while",
+  "for",
+  "proc",
+  "return",
+  "include",
+  "platform",
+  "kernel",
+  "using",
+  "contract",
+]);
+
+function isStmt(node: Stmt | Expr): node is Stmt {
+  return STMT_KINDS.has(node.kind);
+}
