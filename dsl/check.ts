@@ -6,10 +6,10 @@
  * @module
  */
 
-import type { Expr, Loc, Program } from "./ast.ts";
+import type { Expr, Loc, Program, Stmt } from "./ast.ts";
 import type { ParseProblem } from "./parser.ts";
 import { closest } from "./suggest.ts";
-import { walk } from "./walk.ts";
+import { forEachChild, walk } from "./walk.ts";
 
 /** What the checker needs to know about the runtime's names. */
 export interface KnownNames {
@@ -143,6 +143,23 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
         callees.add(e.callee); // judged as a function above, not as a name
       },
     });
+    for (const loc of returnsOutsideProcs(program.body)) {
+      problems.push(problem(file, loc, "'return' outside a procedure"));
+    }
   }
   return problems;
+}
+
+/** Where `return` appears outside every `proc` body of `body`. */
+function returnsOutsideProcs(body: readonly Stmt[]): Loc[] {
+  const found: Loc[] = [];
+  const blocks: (readonly Stmt[])[] = [body];
+  const outside = (b: Stmt[]) => void blocks.push(b);
+  while (blocks.length > 0) {
+    for (const s of blocks.pop()!) {
+      if (s.kind === "return") found.push(s.loc);
+      else if (s.kind !== "proc") forEachChild(s, () => {}, outside);
+    }
+  }
+  return found;
 }

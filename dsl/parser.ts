@@ -100,6 +100,19 @@ export function parseIntegerLiteral(image: string): bigint {
   return BigInt(text) * scale;
 }
 
+// What a rule returns when the parser recovered from an error inside it:
+// a placeholder, so that the partial tree has no holes for the checker to
+// trip on (a tree with problems is never run).
+const RECOVER_EXPR = {
+  recoveryValueFunc: (e: IRecognitionException): Expr => ({ kind: "null", loc: tokenLoc(e.token) }),
+};
+const RECOVER_LIST = { recoveryValueFunc: (): Stmt[] => [] };
+
+function tokenLoc(t: IToken): Loc {
+  const start = Number.isNaN(t.startOffset) ? 0 : t.startOffset;
+  return { line: t.startLine ?? 1, column: t.startColumn ?? 1, start, end: start + t.image.length };
+}
+
 class MmsParser extends EmbeddedActionsParser {
   constructor(validate = false) {
     super(T.ALL_TOKENS, {
@@ -122,7 +135,7 @@ class MmsParser extends EmbeddedActionsParser {
     };
   }
 
-  program = this.RULE("program", (): Stmt[] => this.SUBRULE(this.statements));
+  program = this.RULE("program", (): Stmt[] => this.SUBRULE(this.statements), RECOVER_LIST);
 
   /** Statements, each ended by a newline or `;` (or the end of the block or file). */
   statements = this.RULE("statements", (): Stmt[] => {
@@ -140,7 +153,7 @@ class MmsParser extends EmbeddedActionsParser {
       });
     });
     return out;
-  });
+  }, RECOVER_LIST);
 
   separator = this.RULE("separator", () => {
     this.OR(
@@ -158,7 +171,7 @@ class MmsParser extends EmbeddedActionsParser {
     const body = this.SUBRULE(this.statements);
     this.CONSUME(T.RBrace);
     return body;
-  });
+  }, RECOVER_LIST);
 
   #statementAlts?: { ALT: () => Stmt }[];
 
@@ -379,7 +392,7 @@ class MmsParser extends EmbeddedActionsParser {
       operands.push(this.SUBRULE2(this.unary));
     });
     return this.ACTION(() => ops.length === 0 ? operands[0] : group(operands, ops));
-  });
+  }, RECOVER_EXPR);
 
   unary = this.RULE("unary", (): Expr => {
     const first = this.LA(1);
@@ -397,7 +410,7 @@ class MmsParser extends EmbeddedActionsParser {
       },
       { ALT: () => this.SUBRULE(this.postfix) },
     ]);
-  });
+  }, RECOVER_EXPR);
 
   postfix = this.RULE("postfix", (): Expr => {
     const first = this.LA(1);
@@ -427,7 +440,7 @@ class MmsParser extends EmbeddedActionsParser {
       ]);
     });
     return e;
-  });
+  }, RECOVER_EXPR);
 
   primary = this.RULE("primary", (): Expr => {
     const first = this.LA(1);
@@ -481,7 +494,7 @@ class MmsParser extends EmbeddedActionsParser {
         },
       },
     ]);
-  });
+  }, RECOVER_EXPR);
 }
 
 /** Binding strength of the binary operators (higher binds tighter), as in Rust. */

@@ -298,3 +298,16 @@ Deno.test("an unknown kernel setting or platform in a script is a clear error", 
     /platform pdp11: unknown platform; known platforms: /,
   );
 });
+
+Deno.test("'return' outside a procedure is a located error, inside any block of one it returns", () => {
+  const r = runText("print 1\nreturn\nif true { return 3 }\n");
+  assert.equal(r.code, 2);
+  assert.deepEqual(r.err.filter((l) => /error:/.test(l)).map((l) => l.split("\n")[0]), [
+    "t.mms:2:1: error: 'return' outside a procedure",
+    "t.mms:3:11: error: 'return' outside a procedure",
+  ]);
+  assert.equal(
+    outOf("proc f(n) {\n  repeat 3 { if n > 1 { return n } }\n  return 0\n}\nprint f(5)\n"),
+    "5",
+  );
+});

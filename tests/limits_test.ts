@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { MAX_NESTING, MAX_SYNTAX_DEPTH } from "../dsl/limits.ts";
 import { parse } from "../dsl/parser.ts";
+import fc from "fast-check";
 import { runScript } from "./run_helpers.ts";
 
 function run(source: string) {
@@ -63,4 +64,74 @@ Deno.test("limits: runaway recursion stops with one line per call site", () => {
 Deno.test("limits: a script of 150,000 statements parses (no argument-spread overflow)", () => {
   const { program, problems } = parse("1\n".repeat(150_000), "big.mms");
   assert.deepEqual([program.body.length, problems.length], [150_000, 0]);
+});
+
+Deno.test("fuzz: any soup of tokens gets exit 0, 1 or 2 and no JavaScript error", () => {
+  // Pieces of the language, glued at random: the parser's error recovery
+  // once left holes in the tree that the checker tripped on.
+  const pieces = [
+    "let",
+    "x",
+    "=",
+    "1",
+    "0xffff_ffff_ffff_ffff",
+    "(",
+    ")",
+    "{",
+    "}",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "<<",
+    "==",
+    "&&",
+    "!",
+    "~",
+    "\n",
+    ";",
+    "if",
+    "else",
+    "repeat 3",
+    "for i in 0..3",
+    "print",
+    "expect",
+    "error NoMemory",
+    "alloc(",
+    "kmalloc(",
+    "kfree(",
+    ",",
+    ".",
+    '"a{x}b"',
+    '"{"',
+    "proc f(a) {",
+    "f(",
+    "return",
+    'include "x.mms"',
+    "platform aarch64-qemu-virt",
+    "kernel byte_allocator = slab",
+    "using g = alloc_pages(1, 4K) {",
+    "null",
+    "true",
+    "final_init()",
+    "_skernel",
+    "mm_stat()",
+    "99999999999999999999999",
+    'contract "c" {',
+    "\\",
+  ];
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.constantFrom(...pieces), fc.boolean()), { maxLength: 30 }),
+      (parts) => {
+        const source = parts.map(([p, space]) => p + (space ? " " : "")).join("");
+        const r = run(source);
+        assert.ok([0, 1, 2].includes(r.code), `exit ${r.code} for ${JSON.stringify(source)}`);
+        const err = r.err.join("\n");
+        assert.doesNotMatch(err, /\n\s+at |TypeError|RangeError|ReferenceError/, source);
+      },
+    ),
+    { numRuns: 400, seed: 7 },
+  );
 });
