@@ -12,7 +12,15 @@ import { BuddyByteAllocator } from "../mm/buddy_byte_allocator.ts";
 import { SlabByteAllocator } from "../mm/slab_byte_allocator.ts";
 import { TlsfByteAllocator } from "../mm/tlsf_byte_allocator.ts";
 import { GlobalAllocator } from "../mm/global_allocator.ts";
-import { OP_ALLOC, OP_ALLOC_AT, OP_FREE, OP_NAMES, OP_PAGES, type Trace } from "./trace.ts";
+import {
+  FREE_UNALLOCATED,
+  OP_ALLOC,
+  OP_ALLOC_AT,
+  OP_FREE,
+  OP_NAMES,
+  OP_PAGES,
+  type Trace,
+} from "./trace.ts";
 
 /** The allocators `replay` can drive. */
 export type ReplayAllocatorName =
@@ -84,11 +92,6 @@ function errorCode(e: unknown): number {
   if (e instanceof AllocError) return ERR_CODE[e.kind];
   throw e;
 }
-
-const ST_NONE = 0;
-const ST_LIVE = 1;
-const ST_FAILED = 2;
-const ST_FREED = 3;
 
 /**
  * Replays `trace` on a fresh `allocator` model initialised with the trace's
@@ -169,12 +172,12 @@ function unsupported(trace: Trace, i: number, what: string): never {
   );
 }
 
-function badFree(trace: Trace, i: number, state: number): never {
+function badFree(trace: Trace, i: number, code: number): never {
   const id = trace.id[i];
   throw new ReplayError(
     trace.name,
     trace.line[i],
-    state === ST_NONE
+    code === FREE_UNALLOCATED
       ? `'f ${id}' frees an ID no earlier line allocated`
       : `'f ${id}' frees ID ${id} a second time`,
   );
@@ -187,41 +190,34 @@ function freeFailed(trace: Trace, i: number, e: unknown): never {
   throw e;
 }
 
+// The replay loops. Each `f` finds its allocation through `trace.allocOf`;
+// `results` holds what each allocation got (an address, or a negative error
+// code: an allocation that failed is not freed).
+
 /** Replays the `a` / `f` lines of a byte-allocator trace. */
 function replayBytes(trace: Trace, a: ByteAllocator): Float64Array {
   const n = trace.length;
   const results = new Float64Array(n);
-  const { kind, id, arg0, arg1 } = trace;
-  // Per ID: the address while live, else one of the ST_* codes (negated).
-  const ptr = new Float64Array(trace.idCount).fill(-ST_NONE - 1);
-  const size = new Float64Array(trace.idCount);
-  const align = new Float64Array(trace.idCount);
+  const { kind, allocOf, arg0, arg1 } = trace;
   for (let i = 0; i < n; i++) {
     const k = kind[i];
-    const j = id[i];
     if (k === OP_ALLOC) {
-      const s = arg0[i];
-      const al = arg1[i];
       try {
-        const p = a.alloc(s, al);
-        ptr[j] = p;
-        results[i] = p;
+        results[i] = a.alloc(arg0[i], arg1[i]);
       } catch (e) {
-        ptr[j] = -ST_FAILED - 1;
         results[i] = errorCode(e);
       }
-      size[j] = s;
-      align[j] = al;
     } else if (k === OP_FREE) {
-      const p = ptr[j];
+      const o = allocOf[i];
+      if (o < 0) badFree(trace, i, o);
+      const p = results[o];
       if (p >= 0) {
         try {
-          a.dealloc(p, size[j], align[j]);
+          a.dealloc(p, arg0[o], arg1[o]);
         } catch (e) {
           freeFailed(trace, i, e);
         }
-        ptr[j] = -ST_FREED - 1;
-      } else if (p !== -ST_FAILED - 1) badFree(trace, i, -p - 1);
+      }
     } else unsupported(trace, i, "a byte allocator");
   }
   return results;
@@ -231,38 +227,30 @@ function replayBytes(trace: Trace, a: ByteAllocator): Float64Array {
 function replayPages(trace: Trace, a: PageAllocator): Float64Array {
   const n = trace.length;
   const results = new Float64Array(n);
-  const { kind, id, arg0, arg1, arg2 } = trace;
-  const ptr = new Float64Array(trace.idCount);
-  const pages = new Float64Array(trace.idCount);
-  const state = new Uint8Array(trace.idCount);
+  const { kind, allocOf, arg0, arg1, arg2 } = trace;
   for (let i = 0; i < n; i++) {
     const k = kind[i];
-    const j = id[i];
     if (k === OP_ALLOC || k === OP_ALLOC_AT) {
       try {
-        const p = k === OP_ALLOC
+        results[i] = k === OP_ALLOC
           ? a.allocPages(arg0[i], arg1[i])
           : arg0[i] < 0
           ? noMemoryOutsideWindow()
           : a.allocPagesAt(arg0[i], arg1[i], arg2[i]);
-        ptr[j] = p;
-        pages[j] = k === OP_ALLOC ? arg0[i] : arg1[i];
-        state[j] = ST_LIVE;
-        results[i] = p;
       } catch (e) {
-        state[j] = ST_FAILED;
         results[i] = errorCode(e);
       }
     } else if (k === OP_FREE) {
-      const s = state[j];
-      if (s === ST_LIVE) {
+      const o = allocOf[i];
+      if (o < 0) badFree(trace, i, o);
+      const p = results[o];
+      if (p >= 0) {
         try {
-          a.deallocPages(ptr[j], pages[j]);
+          a.deallocPages(p, kind[o] === OP_ALLOC ? arg0[o] : arg1[o]);
         } catch (e) {
           freeFailed(trace, i, e);
         }
-        state[j] = ST_FREED;
-      } else if (s !== ST_FAILED) badFree(trace, i, s);
+      }
     } else unsupported(trace, i, "a page allocator");
   }
   return results;
@@ -272,36 +260,27 @@ function replayPages(trace: Trace, a: PageAllocator): Float64Array {
 function replayGlobal(trace: Trace, g: GlobalAllocator): Float64Array {
   const n = trace.length;
   const results = new Float64Array(n);
-  const { kind, id, arg0, arg1 } = trace;
-  const ptr = new Float64Array(trace.idCount);
-  const state = new Uint8Array(trace.idCount);
-  const opOf = new Int32Array(trace.idCount);
+  const { kind, allocOf, arg0, arg1 } = trace;
   for (let i = 0; i < n; i++) {
     const k = kind[i];
-    const j = id[i];
     if (k === OP_ALLOC || k === OP_PAGES) {
       try {
-        const p = k === OP_ALLOC ? g.alloc(arg0[i], arg1[i]) : g.allocPages(arg0[i], arg1[i]);
-        ptr[j] = p;
-        state[j] = ST_LIVE;
-        results[i] = p;
+        results[i] = k === OP_ALLOC ? g.alloc(arg0[i], arg1[i]) : g.allocPages(arg0[i], arg1[i]);
       } catch (e) {
-        state[j] = ST_FAILED;
         results[i] = errorCode(e);
       }
-      opOf[j] = i;
     } else if (k === OP_FREE) {
-      const s = state[j];
-      if (s === ST_LIVE) {
-        const o = opOf[j];
+      const o = allocOf[i];
+      if (o < 0) badFree(trace, i, o);
+      const p = results[o];
+      if (p >= 0) {
         try {
-          if (kind[o] === OP_ALLOC) g.dealloc(ptr[j], arg0[o], arg1[o]);
-          else g.deallocPages(ptr[j], arg0[o]);
+          if (kind[o] === OP_ALLOC) g.dealloc(p, arg0[o], arg1[o]);
+          else g.deallocPages(p, arg0[o]);
         } catch (e) {
           freeFailed(trace, i, e);
         }
-        state[j] = ST_FREED;
-      } else if (s !== ST_FAILED) badFree(trace, i, s);
+      }
     } else unsupported(trace, i, "the global allocator");
   }
   return results;

@@ -53,7 +53,17 @@ export interface Trace {
   line: Int32Array;
   /** One more than the largest ID used. */
   idCount: number;
+  /**
+   * For each `f`: the index of the operation that allocated its ID, or
+   * {@linkcode FREE_UNALLOCATED} / {@linkcode FREE_TWICE}; -1 elsewhere.
+   */
+  allocOf: Int32Array;
 }
+
+/** {@linkcode Trace.allocOf} of an `f` whose ID no earlier line allocated. */
+export const FREE_UNALLOCATED = -1;
+/** {@linkcode Trace.allocOf} of an `f` whose ID was already freed. */
+export const FREE_TWICE = -2;
 
 /** A trace line that does not parse. */
 export class TraceSyntaxError extends Error {
@@ -191,6 +201,18 @@ export function parseTrace(text: string, name: string): Trace {
   if (base === undefined) {
     throw new TraceSyntaxError(name, 1, 1, "empty trace: expected 'region BASE SIZE'");
   }
+  // Pair every free with its allocation once, so that replays (run many
+  // times by benchmarks) need no per-ID bookkeeping.
+  const allocOf = new Int32Array(count).fill(-1);
+  const last = new Int32Array(idCount).fill(FREE_UNALLOCATED);
+  for (let i = 0; i < count; i++) {
+    const j = id[i];
+    if (kind[i] !== OP_FREE) last[j] = i;
+    else {
+      allocOf[i] = last[j];
+      if (last[j] >= 0) last[j] = FREE_TWICE;
+    }
+  }
   return {
     name,
     base,
@@ -204,5 +226,6 @@ export function parseTrace(text: string, name: string): Trace {
     arg2: arg2.subarray(0, count),
     line: lineNo.subarray(0, count),
     idCount,
+    allocOf,
   };
 }
