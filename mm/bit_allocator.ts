@@ -197,24 +197,70 @@ export class BitAllocator {
     return (s << 5) + ctz32(bits);
   }
 
+  /**
+   * Marks bits `[start, end)` free or used: whole words at a time, and the
+   * bits that were already so counted through the summary (a 2^28-bit
+   * insert costs a fill, not a loop over every word).
+   */
   #setRange(start: number, end: number, free: boolean): void {
+    if (start >= end) return;
     const words = this.#words;
-    const summary = this.#summary;
-    let i = start;
-    while (i < end) {
-      const w = i >>> 5;
-      const lo = i & 31;
-      const hi = Math.min(32, lo + (end - i));
-      const mask = hi - lo === 32 ? ~0 : ((1 << (hi - lo)) - 1) << lo;
+    const w = start >>> 5;
+    if (w === (end - 1) >>> 5) {
+      // Within one word (most page operations): no scans.
+      const mask = (~0 << (start & 31)) & (~0 >>> (31 - ((end - 1) & 31)));
       const before = words[w];
-      const after = free ? (before | mask) : (before & ~mask);
+      const after = free ? before | mask : before & ~mask;
       this.#free += popcount32(after) - popcount32(before);
       words[w] = after;
-      if (after !== 0) summary[w >>> 5] |= 1 << (w & 31);
-      else summary[w >>> 5] &= ~(1 << (w & 31));
-      i += hi - lo;
+      if (after !== 0) this.#summary[w >>> 5] |= 1 << (w & 31);
+      else this.#summary[w >>> 5] &= ~(1 << (w & 31));
+      return;
+    }
+    const set = this.#countSet(start, end);
+    fillBits(words, start, end, free);
+    this.#free += free ? end - start - set : -set;
+    // Every word touched is non-empty after a free; after a use only the
+    // two end words can still hold bits outside the range.
+    const w0 = start >>> 5;
+    const w1 = (end - 1) >>> 5;
+    fillBits(this.#summary, w0, w1 + 1, free);
+    if (!free) {
+      if (words[w0] !== 0) this.#summary[w0 >>> 5] |= 1 << (w0 & 31);
+      if (words[w1] !== 0) this.#summary[w1 >>> 5] |= 1 << (w1 & 31);
     }
   }
+
+  /** The number of set bits in `[start, end)`, visiting only non-empty words. */
+  #countSet(start: number, end: number): number {
+    const words = this.#words;
+    const last = (end - 1) >>> 5;
+    let count = 0;
+    for (let w = this.#nextNonEmptyWord(start >>> 5); w >= 0 && w <= last;) {
+      let bits = words[w];
+      if (w === start >>> 5) bits &= ~0 << (start & 31);
+      if (w === last) bits &= ~0 >>> (31 - ((end - 1) & 31));
+      count += popcount32(bits);
+      w = this.#nextNonEmptyWord(w + 1);
+    }
+    return count;
+  }
+}
+
+/** Sets (`value`) or clears bits `[from, to)` of the bit array `bits`. */
+function fillBits(bits: Uint32Array, from: number, to: number, value: boolean): void {
+  if (from >= to) return;
+  const w0 = from >>> 5;
+  const w1 = (to - 1) >>> 5;
+  const head = ~0 << (from & 31);
+  const tail = ~0 >>> (31 - ((to - 1) & 31));
+  if (w0 === w1) {
+    bits[w0] = value ? bits[w0] | (head & tail) : bits[w0] & ~(head & tail);
+    return;
+  }
+  bits[w0] = value ? bits[w0] | head : bits[w0] & ~head;
+  bits.fill(value ? 0xffff_ffff : 0, w0 + 1, w1);
+  bits[w1] = value ? bits[w1] | tail : bits[w1] & ~tail;
 }
 
 function popcount32(x: number): number {

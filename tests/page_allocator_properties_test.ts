@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { isAllocError } from "../mm/alloc_error.ts";
 import { BitmapPageAllocator } from "../mm/bitmap_page_allocator.ts";
 import { BitmapIdAllocator } from "../mm/bitmap_id_allocator.ts";
+import { BitAllocator } from "../mm/bit_allocator.ts";
 import { NaiveBitmap } from "./reference/naive_bitmap.ts";
 
 const RUNS = 1000;
@@ -148,5 +149,38 @@ Deno.test("id allocator: IDs are unique, aligned, counted, and all come back", (
       },
     ),
     { numRuns: RUNS },
+  );
+});
+
+Deno.test("bit allocator: range inserts and removes agree with a plain array of bits", () => {
+  const cap = 4096;
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.tuple(fc.boolean(), fc.nat(cap - 1), fc.integer({ min: 0, max: 300 })),
+        { maxLength: 40 },
+      ),
+      (ops) => {
+        const bits = new BitAllocator(cap);
+        const plain = new Array<boolean>(cap).fill(false);
+        for (const [insert, start, len] of ops) {
+          const end = Math.min(cap, start + len);
+          if (insert) bits.insert(start, end);
+          else bits.remove(start, end);
+          for (let i = start; i < end; i++) plain[i] = insert;
+          assert.equal(bits.freeCount, plain.filter((b) => b).length);
+        }
+        for (let i = 0; i < cap; i++) assert.equal(bits.test(i), plain[i]);
+        const first = plain.indexOf(true);
+        assert.equal(bits.next(0), first);
+        if (first >= 0) {
+          assert.equal(
+            bits.nextUsed(first),
+            plain.indexOf(false, first) < 0 ? cap : plain.indexOf(false, first),
+          );
+        }
+      },
+    ),
+    { numRuns: 1000 },
   );
 });
