@@ -14,7 +14,12 @@ import {
 } from "chevrotain";
 import type { Expr, Loc, Program, Stmt } from "./ast.ts";
 import * as T from "./lexer.ts";
-import { nestingProblem, syntaxDepthProblem } from "./limits.ts";
+import {
+  MAX_SYNTAX_DEPTH,
+  nestingProblem,
+  syntaxDepthBound,
+  syntaxDepthProblem,
+} from "./limits.ts";
 import { walk } from "./walk.ts";
 
 const WORDS: Record<string, string> = {
@@ -661,11 +666,13 @@ export function parse(source: string, file: string): ParseResult {
     while (next < tokens.length && tokens[next].tokenType !== T.Newline) next++;
     start = next + 1;
   }
-  // Deep trees are refused before anything recurses over them.
-  let deepTree = syntaxDepthProblem(body);
+  // Deep trees are refused before anything recurses over them (walking
+  // the tree to find out only when the tokens allow a deep one).
+  const mayBeDeep = syntaxDepthBound(tokens) > MAX_SYNTAX_DEPTH;
+  let deepTree = mayBeDeep ? syntaxDepthProblem(body) : undefined;
   if (deepTree === undefined) {
     resolveStrings(body, source, problems);
-    deepTree = syntaxDepthProblem(body);
+    if (mayBeDeep) deepTree = syntaxDepthProblem(body);
   }
   if (deepTree !== undefined) {
     problems.push(deepTree);
