@@ -133,8 +133,10 @@ export function children(s: Stmt): { exprs: Expr[]; blocks: Stmt[][] } {
  * ```
  */
 export function walk(stmts: readonly Stmt[], v: Visitor): void {
-  const expr = (e: Expr): void => {
-    if (v.expr?.(e) !== false) forEachChildExpr(e, expr);
+  // Without an `expr` callback, expressions are not visited at all.
+  const visit = v.expr;
+  const expr = visit === undefined ? () => {} : (e: Expr): void => {
+    if (visit(e) !== false) forEachChildExpr(e, expr);
   };
   const block = (list: readonly Stmt[]): void => {
     for (const s of list) {
