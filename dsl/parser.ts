@@ -20,7 +20,6 @@ import {
   syntaxDepthBound,
   syntaxDepthProblem,
 } from "./limits.ts";
-import { walk } from "./walk.ts";
 
 const WORDS: Record<string, string> = {
   Identifier: "a name",
@@ -585,8 +584,17 @@ export function unescape(s: string): string {
 }
 
 /** A string node whose interpolations are resolved after parsing. */
+/**
+ * The string literals parsed since `parse` started, whose `{...}` parts
+ * are split after parsing (the parser cannot re-enter itself); listing
+ * them as they are made spares a walk over every expression.
+ */
+let pendingStrings: Expr[] = [];
+
 function strNode(tok: IToken, loc: Loc): Expr {
-  return { kind: "str", parts: [tok.image], loc };
+  const node: Expr = { kind: "str", parts: [tok.image], loc };
+  pendingStrings.push(node);
+  return node;
 }
 
 /** A parse problem at a place in a file. */
@@ -658,6 +666,7 @@ function problemOf(e: IRecognitionException): ParseProblem {
  */
 export function parse(source: string, file: string): ParseResult {
   const problems: ParseProblem[] = [];
+  pendingStrings = [];
   const lexed = T.mmsLexer.tokenize(source);
   for (const e of lexed.errors) {
     problems.push({
@@ -690,29 +699,33 @@ export function parse(source: string, file: string): ParseResult {
   const mayBeDeep = syntaxDepthBound(tokens) > MAX_SYNTAX_DEPTH;
   let deepTree = mayBeDeep ? syntaxDepthProblem(body) : undefined;
   if (deepTree === undefined) {
-    resolveStrings(body, source, problems);
+    resolveStrings(source, problems);
     if (mayBeDeep) deepTree = syntaxDepthProblem(body);
   }
   if (deepTree !== undefined) {
     problems.push(deepTree);
     body.length = 0;
+    pendingStrings = [];
   }
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return { program: { file, source, body }, problems };
 }
 
-/** Splits every string literal into text and `{expr}` parts. */
-function resolveStrings(body: Stmt[], source: string, problems: ParseProblem[]): void {
-  walk(body, {
-    expr(e) {
-      if (
-        e.kind === "str" && e.parts.length === 1 && typeof e.parts[0] === "string" &&
-        e.parts[0].startsWith('"')
-      ) {
-        e.parts = splitString(e.parts[0], e.loc, source, problems);
-      }
-    },
-  });
+/**
+ * Splits every string literal parsed so far into text and `{expr}` parts
+ * (strings inside the parts join the list as they are parsed).
+ */
+function resolveStrings(source: string, problems: ParseProblem[]): void {
+  for (let i = 0; i < pendingStrings.length; i++) {
+    const e = pendingStrings[i];
+    if (
+      e.kind === "str" && e.parts.length === 1 && typeof e.parts[0] === "string" &&
+      e.parts[0].startsWith('"')
+    ) {
+      e.parts = splitString(e.parts[0], e.loc, source, problems);
+    }
+  }
+  pendingStrings = [];
 }
 
 function splitString(
