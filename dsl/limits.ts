@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { IToken } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
+import * as T from "./lexer.ts";
 import type { Expr, Stmt } from "./ast.ts";
 import { forEachChild, forEachChildExpr } from "./walk.ts";
 
@@ -28,85 +29,96 @@ export interface LimitProblem {
   length: number;
 }
 
+/** What one pass over a script's tokens finds: {@linkcode scanTokens}. */
+export interface TokenScan {
+  /**
+   * The first place where brackets nest deeper than {@linkcode MAX_NESTING}
+   * or more than that many prefix operators follow each other: what the
+   * recursive-descent parser could not survive.
+   */
+  problem: LimitProblem | undefined;
+  /**
+   * An upper bound on the depth of the syntax tree the tokens can make:
+   * statements nest no deeper than the braces, and an expression is no
+   * deeper than the tokens between two separators (a string counts its
+   * characters, for its `{...}` parts). When it is within
+   * {@linkcode MAX_SYNTAX_DEPTH}, {@linkcode syntaxDepthProblem} need not
+   * walk the tree.
+   */
+  depthBound: number;
+}
+
 /**
- * The first place where brackets nest deeper than {@linkcode MAX_NESTING}
- * or more than that many prefix operators follow each other, if any: what
- * the recursive-descent parser could not survive.
+ * Checks the nesting limits on a script's tokens, in one pass.
  *
  * @example
  * ```ts
  * import { mmsLexer } from "./lexer.ts";
- * import { nestingProblem } from "./limits.ts";
+ * import { scanTokens } from "./limits.ts";
  * const deep = "x = " + "(".repeat(200) + "1" + ")".repeat(200);
- * console.log(nestingProblem(mmsLexer.tokenize(deep).tokens)?.column); // 105
+ * console.log(scanTokens(mmsLexer.tokenize(deep).tokens).problem?.column); // 105
+ * console.log(scanTokens(mmsLexer.tokenize("let a = 1 + 2\n").tokens).depthBound); // 7
  * ```
  */
-export function nestingProblem(tokens: readonly IToken[]): LimitProblem | undefined {
+export function scanTokens(tokens: readonly IToken[]): TokenScan {
   let depth = 0;
   let prefix = 0;
-  let previous: IToken | undefined;
-  for (const t of tokens) {
-    const image = t.image;
-    if (image === "(" || image === "{") depth++;
-    else if (image === ")" || image === "}") depth--;
-    // A prefix operator is a unary one after an operator, an opening
-    // bracket or nothing (`a - -b`: the second `-`).
-    const unary = (image === "-" || image === "!" || image === "~") &&
-      (previous === undefined || isOperatorOrOpening(previous));
-    prefix = unary ? prefix + 1 : 0;
-    if (depth > MAX_NESTING || prefix > MAX_NESTING) {
-      return {
-        message: depth > MAX_NESTING
-          ? `brackets nest more than ${MAX_NESTING} deep`
-          : `more than ${MAX_NESTING} prefix operators in a row`,
-        line: t.startLine ?? 1,
-        column: t.startColumn ?? 1,
-        length: 1,
-      };
-    }
-    previous = t;
-  }
-  return undefined;
-}
-
-function isOperatorOrOpening(t: IToken): boolean {
-  const name = t.tokenType.name;
-  return name !== "Identifier" && name !== "Integer" && name !== "String" && name !== "RParen" &&
-    name !== "RBrace" && name !== "True" && name !== "False" && name !== "Null";
-}
-
-/**
- * An upper bound on the depth of the syntax tree `tokens` can make:
- * statements nest no deeper than the braces, and an expression is no deeper
- * than the tokens between two separators (a string counts its characters,
- * for its `{...}` parts). When it is within {@linkcode MAX_SYNTAX_DEPTH},
- * {@linkcode syntaxDepthProblem} need not walk the tree.
- *
- * @example
- * ```ts
- * import { mmsLexer } from "./lexer.ts";
- * import { syntaxDepthBound } from "./limits.ts";
- * console.log(syntaxDepthBound(mmsLexer.tokenize("let a = 1 + 2\n").tokens)); // 7
- * ```
- */
-export function syntaxDepthBound(tokens: readonly IToken[]): number {
   let braces = 0;
   let maxBraces = 0;
   let run = 0;
   let maxRun = 0;
+  let previous: TokenType | undefined;
   for (const t of tokens) {
-    const image = t.image;
-    if (image === "\n" || image === ";" || image === "{" || image === "}") {
-      if (image === "{") maxBraces = Math.max(maxBraces, ++braces);
-      else if (image === "}") braces--;
+    const type = t.tokenType;
+    if (type === T.LParen) depth++;
+    else if (type === T.RParen) depth--;
+    else if (type === T.LBrace) {
+      depth++;
+      if (++braces > maxBraces) maxBraces = braces;
+    } else if (type === T.RBrace) {
+      depth--;
+      braces--;
+    }
+    // A prefix operator is a unary one after an operator, an opening
+    // bracket or nothing (`a - -b`: the second `-`).
+    const unary = (type === T.Minus || type === T.Bang || type === T.Tilde) &&
+      (previous === undefined || !ENDS_OPERAND.has(previous));
+    prefix = unary ? prefix + 1 : 0;
+    if (depth > MAX_NESTING || prefix > MAX_NESTING) {
+      return {
+        problem: {
+          message: depth > MAX_NESTING
+            ? `brackets nest more than ${MAX_NESTING} deep`
+            : `more than ${MAX_NESTING} prefix operators in a row`,
+          line: t.startLine ?? 1,
+          column: t.startColumn ?? 1,
+          length: 1,
+        },
+        depthBound: Infinity,
+      };
+    }
+    if (type === T.Newline || type === T.Semicolon || type === T.LBrace || type === T.RBrace) {
       run = 0;
     } else {
-      run += image.length > 1 && image[0] === '"' ? image.length : 1;
+      run += type === T.StringLit ? t.image.length : 1;
       if (run > maxRun) maxRun = run;
     }
+    previous = type;
   }
-  return maxBraces + maxRun + 1;
+  return { problem: undefined, depthBound: maxBraces + maxRun + 1 };
 }
+
+/** Tokens after which `-` is a binary operator. */
+const ENDS_OPERAND = new Set<TokenType>([
+  T.Identifier,
+  T.Integer,
+  T.StringLit,
+  T.RParen,
+  T.RBrace,
+  T.True,
+  T.False,
+  T.Null,
+]);
 
 /**
  * The first node deeper than {@linkcode MAX_SYNTAX_DEPTH} in `body`, as a

@@ -14,12 +14,7 @@ import {
 } from "chevrotain";
 import type { Expr, Loc, Program, Stmt } from "./ast.ts";
 import * as T from "./lexer.ts";
-import {
-  MAX_SYNTAX_DEPTH,
-  nestingProblem,
-  syntaxDepthBound,
-  syntaxDepthProblem,
-} from "./limits.ts";
+import { MAX_SYNTAX_DEPTH, scanTokens, syntaxDepthProblem } from "./limits.ts";
 
 const WORDS: Record<string, string> = {
   Identifier: "a name",
@@ -91,6 +86,17 @@ const NUMBER_SUFFIX: Record<string, bigint> = {
 
 /** Parses an integer token's text: bases, `_`, size suffixes. */
 export function parseIntegerLiteral(image: string): bigint {
+  // Fast path: plain decimal digits, exact as a double (most literals).
+  if (image.length <= 15) {
+    let value = 0;
+    let i = 0;
+    for (; i < image.length; i++) {
+      const digit = image.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+    }
+    if (i === image.length && i > 0) return BigInt(value);
+  }
   let text = image.replaceAll("_", "");
   let scale = 1n;
   const last = text.at(-1)!;
@@ -677,8 +683,10 @@ export function parse(source: string, file: string): ParseResult {
     });
   }
   const tokens = lexed.tokens;
-  const tooDeep = nestingProblem(tokens);
-  if (tooDeep !== undefined) return { program: { file, source, body: [] }, problems: [tooDeep] };
+  const scan = scanTokens(tokens);
+  if (scan.problem !== undefined) {
+    return { program: { file, source, body: [] }, problems: [scan.problem] };
+  }
   // Junk after a statement stops the parser at the top level; skip to the
   // next line and go on, so that every line's problems are reported.
   const body: Stmt[] = [];
@@ -696,7 +704,7 @@ export function parse(source: string, file: string): ParseResult {
   }
   // Deep trees are refused before anything recurses over them (walking
   // the tree to find out only when the tokens allow a deep one).
-  const mayBeDeep = syntaxDepthBound(tokens) > MAX_SYNTAX_DEPTH;
+  const mayBeDeep = scan.depthBound > MAX_SYNTAX_DEPTH;
   let deepTree = mayBeDeep ? syntaxDepthProblem(body) : undefined;
   if (deepTree === undefined) {
     resolveStrings(source, problems);
@@ -780,7 +788,7 @@ function splitString(
       t.startLine = loc.line;
       t.startColumn = (t.startColumn ?? 1) + loc.column + 1 + i;
     }
-    const tooDeep = nestingProblem(lexed.tokens);
+    const tooDeep = scanTokens(lexed.tokens).problem;
     if (tooDeep !== undefined) {
       problems.push(tooDeep);
       i = j;

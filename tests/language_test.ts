@@ -311,3 +311,17 @@ Deno.test("'return' outside a procedure is a located error, inside any block of 
     "5",
   );
 });
+
+Deno.test("integer literals: the decimal fast path agrees with BigInt on any digit string", () => {
+  for (let len = 1; len <= 20; len++) {
+    for (let k = 0; k < 50; k++) {
+      let s = "";
+      for (let i = 0; i < len; i++) s += String((k * 7919 + i * 104729 + len) % 10);
+      assert.equal(parseIntegerLiteral(s), BigInt(s), s);
+    }
+  }
+  assert.equal(parseIntegerLiteral("999999999999999"), 999_999_999_999_999n);
+  assert.equal(parseIntegerLiteral("9007199254740993"), 9_007_199_254_740_993n); // past 2^53
+  assert.equal(parseIntegerLiteral("1_000"), 1000n);
+  assert.equal(parseIntegerLiteral("4K"), 4096n);
+});
