@@ -9,7 +9,7 @@
 import type { Expr, Loc, Program, Stmt } from "./ast.ts";
 import type { ParseProblem } from "./parser.ts";
 import { closest } from "./suggest.ts";
-import { forEachChild, walk } from "./walk.ts";
+import { forEachChild, forEachChildExpr, walk } from "./walk.ts";
 
 /** What the checker needs to know about the runtime's names. */
 export interface KnownNames {
@@ -71,12 +71,55 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
     ...defined,
   ]);
   const problems: FileProblem[] = [];
-  const kernelWords = new Set<Expr>();
-  const callees = new Set<Expr>();
   /** Per builtin called: how many of its parameters are required. */
   const required = new Map<string, number>();
   for (const program of programs) {
     const file = program.file;
+    const checkCall = (e: Expr & { kind: "call" }, name: string, at: Loc) => {
+      const b = known.builtins[name];
+      if (b !== undefined && !procs.has(name)) {
+        const max = b.params.length;
+        let min = required.get(name);
+        if (min === undefined) {
+          min = b.params.filter((p) => !p.endsWith("?")).length;
+          required.set(name, min);
+        }
+        if (e.args.length < min || e.args.length > max) {
+          const want = min === max ? `${min}` : `${min} to ${max}`;
+          problems.push(problem(
+            file,
+            e.loc,
+            `${name}(${b.params.join(", ")}) takes ${want} argument${
+              max === 1 ? "" : "s"
+            }, got ${e.args.length}`,
+          ));
+        }
+      } else if (procs.has(name) && procs.get(name) !== e.args.length) {
+        problems.push(
+          problem(file, e.loc, `${name} takes ${procs.get(name)} arguments, got ${e.args.length}`),
+        );
+      } else if (!names.has(name)) {
+        const s = closest(name, [...Object.keys(known.builtins), ...procs.keys()]);
+        problems.push(
+          problem(file, at, `unknown function '${name}'${s ? `; did you mean '${s}'?` : ""}`),
+        );
+      }
+    };
+    // Expressions: a called name is judged as a function, any other as a variable.
+    const expr = (e: Expr): void => {
+      if (e.kind === "name") {
+        if (!names.has(e.name)) {
+          const s = closest(e.name, names);
+          problems.push(
+            problem(file, e.loc, `unknown name '${e.name}'${s ? `; did you mean '${s}'?` : ""}`),
+          );
+        }
+      } else if (e.kind === "call" && e.callee.kind === "name") {
+        checkCall(e, e.callee.name, e.callee.loc);
+        for (const a of e.args) expr(a);
+      } else forEachChildExpr(e, expr);
+    };
+    const noBlocks = () => {};
     walk(program.body, {
       stmt(s) {
         if (s.kind === "expectError" && !known.errors.includes(s.error)) {
@@ -90,57 +133,8 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
           ));
         }
         // `kernel byte_allocator = tlsf`: a bare word, not a variable.
-        if (s.kind === "kernel" && s.value.kind === "name") kernelWords.add(s.value);
-      },
-      expr(e) {
-        if (e.kind === "name") {
-          if (!names.has(e.name) && !kernelWords.has(e) && !callees.has(e)) {
-            const s = closest(e.name, names);
-            problems.push(
-              problem(file, e.loc, `unknown name '${e.name}'${s ? `; did you mean '${s}'?` : ""}`),
-            );
-          }
-          return;
-        }
-        if (e.kind !== "call" || e.callee.kind !== "name" || callees.has(e.callee)) return;
-        const name = e.callee.name;
-        const b = known.builtins[name];
-        if (b !== undefined && !procs.has(name)) {
-          const max = b.params.length;
-          let min = required.get(name);
-          if (min === undefined) {
-            min = b.params.filter((p) => !p.endsWith("?")).length;
-            required.set(name, min);
-          }
-          if (e.args.length < min || e.args.length > max) {
-            const want = min === max ? `${min}` : `${min} to ${max}`;
-            problems.push(problem(
-              file,
-              e.loc,
-              `${name}(${b.params.join(", ")}) takes ${want} argument${
-                max === 1 ? "" : "s"
-              }, got ${e.args.length}`,
-            ));
-          }
-        } else if (procs.has(name) && procs.get(name) !== e.args.length) {
-          problems.push(
-            problem(
-              file,
-              e.loc,
-              `${name} takes ${procs.get(name)} arguments, got ${e.args.length}`,
-            ),
-          );
-        } else if (!names.has(name)) {
-          const s = closest(name, [...Object.keys(known.builtins), ...procs.keys()]);
-          problems.push(
-            problem(
-              file,
-              e.callee.loc,
-              `unknown function '${name}'${s ? `; did you mean '${s}'?` : ""}`,
-            ),
-          );
-        }
-        callees.add(e.callee); // judged as a function above, not as a name
+        if (s.kind === "kernel" && s.value.kind === "name") return;
+        forEachChild(s, expr, noBlocks); // walk visits the nested blocks
       },
     });
     for (const loc of returnsOutsideProcs(program.body)) {
