@@ -61,9 +61,9 @@ export interface Trace {
 }
 
 /** {@linkcode Trace.allocOf} of an `f` whose ID no earlier line allocated. */
-export const FREE_UNALLOCATED = -1;
+export const FREE_UNALLOCATED: number = -1;
 /** {@linkcode Trace.allocOf} of an `f` whose ID was already freed. */
-export const FREE_TWICE = -2;
+export const FREE_TWICE: number = -2;
 
 /** A trace line that does not parse. */
 export class TraceSyntaxError extends Error {
