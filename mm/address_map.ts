@@ -205,8 +205,18 @@ export class AddressIntMap {
       if (k === EMPTY) return ADDRESS_INT_MAP_MISSING;
     }
     const taken = values[i];
-    let hole = i;
-    for (let j = (i + 1) & mask;; j = (j + 1) & mask) {
+    if (keys[(i + 1) & mask] === EMPTY) keys[i] = EMPTY; // the usual case: no run to close up
+    else this.#closeGap(i);
+    this.#size--;
+    return taken;
+  }
+
+  /** Empties slot `hole` and shifts the probe run after it back (backward-shift deletion). */
+  #closeGap(hole: number): void {
+    const keys = this.#keys;
+    const values = this.#values;
+    const mask = this.#mask;
+    for (let j = (hole + 1) & mask;; j = (j + 1) & mask) {
       const k = keys[j];
       if (k === EMPTY) break;
       const home = this.#slot(k);
@@ -217,8 +227,6 @@ export class AddressIntMap {
       }
     }
     keys[hole] = EMPTY;
-    this.#size--;
-    return taken;
   }
 
   /** Calls `fn` for every entry, in no particular order. */

@@ -37,12 +37,17 @@ const SENTINEL = 2;
 /** No block (a null link). */
 const NONE = -1;
 
+// The list mappings take a 32-bit path for sizes below 2 GiB and keep the
+// rest out of line, so that they inline into the hot paths.
+
 /** `(fl, sl)` of the list a free block of `size` belongs to, or -1 past `FLLEN`. */
 function mapFloor(size: number): number {
-  if (size < 0x8000_0000) {
-    const fl = 26 - Math.clz32(size); // floor(log2(size)) - GRANULARITY_LOG2
-    return (fl << 5) | ((size >>> fl) & 31);
-  }
+  if (size >= 0x8000_0000) return mapFloorLarge(size);
+  const fl = 26 - Math.clz32(size); // floor(log2(size)) - GRANULARITY_LOG2
+  return (fl << 5) | ((size >>> fl) & 31);
+}
+
+function mapFloorLarge(size: number): number {
   const fl = log2Floor(size) - GRAN_LOG2;
   if (fl >= TLSF_FLLEN) return -1;
   const sl = Math.floor(size / POW2[fl]) & (TLSF_SLLEN - 1);
@@ -51,18 +56,19 @@ function mapFloor(size: number): number {
 
 /** The first list whose every block is at least `size`, or -1. */
 function mapCeil(size: number): number {
-  let fl: number;
-  let sl: number;
-  if (size < 0x8000_0000) {
-    fl = 26 - Math.clz32(size);
-    sl = size >>> fl;
-    if (sl << fl !== size) sl++;
-  } else {
-    fl = log2Floor(size) - GRAN_LOG2;
-    const unit = POW2[fl];
-    sl = Math.floor(size / unit);
-    if (sl * unit !== size) sl++;
-  }
+  if (size >= 0x8000_0000) return mapCeilLarge(size);
+  let fl = 26 - Math.clz32(size);
+  let sl = size >>> fl;
+  if (sl << fl !== size) sl++;
+  if (sl >= 2 * TLSF_SLLEN) fl++;
+  return (fl << 5) | (sl & 31);
+}
+
+function mapCeilLarge(size: number): number {
+  let fl = log2Floor(size) - GRAN_LOG2;
+  const unit = POW2[fl];
+  let sl = Math.floor(size / unit);
+  if (sl * unit !== size) sl++;
   if (sl >= 2 * TLSF_SLLEN) fl++;
   if (fl >= TLSF_FLLEN) return -1;
   return (fl << 5) | (sl & 31);
@@ -281,8 +287,10 @@ export class TlsfByteAllocator implements ByteAllocator {
         USED | SENTINEL,
       );
       const block = this.#newBlock(cursor, chunk - TLSF_GRANULARITY, 0);
+      this.#prevPhys[block] = NONE;
       this.#nextPhys[block] = sentinel;
       this.#prevPhys[sentinel] = block;
+      this.#nextPhys[sentinel] = NONE;
       this.#link(block);
       size -= chunk;
       cursor += chunk;
@@ -302,19 +310,17 @@ export class TlsfByteAllocator implements ByteAllocator {
     regions.push([start, end]);
   }
 
-  /** A block header at `addr`, linked to nothing yet. */
+  /** A block header at `addr`; the caller sets its physical links. */
   #newBlock(addr: number, size: number, flags: number): number {
     let b = this.#spare;
     if (b !== NONE) this.#spare = this.#nextFree[b];
     else {
       b = this.#blockCount++;
-      if (b === this.#addr.length) this.#grow();
+      if (b === this.#flags.length) this.#grow();
     }
     this.#addr[b] = addr;
     this.#size[b] = size;
     this.#flags[b] = flags;
-    this.#prevPhys[b] = NONE;
-    this.#nextPhys[b] = NONE;
     return b;
   }
 
@@ -349,38 +355,44 @@ export class TlsfByteAllocator implements ByteAllocator {
   #searchList(minSize: number): number {
     const first = mapCeil(minSize);
     if (first < 0) return -1;
+    const slBitmap = this.#slBitmap;
     let fl = first >>> 5;
-    let sl = bitScanForward(this.#slBitmap[fl], first & 31);
-    if (sl < TLSF_SLLEN) return fl * TLSF_SLLEN + sl;
+    const sl = bitScanForward(slBitmap[fl], first & 31);
+    if (sl < TLSF_SLLEN) return (fl << 5) | sl;
     fl = bitScanForward(this.#flBitmap, fl + 1);
     if (fl >= TLSF_FLLEN) return -1;
-    sl = bitScanForward(this.#slBitmap[fl], 0);
-    return fl * TLSF_SLLEN + sl;
+    return (fl << 5) | bitScanForward(slBitmap[fl], 0);
   }
+
+  // The list operations read each array once into a local: fewer bytecodes,
+  // so that they (and the list search) inline into alloc and dealloc.
 
   #link(block: number): void {
     const list = mapFloor(this.#size[block]);
-    const head = this.#firstFree[list];
+    const firstFree = this.#firstFree;
+    const prevFree = this.#prevFree;
+    const head = firstFree[list];
     this.#nextFree[block] = head;
-    this.#prevFree[block] = NONE;
-    if (head !== NONE) this.#prevFree[head] = block;
-    this.#firstFree[list] = block;
-    const fl = list >>> 5;
-    this.#flBitmap |= 1 << fl;
-    this.#slBitmap[fl] |= 1 << (list & 31);
+    prevFree[block] = NONE;
+    if (head !== NONE) prevFree[head] = block;
+    firstFree[list] = block;
+    this.#flBitmap |= 1 << (list >>> 5);
+    this.#slBitmap[list >>> 5] |= 1 << (list & 31);
   }
 
   #unlink(block: number, list: number): void {
-    const next = this.#nextFree[block];
-    const prev = this.#prevFree[block];
-    if (next !== NONE) this.#prevFree[next] = prev;
-    if (prev !== NONE) this.#nextFree[prev] = next;
+    const nextFree = this.#nextFree;
+    const prevFree = this.#prevFree;
+    const next = nextFree[block];
+    const prev = prevFree[block];
+    if (next !== NONE) prevFree[next] = prev;
+    if (prev !== NONE) nextFree[prev] = next;
     else {
       this.#firstFree[list] = next;
       if (next === NONE) {
+        const slBitmap = this.#slBitmap;
         const fl = list >>> 5;
-        this.#slBitmap[fl] &= ~(1 << (list & 31));
-        if (this.#slBitmap[fl] === 0) this.#flBitmap &= ~(1 << fl);
+        if ((slBitmap[fl] &= ~(1 << (list & 31))) === 0) this.#flBitmap &= ~(1 << fl);
       }
     }
   }
