@@ -16,6 +16,9 @@ import { load } from "../runtime/loader.ts";
 import { TraceRecorder } from "../runtime/trace_recorder.ts";
 import { World } from "../runtime/world.ts";
 
+/** How many parse problems the terminal output shows before summing up the rest. */
+const MAX_SHOWN_PROBLEMS = 20;
+
 const USAGE = `Usage: deno task run <script.mms> [options]
 
 Runs an .mms scenario on mmsim's simulated machine. A bare name is also
@@ -159,7 +162,14 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
   const emit = (obj: Record<string, unknown>) => io.out(JSON.stringify(obj));
   const script = load(path, { read: io.read }, source);
   if (script.problems.length > 0) {
+    let shown = 0;
     for (const p of script.problems) {
+      // A file that is not a script at all would scroll pages of carets:
+      // the terminal gets the first MAX_SHOWN_PROBLEMS (JSON gets them all).
+      if (!json && shown++ === MAX_SHOWN_PROBLEMS) {
+        io.err(`... and ${script.problems.length - MAX_SHOWN_PROBLEMS} more\n`);
+        break;
+      }
       const src = script.programs.get(p.file)?.source ?? "";
       if (json) {
         emit({

@@ -325,3 +325,14 @@ Deno.test("integer literals: the decimal fast path agrees with BigInt on any dig
   assert.equal(parseIntegerLiteral("1_000"), 1000n);
   assert.equal(parseIntegerLiteral("4K"), 4096n);
 });
+
+Deno.test("parse errors: the terminal shows the first 20, JSON all of them", () => {
+  const junk = "let = \n".repeat(30); // two problems a line
+  const r = runText(junk);
+  assert.equal(r.code, 2);
+  assert.equal(r.err.filter((l) => /error:/.test(l)).length, 20);
+  assert.ok(r.err.includes("... and 40 more\n"), r.err.slice(-3).join("|"));
+  assert.equal(r.err.at(-1), "60 errors: t.mms was not run");
+  const j = runText(junk, "--json");
+  assert.equal(j.out.filter((l) => l.includes('"event":"error"')).length, 60);
+});
