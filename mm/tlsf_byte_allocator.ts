@@ -74,12 +74,10 @@ function mapCeilLarge(size: number): number {
   return (fl << 5) | (sl & 31);
 }
 
-/** The index of the lowest set bit of `bits` at or above `start`, or 32. */
+/** The index of the lowest set bit of `bits` at or above `start` (0..31), or 32. */
 function bitScanForward(bits: number, start: number): number {
-  if (start >= 32) return 32;
   const masked = (bits >>> start) << start;
-  if (masked === 0) return 32;
-  return 31 - Math.clz32(masked & -masked);
+  return masked === 0 ? 32 : 31 - Math.clz32(masked & -masked);
 }
 
 // The errors, out of line: the hot paths stay small enough to inline.
@@ -174,10 +172,22 @@ export class TlsfByteAllocator implements ByteAllocator {
     const searchSize = small
       ? (size + TLSF_USED_HEADER + TLSF_GRANULARITY - 1) & -TLSF_GRANULARITY
       : alignUp(size + Math.max(align - TLSF_USED_HEADER, 0) + TLSF_USED_HEADER, TLSF_GRANULARITY);
-    const list = this.#searchList(searchSize);
+    // The list search, written out here so that the JIT keeps it in line:
+    // the first non-empty list at or above `mapCeil(searchSize)`.
+    const first = mapCeil(searchSize);
+    let list = -1;
+    if (first >= 0) {
+      const slBitmap = this.#slBitmap;
+      let fl = first >>> 5;
+      let sl = bitScanForward(slBitmap[fl], first & 31);
+      if (sl === 32) {
+        fl = bitScanForward(this.#flBitmap, fl + 1);
+        if (fl < TLSF_FLLEN) sl = bitScanForward(slBitmap[fl], 0);
+      }
+      if (sl < 32) list = (fl << 5) | sl;
+    }
     if (list < 0) throw noFit(size, align);
-    const block = this.#firstFree[list];
-    this.#unlink(block, list);
+    const block = this.#popHead(list);
     const addr = this.#addr[block];
     const ptr = small ? addr + TLSF_USED_HEADER : alignUp(addr + TLSF_USED_HEADER, align);
     const newSize = small ? searchSize : alignUp(ptr - addr + size, TLSF_GRANULARITY);
@@ -352,18 +362,6 @@ export class TlsfByteAllocator implements ByteAllocator {
     this.#nextFree = grown(this.#nextFree, i32);
   }
 
-  #searchList(minSize: number): number {
-    const first = mapCeil(minSize);
-    if (first < 0) return -1;
-    const slBitmap = this.#slBitmap;
-    let fl = first >>> 5;
-    const sl = bitScanForward(slBitmap[fl], first & 31);
-    if (sl < TLSF_SLLEN) return (fl << 5) | sl;
-    fl = bitScanForward(this.#flBitmap, fl + 1);
-    if (fl >= TLSF_FLLEN) return -1;
-    return (fl << 5) | bitScanForward(slBitmap[fl], 0);
-  }
-
   // The list operations read each array once into a local: fewer bytecodes,
   // so that they (and the list search) inline into alloc and dealloc.
 
@@ -378,6 +376,21 @@ export class TlsfByteAllocator implements ByteAllocator {
     firstFree[list] = block;
     this.#flBitmap |= 1 << (list >>> 5);
     this.#slBitmap[list >>> 5] |= 1 << (list & 31);
+  }
+
+  /** Takes the first block off `list` (which is not empty). */
+  #popHead(list: number): number {
+    const firstFree = this.#firstFree;
+    const block = firstFree[list];
+    const next = this.#nextFree[block];
+    firstFree[list] = next;
+    if (next !== NONE) this.#prevFree[next] = NONE;
+    else {
+      const slBitmap = this.#slBitmap;
+      const fl = list >>> 5;
+      if ((slBitmap[fl] &= ~(1 << (list & 31))) === 0) this.#flBitmap &= ~(1 << fl);
+    }
+    return block;
   }
 
   #unlink(block: number, list: number): void {
