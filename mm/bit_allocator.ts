@@ -184,14 +184,16 @@ export class BitAllocator {
     this.#summary = summary;
   }
 
-  #nextNonEmptyWord(w: number): number {
+  /** The first non-empty word at or after `w` (and not past word `last`), or -1. */
+  #nextNonEmptyWord(w: number, last = 0x3fff_ffff): number {
     const summary = this.#summary;
+    const end = Math.min(summary.length, (last >>> 5) + 1);
     let s = w >>> 5;
-    if (s >= summary.length) return -1;
+    if (s >= end) return -1;
     let bits = summary[s] & (~0 << (w & 31));
     while (bits === 0) {
       s++;
-      if (s >= summary.length) return -1;
+      if (s >= end) return -1;
       bits = summary[s];
     }
     return (s << 5) + ctz32(bits);
@@ -205,18 +207,6 @@ export class BitAllocator {
   #setRange(start: number, end: number, free: boolean): void {
     if (start >= end) return;
     const words = this.#words;
-    const w = start >>> 5;
-    if (w === (end - 1) >>> 5) {
-      // Within one word (most page operations): no scans.
-      const mask = (~0 << (start & 31)) & (~0 >>> (31 - ((end - 1) & 31)));
-      const before = words[w];
-      const after = free ? before | mask : before & ~mask;
-      this.#free += popcount32(after) - popcount32(before);
-      words[w] = after;
-      if (after !== 0) this.#summary[w >>> 5] |= 1 << (w & 31);
-      else this.#summary[w >>> 5] &= ~(1 << (w & 31));
-      return;
-    }
     const set = this.#countSet(start, end);
     fillBits(words, start, end, free);
     this.#free += free ? end - start - set : -set;
@@ -236,12 +226,12 @@ export class BitAllocator {
     const words = this.#words;
     const last = (end - 1) >>> 5;
     let count = 0;
-    for (let w = this.#nextNonEmptyWord(start >>> 5); w >= 0 && w <= last;) {
+    for (let w = this.#nextNonEmptyWord(start >>> 5, last); w >= 0 && w <= last;) {
       let bits = words[w];
       if (w === start >>> 5) bits &= ~0 << (start & 31);
       if (w === last) bits &= ~0 >>> (31 - ((end - 1) & 31));
       count += popcount32(bits);
-      w = this.#nextNonEmptyWord(w + 1);
+      w = this.#nextNonEmptyWord(w + 1, last);
     }
     return count;
   }
