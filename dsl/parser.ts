@@ -794,12 +794,10 @@ function splitString(
       i = j;
       continue;
     }
+    // (A deep tree in here is caught by parse's depth check: the string's
+    // length counts towards its token bound.)
     const { value, errors } = parseTokens(lexed.tokens, "expression");
-    const deepTree = errors.length > 0 ? undefined : syntaxDepthProblem([
-      { kind: "expr", expr: value as Expr, loc },
-    ]);
-    if (deepTree !== undefined) problems.push(deepTree);
-    else if (errors.length > 0 || lexed.errors.length > 0) {
+    if (errors.length > 0 || lexed.errors.length > 0) {
       for (const e of errors) problems.push(problemOf(e));
       if (lexed.errors.length > 0) {
         problems.push({

@@ -104,21 +104,6 @@ export function forEachChild(
   }
 }
 
-/** The expressions directly inside `e`. */
-export function childExprs(e: Expr): Expr[] {
-  const out: Expr[] = [];
-  forEachChildExpr(e, (c) => out.push(c));
-  return out;
-}
-
-/** The expressions and the nested statement lists directly inside `s`. */
-export function children(s: Stmt): { exprs: Expr[]; blocks: Stmt[][] } {
-  const exprs: Expr[] = [];
-  const blocks: Stmt[][] = [];
-  forEachChild(s, (e) => exprs.push(e), (b) => blocks.push(b));
-  return { exprs, blocks };
-}
-
 /**
  * Visits every statement and expression of `stmts`, depth first.
  *
