@@ -30,10 +30,8 @@ export const TLSF_MAX_POOL_SIZE = TLSF_GRANULARITY * 2 ** TLSF_FLLEN;
 
 const GRAN_LOG2 = 5;
 
-/** A block's flag: in use (allocated, or a pool's sentinel). */
+/** A block's flag: in use (allocated, or a pool's closing sentinel, which never merges). */
 const USED = 1;
-/** A block's flag: a pool's closing sentinel. */
-const SENTINEL = 2;
 /** No block (a null link). */
 const NONE = -1;
 
@@ -187,7 +185,8 @@ export class TlsfByteAllocator implements ByteAllocator {
       if (sl < 32) list = (fl << 5) | sl;
     }
     if (list < 0) throw noFit(size, align);
-    const block = this.#popHead(list);
+    const block = this.#firstFree[list];
+    this.#unlink(block, list);
     const addr = this.#addr[block];
     const ptr = small ? addr + TLSF_USED_HEADER : alignUp(addr + TLSF_USED_HEADER, align);
     const newSize = small ? searchSize : alignUp(ptr - addr + size, TLSF_GRANULARITY);
@@ -294,7 +293,7 @@ export class TlsfByteAllocator implements ByteAllocator {
       const sentinel = this.#newBlock(
         cursor + chunk - TLSF_GRANULARITY,
         TLSF_GRANULARITY,
-        USED | SENTINEL,
+        USED,
       );
       const block = this.#newBlock(cursor, chunk - TLSF_GRANULARITY, 0);
       this.#prevPhys[block] = NONE;
@@ -376,21 +375,6 @@ export class TlsfByteAllocator implements ByteAllocator {
     firstFree[list] = block;
     this.#flBitmap |= 1 << (list >>> 5);
     this.#slBitmap[list >>> 5] |= 1 << (list & 31);
-  }
-
-  /** Takes the first block off `list` (which is not empty). */
-  #popHead(list: number): number {
-    const firstFree = this.#firstFree;
-    const block = firstFree[list];
-    const next = this.#nextFree[block];
-    firstFree[list] = next;
-    if (next !== NONE) this.#prevFree[next] = NONE;
-    else {
-      const slBitmap = this.#slBitmap;
-      const fl = list >>> 5;
-      if ((slBitmap[fl] &= ~(1 << (list & 31))) === 0) this.#flBitmap &= ~(1 << fl);
-    }
-    return block;
   }
 
   #unlink(block: number, list: number): void {
