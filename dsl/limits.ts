@@ -166,32 +166,9 @@ export function syntaxDepthProblem(body: readonly Stmt[]): LimitProblem | undefi
         length: 1,
       };
     }
-    if (isStmt(node)) forEachChild(node, onExpr, onBlock);
-    else forEachChildExpr(node, onExpr);
+    // A statement is its own owner; an expression's is the statement around it.
+    if (node === owner) forEachChild(owner, onExpr, onBlock);
+    else forEachChildExpr(node as Expr, onExpr);
   }
   return undefined;
-}
-
-const STMT_KINDS = new Set<string>([
-  "let",
-  "assign",
-  "expr",
-  "print",
-  "expect",
-  "expectError",
-  "if",
-  "repeat",
-  "while",
-  "for",
-  "proc",
-  "return",
-  "include",
-  "platform",
-  "kernel",
-  "using",
-  "contract",
-]);
-
-function isStmt(node: Stmt | Expr): node is Stmt {
-  return STMT_KINDS.has(node.kind);
 }
