@@ -106,6 +106,14 @@ Deno.test("replay: frees the trace gets wrong, and operations an allocator lacks
     assert.equal(e.message, "t:4: 'f 0' frees ID 0 a second time");
     return true;
   });
+  // Freeing an allocation that failed frees nothing; freeing it again is still a second free.
+  const failed = parseTrace("region 0x80000000 65536\na 0 1048576 8\nf 0\na 0 8 8\nf 0\n", "x");
+  assert.equal(
+    formatReplay(failed, replay(failed, "buddy")),
+    "0 NoMemory\n0 0x80000000\nstats total=65536 used=0 available=65536\n",
+  );
+  const twice = parseTrace("region 0x80000000 65536\na 0 1048576 8\nf 0\nf 0\n", "y");
+  assert.throws(() => replay(twice, "buddy"), /y:4: 'f 0' frees ID 0 a second time/);
   const u = parseTrace("region 0x80000000 65536\nf 7\n", "u");
   assert.throws(() => replay(u, "tlsf"), /u:2: 'f 7' frees an ID no earlier line allocated/);
   const v = parseTrace("region 0x80000000 65536\np 0 1 4096\n", "v");
