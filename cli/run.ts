@@ -6,13 +6,13 @@
  */
 
 import { parseArgs } from "node:util";
-import { ANSI, formatProblem, PLAIN, type Style } from "../dsl/diagnostics.ts";
+import { ANSI, escapeControls, formatProblem, PLAIN, type Style } from "../dsl/diagnostics.ts";
 import { PLATFORMS } from "../hal/platform.ts";
 import { BYTE_ALLOCATOR_KINDS, type ByteAllocatorKind } from "../mm/global_allocator.ts";
 import { KernelPanic } from "../mm/kernel_memory.ts";
 import { errorName, ExpectationFailed, RunError } from "../runtime/errors.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
-import { load } from "../runtime/loader.ts";
+import { DISK, load } from "../runtime/loader.ts";
 import { TraceRecorder } from "../runtime/trace_recorder.ts";
 import { World } from "../runtime/world.ts";
 
@@ -50,6 +50,8 @@ export interface RunIo {
   err(line: string): void;
   /** Reads a file. */
   read(path: string): string;
+  /** Where a path really is, links resolved (see `FileAccess.realPath`). */
+  realPath?(path: string): string;
   /** Writes a file. */
   write(path: string, text: string): void;
   /** Whether a path exists as a file. */
@@ -64,7 +66,8 @@ function defaultIo(): RunIo {
   return {
     out: (l) => console.log(l),
     err: (l) => console.error(l),
-    read: (p) => Deno.readTextFileSync(p),
+    read: DISK.read,
+    realPath: DISK.realPath,
     write: (p, t) => Deno.writeTextFileSync(p, t),
     exists: (p) => {
       try {
@@ -154,13 +157,13 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
   try {
     source = io.read(path);
   } catch (e) {
-    io.err(`run: cannot read ${path}: ${(e as Error).message}`);
+    io.err(`run: cannot read ${escapeControls(path)}: ${escapeControls((e as Error).message)}`);
     return 2;
   }
 
   const json = o.json === true;
   const emit = (obj: Record<string, unknown>) => io.out(JSON.stringify(obj));
-  const script = load(path, { read: io.read }, source);
+  const script = load(path, { read: io.read, realPath: io.realPath }, source);
   if (script.problems.length > 0) {
     let shown = 0;
     for (const p of script.problems) {
@@ -184,7 +187,7 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
     }
     const n = script.problems.length;
     if (json) emit({ event: "end", status: "parse-error", errors: n });
-    else io.err(`${n} error${n === 1 ? "" : "s"}: ${path} was not run`);
+    else io.err(`${n} error${n === 1 ? "" : "s"}: ${escapeControls(path)} was not run`);
     return 2;
   }
 
@@ -241,16 +244,10 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
     } else {
       const src = script.programs.get(e.site.file)?.source ?? "";
       const loc = e.site.loc;
-      const lineText = src.split("\n")[loc.line - 1] ?? "";
       io.err(formatProblem(
         e.site.file,
         src,
-        {
-          line: loc.line,
-          column: loc.column,
-          length: Math.min(loc.end - loc.start, lineText.length - loc.column + 1),
-          message,
-        },
+        { line: loc.line, column: loc.column, length: loc.end - loc.start, message },
         style,
         kind,
       ));
@@ -261,11 +258,11 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
       for (let i = 0; i < calls.length;) {
         let j = i + 1;
         while (j < calls.length && calls[j] === calls[i]) j++;
-        io.err(`  called from ${calls[i]}${j - i > 1 ? ` (${j - i} times)` : ""}`);
+        io.err(`  called from ${escapeControls(calls[i])}${j - i > 1 ? ` (${j - i} times)` : ""}`);
         i = j;
       }
       for (const s of [...e.includeChain].reverse()) {
-        io.err(`  included from ${s.file}:${s.loc.line}:${s.loc.column}`);
+        io.err(`  included from ${escapeControls(`${s.file}:${s.loc.line}:${s.loc.column}`)}`);
       }
     }
   } finally {

@@ -101,7 +101,11 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
       } else if (!names.has(name)) {
         const s = closest(name, [...Object.keys(known.builtins), ...procs.keys()]);
         problems.push(
-          problem(file, at, `unknown function '${name}'${s ? `; did you mean '${s}'?` : ""}`),
+          problem(
+            file,
+            at,
+            `unknown function '${shown(name)}'${s ? `; did you mean '${s}'?` : ""}`,
+          ),
         );
       }
     };
@@ -111,7 +115,11 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
         if (!names.has(e.name)) {
           const s = closest(e.name, names);
           problems.push(
-            problem(file, e.loc, `unknown name '${e.name}'${s ? `; did you mean '${s}'?` : ""}`),
+            problem(
+              file,
+              e.loc,
+              `unknown name '${shown(e.name)}'${s ? `; did you mean '${s}'?` : ""}`,
+            ),
           );
         }
       } else if (e.kind === "call" && e.callee.kind === "name") {
@@ -127,9 +135,9 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
           problems.push(problem(
             file,
             s.loc,
-            `unknown error name '${s.error}'${sug ? `; did you mean '${sug}'?` : ""} (known: ${
-              known.errors.join(", ")
-            })`,
+            `unknown error name '${shown(s.error)}'${
+              sug ? `; did you mean '${sug}'?` : ""
+            } (known: ${known.errors.join(", ")})`,
           ));
         }
         // `kernel byte_allocator = tlsf`: a bare word, not a variable.
@@ -142,6 +150,11 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
     }
   }
   return problems;
+}
+
+/** A name for a message: a very long one is cut (it is underlined in the source anyway). */
+function shown(name: string): string {
+  return name.length > 60 ? `${name.slice(0, 40)}...(${name.length} characters)` : name;
 }
 
 /** Where `return` appears outside every `proc` body of `body`. */

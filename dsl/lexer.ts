@@ -75,17 +75,17 @@ export const Integer: TokenType = createToken({
 /** A string with `\` escapes and `{expr}` interpolation. */
 export const StringLit: TokenType = createToken({
   name: "String",
-  pattern: /"(?:[^"\\\n]|\\.)*"/,
+  pattern: /"(?:[^"\\\r\n]|\\.)*"/,
 });
 
-/** Newlines end statements. */
+/** Newlines end statements: LF, CRLF and a lone CR alike (one line each). */
 export const Newline: TokenType = createToken({
   name: "Newline",
-  pattern: /\n/,
+  pattern: /\r\n?|\n/,
   line_breaks: true,
 });
-const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r]+/, group: Lexer.SKIPPED });
-const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: Lexer.SKIPPED });
+const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t]+/, group: Lexer.SKIPPED });
+const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: Lexer.SKIPPED });
 
 /** Token categories: one `CONSUME` matches any binary operator. */
 export const BinaryOp: TokenType = createToken({ name: "BinaryOp", pattern: Lexer.NA });

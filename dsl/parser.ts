@@ -14,6 +14,7 @@ import {
 } from "chevrotain";
 import type { Expr, Loc, Program, Stmt } from "./ast.ts";
 import * as T from "./lexer.ts";
+import { INT_LIMIT, INT_RANGE_TEXT } from "./int_range.ts";
 import { MAX_SYNTAX_DEPTH, scanTokens, syntaxDepthProblem } from "./limits.ts";
 
 const WORDS: Record<string, string> = {
@@ -84,7 +85,11 @@ const NUMBER_SUFFIX: Record<string, bigint> = {
   T: 1n << 40n,
 };
 
-/** Parses an integer token's text: bases, `_`, size suffixes. */
+/**
+ * Parses an integer token's text: bases, `_`, size suffixes. A literal
+ * with far more digits than 64 bits hold gives {@linkcode INT_LIMIT}
+ * (out of range) without being computed.
+ */
 export function parseIntegerLiteral(image: string): bigint {
   // Fast path: plain decimal digits, exact as a double (most literals).
   if (image.length <= 15) {
@@ -98,6 +103,9 @@ export function parseIntegerLiteral(image: string): bigint {
     if (i === image.length && i > 0) return BigInt(value);
   }
   let text = image.replaceAll("_", "");
+  // Far too many significant digits for 64 bits: say so without building a
+  // huge BigInt (a literal can be megabytes long).
+  if (text.replace(/^(0[xb])?0*/, "").length > 70) return INT_LIMIT;
   let scale = 1n;
   const last = text.at(-1)!;
   if (last in NUMBER_SUFFIX && !text.startsWith("0x")) {
@@ -124,6 +132,9 @@ function tokenLoc(t: IToken): Loc {
 }
 
 class MmsParser extends EmbeddedActionsParser {
+  /** Integer literals of the current parse that do not fit the integer range. */
+  oversized: IToken[] = [];
+
   constructor(validate = false) {
     super(T.ALL_TOKENS, {
       recoveryEnabled: true,
@@ -471,11 +482,12 @@ class MmsParser extends EmbeddedActionsParser {
         {
           ALT: () => {
             const t = this.CONSUME(T.Integer);
-            return {
-              kind: "int",
-              value: this.ACTION(() => parseIntegerLiteral(t.image)),
-              loc: this.#loc(t),
-            } as Expr;
+            const value = this.ACTION(() => {
+              const v = parseIntegerLiteral(t.image);
+              if (v >= INT_LIMIT) this.oversized.push(t);
+              return v;
+            });
+            return { kind: "int", value, loc: this.#loc(t) } as Expr;
           },
         },
         {
@@ -670,9 +682,12 @@ function problemOf(e: IRecognitionException): ParseProblem {
  * console.log(program.body.length, problems.length); // 2 0
  * ```
  */
-export function parse(source: string, file: string): ParseResult {
+export function parse(text: string, file: string): ParseResult {
+  // An editor's UTF-8 byte-order mark is not part of the script.
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const problems: ParseProblem[] = [];
   pendingStrings = [];
+  parser.oversized = [];
   const lexed = T.mmsLexer.tokenize(source);
   for (const e of lexed.errors) {
     problems.push({
@@ -715,6 +730,18 @@ export function parse(source: string, file: string): ParseResult {
     body.length = 0;
     pendingStrings = [];
   }
+  for (const t of parser.oversized) {
+    const shown = t.image.length > 40
+      ? `${t.image.slice(0, 20)}...(${t.image.length} characters)`
+      : t.image;
+    problems.push({
+      message: `integer literal ${shown} does not fit: integers are ${INT_RANGE_TEXT}`,
+      line: t.startLine ?? 1,
+      column: t.startColumn ?? 1,
+      length: t.image.length,
+    });
+  }
+  parser.oversized = [];
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return { program: { file, source, body }, problems };
 }

@@ -16,6 +16,13 @@ export interface Region {
   base: bigint;
   /** Length in bytes. */
   size: bigint;
+  /**
+   * For a reserved region: how many bytes from its base the firmware really
+   * uses (all of it when left out). The rest may be borrowed early in boot,
+   * as the ArceOS tutorial puts its early heap in the upper half of the SBI
+   * region.
+   */
+  used?: bigint;
 }
 
 /** A platform description. */
@@ -61,7 +68,12 @@ export interface PlatformSpec {
   /** See {@linkcode Platform.physBusOffset}; 0 when left out. */
   physBusOffset?: bigint | number;
   /** See {@linkcode Platform.reserved}. */
-  reserved?: { name: string; base: bigint | number; size: bigint | number }[];
+  reserved?: {
+    name: string;
+    base: bigint | number;
+    size: bigint | number;
+    used?: bigint | number;
+  }[];
   /** See {@linkcode Platform.mmio}. */
   mmio?: { name: string; base: bigint | number; size: bigint | number }[];
 }
@@ -117,7 +129,12 @@ export function definePlatform(spec: PlatformSpec): Platform {
   if (!ARCHES.includes(spec.arch)) {
     throw new PlatformError(name, `arch '${spec.arch}' is not one of ${ARCHES.join(", ")}`);
   }
-  const regions = (list: PlatformSpec["ram"] | undefined, what: string): Region[] =>
+  const regions = (
+    list:
+      | { name?: string; base: bigint | number; size: bigint | number; used?: bigint | number }[]
+      | undefined,
+    what: string,
+  ): Region[] =>
     (list ?? []).map((r, i) => {
       const base = big(r.base, name, `${what} ${i} base`);
       const size = big(r.size, name, `${what} ${i} size`);
@@ -125,7 +142,13 @@ export function definePlatform(spec: PlatformSpec): Platform {
       if (base + size > U64_LIMIT) {
         throw new PlatformError(name, `${what} region ${i} runs past 2^64`);
       }
-      return { name: r.name ?? `${what}${i}`, base, size };
+      const used = "used" in r && r.used !== undefined
+        ? big(r.used, name, `${what} ${i} used`)
+        : undefined;
+      if (used !== undefined && used > size) {
+        throw new PlatformError(name, `${what} region ${i} uses more than its size`);
+      }
+      return { name: r.name ?? `${what}${i}`, base, size, ...(used === undefined ? {} : { used }) };
     }).sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0));
   const ram = regions(spec.ram, "RAM");
   if (ram.length === 0) throw new PlatformError(name, "a platform needs RAM");
@@ -163,7 +186,9 @@ export const PLATFORMS: Readonly<Record<string, Platform>> = Object.freeze({
     kernelPaddr: 0x8020_0000,
     kernelVaddr: 0xffff_ffc0_8020_0000n,
     physVirtOffset: 0xffff_ffc0_0000_0000n,
-    reserved: [{ name: "SBI", base: 0x8000_0000, size: 0x20_0000 }],
+    // OpenSBI uses about 194 KiB of its 2 MiB; the tutorial's early heap
+    // takes the upper half.
+    reserved: [{ name: "SBI", base: 0x8000_0000, size: 0x20_0000, used: 0x10_0000 }],
     mmio: [
       { name: "PLIC", base: 0x0c00_0000, size: 0x21_0000 },
       { name: "UART", base: 0x1000_0000, size: 0x1000 },

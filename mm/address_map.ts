@@ -15,6 +15,9 @@ const EMPTY = -1;
 /** What {@linkcode AddressIntMap.get} returns for a key it does not hold. */
 export const ADDRESS_INT_MAP_MISSING: number = -0x8000_0000;
 
+/** Scales an address so that its bits 35.. become the integer part. */
+const HIGH_BITS = 2 ** -35;
+
 /**
  * An address-keyed hash map to any values: an {@linkcode AddressIntMap} from
  * address to a slot of a dense value array.
@@ -131,12 +134,13 @@ export class AddressIntMap {
   }
 
   /**
-   * Fibonacci hashing of address bits 3..34 (one float-to-integer
-   * conversion): blocks are 8-byte aligned, and keys 32 GiB apart share a
-   * slot only in probing, never in meaning.
+   * Fibonacci hashing of address bits 3..34 folded with bits 35..52 (two
+   * float-to-integer conversions): blocks are 8-byte aligned, and keys
+   * 32 GiB apart (the 2 GiB blocks of a heap over petabytes) must not pile
+   * up in one probe run.
    */
   #slot(key: number): number {
-    return Math.imul((key * 0.125) >>> 0, 0x9e3779b1) >>> this.#shift;
+    return Math.imul(((key * 0.125) >>> 0) ^ ((key * HIGH_BITS) >>> 0), 0x9e3779b1) >>> this.#shift;
   }
 
   /** The value at `key`, or `ADDRESS_INT_MAP_MISSING`. */

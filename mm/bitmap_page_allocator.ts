@@ -25,6 +25,37 @@ export const BITMAP_CAPACITY_PAGES: Readonly<Record<BitmapCapacity, number>> = {
   "1t": 1 << 28,
 };
 
+/** The names of the capacity features, smallest first. */
+export const BITMAP_CAPACITIES: readonly BitmapCapacity[] = ["256m", "4g", "64g", "1t"];
+
+/**
+ * The checks `alloc_pages_at` makes before it looks at the bitmap, in the
+ * real code's order, for a base of any width: an alignment that is not a
+ * page multiple up to 1 GiB, or a base not aligned to it, is `InvalidParam`.
+ * Callers holding a base outside the simulated window (past 2^53, say) run
+ * these first and then answer `NoMemory`, as the real allocator does.
+ *
+ * @example
+ * ```ts
+ * import { checkPagesAtBase } from "./bitmap_page_allocator.ts";
+ * checkPagesAtBase(0x20_0000_0000_0000n, 4096); // aligned: nothing thrown
+ * try { checkPagesAtBase(0x20_0000_0000_0001n, 4096); } catch (e) { console.log(String(e)); }
+ * ```
+ */
+export function checkPagesAtBase(base: bigint, alignPow2: number, pageSize = 4096): void {
+  if (
+    !Number.isSafeInteger(alignPow2) || alignPow2 <= 0 || alignPow2 > MAX_ALIGN_1GB ||
+    alignPow2 % pageSize !== 0
+  ) {
+    throw new AllocError("InvalidParam", { reason: `alignment ${alignPow2} is invalid` });
+  }
+  if (base % BigInt(alignPow2) !== 0n || base % BigInt(pageSize) !== 0n) {
+    throw new AllocError("InvalidParam", {
+      reason: `${hex(base)} is not aligned to ${hex(alignPow2)}`,
+    });
+  }
+}
+
 /** Options of {@linkcode BitmapPageAllocator}. */
 export interface BitmapPageAllocatorOptions {
   /** The page size in bytes, a power of two (default 4096). */
@@ -66,6 +97,13 @@ export class BitmapPageAllocator implements PageAllocator {
   constructor(options: BitmapPageAllocatorOptions = {}) {
     this.pageSize = options.pageSize ?? 4096;
     this.capacity = options.capacity ?? "256m";
+    if (!BITMAP_CAPACITIES.includes(this.capacity)) {
+      throw new AllocError("InvalidParam", {
+        reason: `unknown capacity feature '${this.capacity}'; features: ${
+          BITMAP_CAPACITIES.join(", ")
+        }`,
+      });
+    }
     if (!isPowerOfTwo(this.pageSize)) {
       throw new AllocError("InvalidParam", {
         reason: `page size ${this.pageSize} is not a power of two`,

@@ -23,6 +23,7 @@ import {
 } from "../hal/int.ts";
 import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
 import { AllocError } from "./alloc_error.ts";
+import { KernelPanic } from "./kernel_panic.ts";
 import { checkLayout, checkRegion } from "./layout.ts";
 
 /** The number of orders of `Heap<32>`: blocks of 2^0 .. 2^31 bytes. */
@@ -81,6 +82,13 @@ function wrongOrder(ptr: number, liveOrder: number, order: number): AllocError {
  * ```
  */
 export class BuddyHeap {
+  /**
+   * Whether blocks of 2^32 bytes or more panic, as in
+   * `buddy_system_allocator` 0.10 (the slab allocator's), whose
+   * `add_to_heap` indexes the 32 free lists by the block's order without a
+   * cap; later versions cap the order at 31.
+   */
+  readonly #uncapped: boolean;
   // Free lists: intrusive doubly linked lists over a node pool.
   #heads = new Int32Array(BUDDY_ORDERS).fill(-1);
   #nonEmpty = 0;
@@ -103,6 +111,11 @@ export class BuddyHeap {
   #allocated = 0;
   #total = 0;
 
+  /** Creates an empty heap; `uncappedOrders` models version 0.10 (see above). */
+  constructor(options: { uncappedOrders?: boolean } = {}) {
+    this.#uncapped = options.uncappedOrders ?? false;
+  }
+
   /** `Heap::init(start, size)`: same as `addToHeap(start, start + size)`. */
   init(start: number, size: number): void {
     checkRegion(start, size);
@@ -123,6 +136,19 @@ export class BuddyHeap {
         address: start,
         reason: `region [${hex(start)}, ${hex(end)}) holds no aligned word (the real heap asserts)`,
       });
+    }
+    if (this.#uncapped) {
+      // The greedy carving below reaches every 4 GiB boundary it can fill a
+      // 4 GiB block from, and 0.10 then indexes free_list[32]: a panic.
+      const big = 2 ** BUDDY_ORDERS;
+      const at = alignUp(s, big);
+      if (at + big <= e) {
+        throw new KernelPanic(
+          `index out of bounds in add_to_heap: [${hex(start)}, ${hex(end)}) holds an aligned ` +
+            `block of 4 GiB at ${hex(at)}, past the heap's ${BUDDY_ORDERS} orders ` +
+            `(buddy_system_allocator 0.10)`,
+        );
+      }
     }
     this.#claimRegion(s, e);
     let cur = s;

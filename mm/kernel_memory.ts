@@ -21,10 +21,17 @@ import { freeMemoryRegions } from "../hal/memory_map.ts";
 import { PhysicalMemory } from "../hal/physical_memory.ts";
 import { getPlatform, physToVirt, type Platform, virtToPhys } from "../hal/platform.ts";
 import { AllocError, isAllocError } from "./alloc_error.ts";
-import { BITMAP_CAPACITY_PAGES, type BitmapCapacity } from "./bitmap_page_allocator.ts";
+import {
+  BITMAP_CAPACITY_PAGES,
+  type BitmapCapacity,
+  checkPagesAtBase,
+} from "./bitmap_page_allocator.ts";
 import { EARLY_PAGE_SIZE, EarlyAllocator, isPageRequest } from "./early_allocator.ts";
 import { type ByteAllocatorKind, GLOBAL_PAGE_SIZE, GlobalAllocator } from "./global_allocator.ts";
 import { checkLayout } from "./layout.ts";
+import { KernelPanic } from "./kernel_panic.ts";
+
+export { KernelPanic } from "./kernel_panic.ts";
 
 /** Which allocator owns a live allocation. */
 export type Owner = "early-bytes" | "early-pages" | "global-bytes" | "global-pages";
@@ -42,32 +49,6 @@ export interface Allocation {
   size: number;
   /** Alignment. */
   align: number;
-}
-
-/**
- * The simulated kernel panicked (`handle_alloc_error`, or a failed
- * assertion of the modelled code). The simulation stops; the simulator
- * does not crash.
- */
-export class KernelPanic extends Error {
-  /** The error class's name. */
-  override readonly name = "KernelPanic";
-  /** What the kernel printed, without the `panicked:` prefix. */
-  readonly reason: string;
-  /** The failed request, for allocation failures. */
-  readonly request: { size: number; align: number } | undefined;
-  /** Bytes the allocator had available when it failed. */
-  readonly availableBytes: number | undefined;
-  /** Creates the panic report. */
-  constructor(
-    reason: string,
-    details: { request?: { size: number; align: number }; availableBytes?: number } = {},
-  ) {
-    super(`kernel panicked: ${reason}`);
-    this.reason = reason;
-    this.request = details.request;
-    this.availableBytes = details.availableBytes;
-  }
 }
 
 /**
@@ -214,6 +195,7 @@ export class KernelMemory {
       throw new AllocError("InvalidParam", { reason: "early_init ran already" });
     }
     this.#checkRam(start, size, "early_init");
+    this.#checkEarlyRegion(start, BigInt(size));
     this.early.init(this.toLocal(start), Number(size));
     this.#earlyReady = true;
   }
@@ -314,7 +296,7 @@ export class KernelMemory {
         this.early.deallocBytes();
         break;
       case "early-pages":
-        this.#log(`early pages at ${hex(a.addr)} are never freed`);
+        this.#freeEarlyPages(a);
         break;
       default:
         this.global.dealloc(this.toLocal(a.addr), size, align);
@@ -338,6 +320,13 @@ export class KernelMemory {
   /** `global_allocator().alloc_pages_at(base, n, align)`: exactly those pages. */
   allocPagesAt(base: VirtAddr | bigint, numPages: number, alignPow2: number): VirtAddr {
     this.#alive();
+    if (!this.window.contains(base)) {
+      // Far from RAM: the real parameter checks first, then NoMemory.
+      checkPagesAtBase(base, alignPow2, GLOBAL_PAGE_SIZE);
+      throw new AllocError("NoMemory", {
+        reason: `${hex(base)} is not memory this kernel manages`,
+      });
+    }
     const p = this.global.allocPagesAt(this.toLocal(base), numPages, alignPow2);
     return this.#record(p, "global-pages", numPages * GLOBAL_PAGE_SIZE, alignPow2);
   }
@@ -347,10 +336,7 @@ export class KernelMemory {
     this.#alive();
     const size = numPages * GLOBAL_PAGE_SIZE;
     const a = this.#take(pos, ["global-pages", "early-pages"], size, undefined);
-    if (a.owner === "early-pages") {
-      this.#log(`early pages at ${hex(a.addr)} are never freed`);
-      return;
-    }
+    if (a.owner === "early-pages") return this.#freeEarlyPages(a);
     this.global.deallocPages(this.toLocal(a.addr), numPages);
   }
 
@@ -400,6 +386,25 @@ export class KernelMemory {
     return this.#uncached.has(local - (local % GLOBAL_PAGE_SIZE)) ? "uncached" : "normal";
   }
 
+  /**
+   * Early pages handed back. During the early stage the tutorial's
+   * `EarlyAllocator::dealloc_pages` runs, which is `unimplemented!()`: the
+   * kernel panics. After the switch they stay where they are (mmsim keeps
+   * the kernel from freeing them into the global allocator, which never
+   * owned them).
+   */
+  #freeEarlyPages(a: Allocation): void {
+    if (this.stage === "early") {
+      throw this.#die(
+        new KernelPanic(
+          `not implemented: EarlyAllocator::dealloc_pages (freeing the early pages at ` +
+            `${hex(a.addr)}; the tutorial's early allocator never frees pages)`,
+        ),
+      );
+    }
+    this.#log(`early pages at ${hex(a.addr)} are never freed`);
+  }
+
   #record(local: number, owner: Owner, size: number, align: number): VirtAddr {
     const addr = this.toVirt(local);
     this.#owners.set(local, { addr, owner, size, align });
@@ -443,6 +448,33 @@ export class KernelMemory {
     }
     if (!this.window.contains(wrappingAdd(start, BigInt(size)))) {
       throw new AllocError("InvalidParam", { reason: `${what}: the region leaves kernel space` });
+    }
+  }
+
+  /**
+   * The early heap may not lie on what the kernel or the firmware use: the
+   * kernel image, the part of a reserved region the firmware uses, MMIO.
+   * (The tutorial's heap, the upper half of the SBI region, is fine.)
+   */
+  #checkEarlyRegion(start: bigint, size: bigint): void {
+    const p = virtToPhys(this.platform, virt(start));
+    const end = p + size;
+    const taken = [
+      { what: "the kernel image", base: this.platform.kernelPaddr, size: this.platform.kernelSize },
+      ...this.platform.reserved.map((r) => ({
+        what: `the firmware's part of the reserved region ${r.name}`,
+        base: r.base,
+        size: r.used ?? r.size,
+      })),
+      ...this.platform.mmio.map((r) => ({ what: `the MMIO region ${r.name}`, ...r })),
+    ];
+    for (const t of taken) {
+      if (p < t.base + t.size && t.base < end) {
+        throw new AllocError("InvalidParam", {
+          reason: `early_init: [${hex(start)}, ${hex(wrappingAdd(start, size))}) overlaps ` +
+            `${t.what} (physical [${hex(t.base)}, ${hex(t.base + t.size)}))`,
+        });
+      }
     }
   }
 

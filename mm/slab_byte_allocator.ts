@@ -84,7 +84,7 @@ class Slab {
 export class SlabByteAllocator implements ByteAllocator {
   readonly #slabs: Slab[] = SLAB_BLOCK_SIZES.map((b) => new Slab(b));
   /** The buddy heap behind the slabs. */
-  readonly buddy: BuddyHeap = new BuddyHeap();
+  readonly buddy: BuddyHeap = new BuddyHeap({ uncappedOrders: true });
   /**
    * Every slab block ever made: address -> slab index while allocated, -1
    * while free (slab memory never returns to the buddy heap, so these

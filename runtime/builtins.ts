@@ -9,7 +9,12 @@ import { phys, virt } from "../hal/address.ts";
 import { memoryMap } from "../hal/memory_map.ts";
 import { physToBus, physToVirt, virtToBus, virtToPhys } from "../hal/platform.ts";
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator.ts";
-import { type BitmapCapacity, BitmapPageAllocator } from "../mm/bitmap_page_allocator.ts";
+import {
+  type BitmapCapacity,
+  BitmapPageAllocator,
+  checkPagesAtBase,
+} from "../mm/bitmap_page_allocator.ts";
+import { hex } from "../hal/int.ts";
 import { BitmapIdAllocator } from "../mm/bitmap_id_allocator.ts";
 import { AllocError } from "../mm/alloc_error.ts";
 import { ECANNOT_FREE_MEM, GFP_ZERO } from "../mm/dragonos/kmalloc.ts";
@@ -20,7 +25,7 @@ import * as Z from "../mm/dragonos/zoned_pages.ts";
 import type { DmaInfo } from "../mm/dma.ts";
 import { type ByteAllocatorKind, createByteAllocator } from "../mm/global_allocator.ts";
 import { GlobalPage } from "../mm/global_page.ts";
-import { ScriptError } from "./errors.ts";
+import { ArgumentError, ScriptError } from "./errors.ts";
 import { formatValue, Handle, Rec, typeName, type Value } from "./values.ts";
 import type { World } from "./world.ts";
 
@@ -48,6 +53,37 @@ function num(v: Value, what: string): number {
   return Number(b);
 }
 
+/** How many bytes `read_str` reads at most, and how long a string may grow. */
+export const MAX_STRING_BYTES = 16 << 20;
+
+/**
+ * A value stored by an access of `bits` bits: signed or unsigned, it must
+ * fit (`-2^(bits-1) .. 2^bits - 1`); the result is the unsigned pattern.
+ */
+function fitting(v: Value, bits: number, what: string): bigint {
+  const b = int(v, what);
+  const width = BigInt(bits);
+  const lo = -(1n << (width - 1n));
+  const hi = (1n << width) - 1n;
+  if (b < lo || b > hi) {
+    throw new ArgumentError(
+      what,
+      `${what} ${formatValue(b)} does not fit in ${bits} bits (${lo} .. ${formatValue(hi)})`,
+    );
+  }
+  return BigInt.asUintN(bits, b);
+}
+
+/** A length or count: not negative, and at most `max` when given. */
+function length(v: Value, what: string, max?: number): number {
+  const n = num(v, what);
+  if (n < 0) throw new ArgumentError(what, `${what} ${n} is negative`);
+  if (max !== undefined && n > max) {
+    throw new ArgumentError(what, `${what} ${n} is more than the limit of ${max}`);
+  }
+  return n;
+}
+
 function str(v: Value, what: string): string {
   if (typeof v !== "string") throw new ScriptError(`${what} must be a string, not ${typeName(v)}`);
   return v;
@@ -69,11 +105,13 @@ function pageHandle(page: GlobalPage): Handle {
     size: () => big(page.size()),
     released: () => page.released,
   }, {
-    fill: ([b]) => (page.fill(num(b, "byte")), null),
+    fill: ([b]) => (page.fill(Number(fitting(b, 8, "byte"))), null),
     zero: () => (page.zero(), null),
     release: () => (page.release(), null),
     read8: ([i]) => big(page.asSlice().get(num(i, "index"))),
-    write8: ([i, v]) => (page.asMutSlice().set(num(i, "index"), num(v, "value")), null),
+    write8: (
+      [i, v],
+    ) => (page.asMutSlice().set(num(i, "index"), Number(fitting(v, 8, "value"))), null),
   });
 }
 
@@ -141,8 +179,15 @@ function allocatorHandle(kind: string, a: ByteAllocator | PageAllocator | IdAllo
     methods.alloc_pages = ([n, al]) => big(a.allocPages(num(n, "pages"), num(al, "align")));
     methods.try_alloc_pages = ([n, al]) =>
       orNull(() => a.allocPages(num(n, "pages"), num(al, "align")));
-    methods.alloc_pages_at = ([b, n, al]) =>
-      big(a.allocPagesAt(num(b, "base"), num(n, "pages"), num(al, "align")));
+    methods.alloc_pages_at = ([b, n, al]) => {
+      const base = int(b, "base");
+      if (base < 0n || base > BigInt(Number.MAX_SAFE_INTEGER)) {
+        // Past what the model can place: the real checks, then NoMemory.
+        checkPagesAtBase(base, num(al, "align"));
+        throw new AllocError("NoMemory", { reason: `${hex(base)} is not in the managed range` });
+      }
+      return big(a.allocPagesAt(Number(base), num(n, "pages"), num(al, "align")));
+    };
     methods.dealloc_pages = ([p, n]) => (a.deallocPages(num(p, "pointer"), num(n, "pages")), null);
     fields.total_pages = () => big(a.totalPages());
     fields.used_pages = () => big(a.usedPages());
@@ -171,10 +216,6 @@ function orNull(fn: () => number): Value {
 
 function dmaRec(info: DmaInfo, size: bigint, align: bigint): Rec {
   return new Rec("DMAInfo", { cpu_addr: info.cpuAddr, bus_addr: info.busAddr, size, align });
-}
-
-function bytesOf(w: World, addr: Value, len: Value): { pa: bigint; n: number } {
-  return { pa: w.toPhys(int(addr, "address")), n: num(len, "length") };
 }
 
 /** The region `subject()` initialises a byte or ID allocator with. */
@@ -458,22 +499,31 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
   write8: {
     params: ["addr", "value"],
     doc: "writes a byte",
-    fn: (w, [a, v]) => (w.ram.write8(w.toPhys(int(a, "address")), num(v, "value")), null),
+    fn: (
+      w,
+      [a, v],
+    ) => (w.ram.write8(w.toPhys(int(a, "address")), Number(fitting(v, 8, "value"))), null),
   },
   write16: {
     params: ["addr", "value"],
     doc: "writes a u16",
-    fn: (w, [a, v]) => (w.ram.write16(w.toPhys(int(a, "address")), num(v, "value")), null),
+    fn: (
+      w,
+      [a, v],
+    ) => (w.ram.write16(w.toPhys(int(a, "address")), Number(fitting(v, 16, "value"))), null),
   },
   write32: {
     params: ["addr", "value"],
     doc: "writes a u32",
-    fn: (w, [a, v]) => (w.ram.write32(w.toPhys(int(a, "address")), num(v, "value")), null),
+    fn: (
+      w,
+      [a, v],
+    ) => (w.ram.write32(w.toPhys(int(a, "address")), Number(fitting(v, 32, "value"))), null),
   },
   write64: {
     params: ["addr", "value"],
     doc: "writes a u64",
-    fn: (w, [a, v]) => (w.ram.write64(w.toPhys(int(a, "address")), int(v, "value")), null),
+    fn: (w, [a, v]) => (w.ram.write64(w.toPhys(int(a, "address")), fitting(v, 64, "value")), null),
   },
   write: {
     params: ["addr", "text"],
@@ -487,8 +537,8 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
     params: ["addr", "len"],
     doc: "reads len bytes as UTF-8 text",
     fn: (w, [a, n]) => {
-      const { pa, n: len } = bytesOf(w, a, n);
-      return new TextDecoder().decode(w.ram.read(pa, len));
+      const len = length(n, "length", MAX_STRING_BYTES);
+      return new TextDecoder().decode(w.ram.read(w.toPhys(int(a, "address")), len));
     },
   },
   fill: {
@@ -497,7 +547,13 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
     fn: (
       w,
       [a, n, b],
-    ) => (w.ram.fill(w.toPhys(int(a, "address")), int(n, "length"), num(b, "byte")), null),
+    ) => (
+      w.ram.fill(
+        w.toPhys(int(a, "address")),
+        length(n, "length"),
+        Number(fitting(b, 8, "byte")),
+      ), null
+    ),
   },
   copy: {
     params: ["dst", "src", "len"],
@@ -505,13 +561,13 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
     fn: (
       w,
       [d, s, n],
-    ) => (w.ram.copy(w.toPhys(int(d, "dst")), w.toPhys(int(s, "src")), num(n, "length")), null),
+    ) => (w.ram.copy(w.toPhys(int(d, "dst")), w.toPhys(int(s, "src")), length(n, "length")), null),
   },
   compare: {
     params: ["a", "b", "len"],
     doc: "memcmp: negative, 0 or positive",
     fn: (w, [a, b, n]) =>
-      big(w.ram.compare(w.toPhys(int(a, "a")), w.toPhys(int(b, "b")), num(n, "length"))),
+      big(w.ram.compare(w.toPhys(int(a, "a")), w.toPhys(int(b, "b")), length(n, "length"))),
   },
   ram_committed: {
     params: [],
@@ -527,7 +583,7 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
       let a: ByteAllocator | PageAllocator | IdAllocator;
       if (kind === "bitmap") {
         a = new BitmapPageAllocator({
-          capacity: (c === undefined ? "256m" : str(c, "capacity")) as BitmapCapacity,
+          capacity: (c === undefined ? "256m" : str(c, "capacity").toLowerCase()) as BitmapCapacity,
         });
       } else if (kind === "id") a = new BitmapIdAllocator();
       else if (kind === "tlsf" || kind === "slab" || kind === "buddy") {

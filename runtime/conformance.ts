@@ -22,7 +22,7 @@ import { BitmapPageAllocator } from "../mm/bitmap_page_allocator.ts";
 import { type ByteAllocatorKind, createByteAllocator } from "../mm/global_allocator.ts";
 import { errorName, RunError } from "./errors.ts";
 import { Interpreter } from "./interpreter.ts";
-import { load } from "./loader.ts";
+import { DISK, load } from "./loader.ts";
 import { type Subject, World } from "./world.ts";
 
 /** The interfaces a conformance script can test. */
@@ -259,7 +259,7 @@ export function runConformance(
     failure,
     ms: Math.round(performance.now() - t0),
   });
-  const loaded = load(script.path, { read: (p) => Deno.readTextFileSync(p) }, script.source);
+  const loaded = load(script.path, DISK, script.source);
   if (loaded.problems.length > 0) {
     const p = loaded.problems[0];
     return [row("(script)", false, `${p.file}:${p.line}:${p.column}: ${p.message}`)];

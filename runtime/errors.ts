@@ -32,6 +32,22 @@ export class ScriptError extends Error {
   }
 }
 
+/**
+ * An argument the call does not accept: a value wider than the access, a
+ * negative length, an unknown option. `expect error InvalidArgument` matches it.
+ */
+export class ArgumentError extends Error {
+  /** The error class's name. */
+  override readonly name = "ArgumentError";
+  /** Which argument is wrong. */
+  readonly argument: string;
+  /** Creates the error. */
+  constructor(argument: string, message: string) {
+    super(message);
+    this.argument = argument;
+  }
+}
+
 /** A failed `expect`. */
 export class ExpectationFailed extends Error {
   /** The error class's name. */
@@ -108,6 +124,7 @@ export function errorName(e: unknown): string {
   if (e instanceof AddressRangeError) return "AddressRange";
   if (e instanceof PlatformError) return "PlatformError";
   if (e instanceof ScriptError) return "ScriptError";
+  if (e instanceof ArgumentError) return "InvalidArgument";
   if (e instanceof ExpectationFailed) return "ExpectationFailed";
   if (e instanceof RangeError) return "InvalidArgument";
   return "Error";

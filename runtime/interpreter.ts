@@ -5,7 +5,8 @@
  */
 
 import type { Expr, Loc, Program, Stmt } from "../dsl/ast.ts";
-import { BUILTINS, constant } from "./builtins.ts";
+import { fitsInt, INT_RANGE_TEXT } from "../dsl/int_range.ts";
+import { BUILTINS, constant, MAX_STRING_BYTES } from "./builtins.ts";
 import {
   errorName,
   ExpectationFailed,
@@ -58,17 +59,15 @@ export interface RunSummary {
   contracts: ContractResult[];
 }
 
-const U64_LIMIT = 1n << 64n;
 /**
  * How deep procedure calls may nest: well inside the JavaScript stack, which
  * each script-level call takes a dozen frames of.
  */
 const MAX_CALL_DEPTH = 200;
-const I64_MIN = -(1n << 63n);
 
 function checkRange(v: bigint): bigint {
-  if (v >= U64_LIMIT || v < I64_MIN) {
-    throw new ScriptError(`integer overflow: ${v} does not fit in 64 bits`);
+  if (!fitsInt(v)) {
+    throw new ScriptError(`integer overflow: ${v} is outside ${INT_RANGE_TEXT}`);
   }
   return v;
 }
@@ -76,6 +75,18 @@ function checkRange(v: bigint): bigint {
 function intOf(v: Value, op: string): bigint {
   if (typeof v === "bigint") return v;
   throw new ScriptError(`'${op}' needs integers, not ${typeName(v)} ${formatValue(v)}`);
+}
+
+/** `a + b`, unless the result would be longer than strings may grow. */
+function boundedString(a: string, b: string): string {
+  if (a.length + b.length > MAX_STRING_BYTES) {
+    throw new ScriptError(
+      `a string of ${
+        a.length + b.length
+      } characters is longer than the limit of ${MAX_STRING_BYTES}`,
+    );
+  }
+  return a + b;
 }
 
 /** Applies a binary operator (not `&&` / `||`). */
@@ -86,7 +97,9 @@ export function binop(op: string, l: Value, r: Value): Value {
     case "!=":
       return !equal(l, r);
     case "+":
-      if (typeof l === "string" || typeof r === "string") return formatValue(l) + formatValue(r);
+      if (typeof l === "string" || typeof r === "string") {
+        return boundedString(formatValue(l), formatValue(r));
+      }
       return checkRange(intOf(l, op) + intOf(r, op));
   }
   const a = intOf(l, op);
@@ -436,7 +449,9 @@ export class Interpreter {
         return null;
       case "str": {
         let out = "";
-        for (const p of e.parts) out += typeof p === "string" ? p : formatValue(this.#eval(p));
+        for (const p of e.parts) {
+          out = boundedString(out, typeof p === "string" ? p : formatValue(this.#eval(p)));
+        }
         return out;
       }
       case "name":

@@ -29,6 +29,62 @@ export interface LoadedScript {
 export interface FileAccess {
   /** Reads a file's text; throws if it cannot. */
   read(path: string): string;
+  /**
+   * Where a path really is, every symbolic link resolved (absolute); throws
+   * if it does not exist. Without it, paths are compared as written (for
+   * scripts that are not on a disk).
+   */
+  realPath?(path: string): string;
+}
+
+/**
+ * The disk, for scripts that are files.
+ *
+ * @example
+ * ```ts ignore
+ * import { DISK, load } from "./loader.ts";
+ * const script = load("scripts/boot.mms", DISK);
+ * ```
+ */
+export const DISK: FileAccess = {
+  read: (path) => Deno.readTextFileSync(path),
+  realPath: (path) => Deno.realPathSync(path),
+};
+
+/** How deep `include`s may nest (a chain of files, the main one first). */
+export const MAX_INCLUDE_DEPTH = 32;
+
+/**
+ * The first link on the way from the directory `root` to `target` (both as
+ * written, `target` below `root`) that leads out of `root`'s real place:
+ * the path as written and where it really is; undefined if none does. A part
+ * that does not exist ends the walk (reading it fails with its own message).
+ */
+function linkLeavingRoot(
+  root: string,
+  target: string,
+  realPath: (path: string) => string,
+): { path: string; real: string } | undefined {
+  let realRoot: string;
+  try {
+    realRoot = realPath(root);
+  } catch {
+    return undefined;
+  }
+  const inside = (p: string) => p === realRoot || p.startsWith(realRoot.replace(/\/$/, "") + "/");
+  const rest = root === "." ? target : target.slice(root.length + 1);
+  let path = root === "." ? "" : root;
+  for (const part of rest.split("/")) {
+    path = path === "" ? part : `${path}/${part}`;
+    let real: string;
+    try {
+      real = realPath(path);
+    } catch {
+      return undefined;
+    }
+    if (!inside(real)) return { path, real };
+  }
+  return undefined;
 }
 
 function dirname(path: string): string {
@@ -89,6 +145,17 @@ export function load(path: string, files: FileAccess, source?: string): LoadedSc
       if (!inside) return report(`include "${s.path}" leaves the script's directory ${root}`);
       if (chain.includes(target)) {
         return report(`include "${s.path}" is circular (${[...chain, target].join(" -> ")})`);
+      }
+      if (chain.length >= MAX_INCLUDE_DEPTH) {
+        return report(
+          `include "${s.path}" nests includes more than ${MAX_INCLUDE_DEPTH} files deep`,
+        );
+      }
+      const link = files.realPath && linkLeavingRoot(root, target, files.realPath);
+      if (link) {
+        return report(
+          `include "${s.path}" leaves the script's directory ${root}: ${link.path} is a link to ${link.real}`,
+        );
       }
       includes.set(s, target);
       if (programs.has(target)) return;

@@ -7,13 +7,14 @@
 
 import { ALLOC_ERROR_KINDS, AllocError, type AllocErrorKind } from "../mm/alloc_error.ts";
 import type { ByteAllocator, PageAllocator } from "../mm/allocator.ts";
-import { BitmapPageAllocator } from "../mm/bitmap_page_allocator.ts";
+import { BitmapPageAllocator, checkPagesAtBase } from "../mm/bitmap_page_allocator.ts";
 import { BuddyByteAllocator } from "../mm/buddy_byte_allocator.ts";
 import { SlabByteAllocator } from "../mm/slab_byte_allocator.ts";
 import { TlsfByteAllocator } from "../mm/tlsf_byte_allocator.ts";
 import { GlobalAllocator } from "../mm/global_allocator.ts";
 import {
   FREE_UNALLOCATED,
+  OP_ADD,
   OP_ALLOC,
   OP_ALLOC_AT,
   OP_FREE,
@@ -111,6 +112,7 @@ export function replay(trace: Trace, allocator: ReplayAllocatorName): ReplayResu
   if (allocator.startsWith("global:")) {
     const g = new GlobalAllocator({
       byteAllocator: allocator.slice(7) as "tlsf" | "slab" | "buddy",
+      capacity: trace.capacity,
     });
     initOrThrow(trace, () => g.init(base, size));
     const results = replayGlobal(trace, g);
@@ -126,7 +128,7 @@ export function replay(trace: Trace, allocator: ReplayAllocatorName): ReplayResu
     };
   }
   if (allocator === "bitmap") {
-    const a = new BitmapPageAllocator();
+    const a = new BitmapPageAllocator({ capacity: trace.capacity });
     initOrThrow(trace, () => a.init(base, size));
     const results = replayPages(trace, a);
     return {
@@ -183,6 +185,16 @@ function badFree(trace: Trace, i: number, code: number): never {
   );
 }
 
+/** An `add` line: more memory for the allocator; a refusal is the trace's error. */
+function addMemory(trace: Trace, i: number, add: (start: number, size: number) => void): void {
+  try {
+    add(trace.arg0[i], trace.arg1[i]);
+  } catch (e) {
+    if (!(e instanceof AllocError)) throw e;
+    throw new ReplayError(trace.name, trace.line[i], `'add': ${e.message}`);
+  }
+}
+
 function freeFailed(trace: Trace, i: number, e: unknown): never {
   if (e instanceof AllocError) {
     throw new ReplayError(trace.name, trace.line[i], `'f ${trace.id[i]}': ${e.message}`);
@@ -218,7 +230,8 @@ function replayBytes(trace: Trace, a: ByteAllocator): Float64Array {
           freeFailed(trace, i, e);
         }
       }
-    } else unsupported(trace, i, "a byte allocator");
+    } else if (k === OP_ADD) addMemory(trace, i, (s, n) => a.addMemory(s, n));
+    else unsupported(trace, i, "a byte allocator");
   }
   return results;
 }
@@ -235,7 +248,7 @@ function replayPages(trace: Trace, a: PageAllocator): Float64Array {
         results[i] = k === OP_ALLOC
           ? a.allocPages(arg0[i], arg1[i])
           : arg0[i] < 0
-          ? noMemoryOutsideWindow()
+          ? outsideWindow(trace.farBase.get(i)!, arg2[i])
           : a.allocPagesAt(arg0[i], arg1[i], arg2[i]);
       } catch (e) {
         results[i] = errorCode(e);
@@ -281,12 +294,20 @@ function replayGlobal(trace: Trace, g: GlobalAllocator): Float64Array {
           freeFailed(trace, i, e);
         }
       }
-    } else unsupported(trace, i, "the global allocator");
+    } else if (k === OP_ADD) addMemory(trace, i, (s, n) => g.addMemory(s, n));
+    else unsupported(trace, i, "the global allocator");
   }
   return results;
 }
 
-function noMemoryOutsideWindow(): never {
+/**
+ * `alloc_pages_at` with a base the simulation cannot place (past 2^53, or
+ * far from the region): the real allocator's parameter checks first
+ * (`InvalidParam`), then `NoMemory`, as it answers for pages it does not
+ * manage.
+ */
+function outsideWindow(base: bigint, alignPow2: number): never {
+  checkPagesAtBase(base, alignPow2);
   throw new AllocError("NoMemory", { reason: "the address is outside the simulated region" });
 }
 

@@ -4,16 +4,22 @@
  *
  * | line | meaning |
  * | --- | --- |
+ * | `capacity FEATURE` | optional, before `region`: the page allocator's capacity feature |
  * | `region BASE SIZE` | `init(BASE, SIZE)` (or `global_init`) |
+ * | `add BASE SIZE` | `add_memory(BASE, SIZE)` (or `global_add_memory`) |
  * | `a ID SIZE ALIGN` | byte `alloc`; for `bitmap`, `alloc_pages(SIZE, ALIGN)` |
  * | `at ID BASE NPAGES ALIGN` | `alloc_pages_at` |
  * | `p ID NPAGES ALIGN` | `alloc_pages` on the global allocator |
  * | `f ID` | free what allocation `ID` got |
  *
+ * IDs are any integers up to 2^53; sparse ones cost memory by the number of
+ * operations, not by the size of the IDs.
+ *
  * @module
  */
 
 import { AddressWindow, parseU64 } from "../hal/address.ts";
+import { BITMAP_CAPACITIES, type BitmapCapacity } from "../mm/bitmap_page_allocator.ts";
 
 /** Operation codes in {@linkcode Trace.kind}. */
 export const OP_ALLOC = 0;
@@ -23,9 +29,11 @@ export const OP_ALLOC_AT = 1;
 export const OP_PAGES = 2;
 /** `f`: free an earlier allocation. */
 export const OP_FREE = 3;
+/** `add`: more memory for the allocator (`arg0` local base, `arg1` size). */
+export const OP_ADD = 4;
 
 /** The names of the operation codes, as written in traces. */
-export const OP_NAMES: readonly string[] = ["a", "at", "p", "f"];
+export const OP_NAMES: readonly string[] = ["a", "at", "p", "f", "add"];
 
 /** A parsed trace, in flat arrays for fast replay. */
 export interface Trace {
@@ -37,22 +45,27 @@ export interface Trace {
   size: bigint;
   /** The window that maps the region onto numbers. */
   window: AddressWindow;
+  /** The page allocator's capacity feature (`capacity` line; default `256m`). */
+  capacity: BitmapCapacity;
   /** The number of operations. */
   length: number;
   /** One of `OP_ALLOC`, `OP_ALLOC_AT`, `OP_PAGES`, `OP_FREE` per operation. */
   kind: Uint8Array;
-  /** The allocation ID of each operation. */
-  id: Int32Array;
-  /** `a`: size or page count; `at`: base (local to `window`, -1 outside it); `p`: page count. */
+  /** The allocation ID of each operation (0 for `add`). */
+  id: Float64Array;
+  /**
+   * `a`: size or page count; `at`: base (local to `window`, -1 outside it,
+   * see {@linkcode Trace.farBase}); `p`: page count; `add`: base (local).
+   */
   arg0: Float64Array;
-  /** `a`, `p`: alignment; `at`: page count. */
+  /** `a`, `p`: alignment; `at`: page count; `add`: size. */
   arg1: Float64Array;
   /** `at`: alignment. */
   arg2: Float64Array;
   /** The 1-based source line of each operation. */
   line: Int32Array;
-  /** One more than the largest ID used. */
-  idCount: number;
+  /** The base of each `at` whose base lies outside `window`, by operation index. */
+  farBase: Map<number, bigint>;
   /**
    * For each `f`: the index of the operation that allocated its ID, or
    * {@linkcode FREE_UNALLOCATED} / {@linkcode FREE_TWICE}; -1 elsewhere.
@@ -87,8 +100,7 @@ export class TraceSyntaxError extends Error {
   }
 }
 
-const MAX_ID = 0x7fff_ffff;
-const ARITY: Record<string, number> = { a: 3, at: 4, p: 3, f: 1 };
+const ARITY: Record<string, number> = { a: 3, at: 4, p: 3, f: 1, add: 2 };
 
 /**
  * Parses trace text.
@@ -104,16 +116,18 @@ export function parseTrace(text: string, name: string): Trace {
   const lines = text.split("\n");
   const n = lines.length;
   const kind = new Uint8Array(n);
-  const id = new Int32Array(n);
+  const id = new Float64Array(n);
   const arg0 = new Float64Array(n);
   const arg1 = new Float64Array(n);
   const arg2 = new Float64Array(n);
   const lineNo = new Int32Array(n);
   let count = 0;
-  let idCount = 0;
+  let maxId = -1;
   let base: bigint | undefined;
   let size = 0n;
   let window = new AddressWindow();
+  let capacity: BitmapCapacity | undefined;
+  const farBase = new Map<number, bigint>();
 
   for (let li = 0; li < n; li++) {
     let raw = lines[li];
@@ -137,6 +151,22 @@ export function parseTrace(text: string, name: string): Trace {
       return Number(v);
     };
     const op = fields[0].text;
+    if (op === "capacity") {
+      if (base !== undefined || capacity !== undefined) {
+        throw err(fields[0].col, "'capacity' comes once, before 'region'");
+      }
+      const feature = fields[1]?.text.toLowerCase();
+      if (fields.length !== 2 || !BITMAP_CAPACITIES.includes(feature as BitmapCapacity)) {
+        throw err(
+          fields[0].col,
+          `'capacity' takes one of ${BITMAP_CAPACITIES.join(", ")}, found '${
+            fields.slice(1).map((f) => f.text).join(" ")
+          }'`,
+        );
+      }
+      capacity = feature as BitmapCapacity;
+      continue;
+    }
     if (base === undefined) {
       if (op !== "region") {
         throw err(fields[0].col, `expected 'region BASE SIZE' first, found '${op}'`);
@@ -159,7 +189,7 @@ export function parseTrace(text: string, name: string): Trace {
         fields[0].col,
         op === "region"
           ? "a trace has one 'region' line"
-          : `unknown operation '${op}' (expected a, at, p or f)`,
+          : `unknown operation '${op}' (expected a, at, p, f or add)`,
       );
     }
     if (fields.length !== arity + 1) {
@@ -168,11 +198,26 @@ export function parseTrace(text: string, name: string): Trace {
         `'${op}' takes ${arity} field${arity === 1 ? "" : "s"}, found ${fields.length - 1}`,
       );
     }
-    const opId = small(1, "ID");
-    if (opId > MAX_ID) throw err(fields[1].col, `ID ${opId} is too large`);
-    id[count] = opId;
-    if (opId >= idCount) idCount = opId + 1;
     lineNo[count] = li + 1;
+    if (op === "add") {
+      const at = num(1, "base");
+      const bytes = small(2, "size");
+      if (!window.contains(at) || !window.contains(at + BigInt(bytes))) {
+        throw err(
+          fields[1].col,
+          `'add' region ${fields[1].text} +${bytes} is too far from the 'region' line's base ` +
+            `to be simulated with it`,
+        );
+      }
+      kind[count] = OP_ADD;
+      arg0[count] = window.toLocal(at);
+      arg1[count] = bytes;
+      count++;
+      continue;
+    }
+    const opId = small(1, "ID");
+    id[count] = opId;
+    if (opId > maxId) maxId = opId;
     switch (op) {
       case "a":
         kind[count] = OP_ALLOC;
@@ -188,6 +233,7 @@ export function parseTrace(text: string, name: string): Trace {
         kind[count] = OP_ALLOC_AT;
         const at = num(2, "base");
         arg0[count] = window.contains(at) ? window.toLocal(at) : -1;
+        if (arg0[count] < 0) farBase.set(count, at);
         arg1[count] = small(3, "page count");
         arg2[count] = small(4, "alignment");
         break;
@@ -201,31 +247,53 @@ export function parseTrace(text: string, name: string): Trace {
   if (base === undefined) {
     throw new TraceSyntaxError(name, 1, 1, "empty trace: expected 'region BASE SIZE'");
   }
-  // Pair every free with its allocation once, so that replays (run many
-  // times by benchmarks) need no per-ID bookkeeping.
-  const allocOf = new Int32Array(count).fill(-1);
-  const last = new Int32Array(idCount).fill(FREE_UNALLOCATED);
-  for (let i = 0; i < count; i++) {
-    const j = id[i];
-    if (kind[i] !== OP_FREE) last[j] = i;
-    else {
-      allocOf[i] = last[j];
-      if (last[j] >= 0) last[j] = FREE_TWICE;
-    }
-  }
+  const ids = id.subarray(0, count);
+  const kinds = kind.subarray(0, count);
   return {
     name,
     base,
     size,
     window,
+    capacity: capacity ?? "256m",
     length: count,
-    kind: kind.subarray(0, count),
-    id: id.subarray(0, count),
+    kind: kinds,
+    id: ids,
     arg0: arg0.subarray(0, count),
     arg1: arg1.subarray(0, count),
     arg2: arg2.subarray(0, count),
     line: lineNo.subarray(0, count),
-    idCount,
-    allocOf,
+    farBase,
+    allocOf: pairFrees(kinds, ids, maxId),
   };
+}
+
+/**
+ * Pairs every free with its allocation once, so that replays (run many
+ * times by benchmarks) need no per-ID bookkeeping. Dense IDs (the usual
+ * 0, 1, 2, ...) are looked up in an array; sparse ones in a map, so that
+ * memory follows the number of operations, not the size of the IDs.
+ */
+function pairFrees(kind: Uint8Array, id: Float64Array, maxId: number): Int32Array {
+  const count = kind.length;
+  const allocOf = new Int32Array(count).fill(-1);
+  const dense = maxId < 4 * count + 4096;
+  const table = dense ? new Int32Array(maxId + 1).fill(FREE_UNALLOCATED) : undefined;
+  const map = dense ? undefined : new Map<number, number>();
+  for (let i = 0; i < count; i++) {
+    const k = kind[i];
+    if (k === OP_ADD) continue;
+    const j = id[i];
+    if (k !== OP_FREE) {
+      if (table) table[j] = i;
+      else map!.set(j, i);
+      continue;
+    }
+    const last = table ? table[j] : map!.get(j) ?? FREE_UNALLOCATED;
+    allocOf[i] = last;
+    if (last >= 0) {
+      if (table) table[j] = FREE_TWICE;
+      else map!.set(j, FREE_TWICE);
+    }
+  }
+  return allocOf;
 }

@@ -7,7 +7,8 @@
  */
 
 import type { KernelMemory } from "../mm/kernel_memory.ts";
-import { GlobalAllocator } from "../mm/global_allocator.ts";
+import type { GlobalAllocator } from "../mm/global_allocator.ts";
+import { AllocError } from "../mm/alloc_error.ts";
 
 /**
  * Collects trace lines. It wraps the kernel's global allocator so that
@@ -23,18 +24,22 @@ import { GlobalAllocator } from "../mm/global_allocator.ts";
  * k.finalInit();
  * const p = k.alloc(64, 8);
  * k.dealloc(p, 64, 8);
- * console.log(rec.text().split("\n").slice(1, 4)); // region ..., a 0 64 8, f 0
+ * console.log(rec.text().split("\n").slice(2, 5)); // region ..., a 0 64 8, f 0
  * ```
  */
 export class TraceRecorder {
   readonly #lines: string[] = ["# mmsim trace"];
   readonly #ids = new Map<number, number>();
+  readonly #results: string[] = [];
+  #window: { format(n: number): string } | undefined;
   #next = 0;
 
   /** Starts recording the global allocator of `kernel`. */
   attach(kernel: KernelMemory): void {
     const g: GlobalAllocator = kernel.global;
     const window = kernel.window;
+    this.#window = window;
+    this.#lines.push(`capacity ${g.palloc.capacity}`);
     const init = g.init.bind(g);
     const alloc = g.alloc.bind(g);
     const dealloc = g.dealloc.bind(g);
@@ -47,7 +52,7 @@ export class TraceRecorder {
     };
     g.addMemory = (start, size) => {
       addMemory(start, size);
-      this.#lines.push(`# add_memory ${window.format(start)} ${size} (not replayable)`);
+      this.#lines.push(`add ${window.format(start)} ${size}`);
     };
     g.alloc = (size, align) => this.#record(() => alloc(size, align), `a ID ${size} ${align}`);
     g.allocPages = (n, align) => this.#record(() => allocPages(n, align), `p ID ${n} ${align}`);
@@ -66,15 +71,25 @@ export class TraceRecorder {
     return this.#lines.join("\n") + "\n";
   }
 
+  /**
+   * What each recorded allocation got, one `ID 0xADDR` or `ID ErrorName`
+   * line each, as a replay of {@linkcode TraceRecorder.text} prints them.
+   */
+  results(): string[] {
+    return [...this.#results];
+  }
+
   #record(op: () => number, line: string): number {
     const id = this.#next++;
     try {
       const p = op();
       this.#ids.set(p, id);
       this.#lines.push(line.replace("ID", String(id)));
+      this.#results.push(`${id} ${this.#window!.format(p)}`);
       return p;
     } catch (e) {
       this.#lines.push(line.replace("ID", String(id)));
+      this.#results.push(`${id} ${e instanceof AllocError ? e.kind : "Error"}`);
       throw e;
     }
   }

@@ -195,7 +195,7 @@ Deno.test("--trace records the global allocator's workload in the replay format"
   assert.equal(r.code, 0, r.err.join("\n"));
   assert.equal(
     r.written.get("out.trace"),
-    "# mmsim trace\nregion 0xffffffc080400000 130023424\na 0 100 8\np 1 2 4096\nf 0\n",
+    "# mmsim trace\ncapacity 256m\nregion 0xffffffc080400000 130023424\na 0 100 8\np 1 2 4096\nf 0\n",
   );
 });
 

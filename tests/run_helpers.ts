@@ -21,6 +21,7 @@ export function runScript(args: string[], files: Record<string, string> = {}): R
       if (p in files) return files[p];
       return Deno.readTextFileSync(p);
     },
+    realPath: (p) => Deno.realPathSync(p),
     write: (p, t) => written.set(p, t),
     exists: (p) => {
       if (p in files) return true;
