@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { escapeLines } from "../dsl/diagnostics.ts";
 import {
   applies,
   BUILTIN_TARGETS,
@@ -120,10 +121,15 @@ export function report(results: ConformanceResult[], reporter: string): string {
 }
 
 /** Runs the command; returns the exit code. */
-export async function main(args: string[], io: ConformanceIo = {
+export async function main(args: string[], io0: ConformanceIo = {
   out: (t) => Deno.stdout.writeSync(new TextEncoder().encode(t)),
   err: (t) => console.error(t),
 }): Promise<number> {
+  // What the suite prints echoes scripts and user code: never raw control bytes.
+  const io: ConformanceIo = {
+    out: (t) => io0.out(escapeLines(t)),
+    err: (t) => io0.err(escapeLines(t)),
+  };
   let parsed;
   try {
     parsed = parseArgs({

@@ -12,7 +12,7 @@
  * @example
  * ```ts ignore
  * import { readTraceText } from "./read_input.ts";
- * const text = await readTraceText("../shared/fidelity/bytes-churn-1.trace.gz");
+ * const text = await readTraceText("tests/fidelity/bytes-churn-1.trace.gz");
  * ```
  */
 export async function readTraceText(path: string): Promise<string> {

@@ -7,6 +7,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { escapeLines } from "../dsl/diagnostics.ts";
 import { TraceSyntaxError } from "../runtime/trace.ts";
 import { parseTrace } from "../runtime/trace.ts";
 import {
@@ -22,7 +23,7 @@ const USAGE = `Usage: deno task replay --allocator <${
   REPLAY_ALLOCATORS.join("|")
 }> [--bench] <trace>
 
-Replays an allocator trace (the format of shared/fidelity/README.md; plain or
+Replays an allocator trace (the format of tests/fidelity/README.md; plain or
 gzip; '-' reads standard input) on mmsim's model of the allocator and prints
 one line per allocation ('ID 0xADDR' or 'ID ErrorName') and a final 'stats'
 line, byte for byte what the real Rust crate printed.
@@ -58,7 +59,9 @@ const STDIO: ReplayIo = {
  * Deno.exitCode = await main(["--allocator", "tlsf", "trace.gz"]);
  * ```
  */
-export async function main(args: string[], io: ReplayIo = STDIO): Promise<number> {
+export async function main(args: string[], io0: ReplayIo = STDIO): Promise<number> {
+  // Diagnostics echo the trace's text: never raw control bytes.
+  const io: ReplayIo = { out: io0.out, err: (line) => io0.err(escapeLines(line)) };
   let parsed;
   try {
     parsed = parseArgs({

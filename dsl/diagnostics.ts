@@ -69,6 +69,19 @@ export function escapeControls(text: string): string {
 }
 
 /**
+ * {@linkcode escapeControls} for text of several lines: the line breaks stay.
+ *
+ * @example
+ * ```ts
+ * import { escapeLines } from "./diagnostics.ts";
+ * console.log(escapeLines("bad \x1b[2J\nnext line")); // two lines, the escape shown as text
+ * ```
+ */
+export function escapeLines(text: string): string {
+  return text.split("\n").map(escapeControls).join("\n");
+}
+
+/**
  * Formats one problem with its source line and a caret. Every piece of
  * echoed text goes through {@linkcode escapeControls}; the caret stays under
  * the place (tabs before it are kept, escapes widen what they replace).

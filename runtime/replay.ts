@@ -1,6 +1,6 @@
 /**
  * Replays a fidelity trace against an allocator model and prints what the
- * real crate's replay harness prints (`../shared/fidelity/README.md`).
+ * real crate's replay harness prints (`tests/fidelity/README.md`).
  *
  * @module
  */
@@ -320,7 +320,7 @@ export function formatReplay(trace: Trace, result: ReplayResult): string {
   const { kind, id } = trace;
   const { results } = result;
   for (let i = 0; i < trace.length; i++) {
-    if (kind[i] === OP_FREE) continue;
+    if (kind[i] === OP_FREE || kind[i] === OP_ADD) continue;
     const r = results[i];
     out.push(
       r >= 0 ? `${id[i]} ${trace.window.format(r)}` : `${id[i]} ${ALLOC_ERROR_KINDS[-r - 1]}`,

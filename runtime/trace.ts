@@ -1,5 +1,5 @@
 /**
- * The fidelity trace format (`../shared/fidelity/README.md`): a `region`
+ * The fidelity trace format (`tests/fidelity/README.md`): a `region`
  * line, then one allocator operation a line.
  *
  * | line | meaning |

@@ -66,7 +66,14 @@ Deno.test("limits: a script of 150,000 statements parses (no argument-spread ove
   assert.deepEqual([program.body.length, problems.length], [150_000, 0]);
 });
 
-Deno.test("fuzz: any soup of tokens gets exit 0, 1 or 2 and no JavaScript error", () => {
+Deno.test("fuzz: any soup of tokens gets exit 0, 1 or 2, no JavaScript error, no raw control bytes", () => {
+  // A tree with hostile neighbours: a link out of it, a binary file full of
+  // terminal escape sequences.
+  const dir = Deno.makeTempDirSync();
+  const outside = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(`${outside}/secret.mms`, "print 1\n");
+  Deno.symlinkSync(outside, `${dir}/link`);
+  Deno.writeTextFileSync(`${dir}/bin.mms`, "\x1b]0;owned\x07\x1b[2J\x00\x9b1m\u202e\n");
   // Pieces of the language, glued at random: the parser's error recovery
   // once left holes in the tree that the checker tripped on.
   const pieces = [
@@ -120,18 +127,34 @@ Deno.test("fuzz: any soup of tokens gets exit 0, 1 or 2 and no JavaScript error"
     "99999999999999999999999",
     'contract "c" {',
     "\\",
+    'include "link/secret.mms"',
+    'include "bin.mms"',
+    "\r\n",
+    "\r",
+    "\ufeff",
+    "\x1b[2J",
+    "y".repeat(5000),
+    "0x1_0000_0000_0000_0000",
+    "write8(p, 300)",
+    "write16(alloc(8, 8), -40000)",
+    "fill(alloc(8, 8), -1, 0)",
+    "read_str(alloc(8, 8), 1G)",
   ];
   fc.assert(
     fc.property(
       fc.array(fc.tuple(fc.constantFrom(...pieces), fc.boolean()), { maxLength: 30 }),
       (parts) => {
         const source = parts.map(([p, space]) => p + (space ? " " : "")).join("");
-        const r = run(source);
+        const r = runScript([`${dir}/t.mms`, "--quiet"], { [`${dir}/t.mms`]: source });
         assert.ok([0, 1, 2].includes(r.code), `exit ${r.code} for ${JSON.stringify(source)}`);
         const err = r.err.join("\n");
         assert.doesNotMatch(err, /\n\s+at |TypeError|RangeError|ReferenceError/, source);
+        assert.doesNotMatch(err, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/, source);
+        assert.ok(err.length < 200_000, "diagnostics stay short");
       },
     ),
     { numRuns: 400, seed: 7 },
   );
+  Deno.removeSync(dir, { recursive: true });
+  Deno.removeSync(outside, { recursive: true });
 });

@@ -169,3 +169,27 @@ Deno.test("replay cli: --seconds must be positive", async () => {
   assert.equal(r.code, 2);
   assert.match(r.err[0], /--seconds takes a positive number, not '0'/);
 });
+
+Deno.test("replay cli: a trace's control bytes reach the terminal escaped", async () => {
+  await withTrace("region 0x80000000 65536\na\x1b]0;owned\x07 1 2\n", async (path) => {
+    const r = await run(["--allocator", "tlsf", path]);
+    assert.equal(r.code, 1);
+    assert.match(r.err[0], /unknown operation 'a\\x1b\]0;owned\\x07'/);
+    assert.doesNotMatch(r.err.join("\n"), /[\x00-\x08\x0b-\x1f]/);
+  });
+});
+
+Deno.test("replay cli: sparse IDs up to 2^53 need no memory for the IDs between", async () => {
+  const id = 2 ** 53 - 1;
+  await withTrace(
+    `region 0x80000000 65536\na ${id} 16 8\nf ${id}\na 4000000000 8 8\n`,
+    async (path) => {
+      const r = await run(["--allocator", "buddy", path]);
+      assert.equal(r.code, 0, r.err.join("\n"));
+      assert.equal(
+        r.out,
+        `${id} 0x80000000\n4000000000 0x80000000\nstats total=65536 used=8 available=65528\n`,
+      );
+    },
+  );
+});
