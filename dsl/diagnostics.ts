@@ -46,6 +46,7 @@ export function sourceLine(source: string, line: number): string {
 // C0 controls but tab, DEL, C1 controls, and the Unicode format controls that
 // reorder or hide text on a terminal (bidirectional overrides and isolates,
 // the byte-order mark, zero-width and line/paragraph separators).
+// deno-lint-ignore no-control-regex
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
 
 /**
