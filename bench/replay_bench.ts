@@ -1,7 +1,7 @@
 // `deno bench --allow-read`: replay throughput of every allocator model on the shipped
 // traces and the fragmentation-heavy ramp. `deno task bench` prints the same
 // workloads as Mops/s beside the native Rust figures.
-import { replay } from "../runtime/replay.ts";
+import { replay } from "../trace/replay.ts";
 import { loadTrace, WORKLOADS } from "./workloads.ts";
 import { generatedScript } from "./language.ts";
 import { load } from "../runtime/loader.ts";

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { replay } from "../runtime/replay.ts";
+import { replay } from "../trace/replay.ts";
 import { loadTrace, WORKLOADS } from "./workloads.ts";
 
 async function measure(index: number, seconds: number): Promise<number> {

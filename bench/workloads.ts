@@ -7,8 +7,8 @@
  */
 
 import { readTraceText } from "../cli/read_input.ts";
-import { parseTrace, type Trace } from "../runtime/trace.ts";
-import type { ReplayAllocatorName } from "../runtime/replay.ts";
+import { parseTrace, type Trace } from "../trace/trace.ts";
+import type { ReplayAllocatorName } from "../trace/replay.ts";
 
 /** One benchmark: an allocator replaying a trace. */
 export interface Workload {

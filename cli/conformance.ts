@@ -17,12 +17,12 @@ import {
   runConformance,
   type SuiteTarget,
   userTarget,
-} from "../runtime/conformance.ts";
+} from "../conformance/runner.ts";
 
 const USAGE =
   `Usage: deno task conformance [--allocator NAME|MODULE.ts] [--allow-user-code] [--reporter table|junit|tap] [--seed N] [--suite DIR]
 
-Runs the conformance suite (tests/conformance/*.mms): the contracts of each
+Runs the conformance suite (conformance/suite/*.mms): the contracts of each
 allocator API, against mmsim's allocators or your own.
 
   --allocator NAME     one of ${BUILTIN_TARGETS.join(", ")} (default: all of them)
@@ -31,7 +31,7 @@ allocator API, against mmsim's allocators or your own.
                        it runs your code, so it also needs --allow-user-code
   --reporter R         table (default), junit or tap
   --seed N             seed of the scripts' random workloads (default 1)
-  --suite DIR          where the scripts are (default tests/conformance)
+  --suite DIR          where the scripts are (default conformance/suite, shipped with mmsim)
 
 Exit code 0 when every contract holds, 1 when one does not, 2 for bad usage.
 `;
@@ -189,7 +189,7 @@ export async function main(args: string[], io0: ConformanceIo = {
     );
     return 2;
   }
-  const suite = o.suite ?? new URL("../tests/conformance", import.meta.url).pathname;
+  const suite = o.suite ?? new URL("../conformance/suite", import.meta.url).pathname;
   let scripts: ConformanceScript[];
   try {
     scripts = walk(suite).map((p) => parseHeader(p, Deno.readTextFileSync(p)));

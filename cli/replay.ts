@@ -8,15 +8,15 @@
 
 import { parseArgs } from "node:util";
 import { escapeLines } from "../dsl/diagnostics.ts";
-import { TraceSyntaxError } from "../runtime/trace.ts";
-import { parseTrace } from "../runtime/trace.ts";
+import { TraceSyntaxError } from "../trace/trace.ts";
+import { parseTrace } from "../trace/trace.ts";
 import {
   formatReplay,
   isReplayAllocatorName,
   replay,
   REPLAY_ALLOCATORS,
   ReplayError,
-} from "../runtime/replay.ts";
+} from "../trace/replay.ts";
 import { readTraceText } from "./read_input.ts";
 
 const USAGE = `Usage: deno task replay --allocator <${

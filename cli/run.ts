@@ -8,12 +8,12 @@
 import { parseArgs } from "node:util";
 import { ANSI, escapeControls, formatProblem, PLAIN, type Style } from "../dsl/diagnostics.ts";
 import { PLATFORMS } from "../hal/platform.ts";
-import { BYTE_ALLOCATOR_KINDS, type ByteAllocatorKind } from "../mm/global_allocator.ts";
-import { KernelPanic } from "../mm/kernel_memory.ts";
+import { BYTE_ALLOCATOR_KINDS, type ByteAllocatorKind } from "../mm/axalloc/global_allocator.ts";
+import { KernelPanic } from "../mm/axalloc/kernel_memory.ts";
 import { errorName, ExpectationFailed, RunError } from "../runtime/errors.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import { DISK, load } from "../runtime/loader.ts";
-import { TraceRecorder } from "../runtime/trace_recorder.ts";
+import { TraceRecorder } from "../trace/recorder.ts";
 import { World } from "../runtime/world.ts";
 
 /** How many parse problems the terminal output shows before summing up the rest. */

@@ -8,23 +8,23 @@
 import { phys, virt } from "../hal/address.ts";
 import { memoryMap } from "../hal/memory_map.ts";
 import { physToBus, physToVirt, virtToBus, virtToPhys } from "../hal/platform.ts";
-import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator.ts";
+import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import {
   type BitmapCapacity,
   BitmapPageAllocator,
   checkPagesAtBase,
-} from "../mm/bitmap_page_allocator.ts";
+} from "../mm/allocator/bitmap_page_allocator.ts";
 import { hex } from "../hal/int.ts";
-import { BitmapIdAllocator } from "../mm/bitmap_id_allocator.ts";
-import { AllocError } from "../mm/alloc_error.ts";
+import { BitmapIdAllocator } from "../mm/allocator/bitmap_id_allocator.ts";
+import { AllocError } from "../mm/allocator/alloc_error.ts";
 import { ECANNOT_FREE_MEM, GFP_ZERO } from "../mm/dragonos/kmalloc.ts";
 import { EFAULT, type PageTable } from "../mm/dragonos/page_table.ts";
 import * as PTE from "../mm/dragonos/pte_format.ts";
 import { buddyinfo, meminfo, slabinfo } from "../mm/dragonos/reports.ts";
 import * as Z from "../mm/dragonos/zoned_pages.ts";
-import type { DmaInfo } from "../mm/dma.ts";
-import { type ByteAllocatorKind, createByteAllocator } from "../mm/global_allocator.ts";
-import { GlobalPage } from "../mm/global_page.ts";
+import type { DmaInfo } from "../mm/axdma/dma.ts";
+import { type ByteAllocatorKind, createByteAllocator } from "../mm/axalloc/global_allocator.ts";
+import { GlobalPage } from "../mm/axalloc/global_page.ts";
 import { ArgumentError, ScriptError } from "./errors.ts";
 import { formatValue, Handle, Rec, typeName, type Value } from "./values.ts";
 import type { World } from "./world.ts";

@@ -5,11 +5,11 @@
  */
 
 import type { Loc } from "../dsl/ast.ts";
-import { AllocError } from "../mm/alloc_error.ts";
+import { AllocError } from "../mm/allocator/alloc_error.ts";
 import { KfreeError } from "../mm/dragonos/kmalloc.ts";
 import { PageTableError, TranslationFault } from "../mm/dragonos/page_table.ts";
-import { AxError, PageReleasedError } from "../mm/global_page.ts";
-import { KernelPanic } from "../mm/kernel_memory.ts";
+import { AxError, PageReleasedError } from "../mm/axalloc/global_page.ts";
+import { KernelPanic } from "../mm/axalloc/kernel_memory.ts";
 import { PhysicalMemoryError } from "../hal/physical_memory.ts";
 import { AddressRangeError } from "../hal/address.ts";
 import { PlatformError } from "../hal/platform.ts";
@@ -102,7 +102,7 @@ export class RunError extends Error {
  * @example
  * ```ts
  * import { errorName } from "./errors.ts";
- * import { AllocError } from "../mm/alloc_error.ts";
+ * import { AllocError } from "../mm/allocator/alloc_error.ts";
  * console.log(errorName(new AllocError("NoMemory"))); // NoMemory
  * ```
  */

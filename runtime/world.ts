@@ -8,15 +8,15 @@
 
 import { phys, virt } from "../hal/address.ts";
 import { getPlatform, type Platform } from "../hal/platform.ts";
-import type { BitmapCapacity } from "../mm/bitmap_page_allocator.ts";
-import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator.ts";
-import { DmaAllocator } from "../mm/dma.ts";
+import type { BitmapCapacity } from "../mm/allocator/bitmap_page_allocator.ts";
+import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
+import { DmaAllocator } from "../mm/axdma/dma.ts";
 import { DragonMemory } from "../mm/dragonos/dragon_memory.ts";
 import { PAGE_2M_SIZE } from "../mm/dragonos/zoned_pages.ts";
-import type { ByteAllocatorKind } from "../mm/global_allocator.ts";
-import { KernelMemory } from "../mm/kernel_memory.ts";
+import type { ByteAllocatorKind } from "../mm/axalloc/global_allocator.ts";
+import { KernelMemory } from "../mm/axalloc/kernel_memory.ts";
 import { ScriptError } from "./errors.ts";
-import { TraceRecorder } from "./trace_recorder.ts";
+import { TraceRecorder } from "../trace/recorder.ts";
 
 /** The allocator a conformance script tests (`subject()`). */
 export interface Subject {

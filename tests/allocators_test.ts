@@ -1,15 +1,15 @@
 // Unit tests: known behaviour of each model, its reproduced quirks, and the
 // errors mmsim reports where the real code would corrupt itself.
 import assert from "node:assert/strict";
-import { AllocError, isAllocError } from "../mm/alloc_error.ts";
-import { BitAllocator } from "../mm/bit_allocator.ts";
-import { BitmapPageAllocator } from "../mm/bitmap_page_allocator.ts";
-import { BitmapIdAllocator } from "../mm/bitmap_id_allocator.ts";
-import { BuddyByteAllocator } from "../mm/buddy_byte_allocator.ts";
-import { SlabByteAllocator, slabClassFor } from "../mm/slab_byte_allocator.ts";
-import { TlsfByteAllocator } from "../mm/tlsf_byte_allocator.ts";
-import { GlobalAllocator } from "../mm/global_allocator.ts";
-import { ADDRESS_INT_MAP_MISSING, AddressIntMap, AddressMap } from "../mm/address_map.ts";
+import { AllocError, isAllocError } from "../mm/allocator/alloc_error.ts";
+import { BitAllocator } from "../mm/allocator/bit_allocator.ts";
+import { BitmapPageAllocator } from "../mm/allocator/bitmap_page_allocator.ts";
+import { BitmapIdAllocator } from "../mm/allocator/bitmap_id_allocator.ts";
+import { BuddyByteAllocator } from "../mm/allocator/buddy_byte_allocator.ts";
+import { SlabByteAllocator, slabClassFor } from "../mm/allocator/slab_byte_allocator.ts";
+import { TlsfByteAllocator } from "../mm/allocator/tlsf_byte_allocator.ts";
+import { GlobalAllocator } from "../mm/axalloc/global_allocator.ts";
+import { ADDRESS_INT_MAP_MISSING, AddressIntMap, AddressMap } from "../mm/allocator/address_map.ts";
 
 function kindOf(fn: () => unknown): string {
   try {

@@ -4,11 +4,11 @@
 // provably changes no address a valid sequence gets).
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { isAllocError } from "../mm/alloc_error.ts";
-import type { ByteAllocator } from "../mm/allocator.ts";
-import { BuddyByteAllocator } from "../mm/buddy_byte_allocator.ts";
-import { SlabByteAllocator } from "../mm/slab_byte_allocator.ts";
-import { TlsfByteAllocator } from "../mm/tlsf_byte_allocator.ts";
+import { isAllocError } from "../mm/allocator/alloc_error.ts";
+import type { ByteAllocator } from "../mm/allocator/traits.ts";
+import { BuddyByteAllocator } from "../mm/allocator/buddy_byte_allocator.ts";
+import { SlabByteAllocator } from "../mm/allocator/slab_byte_allocator.ts";
+import { TlsfByteAllocator } from "../mm/allocator/tlsf_byte_allocator.ts";
 import { nextPowerOfTwo } from "../hal/int.ts";
 import { NaiveBuddy } from "./reference/naive_buddy.ts";
 

@@ -3,7 +3,7 @@
 // an explicit flag and a clear message when they do not fit.
 import assert from "node:assert/strict";
 import { main } from "../cli/conformance.ts";
-import { BUILTIN_TARGETS, parseHeader } from "../runtime/conformance.ts";
+import { BUILTIN_TARGETS, parseHeader } from "../conformance/runner.ts";
 
 async function run(args: string[]) {
   let out = "";

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { BUILTINS, CONSTANTS, PLATFORM_CONSTANTS } from "../runtime/builtins.ts";
 import { runScript } from "./run_helpers.ts";
-import { builtinTarget, parseHeader, runConformance } from "../runtime/conformance.ts";
+import { builtinTarget, parseHeader, runConformance } from "../conformance/runner.ts";
 
 const doc = Deno.readTextFileSync(new URL("../docs/LANGUAGE.md", import.meta.url));
 const examples = [...doc.matchAll(/```mms\n([\s\S]*?)```/g)].map((m) => m[1]);

@@ -4,8 +4,8 @@
 // used too (and take precedence), so new reference traces are picked up.
 import assert from "node:assert/strict";
 import { readTraceText } from "../cli/read_input.ts";
-import { parseTrace } from "../runtime/trace.ts";
-import { formatReplay, isReplayAllocatorName, replay } from "../runtime/replay.ts";
+import { parseTrace } from "../trace/trace.ts";
+import { formatReplay, isReplayAllocatorName, replay } from "../trace/replay.ts";
 
 const dirs = [
   new URL("../../shared/fidelity/", import.meta.url),

@@ -12,15 +12,15 @@ import {
 import { parse } from "../dsl/parser.ts";
 import { closest, editDistance } from "../dsl/suggest.ts";
 import { PLATFORMS } from "../hal/platform.ts";
-import { BYTE_ALLOCATOR_KINDS } from "../mm/global_allocator.ts";
-import { SlabByteAllocator } from "../mm/slab_byte_allocator.ts";
+import { BYTE_ALLOCATOR_KINDS } from "../mm/axalloc/global_allocator.ts";
+import { SlabByteAllocator } from "../mm/allocator/slab_byte_allocator.ts";
 import { KernelPanic } from "../mm/kernel_panic.ts";
-import { KernelMemory } from "../mm/kernel_memory.ts";
+import { KernelMemory } from "../mm/axalloc/kernel_memory.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import { load, MAX_INCLUDE_DEPTH } from "../runtime/loader.ts";
-import { formatReplay, replay } from "../runtime/replay.ts";
-import { parseTrace } from "../runtime/trace.ts";
-import { TraceRecorder } from "../runtime/trace_recorder.ts";
+import { formatReplay, replay } from "../trace/replay.ts";
+import { parseTrace } from "../trace/trace.ts";
+import { TraceRecorder } from "../trace/recorder.ts";
 import { World } from "../runtime/world.ts";
 import { runScript } from "./run_helpers.ts";
 

@@ -2,11 +2,11 @@
 // global allocator on kernel virtual addresses, GlobalPage and DMA.
 import assert from "node:assert/strict";
 import { virt } from "../hal/address.ts";
-import { AllocError, isAllocError } from "../mm/alloc_error.ts";
-import { DmaAllocator } from "../mm/dma.ts";
-import { EarlyAllocator, isPageRequest } from "../mm/early_allocator.ts";
-import { AxError, GlobalPage, PageReleasedError } from "../mm/global_page.ts";
-import { KernelMemory, KernelPanic } from "../mm/kernel_memory.ts";
+import { AllocError, isAllocError } from "../mm/allocator/alloc_error.ts";
+import { DmaAllocator } from "../mm/axdma/dma.ts";
+import { EarlyAllocator, isPageRequest } from "../mm/axalloc/early_allocator.ts";
+import { AxError, GlobalPage, PageReleasedError } from "../mm/axalloc/global_page.ts";
+import { KernelMemory, KernelPanic } from "../mm/axalloc/kernel_memory.ts";
 
 const MiB = 0x10_0000;
 

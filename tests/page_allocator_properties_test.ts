@@ -2,10 +2,10 @@
 // transcription of the bitmap crate's bit-by-bit search, and invariants.
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { isAllocError } from "../mm/alloc_error.ts";
-import { BitmapPageAllocator } from "../mm/bitmap_page_allocator.ts";
-import { BitmapIdAllocator } from "../mm/bitmap_id_allocator.ts";
-import { BitAllocator } from "../mm/bit_allocator.ts";
+import { isAllocError } from "../mm/allocator/alloc_error.ts";
+import { BitmapPageAllocator } from "../mm/allocator/bitmap_page_allocator.ts";
+import { BitmapIdAllocator } from "../mm/allocator/bitmap_id_allocator.ts";
+import { BitAllocator } from "../mm/allocator/bit_allocator.ts";
 import { NaiveBitmap } from "./reference/naive_bitmap.ts";
 
 const RUNS = 1000;

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { main } from "../cli/replay.ts";
 import { escapeLines } from "../dsl/diagnostics.ts";
-import { parseTrace, TraceSyntaxError } from "../runtime/trace.ts";
-import { formatReplay, replay, ReplayError } from "../runtime/replay.ts";
+import { parseTrace, TraceSyntaxError } from "../trace/trace.ts";
+import { formatReplay, replay, ReplayError } from "../trace/replay.ts";
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string[] }> {
   let out = "";

@@ -10,13 +10,13 @@
  * @module
  */
 
-import type { BusAddr, VirtAddr } from "../hal/address.ts";
-import { physToBus, virtToBus } from "../hal/platform.ts";
-import { AllocError, isAllocError } from "./alloc_error.ts";
-import type { ByteAllocator } from "./allocator.ts";
-import { createByteAllocator, GLOBAL_PAGE_SIZE } from "./global_allocator.ts";
-import type { KernelMemory } from "./kernel_memory.ts";
-import { checkLayout } from "./layout.ts";
+import type { BusAddr, VirtAddr } from "../../hal/address.ts";
+import { physToBus, virtToBus } from "../../hal/platform.ts";
+import { AllocError, isAllocError } from "../allocator/alloc_error.ts";
+import type { ByteAllocator } from "../allocator/traits.ts";
+import { createByteAllocator, GLOBAL_PAGE_SIZE } from "../axalloc/global_allocator.ts";
+import type { KernelMemory } from "../axalloc/kernel_memory.ts";
+import { checkLayout } from "../allocator/layout.ts";
 
 /** `DMAInfo`: where the CPU and a device see a coherent buffer. */
 export interface DmaInfo {
@@ -34,7 +34,7 @@ export const DMA_HEAP_GROW_PAGES = 4;
  *
  * @example DMA on a Raspberry Pi 4, whose bus sees RAM at +0xC000_0000
  * ```ts
- * import { KernelMemory } from "./kernel_memory.ts";
+ * import { KernelMemory } from "../axalloc/kernel_memory.ts";
  * import { DmaAllocator } from "./dma.ts";
  * const k = new KernelMemory({ platform: "aarch64-raspi4" });
  * k.finalInit();

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { alignDown, alignUp, hex, isAligned, isPowerOfTwo, log2Floor } from "../hal/int.ts";
+import { alignDown, alignUp, hex, isAligned, isPowerOfTwo, log2Floor } from "../../hal/int.ts";
 import { AllocError } from "./alloc_error.ts";
-import type { PageAllocator } from "./allocator.ts";
+import type { PageAllocator } from "./traits.ts";
 import { BitAllocator } from "./bit_allocator.ts";
 import { checkRegion } from "./layout.ts";
 

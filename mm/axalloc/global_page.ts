@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { PhysAddr, VirtAddr } from "../hal/address.ts";
-import { MemoryView } from "../hal/physical_memory.ts";
-import { isAllocError } from "./alloc_error.ts";
+import type { PhysAddr, VirtAddr } from "../../hal/address.ts";
+import { MemoryView } from "../../hal/physical_memory.ts";
+import { isAllocError } from "../allocator/alloc_error.ts";
 import { GLOBAL_PAGE_SIZE } from "./global_allocator.ts";
 import type { KernelMemory } from "./kernel_memory.ts";
 

@@ -17,7 +17,7 @@
  *
  * @example
  * ```ts
- * import type { BaseAllocator } from "./allocator.ts";
+ * import type { BaseAllocator } from "./traits.ts";
  * function feed(a: BaseAllocator) {
  *   a.init(0x8000_0000, 0x10_0000);
  * }

@@ -13,9 +13,9 @@
  * @module
  */
 
-import { alignDown, alignUp, hex } from "../hal/int.ts";
-import { AllocError } from "./alloc_error.ts";
-import { checkLayout, checkRegion } from "./layout.ts";
+import { alignDown, alignUp, hex } from "../../hal/int.ts";
+import { AllocError } from "../allocator/alloc_error.ts";
+import { checkLayout, checkRegion } from "../allocator/layout.ts";
 
 /** The early allocator's page size. */
 export const EARLY_PAGE_SIZE = 4096;

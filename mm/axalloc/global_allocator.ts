@@ -9,14 +9,14 @@
  * @module
  */
 
-import { nextPowerOfTwo } from "../hal/int.ts";
-import { AllocError, isAllocError } from "./alloc_error.ts";
-import type { ByteAllocator } from "./allocator.ts";
-import { type BitmapCapacity, BitmapPageAllocator } from "./bitmap_page_allocator.ts";
-import { BuddyByteAllocator } from "./buddy_byte_allocator.ts";
-import { checkLayout } from "./layout.ts";
-import { SlabByteAllocator } from "./slab_byte_allocator.ts";
-import { TlsfByteAllocator } from "./tlsf_byte_allocator.ts";
+import { nextPowerOfTwo } from "../../hal/int.ts";
+import { AllocError, isAllocError } from "../allocator/alloc_error.ts";
+import type { ByteAllocator } from "../allocator/traits.ts";
+import { type BitmapCapacity, BitmapPageAllocator } from "../allocator/bitmap_page_allocator.ts";
+import { BuddyByteAllocator } from "../allocator/buddy_byte_allocator.ts";
+import { checkLayout } from "../allocator/layout.ts";
+import { SlabByteAllocator } from "../allocator/slab_byte_allocator.ts";
+import { TlsfByteAllocator } from "../allocator/tlsf_byte_allocator.ts";
 
 /** The byte allocators axalloc can be built with. */
 export type ByteAllocatorKind = "tlsf" | "slab" | "buddy";

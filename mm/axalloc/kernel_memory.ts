@@ -15,23 +15,23 @@ import {
   virt,
   type VirtAddr,
   wrappingAdd,
-} from "../hal/address.ts";
-import { hex } from "../hal/int.ts";
-import { freeMemoryRegions } from "../hal/memory_map.ts";
-import { PhysicalMemory } from "../hal/physical_memory.ts";
-import { getPlatform, physToVirt, type Platform, virtToPhys } from "../hal/platform.ts";
-import { AllocError, isAllocError } from "./alloc_error.ts";
+} from "../../hal/address.ts";
+import { hex } from "../../hal/int.ts";
+import { freeMemoryRegions } from "../../hal/memory_map.ts";
+import { PhysicalMemory } from "../../hal/physical_memory.ts";
+import { getPlatform, physToVirt, type Platform, virtToPhys } from "../../hal/platform.ts";
+import { AllocError, isAllocError } from "../allocator/alloc_error.ts";
 import {
   BITMAP_CAPACITY_PAGES,
   type BitmapCapacity,
   checkPagesAtBase,
-} from "./bitmap_page_allocator.ts";
+} from "../allocator/bitmap_page_allocator.ts";
 import { EARLY_PAGE_SIZE, EarlyAllocator, isPageRequest } from "./early_allocator.ts";
 import { type ByteAllocatorKind, GLOBAL_PAGE_SIZE, GlobalAllocator } from "./global_allocator.ts";
-import { checkLayout } from "./layout.ts";
-import { KernelPanic } from "./kernel_panic.ts";
+import { checkLayout } from "../allocator/layout.ts";
+import { KernelPanic } from "../kernel_panic.ts";
 
-export { KernelPanic } from "./kernel_panic.ts";
+export { KernelPanic } from "../kernel_panic.ts";
 
 /** Which allocator owns a live allocation. */
 export type Owner = "early-bytes" | "early-pages" | "global-bytes" | "global-pages";
@@ -58,7 +58,7 @@ export interface Allocation {
  * @example
  * ```ts
  * import { capacityFor } from "./kernel_memory.ts";
- * import { getPlatform } from "../hal/platform.ts";
+ * import { getPlatform } from "../../hal/platform.ts";
  * console.log(capacityFor(getPlatform("aarch64-raspi4"))); // 4g
  * ```
  */

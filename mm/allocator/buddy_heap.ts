@@ -20,10 +20,10 @@ import {
   nextPowerOfTwo,
   POW2,
   prevPowerOfTwo,
-} from "../hal/int.ts";
+} from "../../hal/int.ts";
 import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
 import { AllocError } from "./alloc_error.ts";
-import { KernelPanic } from "./kernel_panic.ts";
+import { KernelPanic } from "../kernel_panic.ts";
 import { checkLayout, checkRegion } from "./layout.ts";
 
 /** The number of orders of `Heap<32>`: blocks of 2^0 .. 2^31 bytes. */

@@ -1,5 +1,5 @@
 /**
- * The conformance suite: `.mms` scripts under `tests/conformance/` that state
+ * The conformance suite: `.mms` scripts under `conformance/suite/` that state
  * the contracts of each allocator API, run against mmsim's allocators or a
  * user's.
  *
@@ -16,14 +16,14 @@
  * @module
  */
 
-import type { ByteAllocator, PageAllocator } from "../mm/allocator.ts";
-import { BitmapIdAllocator } from "../mm/bitmap_id_allocator.ts";
-import { BitmapPageAllocator } from "../mm/bitmap_page_allocator.ts";
-import { type ByteAllocatorKind, createByteAllocator } from "../mm/global_allocator.ts";
-import { errorName, RunError } from "./errors.ts";
-import { Interpreter } from "./interpreter.ts";
-import { DISK, load } from "./loader.ts";
-import { type Subject, World } from "./world.ts";
+import type { ByteAllocator, PageAllocator } from "../mm/allocator/traits.ts";
+import { BitmapIdAllocator } from "../mm/allocator/bitmap_id_allocator.ts";
+import { BitmapPageAllocator } from "../mm/allocator/bitmap_page_allocator.ts";
+import { type ByteAllocatorKind, createByteAllocator } from "../mm/axalloc/global_allocator.ts";
+import { errorName, RunError } from "../runtime/errors.ts";
+import { Interpreter } from "../runtime/interpreter.ts";
+import { DISK, load } from "../runtime/loader.ts";
+import { type Subject, World } from "../runtime/world.ts";
 
 /** The interfaces a conformance script can test. */
 export const INTERFACES: readonly string[] = [

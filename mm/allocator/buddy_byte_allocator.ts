@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ByteAllocator } from "./allocator.ts";
+import type { ByteAllocator } from "./traits.ts";
 import { BuddyHeap } from "./buddy_heap.ts";
 
 /**

@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { KernelMemory } from "../mm/kernel_memory.ts";
-import type { GlobalAllocator } from "../mm/global_allocator.ts";
-import { AllocError } from "../mm/alloc_error.ts";
+import type { KernelMemory } from "../mm/axalloc/kernel_memory.ts";
+import type { GlobalAllocator } from "../mm/axalloc/global_allocator.ts";
+import { AllocError } from "../mm/allocator/alloc_error.ts";
 
 /**
  * Collects trace lines. It wraps the kernel's global allocator so that
@@ -16,8 +16,8 @@ import { AllocError } from "../mm/alloc_error.ts";
  *
  * @example
  * ```ts
- * import { TraceRecorder } from "./trace_recorder.ts";
- * import { KernelMemory } from "../mm/kernel_memory.ts";
+ * import { TraceRecorder } from "./recorder.ts";
+ * import { KernelMemory } from "../mm/axalloc/kernel_memory.ts";
  * const rec = new TraceRecorder();
  * const k = new KernelMemory();
  * rec.attach(k);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isPowerOfTwo } from "../hal/int.ts";
+import { isPowerOfTwo } from "../../hal/int.ts";
 import { AllocError } from "./alloc_error.ts";
 
 /**

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { hex } from "../hal/int.ts";
+import { hex } from "../../hal/int.ts";
 import { AddressIntMap } from "./address_map.ts";
 import { AllocError } from "./alloc_error.ts";
-import type { ByteAllocator } from "./allocator.ts";
+import type { ByteAllocator } from "./traits.ts";
 import { BuddyHeap } from "./buddy_heap.ts";
 import { checkLayout, checkRegion } from "./layout.ts";
 

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { hex, isPowerOfTwo, log2Floor } from "../hal/int.ts";
+import { hex, isPowerOfTwo, log2Floor } from "../../hal/int.ts";
 import { AllocError } from "./alloc_error.ts";
-import type { IdAllocator } from "./allocator.ts";
+import type { IdAllocator } from "./traits.ts";
 import { BIT_ALLOC_CAPACITIES, BitAllocator } from "./bit_allocator.ts";
 
 /** The largest ID count: the `BitAlloc256M` bitmap. */

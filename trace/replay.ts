@@ -5,13 +5,13 @@
  * @module
  */
 
-import { ALLOC_ERROR_KINDS, AllocError, type AllocErrorKind } from "../mm/alloc_error.ts";
-import type { ByteAllocator, PageAllocator } from "../mm/allocator.ts";
-import { BitmapPageAllocator, checkPagesAtBase } from "../mm/bitmap_page_allocator.ts";
-import { BuddyByteAllocator } from "../mm/buddy_byte_allocator.ts";
-import { SlabByteAllocator } from "../mm/slab_byte_allocator.ts";
-import { TlsfByteAllocator } from "../mm/tlsf_byte_allocator.ts";
-import { GlobalAllocator } from "../mm/global_allocator.ts";
+import { ALLOC_ERROR_KINDS, AllocError, type AllocErrorKind } from "../mm/allocator/alloc_error.ts";
+import type { ByteAllocator, PageAllocator } from "../mm/allocator/traits.ts";
+import { BitmapPageAllocator, checkPagesAtBase } from "../mm/allocator/bitmap_page_allocator.ts";
+import { BuddyByteAllocator } from "../mm/allocator/buddy_byte_allocator.ts";
+import { SlabByteAllocator } from "../mm/allocator/slab_byte_allocator.ts";
+import { TlsfByteAllocator } from "../mm/allocator/tlsf_byte_allocator.ts";
+import { GlobalAllocator } from "../mm/axalloc/global_allocator.ts";
 import {
   FREE_UNALLOCATED,
   OP_ADD,

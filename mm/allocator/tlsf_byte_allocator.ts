@@ -11,10 +11,10 @@
  * @module
  */
 
-import { alignUp, hex, log2Floor, POW2 } from "../hal/int.ts";
+import { alignUp, hex, log2Floor, POW2 } from "../../hal/int.ts";
 import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
 import { AllocError } from "./alloc_error.ts";
-import type { ByteAllocator } from "./allocator.ts";
+import type { ByteAllocator } from "./traits.ts";
 import { checkLayout, checkRegion } from "./layout.ts";
 
 /** First-level list count (`FLLEN`). */

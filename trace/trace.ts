@@ -19,7 +19,7 @@
  */
 
 import { AddressWindow, parseU64 } from "../hal/address.ts";
-import { BITMAP_CAPACITIES, type BitmapCapacity } from "../mm/bitmap_page_allocator.ts";
+import { BITMAP_CAPACITIES, type BitmapCapacity } from "../mm/allocator/bitmap_page_allocator.ts";
 
 /** Operation codes in {@linkcode Trace.kind}. */
 export const OP_ALLOC = 0;
