@@ -8,7 +8,11 @@
 import { parseArgs } from "node:util";
 import { ANSI, escapeControls, formatProblem, PLAIN, type Style } from "../dsl/diagnostics.ts";
 import { PLATFORMS } from "../hal/platform.ts";
-import { BYTE_ALLOCATOR_KINDS, type ByteAllocatorKind } from "../mm/axalloc/global_allocator.ts";
+import {
+  BYTE_ALLOCATOR_KINDS,
+  type ByteAllocatorKind,
+  isByteAllocatorKind,
+} from "../mm/registry.ts";
 import { KernelPanic } from "../mm/axalloc/kernel_memory.ts";
 import { errorName, ExpectationFailed, RunError } from "../runtime/errors.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
@@ -127,7 +131,7 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
     return 2;
   }
   if (
-    o.allocator !== undefined && !BYTE_ALLOCATOR_KINDS.includes(o.allocator as ByteAllocatorKind)
+    o.allocator !== undefined && !isByteAllocatorKind(o.allocator)
   ) {
     io.err(
       `run: unknown allocator '${o.allocator}'; allocators: ${BYTE_ALLOCATOR_KINDS.join(", ")}`,

@@ -17,9 +17,12 @@
  */
 
 import type { ByteAllocator, PageAllocator } from "../mm/allocator/traits.ts";
-import { BitmapIdAllocator } from "../mm/allocator/bitmap_id_allocator.ts";
-import { BitmapPageAllocator } from "../mm/allocator/bitmap_page_allocator.ts";
-import { type ByteAllocatorKind, createByteAllocator } from "../mm/axalloc/global_allocator.ts";
+import {
+  allocatorEntry,
+  ALLOCATORS,
+  type ByteAllocatorKind,
+  isByteAllocatorKind,
+} from "../mm/registry.ts";
 import { errorName, RunError } from "../runtime/errors.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import { DISK, load } from "../runtime/loader.ts";
@@ -110,48 +113,28 @@ export function parseHeader(path: string, source: string): ConformanceScript {
 
 const BYTE = ["ByteAllocator", "GlobalAllocator", "DMA", "EarlyAllocator"];
 
-/** The built-in targets, by name. */
+/**
+ * The built-in targets, by name: every allocator of the registry (a byte
+ * allocator also answers for the kernel-level interfaces, built into the
+ * global allocator) and `dragonos`.
+ */
 export function builtinTarget(name: string): SuiteTarget | undefined {
-  if (name === "tlsf" || name === "slab" || name === "buddy") {
-    return {
-      name,
-      builtin: true,
-      interfaces: BYTE,
-      subject: { name, kind: "ByteAllocator", make: () => createByteAllocator(name) },
-      byteAllocator: name,
-    };
-  }
-  if (name === "bitmap") {
-    return {
-      name,
-      builtin: true,
-      interfaces: ["PageAllocator"],
-      subject: { name, kind: "PageAllocator", make: () => new BitmapPageAllocator() },
-    };
-  }
-  if (name === "id") {
-    return {
-      name,
-      builtin: true,
-      interfaces: ["IdAllocator"],
-      subject: { name, kind: "IdAllocator", make: () => new BitmapIdAllocator() },
-    };
-  }
   if (name === "dragonos") {
     return { name, builtin: true, interfaces: ["Kmalloc", "ZonedPages", "PageTables"] };
   }
-  return undefined;
+  const entry = allocatorEntry(name);
+  if (entry === undefined) return undefined;
+  return {
+    name,
+    builtin: true,
+    interfaces: entry.global ? BYTE : [entry.interface],
+    subject: { name, kind: entry.interface, make: () => entry.create() },
+    byteAllocator: isByteAllocatorKind(name) ? name : undefined,
+  };
 }
 
 /** The names of the built-in targets. */
-export const BUILTIN_TARGETS: readonly string[] = [
-  "tlsf",
-  "slab",
-  "buddy",
-  "bitmap",
-  "id",
-  "dragonos",
-];
+export const BUILTIN_TARGETS: readonly string[] = [...ALLOCATORS.map((a) => a.name), "dragonos"];
 
 const BYTE_METHODS = [
   "init",

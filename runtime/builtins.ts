@@ -9,13 +9,8 @@ import { phys, virt } from "../hal/address.ts";
 import { memoryMap } from "../hal/memory_map.ts";
 import { physToBus, physToVirt, virtToBus, virtToPhys } from "../hal/platform.ts";
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
-import {
-  type BitmapCapacity,
-  BitmapPageAllocator,
-  checkPagesAtBase,
-} from "../mm/allocator/bitmap_page_allocator.ts";
+import { type BitmapCapacity, checkPagesAtBase } from "../mm/allocator/bitmap_page_allocator.ts";
 import { hex } from "../hal/int.ts";
-import { BitmapIdAllocator } from "../mm/allocator/bitmap_id_allocator.ts";
 import { AllocError } from "../mm/allocator/alloc_error.ts";
 import { ECANNOT_FREE_MEM, GFP_ZERO } from "../mm/dragonos/kmalloc.ts";
 import { EFAULT, type PageTable } from "../mm/dragonos/page_table.ts";
@@ -23,7 +18,7 @@ import * as PTE from "../mm/dragonos/pte_format.ts";
 import { buddyinfo, meminfo, slabinfo } from "../mm/dragonos/reports.ts";
 import * as Z from "../mm/dragonos/zoned_pages.ts";
 import type { DmaInfo } from "../mm/axdma/dma.ts";
-import { type ByteAllocatorKind, createByteAllocator } from "../mm/axalloc/global_allocator.ts";
+import { allocatorEntry, ALLOCATORS } from "../mm/registry.ts";
 import { GlobalPage } from "../mm/axalloc/global_page.ts";
 import { ArgumentError, ScriptError } from "./errors.ts";
 import { formatValue, Handle, Rec, typeName, type Value } from "./values.ts";
@@ -577,20 +572,23 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
   // --- the allocator library ---
   new_allocator: {
     params: ["kind", "start", "size", "capacity?"],
-    doc: "a standalone allocator: tlsf, slab, buddy, bitmap or id, initialised with the region",
+    doc: `a standalone allocator (${
+      ALLOCATORS.map((a) => a.name).join(", ")
+    }), initialised with the region`,
     fn: (_w, [k, s, n, c]) => {
       const kind = str(k, "kind");
-      let a: ByteAllocator | PageAllocator | IdAllocator;
-      if (kind === "bitmap") {
-        a = new BitmapPageAllocator({
-          capacity: (c === undefined ? "256m" : str(c, "capacity").toLowerCase()) as BitmapCapacity,
-        });
-      } else if (kind === "id") a = new BitmapIdAllocator();
-      else if (kind === "tlsf" || kind === "slab" || kind === "buddy") {
-        a = createByteAllocator(kind as ByteAllocatorKind);
-      } else {throw new ScriptError(
-          `new_allocator: kind '${kind}' is not tlsf, slab, buddy, bitmap or id`,
-        );}
+      const entry = allocatorEntry(kind);
+      if (entry === undefined) {
+        throw new ArgumentError(
+          "kind",
+          `new_allocator: kind '${kind}' is not one of ${ALLOCATORS.map((a) => a.name).join(", ")}`,
+        );
+      }
+      if (c !== undefined && entry.interface !== "PageAllocator") {
+        throw new ArgumentError("capacity", `new_allocator: a ${kind} allocator takes no capacity`);
+      }
+      const capacity = c === undefined ? undefined : str(c, "capacity").toLowerCase();
+      const a = entry.create({ capacity: capacity as BitmapCapacity | undefined });
       a.init(num(s, "start"), num(n, "size"));
       return allocatorHandle(kind, a);
     },

@@ -13,7 +13,11 @@ import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/
 import { DmaAllocator } from "../mm/axdma/dma.ts";
 import { DragonMemory } from "../mm/dragonos/dragon_memory.ts";
 import { PAGE_2M_SIZE } from "../mm/dragonos/zoned_pages.ts";
-import type { ByteAllocatorKind } from "../mm/axalloc/global_allocator.ts";
+import {
+  BYTE_ALLOCATOR_KINDS,
+  type ByteAllocatorKind,
+  isByteAllocatorKind,
+} from "../mm/registry.ts";
 import { KernelMemory } from "../mm/axalloc/kernel_memory.ts";
 import { ScriptError } from "./errors.ts";
 import { TraceRecorder } from "../trace/recorder.ts";
@@ -46,7 +50,9 @@ export interface WorldOptions {
 
 /** Configuration keys of the `kernel KEY = VALUE` statement and their values. */
 export const KERNEL_KEYS: Readonly<Record<string, string>> = {
-  byte_allocator: "tlsf, slab or buddy",
+  byte_allocator: `${BYTE_ALLOCATOR_KINDS.slice(0, -1).join(", ")} or ${
+    BYTE_ALLOCATOR_KINDS.at(-1)
+  }`,
   page_capacity: "256M, 4G, 64G or 1T (the bitmap page allocator's feature)",
   dragonos_memory: "bytes of RAM the DragonOS memory manager takes (a multiple of 2 MiB)",
 };
@@ -160,7 +166,7 @@ export class World {
     if (this.started) throw new ScriptError(`'kernel ${key} = ...' comes after the kernel started`);
     const v = String(value).toLowerCase();
     if (key === "byte_allocator") {
-      if (v !== "tlsf" && v !== "slab" && v !== "buddy") {
+      if (!isByteAllocatorKind(v)) {
         throw new ScriptError(`kernel byte_allocator must be ${KERNEL_KEYS[key]}, not '${value}'`);
       }
       if (this.#allocatorPinned) {

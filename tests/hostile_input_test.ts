@@ -12,7 +12,7 @@ import {
 import { parse } from "../dsl/parser.ts";
 import { closest, editDistance } from "../dsl/suggest.ts";
 import { PLATFORMS } from "../hal/platform.ts";
-import { BYTE_ALLOCATOR_KINDS } from "../mm/axalloc/global_allocator.ts";
+import { BYTE_ALLOCATOR_KINDS } from "../mm/registry.ts";
 import { SlabByteAllocator } from "../mm/allocator/slab_byte_allocator.ts";
 import { KernelPanic } from "../mm/kernel_panic.ts";
 import { KernelMemory } from "../mm/axalloc/kernel_memory.ts";

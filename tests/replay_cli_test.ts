@@ -51,7 +51,7 @@ Deno.test("replay cli: an unknown allocator lists the valid ones", async () => {
   assert.equal(r.code, 2);
   assert.match(
     r.err[0],
-    /unknown allocator 'dlmalloc'; valid allocators: buddy, slab, tlsf, bitmap/,
+    /unknown allocator 'dlmalloc'; valid allocators: tlsf, slab, buddy, bitmap/,
   );
 });
 

@@ -7,11 +7,11 @@
 
 import { ALLOC_ERROR_KINDS, AllocError, type AllocErrorKind } from "../mm/allocator/alloc_error.ts";
 import type { ByteAllocator, PageAllocator } from "../mm/allocator/traits.ts";
-import { BitmapPageAllocator, checkPagesAtBase } from "../mm/allocator/bitmap_page_allocator.ts";
-import { BuddyByteAllocator } from "../mm/allocator/buddy_byte_allocator.ts";
-import { SlabByteAllocator } from "../mm/allocator/slab_byte_allocator.ts";
-import { TlsfByteAllocator } from "../mm/allocator/tlsf_byte_allocator.ts";
 import { GlobalAllocator } from "../mm/axalloc/global_allocator.ts";
+import { checkPagesAtBase } from "../mm/allocator/bitmap_page_allocator.ts";
+import { allocatorEntry, isByteAllocatorKind, REPLAY_ALLOCATORS } from "../mm/registry.ts";
+
+export { REPLAY_ALLOCATORS } from "../mm/registry.ts";
 import {
   FREE_UNALLOCATED,
   OP_ADD,
@@ -23,30 +23,12 @@ import {
   type Trace,
 } from "./trace.ts";
 
-/** The allocators `replay` can drive. */
-export type ReplayAllocatorName =
-  | "buddy"
-  | "slab"
-  | "tlsf"
-  | "bitmap"
-  | "global:tlsf"
-  | "global:slab"
-  | "global:buddy";
+/** The allocators `replay` can drive: the registry's, less `id`, and `global:*`. */
+export type ReplayAllocatorName = string;
 
-/** Every {@linkcode ReplayAllocatorName}. */
-export const REPLAY_ALLOCATORS: readonly ReplayAllocatorName[] = [
-  "buddy",
-  "slab",
-  "tlsf",
-  "bitmap",
-  "global:tlsf",
-  "global:slab",
-  "global:buddy",
-];
-
-/** Returns whether `name` is a {@linkcode ReplayAllocatorName}. */
+/** Returns whether `name` is one of {@linkcode REPLAY_ALLOCATORS}. */
 export function isReplayAllocatorName(name: string): name is ReplayAllocatorName {
-  return (REPLAY_ALLOCATORS as readonly string[]).includes(name);
+  return REPLAY_ALLOCATORS.includes(name);
 }
 
 /** A trace operation the allocator cannot perform, or a free the trace gets wrong. */
@@ -109,11 +91,10 @@ function errorCode(e: unknown): number {
 export function replay(trace: Trace, allocator: ReplayAllocatorName): ReplayResult {
   const base = trace.window.toLocal(trace.base);
   const size = Number(trace.size);
-  if (allocator.startsWith("global:")) {
-    const g = new GlobalAllocator({
-      byteAllocator: allocator.slice(7) as "tlsf" | "slab" | "buddy",
-      capacity: trace.capacity,
-    });
+  const kind = allocator.startsWith("global:") ? allocator.slice(7) : undefined;
+  if (kind !== undefined) {
+    if (!isByteAllocatorKind(kind)) throw new RangeError(`unknown allocator ${allocator}`);
+    const g = new GlobalAllocator({ byteAllocator: kind, capacity: trace.capacity });
     initOrThrow(trace, () => g.init(base, size));
     const results = replayGlobal(trace, g);
     return {
@@ -127,8 +108,12 @@ export function replay(trace: Trace, allocator: ReplayAllocatorName): ReplayResu
       preamble: [`init heap ${trace.window.format(g.heapStart)}`],
     };
   }
-  if (allocator === "bitmap") {
-    const a = new BitmapPageAllocator({ capacity: trace.capacity });
+  const entry = allocatorEntry(allocator);
+  if (entry === undefined || entry.interface === "IdAllocator") {
+    throw new RangeError(`unknown allocator ${allocator}`);
+  }
+  if (entry.interface === "PageAllocator") {
+    const a = entry.create({ capacity: trace.capacity }) as PageAllocator;
     initOrThrow(trace, () => a.init(base, size));
     const results = replayPages(trace, a);
     return {
@@ -140,11 +125,7 @@ export function replay(trace: Trace, allocator: ReplayAllocatorName): ReplayResu
       preamble: [],
     };
   }
-  const a: ByteAllocator = allocator === "buddy"
-    ? new BuddyByteAllocator()
-    : allocator === "slab"
-    ? new SlabByteAllocator()
-    : new TlsfByteAllocator();
+  const a = entry.create() as ByteAllocator;
   initOrThrow(trace, () => a.init(base, size));
   const results = replayBytes(trace, a);
   return {

@@ -13,16 +13,8 @@ import { nextPowerOfTwo } from "../../hal/int.ts";
 import { AllocError, isAllocError } from "../allocator/alloc_error.ts";
 import type { ByteAllocator } from "../allocator/traits.ts";
 import { type BitmapCapacity, BitmapPageAllocator } from "../allocator/bitmap_page_allocator.ts";
-import { BuddyByteAllocator } from "../allocator/buddy_byte_allocator.ts";
 import { checkLayout } from "../allocator/layout.ts";
-import { SlabByteAllocator } from "../allocator/slab_byte_allocator.ts";
-import { TlsfByteAllocator } from "../allocator/tlsf_byte_allocator.ts";
-
-/** The byte allocators axalloc can be built with. */
-export type ByteAllocatorKind = "tlsf" | "slab" | "buddy";
-
-/** Every {@linkcode ByteAllocatorKind}, the default first. */
-export const BYTE_ALLOCATOR_KINDS: readonly ByteAllocatorKind[] = ["tlsf", "slab", "buddy"];
+import { type ByteAllocatorKind, createByteAllocator } from "../registry.ts";
 
 /** The page size of the global allocator's page allocator. */
 export const GLOBAL_PAGE_SIZE = 4096;
@@ -37,27 +29,6 @@ export interface GlobalAllocatorOptions {
   capacity?: BitmapCapacity;
   /** Called when the byte heap grows: axalloc's "expand heap memory" message. */
   onExpand?: (start: number, size: number) => void;
-}
-
-/**
- * Creates a fresh byte allocator of the given kind.
- *
- * @example
- * ```ts
- * import { createByteAllocator } from "./global_allocator.ts";
- * const heap = createByteAllocator("buddy");
- * heap.init(0x8000_0000, 0x8000);
- * ```
- */
-export function createByteAllocator(kind: ByteAllocatorKind): ByteAllocator {
-  switch (kind) {
-    case "tlsf":
-      return new TlsfByteAllocator();
-    case "slab":
-      return new SlabByteAllocator();
-    case "buddy":
-      return new BuddyByteAllocator();
-  }
 }
 
 /**

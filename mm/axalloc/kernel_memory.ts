@@ -27,7 +27,8 @@ import {
   checkPagesAtBase,
 } from "../allocator/bitmap_page_allocator.ts";
 import { EARLY_PAGE_SIZE, EarlyAllocator, isPageRequest } from "./early_allocator.ts";
-import { type ByteAllocatorKind, GLOBAL_PAGE_SIZE, GlobalAllocator } from "./global_allocator.ts";
+import { GLOBAL_PAGE_SIZE, GlobalAllocator } from "./global_allocator.ts";
+import type { ByteAllocatorKind } from "../registry.ts";
 import { checkLayout } from "../allocator/layout.ts";
 import { KernelPanic } from "../kernel_panic.ts";
 

@@ -14,7 +14,8 @@ import type { BusAddr, VirtAddr } from "../../hal/address.ts";
 import { physToBus, virtToBus } from "../../hal/platform.ts";
 import { AllocError, isAllocError } from "../allocator/alloc_error.ts";
 import type { ByteAllocator } from "../allocator/traits.ts";
-import { createByteAllocator, GLOBAL_PAGE_SIZE } from "../axalloc/global_allocator.ts";
+import { GLOBAL_PAGE_SIZE } from "../axalloc/global_allocator.ts";
+import { createByteAllocator } from "../registry.ts";
 import type { KernelMemory } from "../axalloc/kernel_memory.ts";
 import { checkLayout } from "../allocator/layout.ts";
 
