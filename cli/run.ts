@@ -14,7 +14,7 @@ import {
   isByteAllocatorKind,
 } from "../mm/registry.ts";
 import { KernelPanic } from "../mm/axalloc/kernel_memory.ts";
-import { errorName, ExpectationFailed, RunError } from "../runtime/errors.ts";
+import { errorName, ExpectationFailed, InternalError, RunError } from "../runtime/errors.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import { DISK, load } from "../runtime/loader.ts";
 import { TraceRecorder } from "../trace/recorder.ts";
@@ -43,7 +43,8 @@ Options:
   -h, --help          this text
 
 Exit codes: 0 all ran and every expect held; 1 a runtime error, a failed
-expect or a kernel panic; 2 the script does not parse or the command line is wrong.
+expect or a kernel panic; 2 the script does not parse or the command line is
+wrong; 3 an internal error of mmsim (a bug: please report it with the script).
 `;
 
 /** Where the command writes. */
@@ -225,18 +226,21 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
     }
   } catch (e) {
     if (!(e instanceof RunError)) throw e;
-    code = 1;
     const inner = e.error;
+    const internal = inner instanceof InternalError;
+    code = internal ? 3 : 1;
     const kind = inner instanceof ExpectationFailed
       ? "expectation failed"
       : inner instanceof KernelPanic
       ? "kernel panic"
+      : internal
+      ? "internal error"
       : "error";
     const message = inner instanceof KernelPanic ? inner.reason : inner.message;
     if (json) {
       emit({
         event: "error",
-        kind: kind === "error" ? errorName(inner) : kind,
+        kind: kind === "error" ? errorName(inner) : internal ? "internal" : kind,
         file: e.site.file,
         line: e.site.loc.line,
         column: e.site.loc.column,

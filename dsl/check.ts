@@ -71,29 +71,13 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
     ...defined,
   ]);
   const problems: FileProblem[] = [];
-  /** Per builtin called: how many of its parameters are required. */
-  const required = new Map<string, number>();
   for (const program of programs) {
     const file = program.file;
     const checkCall = (e: Expr & { kind: "call" }, name: string, at: Loc) => {
       const b = known.builtins[name];
       if (b !== undefined && !procs.has(name)) {
-        const max = b.params.length;
-        let min = required.get(name);
-        if (min === undefined) {
-          min = b.params.filter((p) => !p.endsWith("?")).length;
-          required.set(name, min);
-        }
-        if (e.args.length < min || e.args.length > max) {
-          const want = min === max ? `${min}` : `${min} to ${max}`;
-          problems.push(problem(
-            file,
-            e.loc,
-            `${name}(${b.params.join(", ")}) takes ${want} argument${
-              max === 1 ? "" : "s"
-            }, got ${e.args.length}`,
-          ));
-        }
+        const wrong = arityProblem(name, b.params, e.args.length);
+        if (wrong !== undefined) problems.push(problem(file, e.loc, wrong));
       } else if (procs.has(name) && procs.get(name) !== e.args.length) {
         problems.push(
           problem(file, e.loc, `${name} takes ${procs.get(name)} arguments, got ${e.args.length}`),
@@ -150,6 +134,30 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
     }
   }
   return problems;
+}
+
+/**
+ * What is wrong with calling `name(params)` with `count` arguments, or
+ * undefined if nothing is (a trailing `?` marks an optional parameter).
+ *
+ * @example
+ * ```ts
+ * import { arityProblem } from "./check.ts";
+ * console.log(arityProblem("h.dealloc", ["ptr", "size", "align"], 2));
+ * // h.dealloc(ptr, size, align) takes 3 arguments, got 2
+ * ```
+ */
+export function arityProblem(
+  name: string,
+  params: readonly string[],
+  count: number,
+): string | undefined {
+  const max = params.length;
+  let min = 0;
+  while (min < max && !params[min].endsWith("?")) min++;
+  if (count >= min && count <= max) return undefined;
+  const want = min === max ? `${min}` : `${min} to ${max}`;
+  return `${name}(${params.join(", ")}) takes ${want} argument${max === 1 ? "" : "s"}, got ${count}`;
 }
 
 /** A name for a message: a very long one is cut (it is underlined in the source anyway). */

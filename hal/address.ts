@@ -9,6 +9,7 @@
  * @module
  */
 
+import { SimError } from "./sim_error.ts";
 /** The largest address a 64-bit machine has. */
 export const U64_MAX = 0xffff_ffff_ffff_ffffn;
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -16,14 +17,16 @@ const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 export const WINDOW_ALIGN = 1n << 40n;
 
 /** An address or size outside what the simulator can represent. */
-export class AddressRangeError extends RangeError {
+export class AddressRangeError extends SimError {
+  /** The codes of this class. */
+  static readonly codes: readonly string[] = ["AddressRange"];
   /** The error class's name. */
   override readonly name = "AddressRangeError";
   /** The offending value. */
   readonly value: bigint;
   /** Creates the error for `value`, with a message saying why. */
   constructor(value: bigint, message: string) {
-    super(message);
+    super("AddressRange", message);
     this.value = value;
   }
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { ArgumentError, SimError } from "./sim_error.ts";
 import type { Region } from "./platform.ts";
 
 /** The granule in which RAM is materialised. */
@@ -13,7 +14,9 @@ export const FRAME_SIZE = 4096;
 const FRAME = 4096n;
 
 /** An access to an address that is not RAM. */
-export class PhysicalMemoryError extends Error {
+export class PhysicalMemoryError extends SimError {
+  /** The codes of this class. */
+  static readonly codes: readonly string[] = ["OutOfRam"];
   /** The error class's name. */
   override readonly name = "PhysicalMemoryError";
   /** The first address of the access. */
@@ -23,6 +26,7 @@ export class PhysicalMemoryError extends Error {
   /** Creates the error for an access of `length` bytes at `address`. */
   constructor(address: bigint, length: bigint, message?: string) {
     super(
+      "OutOfRam",
       message ??
         `physical access of ${length} byte${length === 1n ? "" : "s"} at 0x${
           address.toString(16)
@@ -276,13 +280,15 @@ export class MemoryView {
   #at(index: number, n: number): bigint {
     this.#guard?.();
     if (!Number.isInteger(index) || index < 0 || index + n > this.length) {
-      throw new RangeError(`index ${index} is outside a view of ${this.length} bytes`);
+      throw new ArgumentError("index", `index ${index} is outside a view of ${this.length} bytes`);
     }
     return this.base + BigInt(index);
   }
 
   #writeCheck(): void {
-    if (!this.writable) throw new RangeError("this view is read-only (as_slice); use as_mut_slice");
+    if (!this.writable) {
+      throw new ArgumentError("view", "this view is read-only (as_slice); use as_mut_slice");
+    }
   }
 
   /** Reads byte `index`. */

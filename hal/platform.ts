@@ -6,6 +6,7 @@
  * @module
  */
 
+import { SimError } from "./sim_error.ts";
 import { type BusAddr, type PhysAddr, type VirtAddr, wrappingAdd, wrappingSub } from "./address.ts";
 
 /** A named physical region. */
@@ -79,14 +80,16 @@ export interface PlatformSpec {
 }
 
 /** A platform description that does not hold together. */
-export class PlatformError extends Error {
+export class PlatformError extends SimError {
+  /** The codes of this class. */
+  static readonly codes: readonly string[] = ["PlatformError"];
   /** The error class's name. */
   override readonly name = "PlatformError";
   /** The platform's name. */
   readonly platform: string;
   /** Creates the error. */
   constructor(platform: string, message: string) {
-    super(`platform ${platform}: ${message}`);
+    super("PlatformError", `platform ${platform}: ${message}`);
     this.platform = platform;
   }
 }

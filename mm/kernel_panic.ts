@@ -6,6 +6,8 @@
  * @module
  */
 
+import { SimError } from "../hal/sim_error.ts";
+
 /**
  * The simulated kernel panicked (`handle_alloc_error`, or a failed
  * assertion of the modelled code). The simulation stops; the simulator
@@ -18,7 +20,9 @@
  * console.log(p.message); // kernel panicked: index out of bounds in add_to_heap
  * ```
  */
-export class KernelPanic extends Error {
+export class KernelPanic extends SimError {
+  /** The codes of this class. */
+  static readonly codes: readonly string[] = ["KernelPanic"];
   /** The error class's name. */
   override readonly name = "KernelPanic";
   /** What the kernel printed, without the `panicked:` prefix. */
@@ -32,7 +36,7 @@ export class KernelPanic extends Error {
     reason: string,
     details: { request?: { size: number; align: number }; availableBytes?: number } = {},
   ) {
-    super(`kernel panicked: ${reason}`);
+    super("KernelPanic", `kernel panicked: ${reason}`);
     this.reason = reason;
     this.request = details.request;
     this.availableBytes = details.availableBytes;

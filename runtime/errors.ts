@@ -1,5 +1,8 @@
 /**
  * Errors of running `.mms` scripts, and the names `expect error` matches.
+ * Every error of the simulation is a {@linkcode SimError} that carries its
+ * own code; anything else that reaches the interpreter is a bug of mmsim,
+ * reported as an {@linkcode InternalError}.
  *
  * @module
  */
@@ -9,10 +12,13 @@ import { AllocError } from "../mm/allocator/alloc_error.ts";
 import { KfreeError } from "../mm/dragonos/kmalloc.ts";
 import { PageTableError, TranslationFault } from "../mm/dragonos/page_table.ts";
 import { AxError, PageReleasedError } from "../mm/axalloc/global_page.ts";
-import { KernelPanic } from "../mm/axalloc/kernel_memory.ts";
+import { KernelPanic } from "../mm/kernel_panic.ts";
 import { PhysicalMemoryError } from "../hal/physical_memory.ts";
 import { AddressRangeError } from "../hal/address.ts";
 import { PlatformError } from "../hal/platform.ts";
+import { ArgumentError, SimError } from "../hal/sim_error.ts";
+
+export { ArgumentError, SimError } from "../hal/sim_error.ts";
 
 /** A place in a script: file and location. */
 export interface Site {
@@ -23,38 +29,45 @@ export interface Site {
 }
 
 /** The script did something the language does not allow (a type error, an unknown name). */
-export class ScriptError extends Error {
+export class ScriptError extends SimError {
+  /** The codes of this class. */
+  static readonly codes: readonly string[] = ["ScriptError"];
   /** The error class's name. */
   override readonly name = "ScriptError";
   /** Creates the error. */
   constructor(message: string) {
-    super(message);
-  }
-}
-
-/**
- * An argument the call does not accept: a value wider than the access, a
- * negative length, an unknown option. `expect error InvalidArgument` matches it.
- */
-export class ArgumentError extends Error {
-  /** The error class's name. */
-  override readonly name = "ArgumentError";
-  /** Which argument is wrong. */
-  readonly argument: string;
-  /** Creates the error. */
-  constructor(argument: string, message: string) {
-    super(message);
-    this.argument = argument;
+    super("ScriptError", message);
   }
 }
 
 /** A failed `expect`. */
-export class ExpectationFailed extends Error {
+export class ExpectationFailed extends SimError {
+  /** The codes of this class. */
+  static readonly codes: readonly string[] = ["ExpectationFailed"];
   /** The error class's name. */
   override readonly name = "ExpectationFailed";
   /** Creates the failure report. */
   constructor(message: string) {
-    super(message);
+    super("ExpectationFailed", message);
+  }
+}
+
+/**
+ * Something went wrong inside mmsim itself (a JavaScript error no simulated
+ * operation should raise): never a script's error, and no `expect error`
+ * matches it. The message asks the user to report it.
+ */
+export class InternalError extends Error {
+  /** The error class's name. */
+  override readonly name = "InternalError";
+  /** Wraps what was thrown (kept as `cause`). */
+  constructor(cause: unknown) {
+    super(
+      `internal error in mmsim (${
+        cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)
+      }); this is a bug of mmsim, not of the script: please report it with the script`,
+      { cause },
+    );
   }
 }
 
@@ -74,7 +87,7 @@ export class RunError extends Error {
   override readonly name = "RunError";
   /** The statement that failed. */
   readonly site: Site;
-  /** The error the statement raised. */
+  /** The error the statement raised (a `SimError`, or an `InternalError`). */
   readonly error: Error;
   /** The chain of `include` statements that led to the file, outermost first. */
   readonly includeChain: readonly Site[];
@@ -91,13 +104,36 @@ export class RunError extends Error {
 }
 
 /**
- * The name `expect error NAME { ... }` matches an error by: the
- * `AllocError` variant (`NoMemory`, `InvalidParam`, ...), `KernelPanic`,
- * the kmalloc errors (`ECANNOT_FREE_MEM`, `DoubleFree`, `InvalidFree`),
- * `EFAULT` (page-table mapping), `PageFault` (translation), `InvalidInput`
- * (GlobalPage), `UseAfterFree` (a released page), `OutOfRam` (a physical
- * access outside RAM), `AddressRange`, `PlatformError`, `ScriptError`,
- * `InvalidArgument` (an argument out of range, a write through a read-only view).
+ * The error classes a script can meet, each saying its codes: the
+ * `AllocError` variants, `KernelPanic`, the kmalloc errors, `EFAULT`,
+ * `PageFault`, the `AxError` variants, `UseAfterFree`, `OutOfRam`,
+ * `AddressRange`, `PlatformError`, `InvalidArgument`, `ScriptError`,
+ * `ExpectationFailed`.
+ */
+const ERROR_CLASSES: readonly { readonly codes: readonly string[] }[] = [
+  AllocError,
+  KernelPanic,
+  KfreeError,
+  PageTableError,
+  TranslationFault,
+  AxError,
+  PageReleasedError,
+  PhysicalMemoryError,
+  AddressRangeError,
+  PlatformError,
+  ArgumentError,
+  ScriptError,
+  ExpectationFailed,
+];
+
+/** Every name `expect error NAME` can match. */
+export const ERROR_NAMES: readonly string[] = [
+  ...new Set(ERROR_CLASSES.flatMap((c) => c.codes)),
+];
+
+/**
+ * The name `expect error NAME { ... }` matches an error by: its code, or
+ * `Error` for what is not an error of the simulation.
  *
  * @example
  * ```ts
@@ -107,52 +143,10 @@ export class RunError extends Error {
  * ```
  */
 export function errorName(e: unknown): string {
-  if (e instanceof AllocError) return e.kind;
-  if (e instanceof KernelPanic) return "KernelPanic";
-  if (e instanceof KfreeError) {
-    return e.problem === "not-owned"
-      ? "ECANNOT_FREE_MEM"
-      : e.problem === "double-free"
-      ? "DoubleFree"
-      : "InvalidFree";
-  }
-  if (e instanceof PageTableError) return "EFAULT";
-  if (e instanceof TranslationFault) return "PageFault";
-  if (e instanceof AxError) return e.kind;
-  if (e instanceof PageReleasedError) return "UseAfterFree";
-  if (e instanceof PhysicalMemoryError) return "OutOfRam";
-  if (e instanceof AddressRangeError) return "AddressRange";
-  if (e instanceof PlatformError) return "PlatformError";
-  if (e instanceof ScriptError) return "ScriptError";
-  if (e instanceof ArgumentError) return "InvalidArgument";
-  if (e instanceof ExpectationFailed) return "ExpectationFailed";
-  if (e instanceof RangeError) return "InvalidArgument";
-  return "Error";
+  return e instanceof SimError ? e.code : "Error";
 }
 
-/** Every name {@linkcode errorName} can return. */
-export const ERROR_NAMES: readonly string[] = [
-  "InvalidParam",
-  "MemoryOverlap",
-  "NoMemory",
-  "NotAllocated",
-  "KernelPanic",
-  "ECANNOT_FREE_MEM",
-  "DoubleFree",
-  "InvalidFree",
-  "EFAULT",
-  "PageFault",
-  "InvalidInput",
-  "UseAfterFree",
-  "OutOfRam",
-  "AddressRange",
-  "PlatformError",
-  "ScriptError",
-  "ExpectationFailed",
-  "InvalidArgument",
-];
-
 /** Whether `e` is an error a simulated operation raises (not a bug of mmsim). */
-export function isSimulationError(e: unknown): e is Error {
-  return errorName(e) !== "Error";
+export function isSimulationError(e: unknown): e is SimError {
+  return e instanceof SimError;
 }

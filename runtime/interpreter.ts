@@ -6,10 +6,12 @@
 
 import type { Expr, Loc, Program, Stmt } from "../dsl/ast.ts";
 import { fitsInt, INT_RANGE_TEXT } from "../dsl/int_range.ts";
+import { arityProblem } from "../dsl/check.ts";
 import { BUILTINS, constant, MAX_STRING_BYTES } from "./builtins.ts";
 import {
   errorName,
   ExpectationFailed,
+  InternalError,
   isSimulationError,
   ReturnSignal,
   RunError,
@@ -219,10 +221,8 @@ export class Interpreter {
       this.#exec(s);
     } catch (e) {
       if (e instanceof RunError || e instanceof ReturnSignal) throw e;
-      if (isSimulationError(e)) {
-        throw new RunError(this.#site(s.loc), e, [...this.#chain], [...this.#calls]);
-      }
-      throw e;
+      const error = isSimulationError(e) ? e : new InternalError(e);
+      throw new RunError(this.#site(s.loc), error, [...this.#chain], [...this.#calls]);
     }
   }
 
@@ -342,7 +342,7 @@ export class Interpreter {
         try {
           this.#block(s.body);
         } finally {
-          if (v.fields.released?.() !== true) v.methods.release([]);
+          if (v.fields.released?.() !== true) v.methods.release.fn([]);
         }
         return;
       }
@@ -410,7 +410,7 @@ export class Interpreter {
         });
         return;
       }
-      if (!isSimulationError(inner)) throw inner;
+      if (!isSimulationError(inner)) throw e;
       throw new ExpectationFailed(
         `expected error ${s.error}, got ${name}: ${(inner as Error).message}`,
       );
@@ -434,7 +434,8 @@ export class Interpreter {
     const c = constant(this.#world, name);
     if (c !== undefined) return c;
     if (name in BUILTINS) {
-      return new BoundMethod(name, (args) => BUILTINS[name].fn(this.#world, args));
+      const b = BUILTINS[name];
+      return new BoundMethod(name, b.params, (args) => b.fn(this.#world, args));
     }
     throw new ScriptError(`'${name}' is not defined here`);
   }
@@ -481,7 +482,7 @@ export class Interpreter {
           const f = o.fields[e.name];
           if (f !== undefined) return f();
           const m = o.methods[e.name];
-          if (m !== undefined) return new BoundMethod(e.name, m);
+          if (m !== undefined) return new BoundMethod(e.name, m.params, m.fn);
           throw new ScriptError(
             `${o.type} has no field or method '${e.name}' (has: ${
               [...Object.keys(o.fields), ...Object.keys(o.methods)].join(", ")
@@ -503,7 +504,12 @@ export class Interpreter {
         }
         const f = this.#eval(e.callee);
         if (f instanceof ProcValue) return this.#call(f, args, e.loc);
-        if (f instanceof BoundMethod) return f.fn(args);
+        if (f instanceof BoundMethod) {
+          const called = e.callee.kind === "field" ? this.#text(e.callee) : f.name;
+          const wrong = arityProblem(called, f.params, args.length);
+          if (wrong !== undefined) throw new ScriptError(wrong);
+          return f.fn(args);
+        }
         throw new ScriptError(`${this.#text(e.callee)} is ${typeName(f)}, not something to call`);
       }
     }

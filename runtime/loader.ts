@@ -10,7 +10,7 @@ import type { Program, Stmt } from "../dsl/ast.ts";
 import { check, type FileProblem } from "../dsl/check.ts";
 import { parse } from "../dsl/parser.ts";
 import { walk } from "../dsl/walk.ts";
-import { BUILTINS, CONSTANTS, PLATFORM_CONSTANTS } from "./builtins.ts";
+import { BUILTINS, CONSTANT_NAMES } from "./builtins.ts";
 import { ERROR_NAMES } from "./errors.ts";
 
 /** A script and its includes, parsed and checked. */
@@ -177,7 +177,7 @@ export function load(path: string, files: FileAccess, source?: string): LoadedSc
   const main = visit(path, source ?? files.read(path), [path]);
   const checked = check([...programs.values()], {
     builtins: BUILTINS,
-    constants: [...Object.keys(CONSTANTS), ...PLATFORM_CONSTANTS],
+    constants: CONSTANT_NAMES,
     errors: ERROR_NAMES,
   });
   for (const p of checked) problems.push(p);

@@ -24,6 +24,14 @@ export class Rec {
 /** A native method: `handle.name(args)`. */
 export type NativeMethod = (args: Value[]) => Value;
 
+/** A method of a handle: its parameters (a trailing `?` marks an optional one) and code. */
+export interface Method {
+  /** Parameter names, for arity checks and messages. */
+  readonly params: readonly string[];
+  /** The implementation. */
+  readonly fn: NativeMethod;
+}
+
 /** An object with fields and methods (an allocator, a page, a page table). */
 export class Handle {
   /** What it is. */
@@ -33,13 +41,13 @@ export class Handle {
   /** Its fields, computed on access. */
   readonly fields: Readonly<Record<string, () => Value>>;
   /** Its methods. */
-  readonly methods: Readonly<Record<string, NativeMethod>>;
+  readonly methods: Readonly<Record<string, Method>>;
   /** Creates a handle. */
   constructor(
     type: string,
     target: unknown,
     fields: Record<string, () => Value>,
-    methods: Record<string, NativeMethod>,
+    methods: Record<string, Method>,
   ) {
     this.type = type;
     this.target = target;
@@ -67,15 +75,18 @@ export class ProcValue {
   }
 }
 
-/** A method bound to its handle, from `handle.name`. */
+/** A method bound to its handle (`handle.name`), or a builtin used as a value. */
 export class BoundMethod {
-  /** The method's name. */
+  /** The name it is called by (`h.dealloc`, `kmalloc`). */
   readonly name: string;
+  /** Its parameters, checked at each call. */
+  readonly params: readonly string[];
   /** The function. */
   readonly fn: NativeMethod;
   /** Creates a bound method. */
-  constructor(name: string, fn: NativeMethod) {
+  constructor(name: string, params: readonly string[], fn: NativeMethod) {
     this.name = name;
+    this.params = params;
     this.fn = fn;
   }
 }

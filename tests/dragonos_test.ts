@@ -58,7 +58,8 @@ Deno.test("kfree: NULL is a no-op; foreign, interior and double frees are report
   const before = JSON.stringify(mm.mmStat());
   assert.throws(() => mm.kfree(0xffff_ffc0_1234_5678n), (e) => {
     assert.ok(e instanceof KfreeError);
-    assert.equal(e.code, ECANNOT_FREE_MEM);
+    assert.equal(e.errno, ECANNOT_FREE_MEM);
+    assert.equal(e.code, "ECANNOT_FREE_MEM");
     assert.equal(e.problem, "not-owned");
     return true;
   });

@@ -23,6 +23,8 @@ import { parseTrace } from "../trace/trace.ts";
 import { TraceRecorder } from "../trace/recorder.ts";
 import { World } from "../runtime/world.ts";
 import { runScript } from "./run_helpers.ts";
+import { BUILTINS } from "../runtime/builtins.ts";
+import fc from "fast-check";
 
 const run = (source: string, ...args: string[]) =>
   runScript(["t.mms", "--quiet", ...args], { "t.mms": source });
@@ -320,4 +322,75 @@ Deno.test("trace format: capacity and add lines are checked", () => {
   assert.throws(() => replay(t, "bitmap"), /'add' is not an operation of a page allocator/);
   const k = new KernelMemory();
   assert.equal(k.global.palloc.capacity, "256m");
+});
+
+Deno.test("fuzz: every builtin and method with hostile arguments ends in a script error, never an internal one", () => {
+  const values = [
+    "0",
+    "1",
+    "-1",
+    "7",
+    "4096",
+    "1 << 63",
+    "0xffff_ffff_ffff_ffff",
+    "-(1 << 62) * 2",
+    "1 << 40",
+    '"x"',
+    '"4g"',
+    "null",
+    "true",
+    "_skernel",
+    "phys_memory_base",
+  ];
+  const names = Object.keys(BUILTINS).filter((n) => n !== "subject");
+  const handles = [
+    'new_allocator("tlsf", 0x9000_0000, 64K)',
+    'new_allocator("bitmap", 0x8040_0000, 1M)',
+    'new_allocator("id", 0, 64)',
+    "page_alloc()",
+    "new_page_table()",
+    "blocks()",
+  ];
+  const methods = [
+    "alloc",
+    "dealloc",
+    "alloc_pages",
+    "alloc_pages_at",
+    "dealloc_pages",
+    "add_memory",
+    "alloc_id",
+    "dealloc_id",
+    "fill",
+    "write8",
+    "read8",
+    "translate",
+    "map",
+    "unmap",
+    "flush",
+    "add",
+    "remove",
+    "pick",
+    "try_alloc",
+    "is_allocated",
+    "alloc_fixed_id",
+  ];
+  fc.assert(
+    fc.property(
+      fc.boolean(),
+      fc.constantFrom(...names),
+      fc.constantFrom(...handles),
+      fc.constantFrom(...methods),
+      fc.array(fc.constantFrom(...values), { maxLength: 6 }),
+      (boot, name, handle, method, args) => {
+        const list = args.join(", ");
+        const source = `${
+          boot ? "final_init()\n" : ""
+        }${name}(${list})\nlet h = ${handle}\nh.${method}(${list})\n`;
+        const r = run(source);
+        assert.notEqual(r.code, 3, `${source}\n${r.err.join("\n")}`);
+        assert.doesNotMatch(r.err.join("\n"), /internal error|\n\s+at /, source);
+      },
+    ),
+    { numRuns: 1500, seed: 18 },
+  );
 });

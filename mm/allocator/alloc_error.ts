@@ -5,6 +5,8 @@
  * @module
  */
 
+import { SimError } from "../../hal/sim_error.ts";
+
 /** The variants of the ArceOS `AllocError` enum, by name. */
 export type AllocErrorKind = "InvalidParam" | "MemoryOverlap" | "NoMemory" | "NotAllocated";
 
@@ -38,7 +40,9 @@ export interface AllocErrorDetails {
  * console.log(err.kind, err.message); // NoMemory NoMemory: heap exhausted
  * ```
  */
-export class AllocError extends Error {
+export class AllocError extends SimError {
+  /** The codes of this class: the variants. */
+  static readonly codes: readonly string[] = ALLOC_ERROR_KINDS;
   /** The error class's name. */
   override readonly name = "AllocError";
   /** Which `AllocError` variant this is. */
@@ -50,9 +54,7 @@ export class AllocError extends Error {
 
   /** Creates an error of the given kind. */
   constructor(kind: AllocErrorKind, details: AllocErrorDetails = {}) {
-    super(
-      details.reason === undefined ? kind : `${kind}: ${details.reason}`,
-    );
+    super(kind, details.reason === undefined ? kind : `${kind}: ${details.reason}`);
     this.kind = kind;
     this.address = details.address;
     this.reason = details.reason;

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { SimError } from "../../hal/sim_error.ts";
 import type { PhysAddr, VirtAddr } from "../../hal/address.ts";
 import { MemoryView } from "../../hal/physical_memory.ts";
 import { isAllocError } from "../allocator/alloc_error.ts";
@@ -19,27 +20,34 @@ export type AxErrorKind = "NoMemory" | "InvalidInput";
  * An `AxError`: `GlobalPage` turns the allocator's `NoMemory` into
  * `NoMemory` and every other `AllocError` into `InvalidInput`.
  */
-export class AxError extends Error {
+export class AxError extends SimError {
+  /** The codes of this class: the variants. */
+  static readonly codes: readonly string[] = ["NoMemory", "InvalidInput"];
   /** The error class's name. */
   override readonly name = "AxError";
   /** The `AxError` variant. */
   readonly kind: AxErrorKind;
   /** Creates the error. */
   constructor(kind: AxErrorKind, message: string) {
-    super(`${kind}: ${message}`);
+    super(kind, `${kind}: ${message}`);
     this.kind = kind;
   }
 }
 
 /** A `GlobalPage` used after it was released. */
-export class PageReleasedError extends Error {
+export class PageReleasedError extends SimError {
+  /** The codes of this class. */
+  static readonly codes: readonly string[] = ["UseAfterFree"];
   /** The error class's name. */
   override readonly name = "PageReleasedError";
   /** The page's start address. */
   readonly address: VirtAddr;
   /** Creates the error. */
   constructor(address: VirtAddr, what: string) {
-    super(`GlobalPage at 0x${address.toString(16)} was released; ${what} is a use after free`);
+    super(
+      "UseAfterFree",
+      `GlobalPage at 0x${address.toString(16)} was released; ${what} is a use after free`,
+    );
     this.address = address;
   }
 }

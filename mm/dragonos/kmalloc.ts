@@ -15,6 +15,8 @@
  * @module
  */
 
+import { ArgumentError, SimError } from "../../hal/sim_error.ts";
+import { KernelPanic } from "../kernel_panic.ts";
 import type { PhysicalMemory } from "../../hal/physical_memory.ts";
 import { type Page, PAGE_KERNEL, ZONE_NORMAL, type ZonedPageAllocator } from "./zoned_pages.ts";
 
@@ -63,7 +65,9 @@ export interface KmallocCache {
 export type KfreeProblem = "not-owned" | "not-object-start" | "double-free";
 
 /** A `kfree` that the original would have got wrong: reported, nothing changed. */
-export class KfreeError extends Error {
+export class KfreeError extends SimError {
+  /** The codes of this class, by problem: not-owned, not-object-start, double-free. */
+  static readonly codes: readonly string[] = ["ECANNOT_FREE_MEM", "InvalidFree", "DoubleFree"];
   /** The error class's name. */
   override readonly name = "KfreeError";
   /** What was wrong. */
@@ -72,12 +76,17 @@ export class KfreeError extends Error {
   readonly address: bigint;
   /** The object size of the cache whose slab holds the address, if any. */
   readonly cacheSize: number | undefined;
-  /** `ECANNOT_FREE_MEM` for addresses no slab owns, else 0. */
-  readonly code: number;
+  /** The C code's return value: `ECANNOT_FREE_MEM` for addresses no slab owns, else 0. */
+  readonly errno: number;
   /** Creates the report. */
   constructor(problem: KfreeProblem, address: bigint, cacheSize: number | undefined) {
     const a = `0x${address.toString(16)}`;
     super(
+      problem === "not-owned"
+        ? "ECANNOT_FREE_MEM"
+        : problem === "double-free"
+        ? "DoubleFree"
+        : "InvalidFree",
       problem === "not-owned"
         ? `kfree(${a}): no slab owns this address (ECANNOT_FREE_MEM)`
         : problem === "not-object-start"
@@ -87,7 +96,7 @@ export class KfreeError extends Error {
     this.problem = problem;
     this.address = address;
     this.cacheSize = cacheSize;
-    this.code = problem === "not-owned" ? ECANNOT_FREE_MEM : 0;
+    this.errno = problem === "not-owned" ? ECANNOT_FREE_MEM : 0;
   }
 }
 
@@ -138,7 +147,7 @@ export class Kmalloc {
     this.#caches = KMALLOC_SIZES.map((size) => {
       const page = pages.allocPages(ZONE_NORMAL, 1, PAGE_KERNEL);
       if (page === null) {
-        throw new RangeError(
+        throw new KernelPanic(
           `slab_init: no ZONE_NORMAL page for the ${size}-byte cache (the 16 kmalloc caches need ` +
             `16 pages; ZONE_NORMAL has ${pages.zone(ZONE_NORMAL).pages.length})`,
         );
@@ -161,7 +170,7 @@ export class Kmalloc {
   /** The cache of objects of `size` bytes. */
   cache(size: number): KmallocCache {
     const c = this.#caches.find((c) => c.size === size);
-    if (c === undefined) throw new RangeError(`no ${size}-byte kmalloc cache`);
+    if (c === undefined) throw new ArgumentError("size", `no ${size}-byte kmalloc cache`);
     return c;
   }
 

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { SimError } from "../../hal/sim_error.ts";
 import type { PhysicalMemory } from "../../hal/physical_memory.ts";
 import type { DecodedPte, PteFormat } from "./pte_format.ts";
 
@@ -24,20 +25,24 @@ const PAGE_4K = 0x1000n;
 const PAGE_2M = 0x20_0000n;
 
 /** A mapping request that cannot be done; nothing was changed. */
-export class PageTableError extends Error {
+export class PageTableError extends SimError {
+  /** The codes of this class. */
+  static readonly codes: readonly string[] = ["EFAULT"];
   /** The error class's name. */
   override readonly name = "PageTableError";
   /** The virtual address concerned. */
   readonly vaddr: bigint;
   /** Creates the error. */
   constructor(vaddr: bigint, message: string) {
-    super(message);
+    super("EFAULT", message);
     this.vaddr = vaddr;
   }
 }
 
 /** A translation that found no mapping. */
-export class TranslationFault extends Error {
+export class TranslationFault extends SimError {
+  /** The codes of this class. */
+  static readonly codes: readonly string[] = ["PageFault"];
   /** The error class's name. */
   override readonly name = "TranslationFault";
   /** The faulting virtual address. */
@@ -47,6 +52,7 @@ export class TranslationFault extends Error {
   /** Creates the fault report. */
   constructor(vaddr: bigint, level: number, levels: number) {
     super(
+      "PageFault",
       `page fault at 0x${vaddr.toString(16)}: no valid entry at level ${level} of ${levels}` +
         (level === 0 ? " (root table)" : ""),
     );

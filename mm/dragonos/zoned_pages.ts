@@ -6,6 +6,7 @@
  * @module
  */
 
+import { ArgumentError } from "../../hal/sim_error.ts";
 import { freeMemoryRegions } from "../../hal/memory_map.ts";
 import type { Platform } from "../../hal/platform.ts";
 
@@ -165,7 +166,7 @@ export class ZonedPageAllocator {
   /** The zone with id `id`. */
   zone(id: number): Zone {
     const z = this.zones.find((z) => z.id === id);
-    if (z === undefined) throw new RangeError(`no zone ${id}`);
+    if (z === undefined) throw new ArgumentError("zone", `no zone ${id}`);
     return z;
   }
 
@@ -226,18 +227,22 @@ export class ZonedPageAllocator {
    */
   freePages(page: Page, num: number): void {
     if (!Number.isInteger(num) || num <= 0 || num >= 64) {
-      throw new RangeError(`free_pages: num ${num} is out of range (0 < num < 64)`);
+      throw new ArgumentError("num", `free_pages: num ${num} is out of range (0 < num < 64)`);
     }
     const at = this.#byFrame.get(page.addrPhys);
     if (at === undefined) {
-      throw new RangeError(`free_pages: 0x${page.addrPhys.toString(16)} is not a managed page`);
+      throw new ArgumentError(
+        "page",
+        `free_pages: 0x${page.addrPhys.toString(16)} is not a managed page`,
+      );
     }
     const { zone, index } = at;
     for (let k = 0; k < num; k++) {
       const p = zone.pages[index + k];
       if (p === undefined || p.refCounts === 0) {
         const where = p === undefined ? "past its zone" : `0x${p.addrPhys.toString(16)} is free`;
-        throw new RangeError(
+        throw new ArgumentError(
+          "page",
           `free_pages: page ${k} of ${num} from 0x${
             page.addrPhys.toString(16)
           }: ${where} (double free?)`,

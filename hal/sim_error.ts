@@ -1,0 +1,60 @@
+/**
+ * The base of every error a simulated operation raises. Its `code` is the
+ * name a script matches with `expect error CODE { ... }` (`NoMemory`,
+ * `KernelPanic`, `PageFault`, ...): each error class says its own code,
+ * so nothing has to classify errors from the outside. Anything thrown that
+ * is not a `SimError` is a bug of mmsim, never a script's error.
+ *
+ * @module
+ */
+
+/**
+ * An error of the simulation, with the code scripts know it by.
+ *
+ * @example
+ * ```ts
+ * import { SimError } from "./sim_error.ts";
+ * class Oops extends SimError {
+ *   static readonly codes = ["Oops"] as const;
+ *   constructor() {
+ *     super("Oops", "it went wrong");
+ *   }
+ * }
+ * console.log(new Oops().code); // Oops
+ * ```
+ */
+export class SimError extends Error {
+  /** The name `expect error` matches this error by. */
+  readonly code: string;
+  /** Creates the error. */
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/**
+ * An argument an operation does not accept: a value wider than the access,
+ * a negative length, an index outside a view, an unknown option. Its code
+ * is `InvalidArgument`.
+ *
+ * @example
+ * ```ts
+ * import { ArgumentError } from "./sim_error.ts";
+ * const e = new ArgumentError("value", "value 300 does not fit in 8 bits");
+ * console.log(e.code, e.argument); // InvalidArgument value
+ * ```
+ */
+export class ArgumentError extends SimError {
+  /** The codes of this class. */
+  static readonly codes: readonly string[] = ["InvalidArgument"];
+  /** The error class's name. */
+  override readonly name = "ArgumentError";
+  /** Which argument is wrong. */
+  readonly argument: string;
+  /** Creates the error. */
+  constructor(argument: string, message: string) {
+    super("InvalidArgument", message);
+    this.argument = argument;
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Builtins of the allocator library: standalone models from the registry,
+ * with the methods of their `allocator` crate interface.
+ *
+ * @module
+ */
+
+import { hex } from "../../hal/int.ts";
+import { AllocError } from "../../mm/allocator/alloc_error.ts";
+import { type BitmapCapacity, checkPagesAtBase } from "../../mm/allocator/bitmap_page_allocator.ts";
+import type { ByteAllocator, IdAllocator, PageAllocator } from "../../mm/allocator/traits.ts";
+import { allocatorEntry, ALLOCATORS } from "../../mm/registry.ts";
+import { ArgumentError } from "../errors.ts";
+import { Handle, type Method, type Value } from "../values.ts";
+import { big, type BuiltinGroup, int, method, num, str } from "./args.ts";
+
+/** The result as an integer, or null for `NoMemory` (other errors propagate). */
+function orNull(fn: () => number): Value {
+  try {
+    return big(fn());
+  } catch (e) {
+    if (e instanceof AllocError && e.kind === "NoMemory") return null;
+    throw e;
+  }
+}
+
+/**
+ * A handle on an allocator model: the methods of its interface
+ * (`alloc`, `alloc_pages`, `alloc_id`, ...) and its statistics as fields.
+ */
+export function allocatorHandle(
+  kind: string,
+  a: ByteAllocator | PageAllocator | IdAllocator,
+): Handle {
+  const methods: Record<string, Method> = {
+    add_memory: method(
+      ["start", "size"],
+      ([s, n]) => (a.addMemory(num(s, "start"), num(n, "size")), null),
+    ),
+  };
+  const fields: Record<string, () => Value> = { kind: () => kind };
+  if ("alloc" in a) {
+    methods.alloc = method(
+      ["size", "align"],
+      ([s, al]) => big(a.alloc(num(s, "size"), num(al, "align"))),
+    );
+    methods.try_alloc = method(
+      ["size", "align"],
+      ([s, al]) => orNull(() => a.alloc(num(s, "size"), num(al, "align"))),
+    );
+    methods.dealloc = method(
+      ["ptr", "size", "align"],
+      ([p, s, al]) => (a.dealloc(num(p, "pointer"), num(s, "size"), num(al, "align")), null),
+    );
+    fields.total_bytes = () => big(a.totalBytes());
+    fields.used_bytes = () => big(a.usedBytes());
+    fields.available_bytes = () => big(a.availableBytes());
+  } else if ("allocPages" in a) {
+    methods.alloc_pages = method(
+      ["num_pages", "align"],
+      ([n, al]) => big(a.allocPages(num(n, "pages"), num(al, "align"))),
+    );
+    methods.try_alloc_pages = method(
+      ["num_pages", "align"],
+      ([n, al]) => orNull(() => a.allocPages(num(n, "pages"), num(al, "align"))),
+    );
+    methods.alloc_pages_at = method(["base", "num_pages", "align"], ([b, n, al]) => {
+      const base = int(b, "base");
+      if (base < 0n || base > BigInt(Number.MAX_SAFE_INTEGER)) {
+        // Past what the model can place: the real checks, then NoMemory.
+        checkPagesAtBase(base, num(al, "align"));
+        throw new AllocError("NoMemory", { reason: `${hex(base)} is not in the managed range` });
+      }
+      return big(a.allocPagesAt(Number(base), num(n, "pages"), num(al, "align")));
+    });
+    methods.dealloc_pages = method(
+      ["ptr", "num_pages"],
+      ([p, n]) => (a.deallocPages(num(p, "pointer"), num(n, "pages")), null),
+    );
+    fields.total_pages = () => big(a.totalPages());
+    fields.used_pages = () => big(a.usedPages());
+    fields.available_pages = () => big(a.availablePages());
+  } else {
+    methods.alloc_id = method(
+      ["count", "align?"],
+      ([c, al]) => big(a.allocId(num(c, "count"), num(al ?? 1n, "align"))),
+    );
+    methods.dealloc_id = method(
+      ["start", "count?"],
+      ([s, c]) => (a.deallocId(num(s, "id"), num(c ?? 1n, "count")), null),
+    );
+    methods.is_allocated = method(["id"], ([i]) => a.isAllocated(num(i, "id")));
+    methods.alloc_fixed_id = method(["id"], ([i]) => (a.allocFixedId(num(i, "id")), null));
+    fields.size = () => big(a.size());
+    fields.used = () => big(a.used());
+    fields.available = () => big(a.available());
+  }
+  return new Handle(`${kind} allocator`, a, fields, methods);
+}
+
+/** The allocator library. */
+export const ALLOCATOR_LIBRARY: BuiltinGroup = {
+  title: "the allocator library",
+  builtins: {
+    new_allocator: {
+      params: ["kind", "start", "size", "capacity?"],
+      doc: `a standalone allocator (${
+        ALLOCATORS.map((a) => a.name).join(", ")
+      }), initialised with the region`,
+      fn: (_w, [k, s, n, c]) => {
+        const kind = str(k, "kind");
+        const entry = allocatorEntry(kind);
+        if (entry === undefined) {
+          throw new ArgumentError(
+            "kind",
+            `new_allocator: kind '${kind}' is not one of ${
+              ALLOCATORS.map((a) => a.name).join(", ")
+            }`,
+          );
+        }
+        if (c !== undefined && entry.interface !== "PageAllocator") {
+          throw new ArgumentError(
+            "capacity",
+            `new_allocator: a ${kind} allocator takes no capacity`,
+          );
+        }
+        const capacity = c === undefined ? undefined : str(c, "capacity").toLowerCase();
+        const a = entry.create({ capacity: capacity as BitmapCapacity | undefined });
+        a.init(num(s, "start"), num(n, "size"));
+        return allocatorHandle(kind, a);
+      },
+    },
+  },
+  constants: {},
+};

@@ -1,0 +1,149 @@
+/**
+ * Builtins of the boot and the ArceOS global allocator: the tutorial's
+ * early allocator and the switch, axalloc's `GlobalAlloc`, page calls and
+ * `GlobalPage`; the constants of the kernel image and RAM.
+ *
+ * @module
+ */
+
+import { GlobalPage } from "../../mm/axalloc/global_page.ts";
+import { Handle, type Value } from "../values.ts";
+import { big, type BuiltinGroup, fitting, int, method, num } from "./args.ts";
+
+function pageHandle(page: GlobalPage): Handle {
+  return new Handle("GlobalPage", page, {
+    start_vaddr: () => page.startVaddr(),
+    start_paddr: () => page.startPaddr(),
+    size: () => big(page.size()),
+    released: () => page.released,
+  }, {
+    fill: method(["byte"], ([b]) => (page.fill(Number(fitting(b, 8, "byte"))), null)),
+    zero: method([], () => (page.zero(), null)),
+    release: method([], () => (page.release(), null)),
+    read8: method(["index"], ([i]) => big(page.asSlice().get(num(i, "index")))),
+    write8: method(
+      ["index", "value"],
+      ([i, v]) => (page.asMutSlice().set(num(i, "index"), Number(fitting(v, 8, "value"))), null),
+    ),
+  });
+}
+
+/** Boot, the global allocator and `GlobalPage`. */
+export const BOOT: BuiltinGroup = {
+  title: "boot and the global allocator",
+  builtins: {
+    early_init: {
+      params: ["start", "size"],
+      doc: "the tutorial's early allocator takes [start, start + size)",
+      fn: (w, [s, n]) => (w.kernel.earlyInit(int(s, "start"), int(n, "size")), null),
+    },
+    final_init: {
+      params: [],
+      doc:
+        "hands all free RAM to the global allocator (largest region to global_init, the rest to global_add_memory)",
+      fn: (w) => (w.kernel.finalInit(), null),
+    },
+    global_init: {
+      params: ["start", "size"],
+      doc:
+        "global_init: the page allocator takes the region, the first 32 KiB become the byte heap",
+      fn: (w, [s, n]) => (w.kernel.globalInit(int(s, "start"), int(n, "size")), null),
+    },
+    global_add_memory: {
+      params: ["start", "size"],
+      doc: "global_add_memory: more memory for the byte allocator",
+      fn: (w, [s, n]) => (w.kernel.globalAddMemory(int(s, "start"), int(n, "size")), null),
+    },
+    alloc: {
+      params: ["size", "align"],
+      doc: "GlobalAlloc::alloc: bytes from the current allocator; failure is a kernel panic",
+      fn: (w, [s, a]) => w.kernel.alloc(num(s, "size"), num(a, "align")),
+    },
+    dealloc: {
+      params: ["ptr", "size", "align"],
+      doc: "GlobalAlloc::dealloc: frees into the allocator that owns the pointer",
+      fn: (
+        w,
+        [p, s, a],
+      ) => (w.kernel.dealloc(int(p, "pointer"), num(s, "size"), num(a, "align")), null),
+    },
+    alloc_pages: {
+      params: ["num_pages", "align"],
+      doc: "global_allocator().alloc_pages: 4 KiB pages (NoMemory / InvalidParam on failure)",
+      fn: (w, [n, a]) => w.kernel.allocPages(num(n, "num_pages"), num(a, "align")),
+    },
+    alloc_pages_at: {
+      params: ["base", "num_pages", "align"],
+      doc: "global_allocator().alloc_pages_at: exactly these pages",
+      fn: (w, [b, n, a]) =>
+        w.kernel.allocPagesAt(int(b, "base"), num(n, "num_pages"), num(a, "align")),
+    },
+    dealloc_pages: {
+      params: ["ptr", "num_pages"],
+      doc: "global_allocator().dealloc_pages",
+      fn: (w, [p, n]) => (w.kernel.deallocPages(int(p, "pointer"), num(n, "num_pages")), null),
+    },
+    used_bytes: {
+      params: [],
+      doc: "bytes in use by the current byte allocator",
+      fn: (w) => big(w.kernel.usedBytes()),
+    },
+    available_bytes: {
+      params: [],
+      doc: "bytes available to the current byte allocator",
+      fn: (w) => big(w.kernel.availableBytes()),
+    },
+    used_pages: {
+      params: [],
+      doc: "pages in use by the current page allocator",
+      fn: (w) => big(w.kernel.usedPages()),
+    },
+    available_pages: {
+      params: [],
+      doc: "pages available to the current page allocator",
+      fn: (w) => big(w.kernel.availablePages()),
+    },
+    allocator_name: {
+      params: [],
+      doc: "the global allocator's name: TLSF, slab or buddy",
+      fn: (w) => w.kernel.global.name(),
+    },
+    heap_start: {
+      params: [],
+      doc: "where global_init placed the initial 32 KiB heap",
+      fn: (w) => w.kernel.toVirt(w.kernel.global.heapStart),
+    },
+    boot_stage: { params: [], doc: "boot, early or final", fn: (w) => w.kernel.stage },
+    owner_of: {
+      params: ["addr"],
+      doc: "which allocator owns a live allocation (early-bytes, global-pages, ...) or null",
+      fn: (w, [a]) => w.kernel.ownerOf(int(a, "address")) ?? null,
+    },
+    page_alloc: {
+      params: [],
+      doc: "GlobalPage::alloc(): one page",
+      fn: (w) => pageHandle(GlobalPage.alloc(w.kernel)),
+    },
+    page_alloc_zero: {
+      params: [],
+      doc: "GlobalPage::alloc_zero(): one zeroed page",
+      fn: (w) => pageHandle(GlobalPage.allocZero(w.kernel)),
+    },
+    page_alloc_contiguous: {
+      params: ["num_pages", "align"],
+      doc: "GlobalPage::alloc_contiguous(n, align)",
+      fn: (w, [n, a]) =>
+        pageHandle(GlobalPage.allocContiguous(w.kernel, num(n, "num_pages"), num(a, "align"))),
+    },
+  },
+  constants: {
+    _skernel: (w) => w.platform.kernelVaddr,
+    _ekernel: (w) => w.platform.kernelVaddr + w.platform.kernelSize,
+    kernel_paddr: (w) => w.platform.kernelPaddr,
+    phys_memory_base: (w) => w.platform.ram[0].base,
+    phys_memory_size: (w) => w.platform.ram.reduce((s, r) => s + r.size, 0n),
+    phys_virt_offset: (w) => w.platform.physVirtOffset,
+    platform_name: (w) => w.platform.name,
+    PAGE_SIZE: (): Value => 4096n,
+  },
+};

@@ -1,0 +1,153 @@
+/**
+ * Builtins of conformance scripts: `subject()`, the allocator under test,
+ * and `blocks()`, a set of address ranges for checking that live blocks
+ * never overlap.
+ *
+ * @module
+ */
+
+import { ScriptError, SimError } from "../errors.ts";
+import { Handle } from "../values.ts";
+import type { World } from "../world.ts";
+import { allocatorHandle } from "./allocators.ts";
+import { big, type BuiltinGroup, int, method } from "./args.ts";
+
+/** The region `subject()` initialises a byte or ID allocator with. */
+export const SUBJECT_BYTES = { base: 0x9000_0000, size: 0x10_0000 };
+/** The region `subject()` initialises a page allocator with. */
+export const SUBJECT_PAGES = { base: 0x8040_0000, size: 0x100_0000 };
+
+function subjectRegion(w: World): { base: number; size: number } {
+  const s = w.subject;
+  if (s === undefined) {
+    throw new ScriptError(
+      "subject() is for conformance scripts: run them with deno task conformance",
+    );
+  }
+  return s.kind === "PageAllocator"
+    ? SUBJECT_PAGES
+    : s.kind === "IdAllocator"
+    ? { base: 0, size: 4096 }
+    : SUBJECT_BYTES;
+}
+
+/**
+ * Runs code of the allocator under test: an exception that is not an
+ * error of the simulation (a bug in a user's allocator) becomes a script
+ * error, so the contract fails instead of the run crashing.
+ */
+function guarded<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof SimError) throw e;
+    throw new ScriptError(
+      `the allocator under test threw ${
+        e instanceof Error ? `${e.name}: ${e.message}` : String(e)
+      }`,
+    );
+  }
+}
+
+/** A set of address ranges (exact 64-bit), for checking that live blocks never overlap. */
+class RangeSet {
+  readonly #starts: bigint[] = [];
+  readonly #sizes = new Map<bigint, bigint>();
+  /** Adds `[start, start + size)`; false (and nothing added) if it overlaps a member. */
+  add(start: bigint, size: bigint): boolean {
+    const s = this.#starts;
+    let lo = 0;
+    let hi = s.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid] < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const extent = (n: bigint) => (n > 0n ? n : 1n);
+    const prev = s[lo - 1];
+    if (prev !== undefined && prev + extent(this.#sizes.get(prev)!) > start) return false;
+    const next = s[lo];
+    if (next !== undefined && start + extent(size) > next) return false;
+    s.splice(lo, 0, start);
+    this.#sizes.set(start, size);
+    return true;
+  }
+  /** Removes the member starting at `start`; its size, or -1. */
+  remove(start: bigint): bigint {
+    const size = this.#sizes.get(start);
+    if (size === undefined) return -1n;
+    this.#sizes.delete(start);
+    this.#starts.splice(this.#starts.indexOf(start), 1);
+    return size;
+  }
+  get count(): number {
+    return this.#starts.length;
+  }
+  get total(): bigint {
+    let t = 0n;
+    for (const v of this.#sizes.values()) t += v;
+    return t;
+  }
+  at(i: number): bigint {
+    return this.#starts[i];
+  }
+  sizeOf(start: bigint): bigint {
+    return this.#sizes.get(start) ?? -1n;
+  }
+}
+
+function rangeSetHandle(w: World, r: RangeSet): Handle {
+  return new Handle("Blocks", r, {
+    count: () => big(r.count),
+    total: () => r.total,
+  }, {
+    add: method(["addr", "size"], ([a, n]) => r.add(int(a, "address"), int(n, "size"))),
+    remove: method(["addr"], ([a]) => r.remove(int(a, "address"))),
+    size_of: method(["addr"], ([a]) => r.sizeOf(int(a, "address"))),
+    pick: method([], () => {
+      if (r.count === 0) throw new ScriptError("pick() on an empty block set");
+      return r.at(Number(w.rng.between(0n, big(r.count - 1))));
+    }),
+  });
+}
+
+/** Conformance scripts. */
+export const CONFORMANCE: BuiltinGroup = {
+  title: "conformance scripts",
+  builtins: {
+    subject: {
+      params: [],
+      doc:
+        "a fresh instance of the allocator under test, initialised with subject_base / subject_size",
+      fn: (w) => {
+        const r = subjectRegion(w);
+        const a = guarded(() => {
+          const made = w.subject!.make();
+          made.init(r.base, r.size);
+          return made;
+        });
+        const h = allocatorHandle(w.subject!.name, a);
+        const methods = Object.fromEntries(
+          Object.entries(h.methods).map((
+            [k, m],
+          ) => [k, method(m.params, (args) => guarded(() => m.fn(args)))]),
+        );
+        const fields = Object.fromEntries(
+          Object.entries(h.fields).map(([k, f]) => [k, () => guarded(f)]),
+        );
+        return new Handle(h.type, a, fields, methods);
+      },
+    },
+    blocks: {
+      params: [],
+      doc:
+        "an empty set of address ranges: add(addr, size) is false on overlap; remove, size_of, pick, count, total",
+      fn: (w) => rangeSetHandle(w, new RangeSet()),
+    },
+  },
+  constants: {
+    subject_base: (w) => w.subject === undefined ? undefined : big(subjectRegion(w).base),
+    subject_size: (w) => w.subject === undefined ? undefined : big(subjectRegion(w).size),
+    subject_name: (w) => w.subject?.name,
+  },
+};

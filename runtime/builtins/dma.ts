@@ -1,0 +1,81 @@
+/**
+ * Builtins of `axdma` and address conversion: coherent DMA buffers, the
+ * linear mapping, bus addresses, page caching attributes.
+ *
+ * @module
+ */
+
+import { phys, virt } from "../../hal/address.ts";
+import { physToBus, physToVirt, virtToBus, virtToPhys } from "../../hal/platform.ts";
+import type { DmaInfo } from "../../mm/axdma/dma.ts";
+import { ScriptError } from "../errors.ts";
+import { Rec } from "../values.ts";
+import { type BuiltinGroup, int, num } from "./args.ts";
+
+function dmaRec(info: DmaInfo, size: bigint, align: bigint): Rec {
+  return new Rec("DMAInfo", { cpu_addr: info.cpuAddr, bus_addr: info.busAddr, size, align });
+}
+
+/** DMA and address conversion. */
+export const DMA: BuiltinGroup = {
+  title: "DMA and address conversion",
+  builtins: {
+    alloc_coherent: {
+      params: ["size", "align"],
+      doc: "axdma alloc_coherent: a DMAInfo {cpu_addr, bus_addr}; pages marked uncached",
+      fn: (w, [s, a]) =>
+        dmaRec(
+          w.dma.allocCoherent(num(s, "size"), num(a, "align")),
+          int(s, "size"),
+          int(a, "align"),
+        ),
+    },
+    dealloc_coherent: {
+      params: ["dma"],
+      doc: "axdma dealloc_coherent of a DMAInfo from alloc_coherent",
+      fn: (w, [d]) => {
+        if (!(d instanceof Rec) || d.type !== "DMAInfo") {
+          throw new ScriptError("dealloc_coherent takes a DMAInfo");
+        }
+        const f = d.fields;
+        w.dma.deallocCoherent(
+          {
+            cpuAddr: virt(int(f.cpu_addr, "cpu_addr")),
+            busAddr: int(f.bus_addr, "bus_addr") as never,
+          },
+          num(f.size, "size"),
+          num(f.align, "align"),
+        );
+        return null;
+      },
+    },
+    virt_to_phys: {
+      params: ["vaddr"],
+      doc: "the linear mapping, virtual to physical",
+      fn: (w, [v]) => virtToPhys(w.platform, virt(int(v, "vaddr"))),
+    },
+    phys_to_virt: {
+      params: ["paddr"],
+      doc: "the linear mapping, physical to virtual",
+      fn: (w, [p]) => physToVirt(w.platform, phys(int(p, "paddr"))),
+    },
+    phys_to_bus: {
+      params: ["paddr"],
+      doc: "phys_to_bus: adds the platform's bus offset",
+      fn: (w, [p]) => physToBus(w.platform, phys(int(p, "paddr"))),
+    },
+    virt_to_bus: {
+      params: ["vaddr"],
+      doc: "virt_to_bus = phys_to_bus(virt_to_phys(v))",
+      fn: (w, [v]) => virtToBus(w.platform, virt(int(v, "vaddr"))),
+    },
+    memory_attribute: {
+      params: ["vaddr"],
+      doc: "the caching attribute of a page: normal or uncached",
+      fn: (w, [v]) => w.kernel.memoryAttribute(int(v, "vaddr")),
+    },
+  },
+  constants: {
+    bus_offset: (w) => w.platform.physBusOffset,
+  },
+};

@@ -1,0 +1,66 @@
+/**
+ * Builtins for numbers and text: seeded randomness, formatting, alignment.
+ *
+ * @module
+ */
+
+import { formatValue } from "../values.ts";
+import { big, type BuiltinGroup, checkedInt, int, positive, str } from "./args.ts";
+
+/** Numbers and text. */
+export const NUMBERS: BuiltinGroup = {
+  title: "numbers and text",
+  builtins: {
+    rand: {
+      params: ["lo", "hi"],
+      doc: "a seeded random integer in [lo, hi] (--seed)",
+      fn: (w, [lo, hi]) => w.rng.between(int(lo, "lo"), int(hi, "hi")),
+    },
+    hex: {
+      params: ["x"],
+      doc: "0x... text",
+      fn: (_w, [x]) => {
+        const v = int(x, "x");
+        return v < 0n ? "-0x" + (-v).toString(16) : "0x" + v.toString(16);
+      },
+    },
+    dec: { params: ["x"], doc: "decimal text", fn: (_w, [x]) => int(x, "x").toString() },
+    str: { params: ["x"], doc: "the value as printed", fn: (_w, [x]) => formatValue(x) },
+    len: { params: ["s"], doc: "a string's length", fn: (_w, [s]) => big(str(s, "s").length) },
+    min: {
+      params: ["a", "b"],
+      doc: "the smaller",
+      fn: (_w, [a, b]) => (int(a, "a") < int(b, "b") ? a : b),
+    },
+    max: {
+      params: ["a", "b"],
+      doc: "the larger",
+      fn: (_w, [a, b]) => (int(a, "a") > int(b, "b") ? a : b),
+    },
+    align_up: {
+      params: ["x", "align"],
+      doc: "rounds up to a multiple of align",
+      fn: (_w, [x, a]) => {
+        const al = positive(a, "align");
+        const v = int(x, "x");
+        return checkedInt((v + al - 1n) / al * al, "align_up");
+      },
+    },
+    align_down: {
+      params: ["x", "align"],
+      doc: "rounds down",
+      fn: (_w, [x, a]) => {
+        const al = positive(a, "align");
+        const v = int(x, "x");
+        // Towards minus infinity, as for the unsigned values kernels use.
+        return (v - (((v % al) + al) % al));
+      },
+    },
+    is_aligned: {
+      params: ["x", "align"],
+      doc: "x % align == 0",
+      fn: (_w, [x, a]) => int(x, "x") % positive(a, "align") === 0n,
+    },
+  },
+  constants: {},
+};
