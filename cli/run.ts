@@ -17,6 +17,7 @@ import { KernelPanic } from "../mm/axalloc/kernel_memory.ts";
 import { errorName, ExpectationFailed, InternalError, RunError } from "../runtime/errors.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import { DISK, load } from "../runtime/loader.ts";
+import { BUILTIN_GROUPS } from "../runtime/builtins.ts";
 import { TraceRecorder } from "../trace/recorder.ts";
 import { World } from "../runtime/world.ts";
 
@@ -46,6 +47,20 @@ Exit codes: 0 all ran and every expect held; 1 a runtime error, a failed
 expect or a kernel panic; 2 the script does not parse or the command line is
 wrong; 3 an internal error of mmsim (a bug: please report it with the script).
 `;
+
+/** The builtins by group, each with its parameters and one-line doc. */
+function builtinHelp(): string {
+  const lines = ["Builtins (docs/LANGUAGE.md has them all, with examples):"];
+  for (const g of BUILTIN_GROUPS) {
+    lines.push("", `  ${g.title}:`);
+    for (const [name, b] of Object.entries(g.builtins)) {
+      lines.push(`    ${name}(${b.params.join(", ")})`.padEnd(40) + ` ${b.doc}`);
+    }
+    const constants = Object.keys(g.constants);
+    if (constants.length > 0) lines.push(`    constants: ${constants.join(", ")}`);
+  }
+  return lines.join("\n") + "\n";
+}
 
 /** Where the command writes. */
 export interface RunIo {
@@ -118,7 +133,7 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
   }
   const { values: o, positionals } = parsed;
   if (o.help) {
-    io.out(USAGE);
+    io.out(USAGE + "\n" + builtinHelp());
     return 0;
   }
   if (positionals.length !== 1) {

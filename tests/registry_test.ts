@@ -28,6 +28,9 @@ Deno.test("registry: every model is a conformance target, a replay name and a ne
   }
   const help = runScript(["--help"]);
   assert.match(help.out.join("\n"), new RegExp(BYTE_ALLOCATOR_KINDS.join(", ")));
+  // --help lists the builtins by group, with their parameters.
+  assert.match(help.out.join("\n"), /memory access:\n\s+read8\(addr\)\s+reads a byte/);
+  assert.match(help.out.join("\n"), /kmalloc\(size, gfp\?\)/);
   const bad = runScript(["t.mms"], { "t.mms": 'let h = new_allocator("dlmalloc", 0, 4096)\n' });
   assert.match(bad.err[0], /kind 'dlmalloc' is not one of tlsf, slab, buddy, bitmap, id/);
 });
