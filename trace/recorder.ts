@@ -7,12 +7,13 @@
  */
 
 import type { KernelMemory } from "../mm/axalloc/kernel_memory.ts";
-import type { GlobalAllocator } from "../mm/axalloc/global_allocator.ts";
+import type { GlobalAllocatorObserver } from "../mm/axalloc/global_allocator.ts";
+import type { AddressWindow } from "../hal/address.ts";
 import { AllocError } from "../mm/allocator/alloc_error.ts";
 
 /**
- * Collects trace lines. It wraps the kernel's global allocator so that
- * every `alloc`, `alloc_pages` and free made through it is recorded.
+ * Collects trace lines: it observes the kernel's global allocator, so that
+ * every `alloc`, `alloc_pages`, free and added region is recorded.
  *
  * @example
  * ```ts
@@ -27,43 +28,18 @@ import { AllocError } from "../mm/allocator/alloc_error.ts";
  * console.log(rec.text().split("\n").slice(2, 5)); // region ..., a 0 64 8, f 0
  * ```
  */
-export class TraceRecorder {
+export class TraceRecorder implements GlobalAllocatorObserver {
   readonly #lines: string[] = ["# mmsim trace"];
   readonly #ids = new Map<number, number>();
   readonly #results: string[] = [];
-  #window: { format(n: number): string } | undefined;
+  #window: AddressWindow | undefined;
   #next = 0;
 
-  /** Starts recording the global allocator of `kernel`. */
+  /** Starts recording the global allocator of `kernel` (through its observer hook). */
   attach(kernel: KernelMemory): void {
-    const g: GlobalAllocator = kernel.global;
-    const window = kernel.window;
-    this.#window = window;
-    this.#lines.push(`capacity ${g.palloc.capacity}`);
-    const init = g.init.bind(g);
-    const alloc = g.alloc.bind(g);
-    const dealloc = g.dealloc.bind(g);
-    const allocPages = g.allocPages.bind(g);
-    const deallocPages = g.deallocPages.bind(g);
-    const addMemory = g.addMemory.bind(g);
-    g.init = (start, size) => {
-      init(start, size);
-      this.#lines.push(`region ${window.format(start)} ${size}`);
-    };
-    g.addMemory = (start, size) => {
-      addMemory(start, size);
-      this.#lines.push(`add ${window.format(start)} ${size}`);
-    };
-    g.alloc = (size, align) => this.#record(() => alloc(size, align), `a ID ${size} ${align}`);
-    g.allocPages = (n, align) => this.#record(() => allocPages(n, align), `p ID ${n} ${align}`);
-    g.dealloc = (ptr, size, align) => {
-      dealloc(ptr, size, align);
-      this.#free(ptr);
-    };
-    g.deallocPages = (ptr, n) => {
-      deallocPages(ptr, n);
-      this.#free(ptr);
-    };
+    this.#window = kernel.window;
+    this.#lines.push(`capacity ${kernel.global.palloc.capacity}`);
+    kernel.global.observe(this);
   }
 
   /** The trace text. */
@@ -79,19 +55,47 @@ export class TraceRecorder {
     return [...this.#results];
   }
 
-  #record(op: () => number, line: string): number {
+  /** Records `global_init`: the trace's `region` line. */
+  init(start: number, size: number): void {
+    this.#lines.push(`region ${this.#format(start)} ${size}`);
+  }
+
+  /** Records `global_add_memory`: an `add` line. */
+  addMemory(start: number, size: number): void {
+    this.#lines.push(`add ${this.#format(start)} ${size}`);
+  }
+
+  /** Records a byte allocation: an `a` line. */
+  alloc(size: number, align: number, result: number | Error): void {
+    this.#record(`a ID ${size} ${align}`, result);
+  }
+
+  /** Records a page allocation: a `p` line. */
+  allocPages(numPages: number, alignPow2: number, result: number | Error): void {
+    this.#record(`p ID ${numPages} ${alignPow2}`, result);
+  }
+
+  /** Records a byte free: an `f` line. */
+  dealloc(ptr: number): void {
+    this.#free(ptr);
+  }
+
+  /** Records a page free: an `f` line. */
+  deallocPages(ptr: number): void {
+    this.#free(ptr);
+  }
+
+  #format(n: number): string {
+    return this.#window === undefined ? String(n) : this.#window.format(n);
+  }
+
+  #record(line: string, result: number | Error): void {
     const id = this.#next++;
-    try {
-      const p = op();
-      this.#ids.set(p, id);
-      this.#lines.push(line.replace("ID", String(id)));
-      this.#results.push(`${id} ${this.#window!.format(p)}`);
-      return p;
-    } catch (e) {
-      this.#lines.push(line.replace("ID", String(id)));
-      this.#results.push(`${id} ${e instanceof AllocError ? e.kind : "Error"}`);
-      throw e;
-    }
+    this.#lines.push(line.replace("ID", String(id)));
+    if (typeof result === "number") {
+      this.#ids.set(result, id);
+      this.#results.push(`${id} ${this.#format(result)}`);
+    } else this.#results.push(`${id} ${result instanceof AllocError ? result.kind : "Error"}`);
   }
 
   #free(ptr: number): void {

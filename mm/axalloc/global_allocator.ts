@@ -32,6 +32,25 @@ export interface GlobalAllocatorOptions {
 }
 
 /**
+ * Watches a global allocator's operations (the `--trace` recorder does):
+ * each is reported after it ran, with what it returned or threw.
+ */
+export interface GlobalAllocatorObserver {
+  /** `init(start, size)` succeeded. */
+  init(start: number, size: number): void;
+  /** `add_memory(start, size)` succeeded. */
+  addMemory(start: number, size: number): void;
+  /** `alloc(size, align)` gave `result` (an address, or the error it threw). */
+  alloc(size: number, align: number, result: number | Error): void;
+  /** `alloc_pages(n, align)` gave `result`. */
+  allocPages(numPages: number, alignPow2: number, result: number | Error): void;
+  /** `dealloc(ptr, size, align)` succeeded. */
+  dealloc(ptr: number, size: number, align: number): void;
+  /** `dealloc_pages(ptr, n)` succeeded. */
+  deallocPages(ptr: number, numPages: number): void;
+}
+
+/**
  * The global allocator.
  *
  * @example
@@ -52,6 +71,7 @@ export class GlobalAllocator {
   /** The page allocator (`palloc`). */
   readonly palloc: BitmapPageAllocator;
   readonly #onExpand: ((start: number, size: number) => void) | undefined;
+  #observer: GlobalAllocatorObserver | undefined;
   #heapStart = -1;
 
   /** Creates an uninitialised global allocator. */
@@ -63,6 +83,11 @@ export class GlobalAllocator {
       capacity: options.capacity ?? "256m",
     });
     this.#onExpand = options.onExpand;
+  }
+
+  /** Reports every later operation to `observer` (one observer at a time). */
+  observe(observer: GlobalAllocatorObserver | undefined): void {
+    this.#observer = observer;
   }
 
   /** `"TLSF"`, `"slab"` or `"buddy"`, as `GlobalAllocator::name` says. */
@@ -101,12 +126,14 @@ export class GlobalAllocator {
     const heap = this.palloc.allocPages(MIN_HEAP_SIZE / GLOBAL_PAGE_SIZE, GLOBAL_PAGE_SIZE);
     this.balloc.init(heap, MIN_HEAP_SIZE);
     this.#heapStart = heap;
+    this.#observer?.init(start, size);
   }
 
   /** Adds `[start, start + size)` to the byte allocator only. */
   addMemory(start: number, size: number): void {
     this.#requireInit();
     this.balloc.addMemory(start, size);
+    this.#observer?.addMemory(start, size);
   }
 
   /**
@@ -115,6 +142,20 @@ export class GlobalAllocator {
    * and retries, until the page allocator runs out (`NoMemory`).
    */
   alloc(size: number, align: number): number {
+    const observer = this.#observer;
+    if (observer === undefined) return this.#alloc(size, align);
+    let p: number;
+    try {
+      p = this.#alloc(size, align);
+    } catch (e) {
+      observer.alloc(size, align, e as Error);
+      throw e;
+    }
+    observer.alloc(size, align, p);
+    return p;
+  }
+
+  #alloc(size: number, align: number): number {
     this.#requireInit();
     checkLayout(size, align);
     const balloc = this.balloc;
@@ -138,12 +179,23 @@ export class GlobalAllocator {
   dealloc(ptr: number, size: number, align: number): void {
     this.#requireInit();
     this.balloc.dealloc(ptr, size, align);
+    this.#observer?.dealloc(ptr, size, align);
   }
 
   /** Allocates pages from the page allocator. */
   allocPages(numPages: number, alignPow2: number): number {
     this.#requireInit();
-    return this.palloc.allocPages(numPages, alignPow2);
+    const observer = this.#observer;
+    if (observer === undefined) return this.palloc.allocPages(numPages, alignPow2);
+    let p: number;
+    try {
+      p = this.palloc.allocPages(numPages, alignPow2);
+    } catch (e) {
+      observer.allocPages(numPages, alignPow2, e as Error);
+      throw e;
+    }
+    observer.allocPages(numPages, alignPow2, p);
+    return p;
   }
 
   /** Allocates the pages at `base` from the page allocator. */
@@ -156,6 +208,7 @@ export class GlobalAllocator {
   deallocPages(pos: number, numPages: number): void {
     this.#requireInit();
     this.palloc.deallocPages(pos, numPages);
+    this.#observer?.deallocPages(pos, numPages);
   }
 
   /** The byte allocator's used bytes. */
