@@ -157,7 +157,9 @@ export function arityProblem(
   while (min < max && !params[min].endsWith("?")) min++;
   if (count >= min && count <= max) return undefined;
   const want = min === max ? `${min}` : `${min} to ${max}`;
-  return `${name}(${params.join(", ")}) takes ${want} argument${max === 1 ? "" : "s"}, got ${count}`;
+  return `${name}(${params.join(", ")}) takes ${want} argument${
+    max === 1 ? "" : "s"
+  }, got ${count}`;
 }
 
 /** A name for a message: a very long one is cut (it is underlined in the source anyway). */

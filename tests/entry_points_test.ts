@@ -1,0 +1,46 @@
+// The package's entry points (deno.json "exports"): each loads only what it
+// holds; the machine, allocators and trace entries load no npm package.
+import assert from "node:assert/strict";
+
+const config = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
+
+/** The module graph of `entry` as `deno info --json` sees it, from a fresh process. */
+function graph(entry: string): { specifier: string; kind: string }[] {
+  const out = new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL(entry, new URL("../", import.meta.url)).pathname],
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  return JSON.parse(new TextDecoder().decode(out.stdout)).modules;
+}
+
+Deno.test("entry points: the root and four narrower ones, each a module of its own", () => {
+  assert.deepEqual(Object.keys(config.exports), [
+    ".",
+    "./machine",
+    "./allocators",
+    "./trace",
+    "./language",
+  ]);
+});
+
+for (const name of ["./machine", "./allocators", "./trace"]) {
+  Deno.test(`entry points: ${name} loads no npm package (no Chevrotain, no interpreter)`, () => {
+    const modules = graph(config.exports[name]);
+    const npm = modules.filter((m) => m.kind === "npm" || m.specifier.startsWith("npm:"));
+    assert.deepEqual(npm.map((m) => m.specifier), []);
+    const language = modules.filter((m) => /\/(dsl|runtime|conformance)\//.test(m.specifier));
+    assert.deepEqual(language.map((m) => m.specifier), []);
+  });
+}
+
+Deno.test("entry points: the machine entry loads nothing of mm/", () => {
+  const modules = graph(config.exports["./machine"]);
+  assert.deepEqual(modules.filter((m) => m.specifier.includes("/mm/")).map((m) => m.specifier), []);
+});
+
+Deno.test("entry points: the language entry is the one that loads Chevrotain", () => {
+  const modules = graph(config.exports["./language"]);
+  assert.ok(modules.some((m) => m.specifier.includes("chevrotain")));
+});
