@@ -231,8 +231,12 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
   let code = 0;
   try {
     const summary = interpreter.run(script);
-    if (json) emit({ event: "end", status: "ok", ...summary });
-    else if (!o.quiet) {
+    const skip = summary.skipped;
+    if (json) emit({ event: "end", status: skip === undefined ? "ok" : "skipped", ...summary });
+    else if (skip !== undefined) {
+      // Said even with --quiet: the script did not do what it is for.
+      io.out(escapeControls(`skipped: ${skip.file}:${skip.line}: ${skip.reason}`));
+    } else if (!o.quiet) {
       io.out(
         style.dim(
           `ok: ${path}: ${summary.expectations} expectations held, ${summary.statements} statements`,

@@ -81,6 +81,21 @@ export class ReturnSignal {
   }
 }
 
+/**
+ * `require(cond, reason)` did not hold: the script's premise is not met on
+ * this machine, so it stops without failing (internal, like a `return`).
+ */
+export class SkipSignal {
+  /** Why the script does not apply here. */
+  readonly reason: string;
+  /** Where the `require` is (set by the interpreter). */
+  site: Site | undefined;
+  /** Creates the signal. */
+  constructor(reason: string) {
+    this.reason = reason;
+  }
+}
+
 /** An error while running a script, with where it happened and the include chain. */
 export class RunError extends Error {
   /** The error class's name. */

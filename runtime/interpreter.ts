@@ -17,6 +17,7 @@ import {
   RunError,
   ScriptError,
   type Site,
+  SkipSignal,
 } from "./errors.ts";
 import type { LoadedScript } from "./loader.ts";
 import {
@@ -59,6 +60,8 @@ export interface RunSummary {
   statements: number;
   /** The contracts checked, in order. */
   contracts: ContractResult[];
+  /** Set when a `require` did not hold: the script stopped there, without failing. */
+  skipped?: { reason: string; file: string; line: number };
 }
 
 /**
@@ -184,11 +187,18 @@ export class Interpreter {
       throw new Error("the script has problems; report them instead of running it");
     }
     this.#script = script;
-    this.#runProgram(script.main);
+    let skipped: RunSummary["skipped"];
+    try {
+      this.#runProgram(script.main);
+    } catch (e) {
+      if (!(e instanceof SkipSignal)) throw e;
+      skipped = { reason: e.reason, file: e.site!.file, line: e.site!.loc.line };
+    }
     return {
       expectations: this.#expectations,
       statements: this.#statements,
       contracts: this.#contracts,
+      ...(skipped === undefined ? {} : { skipped }),
     };
   }
 
@@ -221,6 +231,10 @@ export class Interpreter {
       this.#exec(s);
     } catch (e) {
       if (e instanceof RunError || e instanceof ReturnSignal) throw e;
+      if (e instanceof SkipSignal) {
+        e.site ??= this.#site(s.loc);
+        throw e;
+      }
       const error = isSimulationError(e) ? e : new InternalError(e);
       throw new RunError(this.#site(s.loc), error, [...this.#chain], [...this.#calls]);
     }
@@ -398,7 +412,7 @@ export class Interpreter {
       this.#block(s.body);
     } catch (e) {
       const inner = e instanceof RunError ? e.error : e;
-      if (inner instanceof ReturnSignal) throw inner;
+      if (inner instanceof ReturnSignal || inner instanceof SkipSignal) throw inner;
       const name = errorName(inner);
       if (name === s.error) {
         this.#emit({

@@ -24,6 +24,7 @@ function pageTableHandle(t: PageTable): Handle {
   return new Handle("PageTable", t, {
     root: () => t.root,
     format: () => t.format.name,
+    levels: () => big(t.format.levels),
     table_frames: () => big(t.tableFrames),
     tlb_hits: () => big(t.tlbStats.hits),
     tlb_misses: () => big(t.tlbStats.misses),

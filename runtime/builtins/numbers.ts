@@ -4,13 +4,22 @@
  * @module
  */
 
-import { formatValue } from "../values.ts";
+import { SkipSignal } from "../errors.ts";
+import { formatValue, truthy } from "../values.ts";
 import { big, type BuiltinGroup, checkedInt, int, positive, str } from "./args.ts";
 
 /** Numbers and text. */
 export const NUMBERS: BuiltinGroup = {
   title: "numbers and text",
   builtins: {
+    require: {
+      params: ["condition", "reason"],
+      doc: "stops the script without failing when its premise does not hold here (reason says why)",
+      fn: (_w, [c, r]) => {
+        if (!truthy(c)) throw new SkipSignal(str(r, "reason"));
+        return null;
+      },
+    },
     rand: {
       params: ["lo", "hi"],
       doc: "a seeded random integer in [lo, hi] (--seed)",
