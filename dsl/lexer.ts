@@ -1,6 +1,11 @@
 /**
  * The `.mms` tokens and the one lexer instance (optimised; tokens carry
- * their start line, column and offsets).
+ * their start line, column and offsets). Strings are lexed in a mode of
+ * their own: `"` enters it, text and `\` escapes are `StringText`, `{`
+ * enters the interpolation mode (the language's tokens, `}` leaves it),
+ * and `"` leaves the string. A line break inside a string or an
+ * interpolation ends the line as usual (the parser reports the unclosed
+ * string) and the next line is lexed as code again.
  *
  * @module
  */
@@ -72,10 +77,52 @@ export const Integer: TokenType = createToken({
   pattern: /(?:0x[0-9a-fA-F][0-9a-fA-F_]*|0b[01][01_]*|[0-9][0-9_]*)[KMGT]?/,
   longer_alt: Identifier,
 });
-/** A string with `\` escapes and `{expr}` interpolation. */
-export const StringLit: TokenType = createToken({
-  name: "String",
-  pattern: /"(?:[^"\\\r\n]|\\.)*"/,
+/** `"`: a string starts (and the string mode with it). */
+export const StringStart: TokenType = createToken({
+  name: "StringStart",
+  pattern: '"',
+  push_mode: "string",
+});
+/** `"` inside a string: it ends. */
+export const StringEnd: TokenType = createToken({
+  name: "StringEnd",
+  pattern: '"',
+  pop_mode: true,
+});
+/**
+ * The start characters of a token that can start with almost anything,
+ * for the lexer's first-character optimisation (Chevrotain cannot derive
+ * them from a complement class): every character below 256 but those of
+ * `excluded`, and above that one in every 64, as Chevrotain groups the
+ * higher characters in buckets of 255 (what matters is that each bucket is
+ * named; `tests/language_test.ts` lexes strings from all over Unicode).
+ */
+function startCharsBut(excluded: string): number[] {
+  const out: number[] = [];
+  for (let c = 0; c < 256; c++) if (!excluded.includes(String.fromCharCode(c))) out.push(c);
+  for (let c = 256; c < 0x10000; c += 64) out.push(c);
+  out.push(0xffff);
+  return out;
+}
+
+/** Text inside a string, `\` escapes included (resolved by the parser). */
+export const StringText: TokenType = createToken({
+  name: "StringText",
+  pattern: /(?:[^"\\{\r\n]|\\[^\r\n])+/,
+  start_chars_hint: startCharsBut('"{\r\n'),
+  line_breaks: false,
+});
+/** `{` inside a string: an interpolated expression starts. */
+export const InterpStart: TokenType = createToken({
+  name: "InterpStart",
+  pattern: "{",
+  push_mode: "interp",
+});
+/** `}` after an interpolated expression: back to the string. */
+export const InterpEnd: TokenType = createToken({
+  name: "InterpEnd",
+  pattern: "}",
+  pop_mode: true,
 });
 
 /** Newlines end statements: LF, CRLF and a lone CR alike (one line each). */
@@ -83,6 +130,18 @@ export const Newline: TokenType = createToken({
   name: "Newline",
   pattern: /\r\n?|\n/,
   line_breaks: true,
+});
+/**
+ * A line break inside a string or an interpolation: the string is not
+ * closed. It ends the statement like any newline, and the next line is lexed
+ * as code again.
+ */
+export const BrokenLine: TokenType = createToken({
+  name: "BrokenLine",
+  pattern: /\r\n?|\n/,
+  line_breaks: true,
+  push_mode: "code",
+  categories: [Newline],
 });
 const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t]+/, group: Lexer.SKIPPED });
 const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: Lexer.SKIPPED });
@@ -181,19 +240,11 @@ export const Comma: TokenType = punct("Comma", ",");
 /** `;` */
 export const Semicolon: TokenType = punct("Semicolon", ";", [Separator]);
 
-/** Every token, in lexing priority order. */
-export const ALL_TOKENS: TokenType[] = [
-  BinaryOp,
-  MulOp,
-  AddOp,
-  ShiftOp,
-  CmpOp,
-  UnaryOp,
-  Separator,
+/** The language's own tokens, in lexing priority order (code and interpolations alike). */
+const LANGUAGE_TOKENS: TokenType[] = [
   WhiteSpace,
   Comment,
-  Newline,
-  StringLit,
+  StringStart,
   Integer,
   Let,
   If,
@@ -241,14 +292,46 @@ export const ALL_TOKENS: TokenType[] = [
   Bang,
   LParen,
   RParen,
-  LBrace,
-  RBrace,
   Comma,
   Semicolon,
 ];
 
+/** The lexer's modes: code, string contents, and an interpolation inside a string. */
+const MODES = {
+  code: [Newline, ...LANGUAGE_TOKENS, LBrace, RBrace],
+  string: [StringEnd, StringText, InterpStart, BrokenLine],
+  interp: [InterpEnd, BrokenLine, ...LANGUAGE_TOKENS],
+};
+
+/** Every token type, categories first: the parser's vocabulary. */
+export const ALL_TOKENS: TokenType[] = [
+  BinaryOp,
+  MulOp,
+  AddOp,
+  ShiftOp,
+  CmpOp,
+  UnaryOp,
+  Separator,
+  Newline,
+  BrokenLine,
+  StringStart,
+  StringEnd,
+  StringText,
+  InterpStart,
+  InterpEnd,
+  ...LANGUAGE_TOKENS,
+  LBrace,
+  RBrace,
+];
+
+/** The lexer's definition: its modes, code first. */
+export const LEXER_DEFINITION: { modes: Record<string, TokenType[]>; defaultMode: string } = {
+  modes: MODES,
+  defaultMode: "code",
+};
+
 /** The lexer (one instance, reused). */
-export const mmsLexer: Lexer = new Lexer(ALL_TOKENS, {
+export const mmsLexer: Lexer = new Lexer(LEXER_DEFINITION, {
   ensureOptimizations: true,
   positionTracking: "onlyStart",
   skipValidations: true, // tests/language_test.ts lexes every token kind

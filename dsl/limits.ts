@@ -70,8 +70,8 @@ export function scanTokens(tokens: readonly IToken[]): TokenScan {
   let previous: TokenType | undefined;
   for (const t of tokens) {
     const type = t.tokenType;
-    if (type === T.LParen) depth++;
-    else if (type === T.RParen) depth--;
+    if (type === T.LParen || type === T.InterpStart) depth++;
+    else if (type === T.RParen || type === T.InterpEnd) depth--;
     else if (type === T.LBrace) {
       depth++;
       if (++braces > maxBraces) maxBraces = braces;
@@ -97,10 +97,13 @@ export function scanTokens(tokens: readonly IToken[]): TokenScan {
         depthBound: Infinity,
       };
     }
-    if (type === T.Newline || type === T.Semicolon || type === T.LBrace || type === T.RBrace) {
+    if (
+      type === T.Newline || type === T.BrokenLine || type === T.Semicolon ||
+      type === T.LBrace || type === T.RBrace
+    ) {
       run = 0;
     } else {
-      run += type === T.StringLit ? t.image.length : 1;
+      run++;
       if (run > maxRun) maxRun = run;
     }
     previous = type;
@@ -112,7 +115,7 @@ export function scanTokens(tokens: readonly IToken[]): TokenScan {
 const ENDS_OPERAND = new Set<TokenType>([
   T.Identifier,
   T.Integer,
-  T.StringLit,
+  T.StringEnd,
   T.RParen,
   T.RBrace,
   T.True,

@@ -10,6 +10,7 @@ import {
   type IParserErrorMessageProvider,
   type IRecognitionException,
   type IToken,
+  tokenMatcher,
   type TokenType,
 } from "chevrotain";
 import type { Expr, Loc, Program, Stmt } from "./ast.ts";
@@ -20,7 +21,12 @@ import { MAX_SYNTAX_DEPTH, scanTokens, syntaxDepthProblem } from "./limits.ts";
 const WORDS: Record<string, string> = {
   Identifier: "a name",
   Integer: "a number",
-  String: "a string",
+  StringStart: "a string",
+  StringEnd: "'\"' to close the string",
+  StringText: "text",
+  InterpStart: "'{'",
+  InterpEnd: "'}' to close the '{' (write \\{ for a brace)",
+  BrokenLine: "the end of the line",
   Newline: "the end of the line",
   Semicolon: "';'",
   Separator: "the end of the statement",
@@ -43,7 +49,9 @@ function describeType(t: TokenType): string {
 
 function describeToken(tok: IToken): string {
   if (tok.tokenType.name === "EOF") return "the end of the file";
-  if (tok.tokenType.name === "Newline") return "the end of the line";
+  if (tok.tokenType.name === "Newline" || tok.tokenType.name === "BrokenLine") {
+    return "the end of the line";
+  }
   return `'${tok.image}'`;
 }
 
@@ -132,8 +140,8 @@ function tokenLoc(t: IToken): Loc {
 }
 
 class MmsParser extends EmbeddedActionsParser {
-  /** Integer literals of the current parse that do not fit the integer range. */
-  oversized: IToken[] = [];
+  /** Problems the current parse found in what it read well (reset by `parse`). */
+  problems: ParseProblem[] = [];
 
   constructor(validate = false) {
     super(T.ALL_TOKENS, {
@@ -255,8 +263,7 @@ class MmsParser extends EmbeddedActionsParser {
           const cond = this.SUBRULE(this.expression);
           let message: Expr | undefined;
           this.OPTION(() => {
-            const tok = this.CONSUME(T.StringLit);
-            message = this.ACTION(() => strNode(tok, this.#loc(tok, tok)));
+            message = this.SUBRULE(this.stringLiteral);
           });
           return { kind: "expect", cond, message, loc: this.#loc(first) } as Stmt;
         },
@@ -316,22 +323,15 @@ class MmsParser extends EmbeddedActionsParser {
 
   includeStatement = this.RULE("includeStatement", (): Stmt => {
     const first = this.CONSUME(T.Include);
-    const tok = this.CONSUME(T.StringLit);
-    return {
-      kind: "include",
-      path: this.ACTION(() => unescape(tok.image.slice(1, -1))),
-      loc: this.#loc(first),
-    };
+    const path = this.SUBRULE(this.plainString);
+    return { kind: "include", path, loc: this.#loc(first) };
   });
 
   platformStatement = this.RULE("platformStatement", (): Stmt => {
     const first = this.CONSUME(T.Platform);
     const name = this.OR([
       {
-        ALT: () => {
-          const tok = this.CONSUME(T.StringLit);
-          return this.ACTION(() => unescape(tok.image.slice(1, -1)));
-        },
+        ALT: () => this.SUBRULE(this.plainString),
       },
       {
         ALT: () => {
@@ -370,14 +370,10 @@ class MmsParser extends EmbeddedActionsParser {
 
   contractStatement = this.RULE("contractStatement", (): Stmt => {
     const first = this.CONSUME(T.Contract);
-    const tok = this.CONSUME(T.StringLit);
+    const name = this.SUBRULE(this.plainString);
+    const named = this.LA(0);
     const body = this.SUBRULE(this.block);
-    return {
-      kind: "contract",
-      name: this.ACTION(() => unescape(tok.image.slice(1, -1))),
-      body,
-      loc: this.#loc(first, tok),
-    };
+    return { kind: "contract", name, body, loc: this.#loc(first, named) };
   });
 
   expressionStatement = this.RULE("expressionStatement", (): Stmt => {
@@ -476,6 +472,58 @@ class MmsParser extends EmbeddedActionsParser {
     return e;
   }, RECOVER_EXPR);
 
+  #stringPartAlts?: { ALT: () => string | Expr }[];
+
+  /** A string: text (escapes resolved) and `{expression}` parts, from the string lexer mode. */
+  stringLiteral = this.RULE("stringLiteral", (): Expr => {
+    const first = this.CONSUME(T.StringStart);
+    const parts: (string | Expr)[] = [];
+    this.MANY(() => {
+      const part = this.OR(
+        this.#stringPartAlts ??= [
+          {
+            ALT: () => {
+              const t = this.CONSUME(T.StringText);
+              return this.ACTION(() => unescape(t.image));
+            },
+          },
+          {
+            ALT: () => {
+              this.CONSUME(T.InterpStart);
+              const e = this.SUBRULE(this.expression);
+              this.CONSUME(T.InterpEnd);
+              return e;
+            },
+          },
+        ],
+      );
+      this.ACTION(() => parts.push(part));
+    });
+    this.CONSUME(T.StringEnd);
+    return { kind: "str", parts: parts.length > 0 ? parts : [""], loc: this.#loc(first) };
+  }, RECOVER_EXPR);
+
+  /**
+   * A string that names something (an include path, a platform, a
+   * contract): no `{...}` parts.
+   */
+  plainString = this.RULE("plainString", (): string => {
+    const s = this.SUBRULE(this.stringLiteral);
+    return this.ACTION(() => {
+      if (s.kind !== "str") return "";
+      const interpolated = s.parts.find((p) => typeof p !== "string");
+      if (interpolated !== undefined && typeof interpolated !== "string") {
+        this.problems.push({
+          message: "this string names something: it cannot have '{...}' parts (write \\{)",
+          line: interpolated.loc.line,
+          column: interpolated.loc.column,
+          length: interpolated.loc.end - interpolated.loc.start,
+        });
+      }
+      return s.parts.filter((p): p is string => typeof p === "string").join("");
+    });
+  });
+
   primary = this.RULE("primary", (): Expr =>
     this.OR(
       this.#primaryAlts ??= [
@@ -484,18 +532,13 @@ class MmsParser extends EmbeddedActionsParser {
             const t = this.CONSUME(T.Integer);
             const value = this.ACTION(() => {
               const v = parseIntegerLiteral(t.image);
-              if (v >= INT_LIMIT) this.oversized.push(t);
+              if (v >= INT_LIMIT) this.problems.push(oversized(t));
               return v;
             });
             return { kind: "int", value, loc: this.#loc(t) } as Expr;
           },
         },
-        {
-          ALT: () => {
-            const t = this.CONSUME(T.StringLit);
-            return this.ACTION(() => strNode(t, this.#loc(t)));
-          },
-        },
+        { ALT: () => this.SUBRULE(this.stringLiteral) },
         {
           ALT: () => {
             const t = this.CONSUME(T.True);
@@ -530,6 +573,19 @@ class MmsParser extends EmbeddedActionsParser {
         },
       ],
     ), RECOVER_EXPR);
+}
+
+/** The problem of an integer literal outside the integer range. */
+function oversized(t: IToken): ParseProblem {
+  const shown = t.image.length > 40
+    ? `${t.image.slice(0, 20)}...(${t.image.length} characters)`
+    : t.image;
+  return {
+    message: `integer literal ${shown} does not fit: integers are ${INT_RANGE_TEXT}`,
+    line: t.startLine ?? 1,
+    column: t.startColumn ?? 1,
+    length: t.image.length,
+  };
 }
 
 /** A postfix suffix: a call's arguments or a field's name. */
@@ -599,20 +655,6 @@ export function unescape(s: string): string {
         ? String.fromCharCode(parseInt(e.slice(1), 16))
         : ({ n: "\n", t: "\t", r: "\r", "0": "\0" } as Record<string, string>)[e] ?? e,
   );
-}
-
-/** A string node whose interpolations are resolved after parsing. */
-/**
- * The string literals parsed since `parse` started, whose `{...}` parts
- * are split after parsing (the parser cannot re-enter itself); listing
- * them as they are made spares a walk over every expression.
- */
-let pendingStrings: Expr[] = [];
-
-function strNode(tok: IToken, loc: Loc): Expr {
-  const node: Expr = { kind: "str", parts: [tok.image], loc };
-  pendingStrings.push(node);
-  return node;
 }
 
 /** A parse problem at a place in a file. */
@@ -686,12 +728,13 @@ export function parse(text: string, file: string): ParseResult {
   // An editor's UTF-8 byte-order mark is not part of the script.
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const problems: ParseProblem[] = [];
-  pendingStrings = [];
-  parser.oversized = [];
+  parser.problems = [];
   const lexed = T.mmsLexer.tokenize(source);
   for (const e of lexed.errors) {
     problems.push({
-      message: `unexpected character '${source[e.offset]}'`,
+      message: source[e.offset] === "\\"
+        ? "a '\\' at the end of a line escapes nothing"
+        : `unexpected character '${source[e.offset]}'`,
       line: e.line ?? 1,
       column: e.column ?? 1,
       length: e.length,
@@ -714,130 +757,18 @@ export function parse(text: string, file: string): ParseResult {
     const stop = errors.find((e) => e.name === "NotAllInputParsedException");
     if (stop === undefined) break;
     let next = tokens.indexOf(stop.token, start);
-    while (next < tokens.length && tokens[next].tokenType !== T.Newline) next++;
+    while (next < tokens.length && !tokenMatcher(tokens[next], T.Newline)) next++;
     start = next + 1;
   }
   // Deep trees are refused before anything recurses over them (walking
   // the tree to find out only when the tokens allow a deep one).
-  const mayBeDeep = scan.depthBound > MAX_SYNTAX_DEPTH;
-  let deepTree = mayBeDeep ? syntaxDepthProblem(body) : undefined;
-  if (deepTree === undefined) {
-    resolveStrings(source, problems);
-    if (mayBeDeep) deepTree = syntaxDepthProblem(body);
-  }
+  const deepTree = scan.depthBound > MAX_SYNTAX_DEPTH ? syntaxDepthProblem(body) : undefined;
   if (deepTree !== undefined) {
     problems.push(deepTree);
     body.length = 0;
-    pendingStrings = [];
   }
-  for (const t of parser.oversized) {
-    const shown = t.image.length > 40
-      ? `${t.image.slice(0, 20)}...(${t.image.length} characters)`
-      : t.image;
-    problems.push({
-      message: `integer literal ${shown} does not fit: integers are ${INT_RANGE_TEXT}`,
-      line: t.startLine ?? 1,
-      column: t.startColumn ?? 1,
-      length: t.image.length,
-    });
-  }
-  parser.oversized = [];
+  for (const p of parser.problems) problems.push(p);
+  parser.problems = [];
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return { program: { file, source, body }, problems };
-}
-
-/**
- * Splits every string literal parsed so far into text and `{expr}` parts
- * (strings inside the parts join the list as they are parsed).
- */
-function resolveStrings(source: string, problems: ParseProblem[]): void {
-  for (let i = 0; i < pendingStrings.length; i++) {
-    const e = pendingStrings[i];
-    if (
-      e.kind === "str" && e.parts.length === 1 && typeof e.parts[0] === "string" &&
-      e.parts[0].startsWith('"')
-    ) {
-      e.parts = splitString(e.parts[0], e.loc, source, problems);
-    }
-  }
-  pendingStrings = [];
-}
-
-function splitString(
-  image: string,
-  loc: Loc,
-  source: string,
-  problems: ParseProblem[],
-): (string | Expr)[] {
-  const raw = image.slice(1, -1);
-  const parts: (string | Expr)[] = [];
-  let text = "";
-  let i = 0;
-  while (i < raw.length) {
-    const c = raw[i];
-    if (c === "\\" && i + 1 < raw.length) {
-      text += raw.slice(i, i + 2);
-      i += 2;
-      continue;
-    }
-    if (c !== "{") {
-      text += c;
-      i++;
-      continue;
-    }
-    let depth = 1;
-    let j = i + 1;
-    while (j < raw.length && depth > 0) {
-      if (raw[j] === "{") depth++;
-      if (raw[j] === "}") depth--;
-      j++;
-    }
-    const inner = raw.slice(i + 1, j - 1);
-    const offset = loc.start + 1 + i + 1; // where `inner` starts in the file
-    if (depth !== 0 || inner.trim() === "") {
-      problems.push({
-        message: depth !== 0
-          ? "'{' in a string is not closed (write \\{ for a brace)"
-          : "empty '{}' in a string",
-        line: loc.line,
-        column: loc.column + 1 + i,
-        length: 1,
-      });
-      i = j;
-      continue;
-    }
-    if (text) parts.push(unescape(text));
-    text = "";
-    const lexed = T.mmsLexer.tokenize(inner);
-    // Shift token positions to the place of the interpolation in the file.
-    for (const t of lexed.tokens) {
-      t.startOffset += offset;
-      t.startLine = loc.line;
-      t.startColumn = (t.startColumn ?? 1) + loc.column + 1 + i;
-    }
-    const tooDeep = scanTokens(lexed.tokens).problem;
-    if (tooDeep !== undefined) {
-      problems.push(tooDeep);
-      i = j;
-      continue;
-    }
-    // (A deep tree in here is caught by parse's depth check: the string's
-    // length counts towards its token bound.)
-    const { value, errors } = parseTokens(lexed.tokens, "expression");
-    if (errors.length > 0 || lexed.errors.length > 0) {
-      for (const e of errors) problems.push(problemOf(e));
-      if (lexed.errors.length > 0) {
-        problems.push({
-          message: "unexpected character in '{...}'",
-          line: loc.line,
-          column: loc.column + 2 + i,
-          length: 1,
-        });
-      }
-    } else parts.push(value as Expr);
-    i = j;
-  }
-  if (text || parts.length === 0) parts.push(unescape(text));
-  void source;
-  return parts;
 }

@@ -138,6 +138,8 @@ export function load(path: string, files: FileAccess, source?: string): LoadedSc
           message,
         });
       };
+      // A path the parser already found wrong ('{...}' parts) is not looked for.
+      if (p.some((x) => x.line === s.loc.line)) return;
       const target = joinPath(dirname(file), s.path);
       const inside = root === "."
         ? !target.startsWith("..") && !target.startsWith("/")

@@ -2,7 +2,7 @@
 // expectations, and the diagnostics a user sees.
 import assert from "node:assert/strict";
 import { parse, parseIntegerLiteral, validateGrammar } from "../dsl/parser.ts";
-import { ALL_TOKENS } from "../dsl/lexer.ts";
+import { LEXER_DEFINITION } from "../dsl/lexer.ts";
 import { Lexer } from "chevrotain";
 import { runScript } from "./run_helpers.ts";
 import { main } from "../cli/run.ts";
@@ -219,7 +219,7 @@ Deno.test("the parser recovers: a program with errors still yields the statement
 
 Deno.test("the grammar and the lexer pass Chevrotain's validations", () => {
   validateGrammar();
-  const checked = new Lexer(ALL_TOKENS, {
+  const checked = new Lexer(LEXER_DEFINITION, {
     ensureOptimizations: true,
     positionTracking: "onlyStart",
   });
@@ -335,4 +335,21 @@ Deno.test("parse errors: the terminal shows the first 20, JSON all of them", () 
   assert.equal(r.err.at(-1), "60 errors: t.mms was not run");
   const j = runText(junk, "--json");
   assert.equal(j.out.filter((l) => l.includes('"event":"error"')).length, 60);
+});
+
+Deno.test("strings: a lexer mode of their own; any Unicode text, nested strings, located errors", () => {
+  const ok = runText(
+    'let x = 5\nprint "中文 é ☃ 😀 {x}"\nprint "a{"in {x + 1}"}b \\{x\\} \\"q\\""\nprint ""\n',
+  );
+  assert.equal(ok.code, 0, ok.err.join("\n"));
+  assert.deepEqual(ok.out, ["中文 é ☃ 😀 5", 'ain 6b {x} "q"', ""]);
+  const bad = runText(
+    'print "open {1"\nprint "unclosed\nprint "a" + {\ninclude "{x}.mms"\nprint 1\n',
+  );
+  assert.equal(bad.code, 2);
+  const at = bad.err.filter((l) => /^t\.mms:\d+:\d+:/.test(l)).map((l) => l.split(": ")[0]);
+  assert.deepEqual(at, ["t.mms:1:15", "t.mms:2:16", "t.mms:3:13", "t.mms:4:11"]);
+  assert.match(bad.err.join("\n"), /expected '}' to close the '\{'/);
+  assert.match(bad.err.join("\n"), /expected '"' to close the string, found the end of the line/);
+  assert.match(bad.err.join("\n"), /cannot have '\{\.\.\.\}' parts/);
 });
