@@ -44,3 +44,29 @@ Deno.test("entry points: the language entry is the one that loads Chevrotain", (
   const modules = graph(config.exports["./language"]);
   assert.ok(modules.some((m) => m.specifier.includes("chevrotain")));
 });
+
+Deno.test("a second run of a command prints only its own output (no registry lines)", () => {
+  // A cache of its own, as on a new machine: the first run fetches the
+  // packages, the second must fetch (and print) nothing but the task line.
+  const root = new URL("../", import.meta.url).pathname;
+  const cache = Deno.makeTempDirSync();
+  const runOnce = () =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["task", "run", "boot.mms", "--quiet"],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", DENO_DIR: cache },
+    }).outputSync();
+  try {
+    const first = runOnce();
+    assert.equal(first.code, 0, new TextDecoder().decode(first.stderr));
+    const second = runOnce();
+    assert.equal(second.code, 0);
+    const err = new TextDecoder().decode(second.stderr).split("\n").filter((l) => l !== "");
+    assert.deepEqual(err.filter((l) => !l.startsWith("Task run ")), []);
+    assert.match(new TextDecoder().decode(second.stdout), /^Hello, ArceOS!\[from String\]\n/);
+  } finally {
+    Deno.removeSync(cache, { recursive: true });
+  }
+});
