@@ -5,8 +5,8 @@
  * `@mmsim/mmsim/machine` (the simulated machine, `hal/`),
  * `@mmsim/mmsim/allocators` (the allocators and kernel memory APIs, `mm/`;
  * no npm package), `@mmsim/mmsim/trace` (trace format, replay, recorder)
- * and `@mmsim/mmsim/language` (the `.mms` language, its runtime and the
- * conformance runner; loads Chevrotain).
+ * `@mmsim/mmsim/language` (the `.mms` language and its runtime; loads
+ * Chevrotain) and `@mmsim/mmsim/conformance` (the contract suite and its runner).
  *
  * @example Allocate from a TLSF heap
  * ```ts
@@ -25,3 +25,4 @@ export * from "./hal/mod.ts";
 export * from "./mm/mod.ts";
 export * from "./trace/mod.ts";
 export * from "./runtime/mod.ts";
+export * from "./conformance/mod.ts";

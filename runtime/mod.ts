@@ -1,7 +1,6 @@
 /**
  * The `.mms` language: its parser (Chevrotain), checks and diagnostics, and
- * the runtime that runs a script on a simulated world; the conformance
- * runner that states the allocator contracts in it.
+ * the runtime that runs a script on a simulated world.
  *
  * @example
  * ```ts
@@ -25,4 +24,3 @@ export * from "./world.ts";
 export * from "./loader.ts";
 export * from "./interpreter.ts";
 export * from "./builtins.ts";
-export * from "../conformance/runner.ts";
