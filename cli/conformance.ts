@@ -157,8 +157,8 @@ export async function main(args: string[], io0: ConformanceIo = {
     io.err(`conformance: --reporter is table, junit or tap, not '${reporter}'`);
     return 2;
   }
-  if (o.seed !== undefined && !/^[0-9]+$/.test(o.seed)) {
-    io.err(`conformance: --seed takes a non-negative integer, not '${o.seed}'`);
+  if (o.seed !== undefined && (!/^[0-9]+$/.test(o.seed) || BigInt(o.seed) >= 1n << 64n)) {
+    io.err(`conformance: --seed takes a non-negative integer, not '${o.seed}' (seeds are below 2^64)`);
     return 2;
   }
   const targets: SuiteTarget[] = [];

@@ -156,8 +156,8 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
   }
   let seed = 1n;
   if (o.seed !== undefined) {
-    if (!/^[0-9]+$/.test(o.seed)) {
-      io.err(`run: --seed takes a non-negative integer, not '${o.seed}'`);
+    if (!/^[0-9]+$/.test(o.seed) || BigInt(o.seed) >= 1n << 64n) {
+      io.err(`run: --seed takes a non-negative integer, not '${escapeControls(o.seed)}' (seeds are below 2^64)`);
       return 2;
     }
     seed = BigInt(o.seed);

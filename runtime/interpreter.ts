@@ -128,23 +128,28 @@ export function binop(op: string, l: Value, r: Value): Value {
       return a > b;
     case ">=":
       return a >= b;
+    // Bit operators work on the 64-bit patterns and give unsigned results.
     case "&":
-      return a & b;
+      return BigInt.asUintN(64, a) & BigInt.asUintN(64, b);
     case "|":
-      return a | b;
+      return BigInt.asUintN(64, a) | BigInt.asUintN(64, b);
     case "^":
-      return a ^ b;
+      return BigInt.asUintN(64, a) ^ BigInt.asUintN(64, b);
     case "<<":
-      if (b < 0n || b > 64n) throw new ScriptError(`shift by ${b}`);
+      if (b < 0n || b > 64n) throw new ScriptError(`shift by ${b} (shifts take 0 .. 64)`);
       return BigInt.asUintN(64, a << b);
     case ">>":
-      if (b < 0n || b > 64n) throw new ScriptError(`shift by ${b}`);
-      return a >> b;
+      if (b < 0n || b > 64n) throw new ScriptError(`shift by ${b} (shifts take 0 .. 64)`);
+      return BigInt.asUintN(64, a) >> b;
   }
   throw new ScriptError(`unknown operator ${op}`);
 }
 
+/** Equality; integers are equal when their 64-bit patterns are (`-1 == 0xffff_ffff_ffff_ffff`). */
 function equal(a: Value, b: Value): boolean {
+  if (typeof a === "bigint" && typeof b === "bigint") {
+    return BigInt.asUintN(64, a) === BigInt.asUintN(64, b);
+  }
   return a === b;
 }
 
@@ -475,7 +480,7 @@ export class Interpreter {
         const v = this.#eval(e.arg);
         if (e.op === "!") return !truthy(v);
         const n = intOf(v, e.op);
-        return e.op === "-" ? checkRange(-n) : ~n;
+        return e.op === "-" ? checkRange(-n) : BigInt.asUintN(64, ~n);
       }
       case "binary": {
         if (e.op === "&&") return truthy(this.#eval(e.left)) && truthy(this.#eval(e.right));

@@ -27,13 +27,14 @@ export const NUMBERS: BuiltinGroup = {
     },
     hex: {
       params: ["x"],
-      doc: "0x... text",
-      fn: (_w, [x]) => {
-        const v = int(x, "x");
-        return v < 0n ? "-0x" + (-v).toString(16) : "0x" + v.toString(16);
-      },
+      doc: "0x... text of the 64-bit pattern (hex(-1) is 0xffffffffffffffff)",
+      fn: (_w, [x]) => "0x" + BigInt.asUintN(64, int(x, "x")).toString(16),
     },
-    dec: { params: ["x"], doc: "decimal text", fn: (_w, [x]) => int(x, "x").toString() },
+    dec: {
+      params: ["x"],
+      doc: "decimal text of the value as written (dec(-1) is -1)",
+      fn: (_w, [x]) => int(x, "x").toString(),
+    },
     str: { params: ["x"], doc: "the value as printed", fn: (_w, [x]) => formatValue(x) },
     len: { params: ["s"], doc: "a string's length", fn: (_w, [s]) => big(str(s, "s").length) },
     min: {
