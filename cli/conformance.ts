@@ -158,7 +158,9 @@ export async function main(args: string[], io0: ConformanceIo = {
     return 2;
   }
   if (o.seed !== undefined && (!/^[0-9]+$/.test(o.seed) || BigInt(o.seed) >= 1n << 64n)) {
-    io.err(`conformance: --seed takes a non-negative integer, not '${o.seed}' (seeds are below 2^64)`);
+    io.err(
+      `conformance: --seed takes a non-negative integer, not '${o.seed}' (seeds are below 2^64)`,
+    );
     return 2;
   }
   const targets: SuiteTarget[] = [];

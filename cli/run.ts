@@ -157,7 +157,11 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
   let seed = 1n;
   if (o.seed !== undefined) {
     if (!/^[0-9]+$/.test(o.seed) || BigInt(o.seed) >= 1n << 64n) {
-      io.err(`run: --seed takes a non-negative integer, not '${escapeControls(o.seed)}' (seeds are below 2^64)`);
+      io.err(
+        `run: --seed takes a non-negative integer, not '${
+          escapeControls(o.seed)
+        }' (seeds are below 2^64)`,
+      );
       return 2;
     }
     seed = BigInt(o.seed);
@@ -212,6 +216,20 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
   }
 
   const trace = o.trace === undefined ? undefined : new TraceRecorder();
+  if (o.trace !== undefined) {
+    // The target is tried before the run, so that a bad path costs no run
+    // and loses no trace.
+    try {
+      io.write(o.trace, "");
+    } catch (e) {
+      io.err(
+        `run: cannot write the trace to ${escapeControls(o.trace)}: ${
+          escapeControls((e as Error).message)
+        }`,
+      );
+      return 2;
+    }
+  }
   const world = new World({
     platform: o.platform,
     byteAllocator: o.allocator as ByteAllocatorKind | undefined,
@@ -293,7 +311,16 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
       }
     }
   } finally {
-    if (trace !== undefined && o.trace !== undefined) io.write(o.trace, trace.text());
+    if (trace !== undefined && o.trace !== undefined) {
+      try {
+        io.write(o.trace, trace.text());
+      } catch (e) {
+        io.err(
+          `run: cannot write the trace to ${escapeControls(o.trace)}: ${(e as Error).message}`,
+        );
+        code = code || 1;
+      }
+    }
   }
   return code;
 }

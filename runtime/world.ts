@@ -8,6 +8,7 @@
 
 import { phys, virt } from "../hal/address.ts";
 import { getPlatform, type Platform } from "../hal/platform.ts";
+import { PhysicalMemory } from "../hal/physical_memory.ts";
 import type { BitmapCapacity } from "../mm/allocator/bitmap_page_allocator.ts";
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import { DmaAllocator } from "../mm/axdma/dma.ts";
@@ -106,6 +107,7 @@ export class World {
   #allocatorPinned = false;
   #kernel: KernelMemory | undefined;
   #dragon: DragonMemory | undefined;
+  #ram: PhysicalMemory | undefined;
   #dma: DmaAllocator | undefined;
 
   /** Creates a world; nothing boots until a script uses it. */
@@ -197,6 +199,16 @@ export class World {
     }
   }
 
+  /** The ArceOS kernel's memory subsystem if it has started; looking never starts it. */
+  peekKernel(): KernelMemory | undefined {
+    return this.#kernel;
+  }
+
+  /** The byte allocator the ArceOS global allocator is (or will be) built with. */
+  get byteAllocator(): ByteAllocatorKind {
+    return this.#kernel?.global.kind ?? this.#byteAllocator;
+  }
+
   /** The ArceOS-style kernel memory subsystem (started on first use). */
   get kernel(): KernelMemory {
     if (this.#kernel === undefined) {
@@ -208,6 +220,7 @@ export class World {
       }
       this.#kernel = new KernelMemory({
         platform: this.platform,
+        ram: this.ram,
         byteAllocator: this.#byteAllocator,
         capacity: this.#capacity,
         log: this.#log,
@@ -227,12 +240,13 @@ export class World {
     if (this.#dragon !== undefined) return this.#dragon;
     const k = this.#kernel;
     if (k === undefined) {
-      this.#dragon = new DragonMemory({ platform: this.platform, log: this.#log });
+      this.#dragon = new DragonMemory({ platform: this.platform, ram: this.ram, log: this.#log });
       return this.#dragon;
     }
     if (k.stage !== "final") {
       throw new ScriptError(
-        "the DragonOS memory manager starts after final_init() on a machine that boots ArceOS",
+        `the ArceOS allocators have started (stage ${k.stage}): the DragonOS memory manager ` +
+          "then starts after final_init(), on memory it takes from the global allocator",
       );
     }
     const page = BigInt(PAGE_2M_SIZE);
@@ -274,9 +288,10 @@ export class World {
     return this.#dma;
   }
 
-  /** The simulated RAM, whichever subsystem owns it. */
-  get ram(): KernelMemory["ram"] {
-    return (this.#kernel ?? this.#dragon ?? this.kernel).ram;
+  /** The simulated RAM: the machine's, whichever kernel runs on it (reading it starts none). */
+  get ram(): PhysicalMemory {
+    this.#ram ??= new PhysicalMemory(this.platform.ram);
+    return this.#ram;
   }
 
   /** Physical address of a kernel virtual address (linear mapping), or the address itself. */

@@ -7,6 +7,7 @@
  */
 
 import { GlobalPage } from "../../mm/axalloc/global_page.ts";
+import { ScriptError } from "../errors.ts";
 import { Handle, type Value } from "../values.ts";
 import { big, type BuiltinGroup, fitting, int, method, num } from "./args.ts";
 
@@ -86,38 +87,48 @@ export const BOOT: BuiltinGroup = {
     used_bytes: {
       params: [],
       doc: "bytes in use by the current byte allocator",
-      fn: (w) => big(w.kernel.usedBytes()),
+      fn: (w) => big(w.peekKernel()?.usedBytes() ?? 0),
     },
     available_bytes: {
       params: [],
       doc: "bytes available to the current byte allocator",
-      fn: (w) => big(w.kernel.availableBytes()),
+      fn: (w) => big(w.peekKernel()?.availableBytes() ?? 0),
     },
     used_pages: {
       params: [],
       doc: "pages in use by the current page allocator",
-      fn: (w) => big(w.kernel.usedPages()),
+      fn: (w) => big(w.peekKernel()?.usedPages() ?? 0),
     },
     available_pages: {
       params: [],
       doc: "pages available to the current page allocator",
-      fn: (w) => big(w.kernel.availablePages()),
+      fn: (w) => big(w.peekKernel()?.availablePages() ?? 0),
     },
     allocator_name: {
       params: [],
       doc: "the global allocator's name: TLSF, slab or buddy",
-      fn: (w) => w.kernel.global.name(),
+      fn: (w) => w.byteAllocator === "tlsf" ? "TLSF" : w.byteAllocator,
     },
     heap_start: {
       params: [],
       doc: "where global_init placed the initial 32 KiB heap",
-      fn: (w) => w.kernel.toVirt(w.kernel.global.heapStart),
+      fn: (w) => {
+        const k = w.peekKernel();
+        if (k === undefined || !k.global.initialised) {
+          throw new ScriptError("heap_start(): the global allocator is not initialised yet");
+        }
+        return k.toVirt(k.global.heapStart);
+      },
     },
-    boot_stage: { params: [], doc: "boot, early or final", fn: (w) => w.kernel.stage },
+    boot_stage: {
+      params: [],
+      doc: "boot, early or final",
+      fn: (w) => w.peekKernel()?.stage ?? "boot",
+    },
     owner_of: {
       params: ["addr"],
       doc: "which allocator owns a live allocation (early-bytes, global-pages, ...) or null",
-      fn: (w, [a]) => w.kernel.ownerOf(int(a, "address")) ?? null,
+      fn: (w, [a]) => w.peekKernel()?.ownerOf(int(a, "address")) ?? null,
     },
     page_alloc: {
       params: [],

@@ -72,7 +72,7 @@ export const DMA: BuiltinGroup = {
     memory_attribute: {
       params: ["vaddr"],
       doc: "the caching attribute of a page: normal or uncached",
-      fn: (w, [v]) => w.kernel.memoryAttribute(int(v, "vaddr")),
+      fn: (w, [v]) => w.peekKernel()?.memoryAttribute(int(v, "vaddr")) ?? "normal",
     },
   },
   constants: {

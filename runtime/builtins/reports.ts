@@ -33,15 +33,13 @@ export const REPORTS: BuiltinGroup = {
             ("0x" + (e.base + e.size).toString(16)).padEnd(12)
           } ${e.kind.padEnd(8)} ${e.name}`
         );
-        try {
-          const owned = w.kernel.allocations();
-          if (owned.length > 0) {
-            lines.push("live allocations:");
-            for (const a of owned) {
-              lines.push(`  0x${a.addr.toString(16)} ${String(a.size).padStart(8)} B  ${a.owner}`);
-            }
+        const owned = w.peekKernel()?.allocations() ?? [];
+        if (owned.length > 0) {
+          lines.push("live allocations:");
+          for (const a of owned) {
+            lines.push(`  0x${a.addr.toString(16)} ${String(a.size).padStart(8)} B  ${a.owner}`);
           }
-        } catch { /* the DragonOS manager owns the machine */ }
+        }
         return lines.join("\n") + "\n";
       },
     },
