@@ -11,6 +11,7 @@ import type { Loc } from "../dsl/ast.ts";
 import { AllocError } from "../mm/allocator/alloc_error.ts";
 import { KfreeError } from "../mm/dragonos/kmalloc.ts";
 import { PageTableError, TranslationFault } from "../mm/dragonos/page_table.ts";
+import { FreePagesError } from "../mm/dragonos/zoned_pages.ts";
 import { AxError, PageReleasedError } from "../mm/axalloc/global_page.ts";
 import { KernelPanic } from "../mm/kernel_panic.ts";
 import { PhysicalMemoryError } from "../hal/physical_memory.ts";
@@ -131,6 +132,7 @@ const ERROR_CLASSES: readonly { readonly codes: readonly string[] }[] = [
   KfreeError,
   PageTableError,
   TranslationFault,
+  FreePagesError,
   AxError,
   PageReleasedError,
   PhysicalMemoryError,

@@ -205,6 +205,7 @@ export class KernelMemory {
   globalInit(start: VirtAddr | bigint, size: number | bigint): void {
     this.#alive();
     this.#checkRam(start, size, "global_init");
+    this.#checkNotEarly(start, size, "global_init");
     this.global.init(this.toLocal(start), Number(size));
   }
 
@@ -212,6 +213,7 @@ export class KernelMemory {
   globalAddMemory(start: VirtAddr | bigint, size: number | bigint): void {
     this.#alive();
     this.#checkRam(start, size, "global_add_memory");
+    this.#checkNotEarly(start, size, "global_add_memory");
     this.global.addMemory(this.toLocal(start), Number(size));
   }
 
@@ -476,6 +478,26 @@ export class KernelMemory {
             `${t.what} (physical [${hex(t.base)}, ${hex(t.base + t.size)}))`,
         });
       }
+    }
+  }
+
+  /**
+   * Memory for the global allocator may not overlap the early allocator's
+   * heap: the same bytes would be handed out twice (the early allocations
+   * stay live across the switch).
+   */
+  #checkNotEarly(start: bigint, size: number | bigint, what: string): void {
+    if (!this.#earlyReady) return;
+    const s = this.toLocal(start);
+    const e = s + Number(size);
+    if (s < this.early.end && this.early.start < e) {
+      throw new AllocError("InvalidParam", {
+        reason: `${what}: [${hex(start)}, ${hex(wrappingAdd(start, BigInt(size)))}) for the ` +
+          `global allocator overlaps the early allocator's heap [${
+            hex(this.toVirt(this.early.start))
+          }, ` +
+          `${hex(this.toVirt(this.early.end))})`,
+      });
     }
   }
 

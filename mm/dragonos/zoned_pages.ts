@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ArgumentError } from "../../hal/sim_error.ts";
+import { ArgumentError, SimError } from "../../hal/sim_error.ts";
 import { freeMemoryRegions } from "../../hal/memory_map.ts";
 import type { Platform } from "../../hal/platform.ts";
 
@@ -48,6 +48,25 @@ export interface Page {
   attr: number;
   /** References (1 while allocated). */
   refCounts: number;
+  /** Which `alloc_pages` call holds the frame (0 while free): frees stay inside it. */
+  allocation: number;
+}
+
+/**
+ * A `free_pages` that the original would have done wrong: a page already
+ * free (`DoubleFree`), or a range that runs past the allocation the first
+ * page belongs to into a neighbour's pages or out of the zone
+ * (`InvalidFree`). Nothing is freed.
+ */
+export class FreePagesError extends SimError {
+  /** The codes of this class. */
+  static readonly codes: readonly string[] = ["DoubleFree", "InvalidFree"];
+  /** The error class's name. */
+  override readonly name = "FreePagesError";
+  /** Creates the report. */
+  constructor(code: "DoubleFree" | "InvalidFree", message: string) {
+    super(code, message);
+  }
 }
 
 /** A zone: a range of page frames. */
@@ -121,6 +140,7 @@ export interface ZonedPageAllocatorOptions {
  * ```
  */
 export class ZonedPageAllocator {
+  #allocations = 0;
   /** The page size in bytes. */
   readonly pageSize: number;
   /** The zones, `ZONE_DMA` first; empty zones included. */
@@ -147,7 +167,7 @@ export class ZonedPageAllocator {
           : a < limits.mappedLimit
           ? ZONE_NORMAL
           : ZONE_UNMAPPED_IN_PGT;
-        frames[zone].push({ addrPhys: a, zone, attr: 0, refCounts: 0 });
+        frames[zone].push({ addrPhys: a, zone, attr: 0, refCounts: 0, allocation: 0 });
       }
     }
     this.zones = [ZONE_DMA, ZONE_NORMAL, ZONE_UNMAPPED_IN_PGT].map((id) => {
@@ -206,9 +226,11 @@ export class ZonedPageAllocator {
         run = pages[i].refCounts === 0 ? (contiguous || run === 0 ? run + 1 : 1) : 0;
         if (run === num) {
           const first = i - num + 1;
+          const allocation = ++this.#allocations;
           for (let k = first; k <= i; k++) {
             pages[k].attr = attr;
             pages[k].refCounts = 1;
+            pages[k].allocation = allocation;
           }
           zone.countPagesUsing += num;
           zone.countPagesFree -= num;
@@ -237,15 +259,25 @@ export class ZonedPageAllocator {
       );
     }
     const { zone, index } = at;
-    for (let k = 0; k < num; k++) {
+    const first = zone.pages[index];
+    const name = `free_pages(0x${page.addrPhys.toString(16)}, ${num})`;
+    if (first.refCounts === 0) {
+      throw new FreePagesError(
+        "DoubleFree",
+        `${name}: 0x${page.addrPhys.toString(16)} is free (double free?)`,
+      );
+    }
+    for (let k = 1; k < num; k++) {
       const p = zone.pages[index + k];
-      if (p === undefined || p.refCounts === 0) {
-        const where = p === undefined ? "past its zone" : `0x${p.addrPhys.toString(16)} is free`;
-        throw new ArgumentError(
-          "page",
-          `free_pages: page ${k} of ${num} from 0x${
-            page.addrPhys.toString(16)
-          }: ${where} (double free?)`,
+      if (p === undefined || p.allocation !== first.allocation) {
+        const where = p === undefined
+          ? "is past the zone"
+          : p.refCounts === 0
+          ? `(0x${p.addrPhys.toString(16)}) is free`
+          : `(0x${p.addrPhys.toString(16)}) belongs to another allocation`;
+        throw new FreePagesError(
+          "InvalidFree",
+          `${name}: page ${k} ${where}: more pages than the allocation holds from here`,
         );
       }
     }
@@ -253,6 +285,7 @@ export class ZonedPageAllocator {
       const p = zone.pages[index + k];
       p.attr = 0;
       p.refCounts = 0;
+      p.allocation = 0;
     }
     zone.countPagesUsing -= num;
     zone.countPagesFree += num;
