@@ -20,7 +20,8 @@ import {
   isByteAllocatorKind,
 } from "../mm/registry.ts";
 import { KernelMemory } from "../mm/axalloc/kernel_memory.ts";
-import { ScriptError } from "./errors.ts";
+import { KernelPanic } from "../mm/kernel_panic.ts";
+import { ScriptError, SimError } from "./errors.ts";
 import { TraceRecorder } from "../trace/recorder.ts";
 
 /** The allocator a conformance script tests (`subject()`). */
@@ -57,6 +58,18 @@ export const KERNEL_KEYS: Readonly<Record<string, string>> = {
   page_capacity: "256M, 4G, 64G or 1T (the bitmap page allocator's feature)",
   dragonos_memory: "bytes of RAM the DragonOS memory manager takes (a multiple of 2 MiB)",
 };
+
+/** The DragonOS memory manager cannot start: too little memory is free for it (`NoMemory`). */
+export class MemoryShortError extends SimError {
+  /** The codes of this class. */
+  static readonly codes: readonly string[] = ["NoMemory"];
+  /** The error class's name. */
+  override readonly name = "MemoryShortError";
+  /** Creates the error. */
+  constructor(message: string) {
+    super("NoMemory", message);
+  }
+}
 
 /** A seeded 64-bit generator (splitmix64): the same seed gives the same numbers. */
 export class Rng {
@@ -252,34 +265,56 @@ export class World {
     const page = BigInt(PAGE_2M_SIZE);
     const want = this.#dragonBytes ?? BigInt(k.availablePages()) * 4096n / 2n / page * page;
     const pages = Number(want / 4096n);
+    const short = (why: string) =>
+      new MemoryShortError(
+        `the DragonOS memory manager cannot start with ${want / (1n << 20n)} MiB of the global ` +
+          `allocator's memory (${k.availablePages()} pages free): ${why}`,
+      );
+    if (pages === 0) throw short("nothing to take");
     let start;
     try {
       start = k.allocPages(pages, PAGE_2M_SIZE);
     } catch (e) {
-      throw new ScriptError(
-        `the DragonOS memory manager could not take ${
-          want / (1n << 20n)
-        } MiB from the global allocator: ` +
-          (e as Error).message,
-      );
+      throw short((e as Error).message);
+    }
+    const base = k.virtToPhys(virt(start));
+    // The carved region gets its own zones: its first eighth (at most 16 MiB)
+    // is ZONE_DMA, the rest ZONE_NORMAL, whatever the platform's DMA limit.
+    const dma = want / 8n < 16n << 20n ? want / 8n / page * page : 16n << 20n;
+    try {
+      this.#dragon = new DragonMemory({
+        platform: this.platform,
+        ram: k.ram,
+        log: this.#log,
+        freeRegions: [{ base, size: want }],
+        zoneLimits: { dmaLimit: base + dma, mappedLimit: base + want },
+      });
+    } catch (e) {
+      if (!(e instanceof KernelPanic)) throw e;
+      k.deallocPages(start, pages); // the pages go back: nothing started
+      throw short(e.reason);
     }
     this.#log(
       `DragonOS memory manager: [${"0x" + start.toString(16)}, +${
         want / (1n << 20n)
       } MiB) from the global allocator`,
     );
-    const base = k.virtToPhys(virt(start));
-    // The carved region gets its own zones: its first eighth (at most 16 MiB)
-    // is ZONE_DMA, the rest ZONE_NORMAL, whatever the platform's DMA limit.
-    const dma = want / 8n < 16n << 20n ? want / 8n / page * page : 16n << 20n;
-    this.#dragon = new DragonMemory({
-      platform: this.platform,
-      ram: k.ram,
-      log: this.#log,
-      freeRegions: [{ base, size: want }],
-      zoneLimits: { dmaLimit: base + dma, mappedLimit: base + want },
-    });
     return this.#dragon;
+  }
+
+  /**
+   * The DragonOS memory manager for an allocation call (`kmalloc`,
+   * `alloc_pages`): when it cannot start for want of memory, the call gets
+   * NULL, as the C original's does, and the reason is logged.
+   */
+  dragonForAlloc(call: string): DragonMemory | null {
+    try {
+      return this.dragon;
+    } catch (e) {
+      if (!(e instanceof MemoryShortError)) throw e;
+      this.#log(`${call}: ${e.message}`);
+      return null;
+    }
   }
 
   /** The DMA allocator of the ArceOS kernel. */

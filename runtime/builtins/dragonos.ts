@@ -79,12 +79,16 @@ export const DRAGONOS: BuiltinGroup = {
       params: ["size", "gfp?"],
       doc:
         "kmalloc(size, gfp): an object of the smallest power-of-two cache; null on failure (logged)",
-      fn: (w, [s, g]) => w.dragon.kmalloc(num(s, "size"), g === undefined ? 0 : num(g, "gfp")),
+      fn: (w, [s, g]) =>
+        w.dragonForAlloc("kmalloc")?.kmalloc(num(s, "size"), g === undefined ? 0 : num(g, "gfp")) ??
+          null,
     },
     kzalloc: {
       params: ["size", "gfp?"],
       doc: "kmalloc with __GFP_ZERO",
-      fn: (w, [s, g]) => w.dragon.kzalloc(num(s, "size"), g === undefined ? 0 : num(g, "gfp")),
+      fn: (w, [s, g]) =>
+        w.dragonForAlloc("kzalloc")?.kzalloc(num(s, "size"), g === undefined ? 0 : num(g, "gfp")) ??
+          null,
     },
     kfree: {
       params: ["ptr"],
@@ -95,7 +99,11 @@ export const DRAGONOS: BuiltinGroup = {
       params: ["zone", "num", "flags"],
       doc: "DragonOS alloc_pages(zone_select, num, flags): a Page or null (logged)",
       fn: (w, [z, n, f]) => {
-        const p = w.dragon.allocPages(num(z, "zone"), num(n, "num"), num(f, "flags"));
+        const p = w.dragonForAlloc("alloc_pages")?.allocPages(
+          num(z, "zone"),
+          num(n, "num"),
+          num(f, "flags"),
+        ) ?? null;
         return p === null ? null : zonePageHandle(p);
       },
     },
