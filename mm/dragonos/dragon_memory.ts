@@ -9,7 +9,7 @@
 import { phys, virt } from "../../hal/address.ts";
 import { PhysicalMemory } from "../../hal/physical_memory.ts";
 import { getPlatform, physToVirt, type Platform, virtToPhys } from "../../hal/platform.ts";
-import { Kmalloc } from "./kmalloc.ts";
+import { KfreeError, Kmalloc } from "./kmalloc.ts";
 import { EFAULT, PageTable, PageTableError } from "./page_table.ts";
 import { MAP_USER, pteFormatFor } from "./pte_format.ts";
 import { type Page, ZONE_NORMAL, ZonedPageAllocator, type ZoneLimits } from "./zoned_pages.ts";
@@ -64,6 +64,8 @@ export interface DragonMemoryOptions {
  * ```
  */
 export class DragonMemory {
+  /** Live page-table frames (kernel virtual addresses): not for `kfree`. */
+  readonly #tableFrames = new Set<bigint>();
   /** The platform. */
   readonly platform: Platform;
   /** Simulated RAM. */
@@ -122,8 +124,14 @@ export class DragonMemory {
     return this.slab.kzalloc(size, gfp);
   }
 
-  /** `kfree(address)`; misuse throws a `KfreeError` and changes nothing. */
+  /**
+   * `kfree(address)`; misuse throws a `KfreeError` and changes nothing: a
+   * foreign, interior or freed pointer, or a live frame of a page table.
+   */
   kfree(address: bigint | null): void {
+    if (address !== null && this.#tableFrames.has(address)) {
+      throw new KfreeError("page-table", address, 4096);
+    }
     this.slab.kfree(address);
   }
 
@@ -132,9 +140,14 @@ export class DragonMemory {
     const t = new PageTable(pteFormatFor(this.platform.arch), this.ram, {
       alloc: () => {
         const v = this.slab.kzalloc(4096);
-        return v === null ? null : { vaddr: v, paddr: virtToPhys(this.platform, virt(v)) };
+        if (v === null) return null;
+        this.#tableFrames.add(v);
+        return { vaddr: v, paddr: virtToPhys(this.platform, virt(v)) };
       },
-      free: (v) => this.slab.kfree(v),
+      free: (v) => {
+        this.#tableFrames.delete(v);
+        this.slab.kfree(v);
+      },
     }, (p) => physToVirt(this.platform, phys(p)));
     this.#tables.push(t);
     return t;

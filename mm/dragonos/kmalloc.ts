@@ -62,7 +62,7 @@ export interface KmallocCache {
 }
 
 /** Why `kfree` refused an address. */
-export type KfreeProblem = "not-owned" | "not-object-start" | "double-free";
+export type KfreeProblem = "not-owned" | "not-object-start" | "double-free" | "page-table";
 
 /** A `kfree` that the original would have got wrong: reported, nothing changed. */
 export class KfreeError extends SimError {
@@ -91,6 +91,8 @@ export class KfreeError extends SimError {
         ? `kfree(${a}): no slab owns this address (ECANNOT_FREE_MEM)`
         : problem === "not-object-start"
         ? `kfree(${a}): not the start of a ${cacheSize}-byte object`
+        : problem === "page-table"
+        ? `kfree(${a}): a live frame of a page table (unmap its mappings and the table frees it)`
         : `kfree(${a}): double free of a ${cacheSize}-byte object`,
     );
     this.problem = problem;

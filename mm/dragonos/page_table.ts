@@ -177,6 +177,13 @@ export class PageTable {
         `physical address 0x${paddr.toString(16)} is not ${what} aligned`,
       );
     }
+    if (paddr < 0n || paddr + BigInt(len) > 1n << BigInt(this.format.paBits)) {
+      throw new PageTableError(
+        vaddr,
+        `physical range [0x${paddr.toString(16)}, +0x${len.toString(16)}) is wider than ` +
+          `${this.format.name}'s ${this.format.paBits}-bit physical addresses`,
+      );
+    }
     const n = BigInt(len) / size;
     const leafLevel = use4k ? this.format.levels - 1 : this.format.blockLevel;
     for (let i = 0n; i < n; i++) {

@@ -39,6 +39,8 @@ export interface PteFormat {
   readonly levels: number;
   /** Virtual address bits translated (39 or 48). */
   readonly vaBits: number;
+  /** Physical address bits an entry can hold (Sv39: 56; the 4-level formats here: 48). */
+  readonly paBits: number;
   /** Levels (0 = root) at which a leaf may map a 2 MiB block. */
   readonly blockLevel: number;
   /** Encodes a leaf mapping `pa` at `level`. */
@@ -56,6 +58,7 @@ export const SV39: PteFormat = {
   name: "Sv39",
   levels: 3,
   vaBits: 39,
+  paBits: 56,
   blockLevel: 1,
   leaf(pa, flags) {
     let pte = ((pa >> 12n) << 10n) | 1n | (1n << 6n) | (1n << 7n); // V, A, D
@@ -90,6 +93,7 @@ export const X86_64: PteFormat = {
   name: "x86_64 4-level",
   levels: 4,
   vaBits: 48,
+  paBits: 48,
   blockLevel: 2,
   leaf(pa, flags, level) {
     let pte = (pa & ADDR_MASK_48) | 1n | (1n << 5n) | (1n << 6n); // P, A, D
@@ -130,6 +134,7 @@ export const AARCH64: PteFormat = {
   name: "AArch64 4K 4-level",
   levels: 4,
   vaBits: 48,
+  paBits: 48,
   blockLevel: 2,
   leaf(pa, flags, level) {
     // L3 page: bits[1:0] = 0b11; L2 block: 0b01. AF (bit 10), inner shareable.
