@@ -44,6 +44,11 @@ export interface Platform {
   physVirtOffset: bigint;
   /** `bus = phys + physBusOffset` (`phys-bus-offset`; raspi4: `0xC000_0000`). */
   physBusOffset: bigint;
+  /**
+   * The first physical address DMA devices cannot reach (raspi4's legacy
+   * DMA sees the low 1 GiB); undefined where they reach all RAM.
+   */
+  dmaLimit?: bigint;
   /** RAM that firmware keeps (the SBI on riscv64). */
   reserved: Region[];
   /** Device registers. */
@@ -68,6 +73,8 @@ export interface PlatformSpec {
   physVirtOffset: bigint | number;
   /** See {@linkcode Platform.physBusOffset}; 0 when left out. */
   physBusOffset?: bigint | number;
+  /** See {@linkcode Platform.dmaLimit}; none when left out. */
+  dmaLimit?: bigint | number;
   /** See {@linkcode Platform.reserved}. */
   reserved?: {
     name: string;
@@ -169,6 +176,7 @@ export function definePlatform(spec: PlatformSpec): Platform {
     kernelSize: big(spec.kernelSize ?? DEFAULT_KERNEL_SIZE, name, "kernelSize"),
     physVirtOffset: big(spec.physVirtOffset, name, "physVirtOffset"),
     physBusOffset: big(spec.physBusOffset ?? 0, name, "physBusOffset"),
+    ...(spec.dmaLimit === undefined ? {} : { dmaLimit: big(spec.dmaLimit, name, "dmaLimit") }),
     reserved: regions(spec.reserved, "reserved"),
     mmio: regions(spec.mmio, "MMIO"),
   };
@@ -236,6 +244,7 @@ export const PLATFORMS: Readonly<Record<string, Platform>> = Object.freeze({
     kernelVaddr: 0xffff_0000_0008_0000n,
     physVirtOffset: 0xffff_0000_0000_0000n,
     physBusOffset: 0xc000_0000,
+    dmaLimit: 0x4000_0000, // the legacy DMA controllers address the low 1 GiB
     mmio: [
       { name: "UART", base: 0xfe20_1000, size: 0x1000 },
       { name: "eMMC", base: 0xfe34_0000, size: 0x1000 },

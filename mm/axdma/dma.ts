@@ -75,6 +75,22 @@ export class DmaAllocator {
   allocCoherent(size: number, align: number): DmaInfo {
     checkLayout(size, align);
     const cpuAddr = size >= GLOBAL_PAGE_SIZE ? this.#pages(size, align) : this.#bytes(size, align);
+    const limit = this.#kernel.platform.dmaLimit;
+    const end = this.#kernel.virtToPhys(cpuAddr) + BigInt(size);
+    if (limit !== undefined && end > limit) {
+      // Give the memory back: a buffer the device cannot reach is no buffer.
+      if (size >= GLOBAL_PAGE_SIZE) {
+        const pages = Math.ceil(size / GLOBAL_PAGE_SIZE);
+        this.#kernel.deallocPages(cpuAddr, pages);
+        this.#kernel.setUncached(cpuAddr, pages, false);
+      } else this.heap.dealloc(this.#kernel.toLocal(cpuAddr), size, align);
+      throw new AllocError("NoMemory", {
+        reason: `DMA buffer at physical 0x${(end - BigInt(size)).toString(16)} ends past ` +
+          `${this.#kernel.platform.name}'s DMA limit 0x${
+            limit.toString(16)
+          }: devices cannot reach it`,
+      });
+    }
     this.#live.set(cpuAddr, { size, align });
     return { cpuAddr, busAddr: this.virtToBus(cpuAddr) };
   }
