@@ -35,7 +35,7 @@ export type Stmt =
   | { kind: "expr"; expr: Expr; loc: Loc }
   | { kind: "print"; value: Expr; loc: Loc }
   | { kind: "expect"; cond: Expr; message: Expr | undefined; loc: Loc }
-  | { kind: "expectError"; error: string; body: Stmt[]; loc: Loc }
+  | { kind: "expectError"; error: string; body: Stmt[]; message?: Expr; loc: Loc }
   | { kind: "if"; cond: Expr; then: Stmt[]; else: Stmt[] | undefined; loc: Loc }
   | { kind: "repeat"; count: Expr; body: Stmt[]; loc: Loc }
   | { kind: "while"; cond: Expr; body: Stmt[]; loc: Loc }

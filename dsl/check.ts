@@ -52,10 +52,18 @@ function problem(file: string, loc: Loc, message: string): FileProblem {
 export function check(programs: readonly Program[], known: KnownNames): FileProblem[] {
   const procs = new Map<string, number>();
   const defined = new Set<string>();
+  const problems: FileProblem[] = [];
   for (const p of programs) {
     walk(p.body, {
       stmt(s) {
         if (s.kind === "proc") {
+          if (Object.hasOwn(known.builtins, s.name) || known.constants.includes(s.name)) {
+            problems.push(problem(
+              p.file,
+              s.loc,
+              `proc ${s.name} would hide the builtin ${s.name}: choose another name`,
+            ));
+          }
           procs.set(s.name, s.params.length);
           s.params.forEach((n) => defined.add(n));
         } else if (
@@ -70,7 +78,6 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
     ...procs.keys(),
     ...defined,
   ]);
-  const problems: FileProblem[] = [];
   for (const program of programs) {
     const file = program.file;
     const checkCall = (e: Expr & { kind: "call" }, name: string, at: Loc) => {

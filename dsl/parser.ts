@@ -143,6 +143,17 @@ class MmsParser extends EmbeddedActionsParser {
   /** Problems the current parse found in what it read well (reset by `parse`). */
   problems: ParseProblem[] = [];
 
+  /** A string's text with its escapes resolved; an unknown escape is a problem at its place. */
+  #unescape(t: IToken): string {
+    return unescape(t.image, (offset, escape) =>
+      this.problems.push({
+        message: `unknown escape '${escape}' (escapes: ${ESCAPES_TEXT})`,
+        line: t.startLine ?? 1,
+        column: (t.startColumn ?? 1) + offset,
+        length: escape.length,
+      }));
+  }
+
   constructor(validate = false) {
     super(T.ALL_TOKENS, {
       recoveryEnabled: true,
@@ -255,7 +266,12 @@ class MmsParser extends EmbeddedActionsParser {
           this.CONSUME(T.ErrorKw);
           const error = this.CONSUME(T.Identifier).image;
           const body = this.SUBRULE(this.block);
-          return { kind: "expectError", error, body, loc: this.#loc(first) } as Stmt;
+          const end = this.LA(0);
+          let message: Expr | undefined;
+          this.OPTION2(() => {
+            message = this.SUBRULE2(this.stringLiteral);
+          });
+          return { kind: "expectError", error, body, message, loc: this.#loc(first, end) } as Stmt;
         },
       },
       {
@@ -484,7 +500,7 @@ class MmsParser extends EmbeddedActionsParser {
           {
             ALT: () => {
               const t = this.CONSUME(T.StringText);
-              return this.ACTION(() => unescape(t.image));
+              return this.ACTION(() => this.#unescape(t));
             },
           },
           {
@@ -646,15 +662,40 @@ function group(operands: Expr[], ops: string[]): Expr {
   return out[0];
 }
 
-/** `\n`, `\t`, `\"`, `\\`, `\{`, `\}` and `\xHH` escapes. */
-export function unescape(s: string): string {
-  return s.replace(
-    /\\(x[0-9a-fA-F]{2}|.)/g,
-    (_, e: string) =>
-      e[0] === "x"
-        ? String.fromCharCode(parseInt(e.slice(1), 16))
-        : ({ n: "\n", t: "\t", r: "\r", "0": "\0" } as Record<string, string>)[e] ?? e,
-  );
+const ESCAPED: Record<string, string> = {
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  "0": "\0",
+  '"': '"',
+  "\\": "\\",
+  "{": "{",
+  "}": "}",
+};
+const ESCAPES_TEXT = '\\n \\t \\r \\0 \\" \\\\ \\{ \\} \\xHH';
+
+/**
+ * Resolves `\n`, `\t`, `\r`, `\0`, `\"`, `\\`, `\{`, `\}` and `\xHH`
+ * escapes; any other is reported to `unknown` (with its offset) and kept as
+ * written.
+ *
+ * @example
+ * ```ts
+ * import { unescape } from "./parser.ts";
+ * console.log(unescape("a\\tb\\x41")); // a<tab>bA
+ * ```
+ */
+export function unescape(
+  s: string,
+  unknown: (offset: number, escape: string) => void = () => {},
+): string {
+  return s.replace(/\\(x[0-9a-fA-F]{2}|.)/g, (all, e: string, offset: number) => {
+    if (e.length === 3) return String.fromCharCode(parseInt(e.slice(1), 16));
+    const known = ESCAPED[e];
+    if (known !== undefined) return known;
+    unknown(offset, all);
+    return all;
+  });
 }
 
 /** A parse problem at a place in a file. */

@@ -98,6 +98,8 @@ export function forEachChild(
       onExpr(s.value);
       return onBlock(s.body);
     case "expectError":
+      if (s.message) onExpr(s.message);
+      return onBlock(s.body);
     case "proc":
     case "contract":
       return onBlock(s.body);

@@ -397,7 +397,7 @@ export class Interpreter {
       if (c.kind !== "bool") parts.push(`${this.#text(c)} = ${formatValue(ok)}`);
     }
     if (!truthy(ok)) {
-      const msg = s.message === undefined ? "" : ` (${formatValue(this.#eval(s.message))})`;
+      const msg = this.#why(s.message);
       throw new ExpectationFailed(
         `expect ${this.#text(c)} failed${msg}${parts.length ? `: ${parts.join(", ")}` : ""}`,
       );
@@ -431,10 +431,19 @@ export class Interpreter {
       }
       if (!isSimulationError(inner)) throw e;
       throw new ExpectationFailed(
-        `expected error ${s.error}, got ${name}: ${(inner as Error).message}`,
+        `expected error ${s.error}${this.#why(s.message)}, got ${name}: ${
+          (inner as Error).message
+        }`,
       );
     }
-    throw new ExpectationFailed(`expected error ${s.error}, but the block ran without one`);
+    throw new ExpectationFailed(
+      `expected error ${s.error}${this.#why(s.message)}, but the block ran without one`,
+    );
+  }
+
+  /** An expectation's own message, as ` (message)`, or nothing. */
+  #why(message: Expr | undefined): string {
+    return message === undefined ? "" : ` (${formatValue(this.#eval(message))})`;
   }
 
   #has(name: string): boolean {

@@ -8,6 +8,8 @@ import { SkipSignal } from "../errors.ts";
 import { formatValue, truthy } from "../values.ts";
 import { big, type BuiltinGroup, checkedInt, int, positive, str } from "./args.ts";
 
+const UTF8 = new TextEncoder();
+
 /** Numbers and text. */
 export const NUMBERS: BuiltinGroup = {
   title: "numbers and text",
@@ -36,7 +38,11 @@ export const NUMBERS: BuiltinGroup = {
       fn: (_w, [x]) => int(x, "x").toString(),
     },
     str: { params: ["x"], doc: "the value as printed", fn: (_w, [x]) => formatValue(x) },
-    len: { params: ["s"], doc: "a string's length", fn: (_w, [s]) => big(str(s, "s").length) },
+    len: {
+      params: ["s"],
+      doc: "a string's length in UTF-8 bytes: what write() stores",
+      fn: (_w, [s]) => big(UTF8.encode(str(s, "s")).length),
+    },
     min: {
       params: ["a", "b"],
       doc: "the smaller",
