@@ -42,6 +42,8 @@ export interface ContractResult {
   line: number;
   /** Whether every statement ran and every expectation held. */
   ok: boolean;
+  /** How long the contract's block ran, in milliseconds. */
+  ms: number;
   /** For a failure: where and why. */
   failure?: { file: string; line: number; column: number; message: string; error: string };
 }
@@ -332,7 +334,9 @@ export class Interpreter {
           file: this.#program!.file,
           line: s.loc.line,
           ok: true,
+          ms: 0,
         };
+        const t0 = performance.now();
         try {
           this.#block(s.body);
         } catch (e) {
@@ -346,6 +350,7 @@ export class Interpreter {
             error: errorName(e.error),
           };
         }
+        result.ms = performance.now() - t0;
         this.#contracts.push(result);
         this.#emit({ event: "contract", ...result });
         return;

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ZONE_NORMAL } from "./zoned_pages.ts";
 import type { DragonMemory } from "./dragon_memory.ts";
 
 /**
@@ -70,23 +71,25 @@ export function slabinfo(mm: DragonMemory): string {
  */
 export function meminfo(mm: DragonMemory): string {
   const size = mm.pages.pageSize;
-  let total = 0;
-  let free = 0;
-  for (const z of mm.pages.zones) {
-    total += z.pages.length * size;
-    free += z.countPagesFree * size;
-  }
+  // MemTotal, MemFree and MemAvailable are mm_stat()'s total, free and
+  // available: the normal zone, as the DragonOS API counts them. The other
+  // zones get rows of their own.
   const stat = mm.mmStat();
   const slab = mm.slab.caches.reduce((s, c) => s + c.slabs.length, 0) * size;
   const tables = mm.pageTables.reduce((s, t) => s + t.tableFrames, 0) * 4096;
   const row = (name: string, bytes: number) =>
     `${(name + ":").padEnd(16)}${String(Math.floor(bytes / 1024)).padStart(10)} kB`;
+  const others = mm.pages.zones.filter((z) => z.id !== ZONE_NORMAL).flatMap((z) => [
+    row(`${z.name}Total`, z.pages.length * size),
+    row(`${z.name}Free`, z.countPagesFree * size),
+  ]);
   return [
-    row("MemTotal", total),
-    row("MemFree", free),
-    row("MemAvailable", free + stat.cacheFree),
+    row("MemTotal", stat.total),
+    row("MemFree", stat.free),
+    row("MemAvailable", stat.available),
     row("Slab", slab),
     row("SUnreclaim", stat.cacheUsed),
     row("PageTables", tables),
+    ...others,
   ].join("\n") + "\n";
 }
