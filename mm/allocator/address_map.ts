@@ -17,6 +17,8 @@ export const ADDRESS_INT_MAP_MISSING: number = -0x8000_0000;
 
 /** Scales an address so that its bits 35.. become the integer part. */
 const HIGH_BITS = 2 ** -35;
+/** Addresses below this have no bits above the low 35 (the usual case: one conversion). */
+const TWO_35 = 2 ** 35;
 
 /**
  * An address-keyed hash map to any values: an {@linkcode AddressIntMap} from
@@ -140,7 +142,9 @@ export class AddressIntMap {
    * up in one probe run.
    */
   #slot(key: number): number {
-    return Math.imul(((key * 0.125) >>> 0) ^ ((key * HIGH_BITS) >>> 0), 0x9e3779b1) >>> this.#shift;
+    const low = (key * 0.125) >>> 0;
+    const mixed = key < TWO_35 ? low : low ^ ((key * HIGH_BITS) >>> 0);
+    return Math.imul(mixed, 0x9e3779b1) >>> this.#shift;
   }
 
   /** The value at `key`, or `ADDRESS_INT_MAP_MISSING`. */
