@@ -14,6 +14,7 @@ import {
   isByteAllocatorKind,
 } from "../mm/registry.ts";
 import { KernelPanic } from "../mm/axalloc/kernel_memory.ts";
+import { KasanReport } from "../mm/kasan/report.ts";
 import { errorName, ExpectationFailed, InternalError, RunError } from "../runtime/errors.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import { DISK, load } from "../runtime/loader.ts";
@@ -274,9 +275,11 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
       ? "internal error"
       : "error";
     const message = inner instanceof KernelPanic ? inner.reason : inner.message;
+    // A long report (a KASAN report) says its first line at the place, the rest below.
+    const [head, ...rest] = message.split("\n");
     if (json) {
       emit({
-        event: "error",
+        event: inner instanceof KasanReport ? "kasan" : "error",
         kind: kind === "error" ? errorName(inner) : internal ? "internal" : kind,
         file: e.site.file,
         line: e.site.loc.line,
@@ -292,10 +295,11 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
       io.err(formatProblem(
         e.site.file,
         src,
-        { line: loc.line, column: loc.column, length: loc.end - loc.start, message },
+        { line: loc.line, column: loc.column, length: loc.end - loc.start, message: head },
         style,
         kind,
       ));
+      for (const line of rest) io.err(escapeControls(line));
       // Runaway recursion repeats one call site: print each run once.
       const calls = [...e.callChain].reverse().map((s) =>
         `${s.file}:${s.loc.line}:${s.loc.column}`

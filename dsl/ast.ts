@@ -46,6 +46,7 @@ export type Stmt =
   | { kind: "platform"; name: string; loc: Loc }
   | { kind: "kernel"; key: string; value: Expr; loc: Loc }
   | { kind: "using"; name: string; value: Expr; body: Stmt[]; loc: Loc }
+  | { kind: "unchecked"; body: Stmt[]; loc: Loc }
   | { kind: "contract"; name: string; body: Stmt[]; loc: Loc };
 
 /** A parsed file. */

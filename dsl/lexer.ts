@@ -62,6 +62,8 @@ export const Platform: TokenType = keyword("platform");
 export const Kernel: TokenType = keyword("kernel");
 /** `using`. */
 export const Using: TokenType = keyword("using");
+/** `unchecked`: a block the sanitizer does not check. */
+export const Unchecked: TokenType = keyword("unchecked");
 /** `contract`. */
 export const Contract: TokenType = keyword("contract");
 /** `true`. */
@@ -262,6 +264,7 @@ const LANGUAGE_TOKENS: TokenType[] = [
   Platform,
   Kernel,
   Using,
+  Unchecked,
   Contract,
   True,
   False,

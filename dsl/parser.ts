@@ -232,6 +232,7 @@ class MmsParser extends EmbeddedActionsParser {
         { ALT: () => this.SUBRULE(this.platformStatement) },
         { ALT: () => this.SUBRULE(this.kernelStatement) },
         { ALT: () => this.SUBRULE(this.usingStatement) },
+        { ALT: () => this.SUBRULE(this.uncheckedStatement) },
         { ALT: () => this.SUBRULE(this.contractStatement) },
         { ALT: () => this.SUBRULE(this.expressionStatement) },
       ],
@@ -382,6 +383,12 @@ class MmsParser extends EmbeddedActionsParser {
     const value = this.SUBRULE(this.expression);
     const body = this.SUBRULE(this.block);
     return { kind: "using", name, value, body, loc: this.#loc(first, first) };
+  });
+
+  uncheckedStatement = this.RULE("uncheckedStatement", (): Stmt => {
+    const first = this.CONSUME(T.Unchecked);
+    const body = this.SUBRULE(this.block);
+    return { kind: "unchecked", body, loc: this.#loc(first, first) };
   });
 
   contractStatement = this.RULE("contractStatement", (): Stmt => {

@@ -100,6 +100,7 @@ export function forEachChild(
     case "expectError":
       if (s.message) onExpr(s.message);
       return onBlock(s.body);
+    case "unchecked":
     case "proc":
     case "contract":
       return onBlock(s.body);

@@ -26,10 +26,13 @@
 export class SimError extends Error {
   /** The name `expect error` matches this error by. */
   readonly code: string;
+  /** Other names it also matches (what the same misuse was called before). */
+  readonly aliases: readonly string[];
   /** Creates the error. */
-  constructor(code: string, message: string) {
+  constructor(code: string, message: string, aliases: readonly string[] = []) {
     super(message);
     this.code = code;
+    this.aliases = aliases;
   }
 }
 

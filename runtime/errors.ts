@@ -18,6 +18,7 @@ import { PhysicalMemoryError } from "../hal/physical_memory.ts";
 import { AddressRangeError } from "../hal/address.ts";
 import { PlatformError } from "../hal/platform.ts";
 import { ArgumentError, SimError } from "../hal/sim_error.ts";
+import { KasanReport } from "../mm/kasan/report.ts";
 
 export { ArgumentError, SimError } from "../hal/sim_error.ts";
 
@@ -139,6 +140,7 @@ const ERROR_CLASSES: readonly { readonly codes: readonly string[] }[] = [
   AddressRangeError,
   PlatformError,
   ArgumentError,
+  KasanReport,
   ScriptError,
   ExpectationFailed,
 ];

@@ -16,6 +16,7 @@ import {
   ReturnSignal,
   RunError,
   ScriptError,
+  SimError,
   type Site,
   SkipSignal,
 } from "./errors.ts";
@@ -355,6 +356,15 @@ export class Interpreter {
         this.#emit({ event: "contract", ...result });
         return;
       }
+      case "unchecked":
+        // Deliberate raw access (a bootloader's writes): the sanitizer looks away.
+        this.#world.unchecked++;
+        try {
+          this.#block(s.body);
+        } finally {
+          this.#world.unchecked--;
+        }
+        return;
       case "using": {
         const v = this.#eval(s.value);
         if (!(v instanceof Handle) || v.methods.release === undefined) {
@@ -424,7 +434,7 @@ export class Interpreter {
       const inner = e instanceof RunError ? e.error : e;
       if (inner instanceof ReturnSignal || inner instanceof SkipSignal) throw inner;
       const name = errorName(inner);
-      if (name === s.error) {
+      if (name === s.error || (inner instanceof SimError && inner.aliases.includes(s.error))) {
         this.#emit({
           event: "expect",
           ok: true,
@@ -532,7 +542,10 @@ export class Interpreter {
             const p = this.#procs.get(name);
             if (p !== undefined) return this.#call(p, args, e.loc);
             const b = BUILTINS[name];
-            if (b !== undefined) return b.fn(this.#world, args);
+            if (b !== undefined) {
+              this.#world.setCallSite(this.#program!.file, this.#program!.source, e.loc);
+              return b.fn(this.#world, args);
+            }
           }
         }
         const f = this.#eval(e.callee);
@@ -541,6 +554,7 @@ export class Interpreter {
           const called = e.callee.kind === "field" ? this.#text(e.callee) : f.name;
           const wrong = arityProblem(called, f.params, args.length);
           if (wrong !== undefined) throw new ScriptError(wrong);
+          this.#world.setCallSite(this.#program!.file, this.#program!.source, e.loc);
           return f.fn(args);
         }
         throw new ScriptError(`${this.#text(e.callee)} is ${typeName(f)}, not something to call`);

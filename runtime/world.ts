@@ -9,6 +9,10 @@
 import { phys, virt } from "../hal/address.ts";
 import { getPlatform, type Platform } from "../hal/platform.ts";
 import { PhysicalMemory } from "../hal/physical_memory.ts";
+import type { Loc } from "../dsl/ast.ts";
+import { Shadow, type Site } from "../mm/kasan/shadow.ts";
+import type { AccessKind } from "../mm/kasan/report.ts";
+import type { Value } from "./values.ts";
 import type { BitmapCapacity } from "../mm/allocator/bitmap_page_allocator.ts";
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import { DmaAllocator } from "../mm/axdma/dma.ts";
@@ -48,6 +52,8 @@ export interface WorldOptions {
   log?: (line: string) => void;
   /** Records global-allocator operations in the trace format. */
   trace?: TraceRecorder;
+  /** Whether the KASAN-style sanitizer checks the script's accesses and frees (default on). */
+  sanitize?: boolean;
 }
 
 /** Configuration keys of the `kernel KEY = VALUE` statement and their values. */
@@ -132,6 +138,60 @@ export class World {
     this.#log = options.log ?? (() => {});
     this.trace = options.trace;
     this.subject = options.subject;
+    this.sanitize = options.sanitize ?? true;
+  }
+
+  /** Whether the sanitizer is on for this world. */
+  readonly sanitize: boolean;
+  #callFile = "";
+  #callSource = "";
+  #callLoc: Loc | undefined;
+  /** How deep the script is inside `unchecked { ... }` blocks. */
+  unchecked = 0;
+  /** The script's variables, for the leak check's roots (set by the interpreter). */
+  roots: () => Iterable<Value> = () => [];
+  readonly #sites = new WeakMap<Loc, Site>();
+  #shadow: Shadow | undefined;
+
+  /** The sanitizer's shadow of the machine's RAM (undefined with the sanitizer off). */
+  get shadow(): Shadow | undefined {
+    if (this.sanitize && this.#shadow === undefined) {
+      this.#shadow = new Shadow(this.platform, () => this.#currentSite());
+    }
+    return this.#shadow;
+  }
+
+  /** The call the script is making: set by the interpreter before each builtin call. */
+  setCallSite(file: string, source: string, loc: Loc): void {
+    this.#callFile = file;
+    this.#callSource = source;
+    this.#callLoc = loc;
+  }
+
+  #currentSite(): Site | undefined {
+    const loc = this.#callLoc;
+    if (loc === undefined) return undefined;
+    let site = this.#sites.get(loc);
+    if (site === undefined) {
+      site = {
+        where: `${this.#callFile}:${loc.line}:${loc.column}`,
+        call: this.#callSource.slice(loc.start, loc.end).replace(/\s+/g, " ").slice(0, 80),
+      };
+      this.#sites.set(loc, site);
+    }
+    return site;
+  }
+
+  /**
+   * A script's access of `length` bytes at `addr` (virtual or physical):
+   * its physical address, once RAM and (unless `unchecked`) the sanitizer
+   * agree to it.
+   */
+  access(addr: bigint, length: number, kind: AccessKind): bigint {
+    const pa = this.toPhys(addr);
+    if (length > 0) this.ram.check(pa, BigInt(length));
+    if (this.unchecked === 0) this.shadow?.check(pa, length, kind);
+    return pa;
   }
 
   /** The platform. */
@@ -234,6 +294,7 @@ export class World {
       this.#kernel = new KernelMemory({
         platform: this.platform,
         ram: this.ram,
+        shadow: this.shadow,
         byteAllocator: this.#byteAllocator,
         capacity: this.#capacity,
         log: this.#log,
@@ -253,7 +314,12 @@ export class World {
     if (this.#dragon !== undefined) return this.#dragon;
     const k = this.#kernel;
     if (k === undefined) {
-      this.#dragon = new DragonMemory({ platform: this.platform, ram: this.ram, log: this.#log });
+      this.#dragon = new DragonMemory({
+        platform: this.platform,
+        ram: this.ram,
+        log: this.#log,
+        shadow: this.shadow,
+      });
       return this.#dragon;
     }
     if (k.stage !== "final") {
@@ -277,6 +343,8 @@ export class World {
     } catch (e) {
       throw short((e as Error).message);
     }
+    // The carved pages are DragonOS's to hand out, not the script's.
+    this.shadow?.release(k.virtToPhys(virt(start)), pages * 4096);
     const base = k.virtToPhys(virt(start));
     // The carved region gets its own zones: its first eighth (at most 16 MiB)
     // is ZONE_DMA, the rest ZONE_NORMAL, whatever the platform's DMA limit.
@@ -288,6 +356,7 @@ export class World {
         log: this.#log,
         freeRegions: [{ base, size: want }],
         zoneLimits: { dmaLimit: base + dma, mappedLimit: base + want },
+        shadow: this.shadow,
       });
     } catch (e) {
       if (!(e instanceof KernelPanic)) throw e;

@@ -3,8 +3,8 @@
 platform riscv64-qemu-virt
 
 let va = 0x4000_0000
-let frame_a = phys_memory_base + 0x600_0000
-let frame_b = phys_memory_base + 0x700_0000
+let frame_a = zone_alloc_pages(ZONE_NORMAL, 1, PAGE_KERNEL).addr_phys   # frames the script owns
+let frame_b = zone_alloc_pages(ZONE_NORMAL, 1, PAGE_KERNEL).addr_phys
 let pt = new_page_table()
 expect mm_map_proc_page_table(pt, true, va, frame_a, 4K, MAP_READ | MAP_WRITE, false, true, true) == 0
 expect pt.table_frames == pt.levels             # one table a level, the root first

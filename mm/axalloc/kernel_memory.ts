@@ -31,11 +31,20 @@ import { GLOBAL_PAGE_SIZE, GlobalAllocator } from "./global_allocator.ts";
 import type { ByteAllocatorKind } from "../registry.ts";
 import { checkLayout } from "../allocator/layout.ts";
 import { KernelPanic } from "../kernel_panic.ts";
+import type { ObjectKind, Shadow } from "../kasan/shadow.ts";
 
 export { KernelPanic } from "../kernel_panic.ts";
 
 /** Which allocator owns a live allocation. */
 export type Owner = "early-bytes" | "early-pages" | "global-bytes" | "global-pages";
+
+/** How the sanitizer's reports call each owner's memory. */
+const SHADOW_KIND: Record<Owner, ObjectKind> = {
+  "early-bytes": "early bytes",
+  "early-pages": "early pages",
+  "global-bytes": "global bytes",
+  "global-pages": "global pages",
+};
 
 /** Where the kernel is in its boot. */
 export type BootStage = "boot" | "early" | "final";
@@ -93,6 +102,8 @@ export interface KernelMemoryOptions {
   log?: (line: string) => void;
   /** Simulated RAM to use (default: fresh RAM over the platform's regions). */
   ram?: PhysicalMemory;
+  /** The sanitizer's shadow, told of every allocation and free (none: no sanitizer). */
+  shadow?: Shadow;
 }
 
 /**
@@ -122,6 +133,8 @@ export class KernelMemory {
   readonly early: EarlyAllocator = new EarlyAllocator();
   readonly #log: (line: string) => void;
   readonly #owners = new Map<number, Allocation>();
+  /** The sanitizer's shadow, if the kernel runs with one. */
+  readonly shadow: Shadow | undefined;
   readonly #uncached = new Set<number>();
   #earlyReady = false;
   #panic: KernelPanic | undefined;
@@ -132,6 +145,7 @@ export class KernelMemory {
       ? getPlatform(options.platform)
       : options.platform;
     this.ram = options.ram ?? new PhysicalMemory(this.platform.ram);
+    this.shadow = options.shadow;
     this.#log = options.log ?? (() => {});
     const lo = this.platform.ram[0].base;
     const last = this.platform.ram[this.platform.ram.length - 1];
@@ -411,6 +425,7 @@ export class KernelMemory {
   #record(local: number, owner: Owner, size: number, align: number): VirtAddr {
     const addr = this.toVirt(local);
     this.#owners.set(local, { addr, owner, size, align });
+    this.shadow?.allocated(this.virtToPhys(addr), size, size, SHADOW_KIND[owner]);
     return addr;
   }
 
@@ -423,12 +438,17 @@ export class KernelMemory {
     const local = this.window.contains(ptr) ? this.toLocal(ptr) : -1;
     const a = this.#owners.get(local);
     if (a === undefined || !owners.includes(a.owner)) {
-      throw new AllocError("NotAllocated", {
+      const refused = new AllocError("NotAllocated", {
         address: local,
         reason: a === undefined
           ? `${hex(ptr)} is not a live allocation of this kernel (double free or foreign pointer)`
           : `${hex(ptr)} is a ${a.owner} allocation; free it with the matching call`,
       });
+      if (this.shadow !== undefined && a === undefined) {
+        const pa = virtToPhys(this.platform, virt(ptr));
+        throw this.shadow.badFree(pa, "dealloc", "NotAllocated", refused.message);
+      }
+      throw refused;
     }
     if (a.size !== size || (align !== undefined && a.align !== align)) {
       throw new AllocError("InvalidParam", {
@@ -438,6 +458,7 @@ export class KernelMemory {
       });
     }
     this.#owners.delete(local);
+    this.shadow?.freed(this.virtToPhys(a.addr));
     return a;
   }
 

@@ -75,6 +75,11 @@ export class DmaAllocator {
   allocCoherent(size: number, align: number): DmaInfo {
     checkLayout(size, align);
     const cpuAddr = size >= GLOBAL_PAGE_SIZE ? this.#pages(size, align) : this.#bytes(size, align);
+    const shadow = this.#kernel.shadow;
+    const slot = size >= GLOBAL_PAGE_SIZE
+      ? Math.ceil(size / GLOBAL_PAGE_SIZE) * GLOBAL_PAGE_SIZE
+      : size;
+    shadow?.allocated(this.#kernel.virtToPhys(cpuAddr), size, slot, "DMA buffer");
     const limit = this.#kernel.platform.dmaLimit;
     const end = this.#kernel.virtToPhys(cpuAddr) + BigInt(size);
     if (limit !== undefined && end > limit) {
@@ -83,7 +88,10 @@ export class DmaAllocator {
         const pages = Math.ceil(size / GLOBAL_PAGE_SIZE);
         this.#kernel.deallocPages(cpuAddr, pages);
         this.#kernel.setUncached(cpuAddr, pages, false);
-      } else this.heap.dealloc(this.#kernel.toLocal(cpuAddr), size, align);
+      } else {
+        this.heap.dealloc(this.#kernel.toLocal(cpuAddr), size, align);
+        shadow?.freed(this.#kernel.virtToPhys(cpuAddr));
+      }
       throw new AllocError("NoMemory", {
         reason: `DMA buffer at physical 0x${(end - BigInt(size)).toString(16)} ends past ` +
           `${this.#kernel.platform.name}'s DMA limit 0x${
@@ -99,6 +107,15 @@ export class DmaAllocator {
   deallocCoherent(info: DmaInfo, size: number, align: number): void {
     const live = this.#live.get(info.cpuAddr);
     if (live === undefined) {
+      const shadow = this.#kernel.shadow;
+      if (shadow !== undefined) {
+        throw shadow.badFree(
+          this.#kernel.virtToPhys(info.cpuAddr),
+          "dealloc_coherent",
+          "NotAllocated",
+          `NotAllocated: DMA buffer at 0x${info.cpuAddr.toString(16)} is not allocated`,
+        );
+      }
       throw new AllocError("NotAllocated", {
         reason: `DMA buffer at 0x${info.cpuAddr.toString(16)} is not allocated`,
       });
@@ -115,6 +132,7 @@ export class DmaAllocator {
       this.#kernel.setUncached(info.cpuAddr, pages, false);
     } else {
       this.heap.dealloc(this.#kernel.toLocal(info.cpuAddr), size, align);
+      this.#kernel.shadow?.freed(this.#kernel.virtToPhys(info.cpuAddr));
     }
     this.#live.delete(info.cpuAddr);
   }
@@ -139,6 +157,8 @@ export class DmaAllocator {
       const pages = Math.min(DMA_HEAP_GROW_PAGES, this.#kernel.availablePages());
       const v = this.#kernel.allocPages(pages, GLOBAL_PAGE_SIZE);
       this.#kernel.setUncached(v, pages, true);
+      // The DMA heap's pages are the heap's, not the script's: only its buffers are.
+      this.#kernel.shadow?.release(this.#kernel.virtToPhys(v), pages * GLOBAL_PAGE_SIZE);
       this.heap.addMemory(this.#kernel.toLocal(v), pages * GLOBAL_PAGE_SIZE);
     }
   }

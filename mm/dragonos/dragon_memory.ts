@@ -9,10 +9,17 @@
 import { phys, virt } from "../../hal/address.ts";
 import { PhysicalMemory } from "../../hal/physical_memory.ts";
 import { getPlatform, physToVirt, type Platform, virtToPhys } from "../../hal/platform.ts";
-import { KfreeError, Kmalloc } from "./kmalloc.ts";
+import { KfreeError, Kmalloc, KMALLOC_SIZES } from "./kmalloc.ts";
+import type { Shadow } from "../kasan/shadow.ts";
 import { EFAULT, PageTable, PageTableError } from "./page_table.ts";
 import { MAP_USER, pteFormatFor } from "./pte_format.ts";
-import { type Page, ZONE_NORMAL, ZonedPageAllocator, type ZoneLimits } from "./zoned_pages.ts";
+import {
+  FreePagesError,
+  type Page,
+  ZONE_NORMAL,
+  ZonedPageAllocator,
+  type ZoneLimits,
+} from "./zoned_pages.ts";
 
 /** `struct mm_stat_t`, in bytes. */
 export interface MmStat {
@@ -46,6 +53,8 @@ export interface DragonMemoryOptions {
   ram?: PhysicalMemory;
   /** The free physical memory it manages (default: the platform's free RAM). */
   freeRegions?: readonly { base: bigint; size: bigint }[];
+  /** The sanitizer's shadow, told of every allocation and free (none: no sanitizer). */
+  shadow?: Shadow;
 }
 
 /**
@@ -77,6 +86,8 @@ export class DragonMemory {
   readonly #tables: PageTable[] = [];
   #kernelTable: PageTable | undefined;
   readonly #log: (line: string) => void;
+  /** The sanitizer's shadow, if the kernel runs with one. */
+  readonly shadow: Shadow | undefined;
 
   /** Boots the memory manager: zones over free RAM, then the kmalloc caches. */
   constructor(options: DragonMemoryOptions = {}) {
@@ -85,6 +96,7 @@ export class DragonMemory {
       : options.platform;
     this.ram = options.ram ?? new PhysicalMemory(this.platform.ram);
     this.#log = options.log ?? (() => {});
+    this.shadow = options.shadow;
     this.pages = new ZonedPageAllocator(this.platform, {
       pageSize: options.pageSize,
       limits: options.zoneLimits,
@@ -106,22 +118,42 @@ export class DragonMemory {
 
   /** `alloc_pages(zone_select, num, flags)`: a `Page`, or null (logged). */
   allocPages(zoneSelect: number, num: number, flags: number): Page | null {
-    return this.pages.allocPages(zoneSelect, num, flags);
+    const page = this.pages.allocPages(zoneSelect, num, flags);
+    if (page !== null) {
+      const bytes = num * this.pages.pageSize;
+      this.shadow?.allocated(page.addrPhys, bytes, bytes, "zone pages");
+    }
+    return page;
   }
 
   /** `free_pages(page, num)`. */
   freePages(page: Page, num: number): void {
-    this.pages.freePages(page, num);
+    try {
+      this.pages.freePages(page, num);
+    } catch (e) {
+      if (this.shadow === undefined || !(e instanceof FreePagesError)) throw e;
+      throw this.shadow.badFree(page.addrPhys, "free_pages", e.code, e.message);
+    }
+    this.shadow?.freed(page.addrPhys, num * this.pages.pageSize);
   }
 
   /** `kmalloc(size, gfp)`: a kernel virtual address, or null (logged). */
   kmalloc(size: number, gfp = 0): bigint | null {
-    return this.slab.kmalloc(size, gfp);
+    return this.#track(this.slab.kmalloc(size, gfp), size);
   }
 
   /** `kzalloc(size, gfp)`. */
   kzalloc(size: number, gfp = 0): bigint | null {
-    return this.slab.kzalloc(size, gfp);
+    return this.#track(this.slab.kzalloc(size, gfp), size);
+  }
+
+  /** Tells the sanitizer of a kmalloc object (the cache's size is its slot). */
+  #track(addr: bigint | null, size: number): bigint | null {
+    if (addr !== null && this.shadow !== undefined) {
+      const cache = KMALLOC_SIZES.find((c) => c >= size)!;
+      this.shadow.allocated(this.translatePhys(addr), size, cache, "kmalloc", `kmalloc-${cache}`);
+    }
+    return addr;
   }
 
   /**
@@ -129,10 +161,16 @@ export class DragonMemory {
    * foreign, interior or freed pointer, or a live frame of a page table.
    */
   kfree(address: bigint | null): void {
-    if (address !== null && this.#tableFrames.has(address)) {
-      throw new KfreeError("page-table", address, 4096);
+    try {
+      if (address !== null && this.#tableFrames.has(address)) {
+        throw new KfreeError("page-table", address, 4096);
+      }
+      this.slab.kfree(address);
+    } catch (e) {
+      if (this.shadow === undefined || !(e instanceof KfreeError)) throw e;
+      throw this.shadow.badFree(this.translatePhys(e.address), "kfree", e.code, e.message);
     }
-    this.slab.kfree(address);
+    if (address !== null && address !== 0n) this.shadow?.freed(this.translatePhys(address));
   }
 
   /** A new, empty page table whose table frames come from `kmalloc(4096)`. */
@@ -142,10 +180,13 @@ export class DragonMemory {
         const v = this.slab.kzalloc(4096);
         if (v === null) return null;
         this.#tableFrames.add(v);
-        return { vaddr: v, paddr: virtToPhys(this.platform, virt(v)) };
+        const paddr = virtToPhys(this.platform, virt(v));
+        this.shadow?.reserve(paddr, 4096, "a page table");
+        return { vaddr: v, paddr };
       },
       free: (v) => {
         this.#tableFrames.delete(v);
+        this.shadow?.release(virtToPhys(this.platform, virt(v)), 4096);
         this.slab.kfree(v);
       },
     }, (p) => physToVirt(this.platform, phys(p)));

@@ -1,0 +1,385 @@
+/**
+ * KASAN's shadow memory, for the simulated kernel: the state of every byte
+ * of physical RAM that a script may touch, kept sparse like the RAM itself
+ * (a 4 KiB frame costs nothing while all of it is in one state), and the
+ * record of every object handed out: its kind, sizes, cache, and the script
+ * places that allocated and freed it.
+ *
+ * Unlike Linux's KASAN there is no quarantine: no allocator's answer
+ * changes. A stale pointer into memory handed out again is the new owner's
+ * memory.
+ *
+ * @module
+ */
+
+import { hex } from "../../hal/int.ts";
+import { physToVirt, type Platform } from "../../hal/platform.ts";
+import { type AccessKind, type KasanBug, type KasanFinding, KasanReport } from "./report.ts";
+
+/** A byte a script may read and write. */
+export const ACCESSIBLE = 0x00;
+/** Inside an object's slot but past the size asked for (KASAN's slab redzone). */
+export const SLACK = 0xfc;
+/** A byte of a freed object (KASAN's freed slab object). */
+export const FREED = 0xfb;
+/** A byte no allocator handed out (free memory, allocator metadata, firmware). */
+export const NEVER = 0xfe;
+/** A byte the kernel itself owns: its image, page tables. */
+export const KERNEL = 0xf8;
+
+const FRAME = 4096;
+const FRAME_SHIFT = 12n;
+
+/** What kind of memory an object is, for the report's wording. */
+export type ObjectKind =
+  | "kmalloc"
+  | "global bytes"
+  | "early bytes"
+  | "global pages"
+  | "early pages"
+  | "DMA buffer"
+  | "zone pages";
+
+/** Where something happened in a script: `file:line:col` and the call. */
+export interface Site {
+  /** `file:line:col`. */
+  where: string;
+  /** The call, as written with its values (`kmalloc(64)`). */
+  call: string;
+}
+
+/** An object handed out to the script. */
+export interface ObjectRecord {
+  /** Its first physical address. */
+  readonly start: bigint;
+  /** The bytes asked for. */
+  readonly size: number;
+  /** The bytes of its slot (`size` plus slack; a kmalloc object's cache size). */
+  readonly slot: number;
+  /** What it is. */
+  readonly kind: ObjectKind;
+  /** The kmalloc cache (`kmalloc-64`), for kmalloc objects. */
+  readonly cache: string | undefined;
+  /** Where it was allocated. */
+  readonly allocated: Site | undefined;
+  /** Where it was freed, once it is. */
+  freed: Site | undefined;
+}
+
+/**
+ * The shadow of one machine's RAM.
+ *
+ * @example
+ * ```ts
+ * import { Shadow } from "./shadow.ts";
+ * import { getPlatform } from "../../hal/platform.ts";
+ * const shadow = new Shadow(getPlatform(), () => undefined);
+ * shadow.allocated(0x8100_0000n, 40, 64, "kmalloc", "kmalloc-64");
+ * shadow.check(0x8100_0000n, 40, "Write"); // fine
+ * try { shadow.check(0x8100_0028n, 1, "Write"); } catch (e) { console.log((e as Error).message); }
+ * // BUG: KASAN: slab-out-of-bounds ...
+ * ```
+ */
+export class Shadow {
+  /** The platform (for virtual addresses in reports). */
+  readonly platform: Platform;
+  /** Per 4 KiB frame: one state for all its bytes, or a byte each. Absent: {@linkcode NEVER}. */
+  readonly #frames = new Map<number, number | Uint8Array>();
+  readonly #live = new Map<bigint, ObjectRecord>();
+  readonly #freed = new Map<bigint, ObjectRecord>();
+  /** What each kernel-owned range is, by its start. */
+  readonly #kernel = new Map<bigint, { size: number; what: string }>();
+  readonly #site: () => Site | undefined;
+
+  /** Creates the shadow of `platform`'s RAM; `site` says where the script is. */
+  constructor(platform: Platform, site: () => Site | undefined) {
+    this.platform = platform;
+    this.#site = site;
+    this.reserve(platform.kernelPaddr, Number(platform.kernelSize), "the kernel image");
+  }
+
+  /** The live objects, by physical address. */
+  get live(): ReadonlyMap<bigint, ObjectRecord> {
+    return this.#live;
+  }
+
+  /** An object handed to the script: `size` bytes usable, the rest of `slot` slack. */
+  allocated(start: bigint, size: number, slot: number, kind: ObjectKind, cache?: string): void {
+    const rec: ObjectRecord = {
+      start,
+      size,
+      slot: Math.max(slot, size),
+      kind,
+      cache,
+      allocated: this.#site(),
+      freed: undefined,
+    };
+    this.#live.set(start, rec);
+    this.#freed.delete(start);
+    this.#set(start, size, ACCESSIBLE);
+    if (rec.slot > size) this.#set(start + BigInt(size), rec.slot - size, SLACK);
+  }
+
+  /**
+   * The object at `start` was freed (or its first `bytes`, for a partial
+   * free of pages): those bytes are poisoned until handed out again, the
+   * rest stays the script's.
+   */
+  freed(start: bigint, bytes?: number): void {
+    const rec = this.#live.get(start);
+    if (rec === undefined) return;
+    this.#live.delete(start);
+    const site = this.#site();
+    if (bytes !== undefined && bytes < rec.slot) {
+      const rest: ObjectRecord = {
+        ...rec,
+        start: start + BigInt(bytes),
+        size: Math.max(0, rec.size - bytes),
+        slot: rec.slot - bytes,
+      };
+      this.#live.set(rest.start, rest);
+      const gone: ObjectRecord = { ...rec, size: Math.min(rec.size, bytes), slot: bytes };
+      gone.freed = site;
+      this.#freed.set(start, gone);
+      this.#set(start, bytes, FREED);
+      return;
+    }
+    rec.freed = site;
+    this.#freed.set(start, rec);
+    this.#set(start, rec.slot, FREED);
+  }
+
+  /** Memory the kernel itself now owns (a page table, ...): no script access. */
+  reserve(start: bigint, size: number, what: string): void {
+    this.#kernel.set(start, { size, what });
+    this.#set(start, size, KERNEL);
+  }
+
+  /** Memory handed back to an allocator (a page table freed, pages given to a sub-allocator). */
+  release(start: bigint, size: number): void {
+    this.#kernel.delete(start);
+    this.#live.delete(start);
+    this.#set(start, size, NEVER);
+  }
+
+  /** Whether `[start, start + length)` is all accessible. */
+  accessible(start: bigint, length: number): boolean {
+    return this.#firstBad(start, length) < 0;
+  }
+
+  /**
+   * Checks a script's access of `length` bytes at physical `start`: throws a
+   * {@linkcode KasanReport} at the first byte it may not touch.
+   */
+  check(start: bigint, length: number, access: AccessKind): void {
+    if (length <= 0) return;
+    const bad = this.#firstBad(start, length);
+    if (bad >= 0) throw this.#report(start + BigInt(bad), start, length, access);
+  }
+
+  /**
+   * The report for a free the allocator refused (`double-free` of a freed
+   * object, `invalid-free` of anything else), in KASAN's shape; `code` is
+   * the name `expect error` matched before the sanitizer (`NotAllocated`,
+   * `DoubleFree`, ...), kept as an alias.
+   */
+  badFree(start: bigint, call: string, alias: string, summary?: string): KasanReport {
+    const freed = this.#freed.get(start);
+    const rec = freed ?? this.#containing(start);
+    const bug: KasanBug = freed !== undefined ? "double-free" : "invalid-free";
+    const site = this.#site();
+    return new KasanReport({
+      bug,
+      where: site?.where ?? "?",
+      call: site?.call ?? call,
+      addr: this.#virt(start),
+      object: rec === undefined ? undefined : this.#describe(rec, start),
+      shadow: this.#shadowRows(start),
+      alias,
+      summary,
+    });
+  }
+
+  /** The live object whose slot holds `addr`, if any. */
+  objectAt(addr: bigint): ObjectRecord | undefined {
+    const rec = this.#containing(addr);
+    return rec !== undefined && this.#live.has(rec.start) ? rec : undefined;
+  }
+
+  // --- internals -------------------------------------------------------
+
+  #virt(pa: bigint): bigint {
+    return physToVirt(this.platform, pa as never);
+  }
+
+  /** Sets `[start, start + size)` to `state`, whole frames as one number. */
+  #set(start: bigint, size: number, state: number): void {
+    let frame = Number(start >> FRAME_SHIFT);
+    let off = Number(start & 0xfffn);
+    let left = size;
+    while (left > 0) {
+      const n = Math.min(left, FRAME - off);
+      if (n === FRAME) {
+        if (state === NEVER) this.#frames.delete(frame);
+        else this.#frames.set(frame, state);
+      } else {
+        let bytes = this.#frames.get(frame);
+        if (typeof bytes !== "object") {
+          const fill = bytes ?? NEVER;
+          if (fill === state) {
+            frame++;
+            off = 0;
+            left -= n;
+            continue;
+          }
+          bytes = new Uint8Array(FRAME).fill(fill);
+          this.#frames.set(frame, bytes);
+        }
+        bytes.fill(state, off, off + n);
+      }
+      frame++;
+      off = 0;
+      left -= n;
+    }
+  }
+
+  /** The state of one byte. */
+  #state(pa: bigint): number {
+    const f = this.#frames.get(Number(pa >> FRAME_SHIFT));
+    if (f === undefined) return NEVER;
+    return typeof f === "number" ? f : f[Number(pa & 0xfffn)];
+  }
+
+  /** The offset of the first byte of the range that is not accessible, or -1. */
+  #firstBad(start: bigint, length: number): number {
+    let frame = Number(start >> FRAME_SHIFT);
+    let off = Number(start & 0xfffn);
+    let done = 0;
+    while (done < length) {
+      const n = Math.min(length - done, FRAME - off);
+      const f = this.#frames.get(frame);
+      if (f === undefined) return done;
+      if (typeof f === "number") {
+        if (f !== ACCESSIBLE) return done;
+      } else {
+        for (let i = 0; i < n; i++) if (f[off + i] !== ACCESSIBLE) return done + i;
+      }
+      done += n;
+      frame++;
+      off = 0;
+    }
+    return -1;
+  }
+
+  /** The object (live, else freed) whose slot holds `addr`. */
+  #containing(addr: bigint): ObjectRecord | undefined {
+    for (const map of [this.#live, this.#freed]) {
+      const exact = map.get(addr);
+      if (exact !== undefined) return exact;
+      for (const rec of map.values()) {
+        if (addr >= rec.start && addr < rec.start + BigInt(rec.slot)) return rec;
+      }
+    }
+    return undefined;
+  }
+
+  /** The live object ending at most 64 bytes below `addr` (an overrun's victim). */
+  #overrun(addr: bigint): ObjectRecord | undefined {
+    let best: ObjectRecord | undefined;
+    for (const rec of this.#live.values()) {
+      const end = rec.start + BigInt(rec.slot);
+      if (end <= addr && addr - end < 64n && (best === undefined || rec.start > best.start)) {
+        best = rec;
+      }
+    }
+    return best;
+  }
+
+  #report(bad: bigint, start: bigint, length: number, access: AccessKind): KasanReport {
+    const state = this.#state(bad);
+    let rec: ObjectRecord | undefined;
+    let bug: KasanBug;
+    let note: string | undefined;
+    if (state === FREED) {
+      rec = this.#containing(bad);
+      bug = rec?.kind === "kmalloc" ? "slab-use-after-free" : "use-after-free";
+    } else if (state === SLACK) {
+      rec = this.#containing(bad);
+      bug = rec?.kind === "kmalloc" ? "slab-out-of-bounds" : "out-of-bounds";
+    } else if (state === KERNEL) {
+      bug = "wild-memory-access";
+      for (const [s, k] of this.#kernel) {
+        if (bad >= s && bad < s + BigInt(k.size)) note = `it belongs to ${k.what}`;
+      }
+    } else {
+      rec = this.#overrun(bad);
+      if (rec !== undefined) bug = rec.kind === "kmalloc" ? "slab-out-of-bounds" : "out-of-bounds";
+      else {
+        bug = "wild-memory-access";
+        note = "no allocator handed this memory out";
+      }
+    }
+    const site = this.#site();
+    return new KasanReport({
+      bug,
+      where: site?.where ?? "?",
+      call: site?.call ?? "",
+      access,
+      size: length,
+      addr: this.#virt(start),
+      badAddr: this.#virt(bad),
+      object: rec === undefined ? undefined : this.#describe(rec, bad),
+      note,
+      shadow: this.#shadowRows(bad),
+    });
+  }
+
+  #describe(rec: ObjectRecord, addr: bigint): KasanFinding["object"] {
+    const off = addr - rec.start;
+    const freed = rec.freed !== undefined && !this.#live.has(rec.start);
+    const where = off < 0n
+      ? `${-off} bytes to the left of`
+      : off < BigInt(rec.size)
+      ? `${off} bytes inside of`
+      : `${off - BigInt(rec.size)} bytes to the right of`;
+    return {
+      start: this.#virt(rec.start),
+      kind: rec.kind,
+      cache: rec.cache,
+      slot: rec.slot,
+      size: rec.size,
+      allocated: rec.allocated,
+      freed: rec.freed,
+      location: `${where} ${freed ? "freed " : "allocated "}${rec.size}-byte region ` +
+        `[${hex(this.#virt(rec.start))}, ${hex(this.#virt(rec.start) + BigInt(rec.size))})`,
+    };
+  }
+
+  /** KASAN's "Memory state around the buggy address": rows of 16 granules of 8 bytes. */
+  #shadowRows(addr: bigint): string[] {
+    const row0 = (addr & ~0x7fn) - 0x80n;
+    const rows: string[] = [];
+    for (let r = 0n; r < 3n; r++) {
+      const base = row0 + r * 0x80n;
+      const cells: string[] = [];
+      for (let g = 0n; g < 16n; g++) {
+        const at = base + g * 8n;
+        let ok = 0;
+        let other = ACCESSIBLE;
+        for (let b = 0n; b < 8n; b++) {
+          const s = this.#state(at + b);
+          if (s === ACCESSIBLE && other === ACCESSIBLE) ok++;
+          else if (other === ACCESSIBLE) other = s;
+        }
+        cells.push(other === ACCESSIBLE ? "00" : ok > 0 ? `0${ok}` : other.toString(16));
+      }
+      const mark = addr >= base && addr < base + 0x80n ? ">" : " ";
+      rows.push(`${mark}${this.#virt(base).toString(16)}: ${cells.join(" ")}`);
+      if (mark === ">") {
+        const col = Number((addr - base) / 8n);
+        rows.push(" ".repeat(this.#virt(base).toString(16).length + 3 + col * 3) + "^");
+      }
+    }
+    return rows;
+  }
+}
