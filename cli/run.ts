@@ -7,7 +7,7 @@
 
 import { parseArgs } from "node:util";
 import { ANSI, escapeControls, formatProblem, PLAIN, type Style } from "../dsl/diagnostics.ts";
-import { PLATFORMS } from "../hal/platform.ts";
+import { physToVirt, PLATFORMS } from "../hal/platform.ts";
 import {
   BYTE_ALLOCATOR_KINDS,
   type ByteAllocatorKind,
@@ -15,6 +15,7 @@ import {
 } from "../mm/registry.ts";
 import { KernelPanic } from "../mm/axalloc/kernel_memory.ts";
 import { KasanReport } from "../mm/kasan/report.ts";
+import { formatLeak } from "../mm/kasan/leak_check.ts";
 import { errorName, ExpectationFailed, InternalError, RunError } from "../runtime/errors.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import { DISK, load } from "../runtime/loader.ts";
@@ -38,6 +39,10 @@ Options:
   --seed N            seed of rand() (default 1): same script and seed, same output
   --quiet             print only the script's own output (no kernel log, no summary)
   --json              one JSON event per line: print, log, expect, error, end
+  --sanitize on|off   the KASAN-style sanitizer (default on): every access and
+                      free the script makes is checked against what it owns
+  --leak-check        at the end, report every live object nothing reachable
+                      points to (kmemleak's scan); leaks fail the run
   --trace FILE        write the global allocator's operations to FILE in the
                       fidelity trace format (replay it with deno task replay);
                       needs write permission for FILE:
@@ -125,6 +130,8 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
         quiet: { type: "boolean" },
         json: { type: "boolean" },
         trace: { type: "string" },
+        sanitize: { type: "string" },
+        "leak-check": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -153,6 +160,14 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
     io.err(
       `run: unknown allocator '${o.allocator}'; allocators: ${BYTE_ALLOCATOR_KINDS.join(", ")}`,
     );
+    return 2;
+  }
+  if (o.sanitize !== undefined && o.sanitize !== "on" && o.sanitize !== "off") {
+    io.err(`run: --sanitize takes on or off, not '${escapeControls(o.sanitize)}'`);
+    return 2;
+  }
+  if (o.sanitize === "off" && o["leak-check"]) {
+    io.err("run: --leak-check needs the sanitizer: drop --sanitize off");
     return 2;
   }
   let seed = 1n;
@@ -236,6 +251,7 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
     byteAllocator: o.allocator as ByteAllocatorKind | undefined,
     seed,
     trace,
+    sanitize: o.sanitize !== "off",
     log: (line) => {
       if (json) emit({ event: "log", text: line });
       else if (!o.quiet) io.out(style.dim(`[kernel] ${line}`));
@@ -250,6 +266,23 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
   let code = 0;
   try {
     const summary = interpreter.run(script);
+    if (o["leak-check"] && summary.skipped === undefined) {
+      const leaks = world.leaks();
+      for (const leak of leaks) {
+        const lines = formatLeak(leak, (pa) => physToVirt(world.platform, pa as never));
+        if (json) emit({ event: "leak", lines });
+        else for (const line of lines) io.err(escapeControls(line));
+      }
+      if (leaks.length > 0) {
+        if (json) emit({ event: "end", status: "leaks", leaks: leaks.length });
+        else {io.err(
+            `${leaks.length} unreferenced object${leaks.length === 1 ? "" : "s"}: ${
+              escapeControls(path)
+            } leaks`,
+          );}
+        return 1;
+      }
+    }
     const skip = summary.skipped;
     if (json) emit({ event: "end", status: skip === undefined ? "ok" : "skipped", ...summary });
     else if (skip !== undefined) {

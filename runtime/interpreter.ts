@@ -174,6 +174,8 @@ export class Interpreter {
   readonly #globals = new Map<string, Value>();
   readonly #procs = new Map<string, ProcValue>();
   #locals: Map<string, Value> | undefined;
+  /** The locals of the callers of the running procedure. */
+  readonly #frames: Map<string, Value>[] = [];
   #script: LoadedScript | undefined;
   #program: Program | undefined;
   #chain: Site[] = [];
@@ -187,6 +189,13 @@ export class Interpreter {
   constructor(world: World, emit: (e: RunEvent) => void) {
     this.#world = world;
     this.#emit = emit;
+    // The leak check's roots: every variable of every scope that is running.
+    world.roots = () => {
+      const values: Value[] = [...this.#globals.values()];
+      for (const frame of this.#frames) values.push(...frame.values());
+      if (this.#locals !== undefined) values.push(...this.#locals.values());
+      return values;
+    };
   }
 
   /** Runs a loaded script (which must have no problems). Throws a {@linkcode RunError} on failure. */
@@ -572,6 +581,7 @@ export class Interpreter {
       );
     }
     const saved = this.#locals;
+    if (saved !== undefined) this.#frames.push(saved);
     this.#calls.push(this.#site(at));
     this.#locals = new Map(p.params.map((n, i) => [n, args[i]]));
     const program = this.#program;
@@ -587,6 +597,7 @@ export class Interpreter {
     } finally {
       this.#calls.pop();
       this.#depth--;
+      if (saved !== undefined) this.#frames.pop();
       this.#locals = saved;
       this.#program = program;
     }

@@ -12,7 +12,8 @@ import { PhysicalMemory } from "../hal/physical_memory.ts";
 import type { Loc } from "../dsl/ast.ts";
 import { Shadow, type Site } from "../mm/kasan/shadow.ts";
 import type { AccessKind } from "../mm/kasan/report.ts";
-import type { Value } from "./values.ts";
+import { Handle, Rec, type Value } from "./values.ts";
+import { findLeaks, type Leak } from "../mm/kasan/leak_check.ts";
 import type { BitmapCapacity } from "../mm/allocator/bitmap_page_allocator.ts";
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import { DmaAllocator } from "../mm/axdma/dma.ts";
@@ -180,6 +181,35 @@ export class World {
       this.#sites.set(loc, site);
     }
     return site;
+  }
+
+  /**
+   * kmemleak's scan: the live objects that neither the script's variables
+   * nor the kernel image reach, directly or through pointers stored in
+   * reachable objects.
+   */
+  leaks(): Leak[] {
+    const shadow = this.shadow;
+    if (shadow === undefined) {
+      throw new ScriptError("the leak check needs the sanitizer, which --sanitize off turned off");
+    }
+    const roots: bigint[] = [];
+    const add = (v: Value): void => {
+      if (typeof v === "bigint") roots.push(v);
+      else if (v instanceof Rec) { for (const f of Object.values(v.fields)) add(f); }
+      else if (v instanceof Handle) {
+        for (const name of ["start_vaddr", "addr_phys"]) {
+          const get = v.fields[name];
+          if (get !== undefined && v.fields.released?.() !== true) add(get());
+        }
+      }
+    };
+    for (const v of this.roots()) add(v);
+    const p = this.platform;
+    return findLeaks(shadow.live.values(), this.ram, roots, [{
+      start: p.kernelPaddr,
+      size: Number(p.kernelSize),
+    }], (v) => this.toPhys(v));
   }
 
   /**

@@ -13,6 +13,11 @@ import type { BuiltinGroup } from "./args.ts";
 export const REPORTS: BuiltinGroup = {
   title: "reports",
   builtins: {
+    leaks: {
+      params: [],
+      doc: "kmemleak's scan now: how many live objects nothing reachable points to",
+      fn: (w) => BigInt(w.leaks().length),
+    },
     buddyinfo: {
       params: [],
       doc: "/proc/buddyinfo of the DragonOS zones",
