@@ -23,7 +23,7 @@ Deno.test("kmalloc objects: slab-out-of-bounds, slab-use-after-free, double-free
   reports('final_init()\nlet s = kmalloc(16)\nwrite(s, "0123456789abcdef!")\n', "OutOfBounds", [
     /^t\.mms:3:1: error: BUG: KASAN: slab-out-of-bounds in t\.mms:3:1$/m,
     /^Write of size 17 at addr ffffffc080[0-9a-f]+ by t\.mms:3:1 write\(s, "0123456789abcdef!"\)$/m,
-    /^Allocated by: t\.mms:2:9  kmalloc\(16\)$/m,
+    /^Allocated by: t\.mms:2:9 {2}kmalloc\(16\)$/m,
     /^ which belongs to the cache kmalloc-32 of size 32$/m,
     /^The buggy address is located 0 bytes to the right of allocated 16-byte region/m,
     /^Memory state around the buggy address:$/m,
@@ -32,14 +32,14 @@ Deno.test("kmalloc objects: slab-out-of-bounds, slab-use-after-free, double-free
   reports("final_init()\nlet k = kmalloc(64)\nkfree(k)\nprint read8(k + 8)\n", "UseAfterFree", [
     /BUG: KASAN: slab-use-after-free in t\.mms:4:7/,
     /^Read of size 1 at addr/m,
-    /^Allocated by: t\.mms:2:9  kmalloc\(64\)$/m,
-    /^Freed by:     t\.mms:3:1  kfree\(k\)$/m,
+    /^Allocated by: t\.mms:2:9 {2}kmalloc\(64\)$/m,
+    /^Freed by: {5}t\.mms:3:1 {2}kfree\(k\)$/m,
     /located 8 bytes inside of freed 64-byte region/,
   ]);
   reports("final_init()\nlet k = kmalloc(64)\nkfree(k)\nkfree(k)\n", "DoubleFree", [
     /kfree\(0x[0-9a-f]+\): double free of a 64-byte object/,
     /^BUG: KASAN: double-free in t\.mms:4:1$/m,
-    /^Freed by:     t\.mms:3:1  kfree\(k\)$/m,
+    /^Freed by: {5}t\.mms:3:1 {2}kfree\(k\)$/m,
   ]);
   reports("final_init()\nlet k = kmalloc(64)\nkfree(k + 8)\n", "InvalidFree", [
     /^BUG: KASAN: invalid-free in t\.mms:3:1$/m,
@@ -57,7 +57,7 @@ Deno.test("global blocks, pages and GlobalPage: out-of-bounds, use-after-free, d
     "UseAfterFree",
     [
       /BUG: KASAN: use-after-free in t\.mms:4:1/,
-      /^Freed by:     t\.mms:3:1  dealloc\(p, 100, 8\)$/m,
+      /^Freed by: {5}t\.mms:3:1 {2}dealloc\(p, 100, 8\)$/m,
     ],
   );
   reports(
@@ -92,7 +92,7 @@ Deno.test("global blocks, pages and GlobalPage: out-of-bounds, use-after-free, d
   reports(
     "final_init()\nlet g = page_alloc()\nlet a = g.start_vaddr\ng.release()\nwrite8(a, 1)\n",
     "UseAfterFree",
-    [/BUG: KASAN: use-after-free/, /^Allocated by: t\.mms:2:9  page_alloc\(\)$/m],
+    [/BUG: KASAN: use-after-free/, /^Allocated by: t\.mms:2:9 {2}page_alloc\(\)$/m],
   );
 });
 
@@ -105,7 +105,7 @@ Deno.test("DMA buffers, early allocations and zone pages", () => {
   reports(
     "final_init()\nlet d = alloc_coherent(64, 64)\ndealloc_coherent(d)\nwrite8(d.cpu_addr, 1)\n",
     "UseAfterFree",
-    [/BUG: KASAN: use-after-free/, /^Freed by:     t\.mms:3:1  dealloc_coherent\(d\)$/m],
+    [/BUG: KASAN: use-after-free/, /^Freed by: {5}t\.mms:3:1 {2}dealloc_coherent\(d\)$/m],
   );
   reports(
     "final_init()\nlet d = alloc_coherent(8K, 4K)\ndealloc_coherent(d)\ndealloc_coherent(d)\n",
