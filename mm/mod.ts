@@ -3,7 +3,8 @@
  * the ArceOS `allocator` crate (bitmap, buddy, slab, TLSF, ID) and their
  * registry, axalloc (the global allocator, `GlobalPage`, the tutorial's
  * early allocator and the two-stage boot), axdma, and DragonOS's kmalloc,
- * zoned pages and page tables. Loads no npm package.
+ * zoned pages and page tables; the KASAN-style sanitizer and kmemleak-style
+ * leak check. Loads no npm package.
  *
  * @example
  * ```ts
@@ -39,3 +40,6 @@ export * from "./dragonos/pte_format.ts";
 export * from "./dragonos/page_table.ts";
 export * from "./dragonos/dragon_memory.ts";
 export * from "./dragonos/reports.ts";
+export * from "./kasan/shadow.ts";
+export * from "./kasan/report.ts";
+export * from "./kasan/leak_check.ts";

@@ -10,7 +10,7 @@ import { phys, virt } from "../hal/address.ts";
 import { getPlatform, type Platform } from "../hal/platform.ts";
 import { PhysicalMemory } from "../hal/physical_memory.ts";
 import type { Loc } from "../dsl/ast.ts";
-import { Shadow, type Site } from "../mm/kasan/shadow.ts";
+import { type EventSite, Shadow } from "../mm/kasan/shadow.ts";
 import type { AccessKind } from "../mm/kasan/report.ts";
 import { Handle, Rec, type Value } from "./values.ts";
 import { findLeaks, type Leak } from "../mm/kasan/leak_check.ts";
@@ -151,7 +151,7 @@ export class World {
   unchecked = 0;
   /** The script's variables, for the leak check's roots (set by the interpreter). */
   roots: () => Iterable<Value> = () => [];
-  readonly #sites = new WeakMap<Loc, Site>();
+  readonly #sites = new WeakMap<Loc, EventSite>();
   #shadow: Shadow | undefined;
 
   /** The sanitizer's shadow of the machine's RAM (undefined with the sanitizer off). */
@@ -169,7 +169,7 @@ export class World {
     this.#callLoc = loc;
   }
 
-  #currentSite(): Site | undefined {
+  #currentSite(): EventSite | undefined {
     const loc = this.#callLoc;
     if (loc === undefined) return undefined;
     let site = this.#sites.get(loc);

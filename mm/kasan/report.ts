@@ -8,7 +8,7 @@
  */
 
 import { SimError } from "../../hal/sim_error.ts";
-import type { ObjectKind, Site } from "./shadow.ts";
+import type { EventSite, ObjectKind } from "./shadow.ts";
 
 /** A read or a write. */
 export type AccessKind = "Read" | "Write";
@@ -56,8 +56,8 @@ export interface KasanFinding {
     cache: string | undefined;
     slot: number;
     size: number;
-    allocated: Site | undefined;
-    freed: Site | undefined;
+    allocated: EventSite | undefined;
+    freed: EventSite | undefined;
     location: string;
   };
   /** What else there is to say (whose memory it is). */

@@ -41,7 +41,7 @@ export type ObjectKind =
   | "zone pages";
 
 /** Where something happened in a script: `file:line:col` and the call. */
-export interface Site {
+export interface EventSite {
   /** `file:line:col`. */
   where: string;
   /** The call, as written with its values (`kmalloc(64)`). */
@@ -61,9 +61,9 @@ export interface ObjectRecord {
   /** The kmalloc cache (`kmalloc-64`), for kmalloc objects. */
   readonly cache: string | undefined;
   /** Where it was allocated. */
-  readonly allocated: Site | undefined;
+  readonly allocated: EventSite | undefined;
   /** Where it was freed, once it is. */
-  freed: Site | undefined;
+  freed: EventSite | undefined;
 }
 
 /**
@@ -89,10 +89,10 @@ export class Shadow {
   readonly #freed = new Map<bigint, ObjectRecord>();
   /** What each kernel-owned range is, by its start. */
   readonly #kernel = new Map<bigint, { size: number; what: string }>();
-  readonly #site: () => Site | undefined;
+  readonly #site: () => EventSite | undefined;
 
   /** Creates the shadow of `platform`'s RAM; `site` says where the script is. */
-  constructor(platform: Platform, site: () => Site | undefined) {
+  constructor(platform: Platform, site: () => EventSite | undefined) {
     this.platform = platform;
     this.#site = site;
     this.reserve(platform.kernelPaddr, Number(platform.kernelSize), "the kernel image");
