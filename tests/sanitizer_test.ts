@@ -96,6 +96,20 @@ Deno.test("global blocks, pages and GlobalPage: out-of-bounds, use-after-free, d
   );
 });
 
+Deno.test("GlobalPage views are checked too: use after release, a second release", () => {
+  reports("final_init()\nlet g = page_alloc()\ng.release()\ng.write8(5, 1)\n", "UseAfterFree", [
+    /BUG: KASAN: use-after-free in t\.mms:4:1/,
+    /^Freed by: {5}t\.mms:3:1 {2}g\.release\(\)$/m,
+  ]);
+  reports("final_init()\nlet g = page_alloc()\ng.release()\ng.release()\n", "DoubleFree", [
+    /BUG: KASAN: double-free in t\.mms:4:1/,
+  ]);
+  const ok = run(
+    "final_init()\nlet g = page_alloc()\ng.fill(1)\nexpect g.read8(4095) == 1\ng.zero()\ng.release()\n",
+  );
+  assert.equal(ok.code, 0, ok.err.join("\n"));
+});
+
 Deno.test("DMA buffers, early allocations and zone pages", () => {
   reports(
     "final_init()\nlet d = alloc_coherent(64, 64)\nwrite8(d.cpu_addr + 64, 1)\n",

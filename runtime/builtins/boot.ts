@@ -9,23 +9,50 @@
 import { GlobalPage } from "../../mm/axalloc/global_page.ts";
 import { ScriptError } from "../errors.ts";
 import { Handle, type Value } from "../values.ts";
+import type { World } from "../world.ts";
 import { big, type BuiltinGroup, fitting, int, method, num } from "./args.ts";
 
-function pageHandle(page: GlobalPage): Handle {
+/**
+ * A `GlobalPage` for scripts. Its views are checked by the sanitizer like
+ * any access: after `release()`, a read, a write or a second release is a
+ * KASAN report (use-after-free, double-free).
+ */
+function pageHandle(w: World, page: GlobalPage): Handle {
+  const start = page.startVaddr();
+  const bytes = page.size();
+  const touch = (index: number, length: number, kind: "Read" | "Write") => {
+    if (index >= 0 && index + length <= bytes) w.access(start + BigInt(index), length, kind);
+  };
   return new Handle("GlobalPage", page, {
     start_vaddr: () => page.startVaddr(),
     start_paddr: () => page.startPaddr(),
     size: () => big(page.size()),
     released: () => page.released,
   }, {
-    fill: method(["byte"], ([b]) => (page.fill(Number(fitting(b, 8, "byte"))), null)),
-    zero: method([], () => (page.zero(), null)),
-    release: method([], () => (page.release(), null)),
-    read8: method(["index"], ([i]) => big(page.asSlice().get(num(i, "index")))),
-    write8: method(
-      ["index", "value"],
-      ([i, v]) => (page.asMutSlice().set(num(i, "index"), Number(fitting(v, 8, "value"))), null),
-    ),
+    fill: method(["byte"], ([b]) => {
+      const byte = Number(fitting(b, 8, "byte"));
+      touch(0, bytes, "Write");
+      return page.fill(byte), null;
+    }),
+    zero: method([], () => (touch(0, bytes, "Write"), page.zero(), null)),
+    release: method([], () => {
+      const shadow = w.shadow;
+      if (page.released && shadow !== undefined) {
+        throw shadow.badFree(w.toPhys(start), "release", "UseAfterFree");
+      }
+      return page.release(), null;
+    }),
+    read8: method(["index"], ([i]) => {
+      const index = num(i, "index");
+      touch(index, 1, "Read");
+      return big(page.asSlice().get(index));
+    }),
+    write8: method(["index", "value"], ([i, v]) => {
+      const index = num(i, "index");
+      const value = Number(fitting(v, 8, "value"));
+      touch(index, 1, "Write");
+      return page.asMutSlice().set(index, value), null;
+    }),
   });
 }
 
@@ -133,18 +160,18 @@ export const BOOT: BuiltinGroup = {
     page_alloc: {
       params: [],
       doc: "GlobalPage::alloc(): one page",
-      fn: (w) => pageHandle(GlobalPage.alloc(w.kernel)),
+      fn: (w) => pageHandle(w, GlobalPage.alloc(w.kernel)),
     },
     page_alloc_zero: {
       params: [],
       doc: "GlobalPage::alloc_zero(): one zeroed page",
-      fn: (w) => pageHandle(GlobalPage.allocZero(w.kernel)),
+      fn: (w) => pageHandle(w, GlobalPage.allocZero(w.kernel)),
     },
     page_alloc_contiguous: {
       params: ["num_pages", "align"],
       doc: "GlobalPage::alloc_contiguous(n, align)",
       fn: (w, [n, a]) =>
-        pageHandle(GlobalPage.allocContiguous(w.kernel, num(n, "num_pages"), num(a, "align"))),
+        pageHandle(w, GlobalPage.allocContiguous(w.kernel, num(n, "num_pages"), num(a, "align"))),
     },
   },
   constants: {
