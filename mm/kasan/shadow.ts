@@ -171,10 +171,10 @@ export class Shadow {
    * Checks a script's access of `length` bytes at physical `start`: throws a
    * {@linkcode KasanReport} at the first byte it may not touch.
    */
-  check(start: bigint, length: number, access: AccessKind): void {
+  check(start: bigint, length: number, access: AccessKind, summary?: string): void {
     if (length <= 0) return;
     const bad = this.#firstBad(start, length);
-    if (bad >= 0) throw this.#report(start + BigInt(bad), start, length, access);
+    if (bad >= 0) throw this.#report(start + BigInt(bad), start, length, access, summary);
   }
 
   /**
@@ -295,7 +295,13 @@ export class Shadow {
     return best;
   }
 
-  #report(bad: bigint, start: bigint, length: number, access: AccessKind): KasanReport {
+  #report(
+    bad: bigint,
+    start: bigint,
+    length: number,
+    access: AccessKind,
+    summary?: string,
+  ): KasanReport {
     const state = this.#state(bad);
     let rec: ObjectRecord | undefined;
     let bug: KasanBug;
@@ -331,6 +337,7 @@ export class Shadow {
       object: rec === undefined ? undefined : this.#describe(rec, bad),
       note,
       shadow: this.#shadowRows(bad),
+      summary,
     });
   }
 

@@ -21,7 +21,14 @@ function pageHandle(w: World, page: GlobalPage): Handle {
   const start = page.startVaddr();
   const bytes = page.size();
   const touch = (index: number, length: number, kind: "Read" | "Write") => {
-    if (index >= 0 && index + length <= bytes) w.access(start + BigInt(index), length, kind);
+    const shadow = w.shadow;
+    if (shadow === undefined || index < 0 || index + length > bytes || w.unchecked > 0) return;
+    // A released page says so first, as GlobalPage does, then KASAN's report.
+    const what = kind === "Read" ? "as_slice" : "as_mut_slice";
+    const summary = page.released
+      ? `GlobalPage at 0x${start.toString(16)} was released; ${what} is a use after free`
+      : undefined;
+    shadow.check(w.toPhys(start + BigInt(index)), length, kind, summary);
   };
   return new Handle("GlobalPage", page, {
     start_vaddr: () => page.startVaddr(),
