@@ -39,6 +39,8 @@ Options:
   --seed N            seed of rand() (default 1): same script and seed, same output
   --quiet             print only the script's own output (no kernel log, no summary)
   --json              one JSON event per line: print, log, expect, error, end
+  --timeout SECONDS   stop a script that runs longer (the statement it was at
+                      and how many ran are reported; exit 1)
   --sanitize on|off   the KASAN-style sanitizer (default on): every access and
                       free the script makes is checked against what it owns
   --leak-check        at the end, report every live object nothing reachable
@@ -131,6 +133,7 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
         json: { type: "boolean" },
         trace: { type: "string" },
         sanitize: { type: "string" },
+        timeout: { type: "string" },
         "leak-check": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -168,6 +171,13 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
   }
   if (o.sanitize === "off" && o["leak-check"]) {
     io.err("run: --leak-check needs the sanitizer: drop --sanitize off");
+    return 2;
+  }
+  const timeout = o.timeout === undefined ? undefined : Number(o.timeout);
+  if (timeout !== undefined && !(timeout > 0 && Number.isFinite(timeout))) {
+    io.err(
+      `run: --timeout takes a positive number of seconds, not '${escapeControls(o.timeout!)}'`,
+    );
     return 2;
   }
   let seed = 1n;
@@ -262,7 +272,7 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
   const interpreter = new Interpreter(world, (e) => {
     if (json) emit(e as unknown as Record<string, unknown>);
     else if (e.event === "print") io.out(e.text);
-  });
+  }, { timeLimit: timeout });
   let code = 0;
   try {
     const summary = interpreter.run(script);

@@ -73,6 +73,29 @@ export class InternalError extends Error {
   }
 }
 
+/**
+ * A script, or one contract of it, ran longer than its time limit. Not an
+ * error a script can expect: it stops the run (or fails the contract).
+ */
+export class TimeLimitError extends SimError {
+  /** The error class's name. */
+  override readonly name = "TimeLimitError";
+  /** Statements run when it stopped. */
+  readonly statements: number;
+  /** Whose limit it was: the whole script's or one contract's. */
+  readonly scope: "script" | "contract";
+  /** Creates the error. */
+  constructor(scope: "script" | "contract", seconds: number, statements: number) {
+    super(
+      "TimeLimit",
+      `the ${scope} ran longer than its time limit of ${seconds} s; ` +
+        `stopped here after ${statements} statements`,
+    );
+    this.statements = statements;
+    this.scope = scope;
+  }
+}
+
 /** `return` unwinding a procedure (internal). */
 export class ReturnSignal {
   /** The returned value. */

@@ -19,6 +19,7 @@ import {
   SimError,
   type Site,
   SkipSignal,
+  TimeLimitError,
 } from "./errors.ts";
 import type { LoadedScript } from "./loader.ts";
 import {
@@ -54,6 +55,16 @@ export type RunEvent =
   | { event: "print"; text: string; file: string; line: number }
   | { event: "expect"; ok: true; text: string; file: string; line: number }
   | ({ event: "contract" } & ContractResult);
+
+/** Limits of a run. */
+export interface InterpreterOptions {
+  /** Seconds the whole script may run (`--timeout`); none by default. */
+  timeLimit?: number;
+  /** Seconds each `contract` block may run (a failure of that contract past it). */
+  contractTimeLimit?: number;
+  /** Contracts to pass over, from the first (a restart after one that hung). */
+  skipContracts?: number;
+}
 
 /** How a run ended well. */
 export interface RunSummary {
@@ -184,9 +195,19 @@ export class Interpreter {
   #statements = 0;
   #depth = 0;
   readonly #contracts: ContractResult[] = [];
+  readonly #scriptLimit: number | undefined;
+  readonly #contractLimit: number | undefined;
+  readonly #skipContracts: number;
+  #contractIndex = 0;
+  #scriptDeadline = Infinity;
+  #contractDeadline = Infinity;
+  #ticks = 0;
 
   /** Creates an interpreter on `world`, reporting prints and passed expectations to `emit`. */
-  constructor(world: World, emit: (e: RunEvent) => void) {
+  constructor(world: World, emit: (e: RunEvent) => void, options: InterpreterOptions = {}) {
+    this.#scriptLimit = options.timeLimit;
+    this.#contractLimit = options.contractTimeLimit;
+    this.#skipContracts = options.skipContracts ?? 0;
     this.#world = world;
     this.#emit = emit;
     // The leak check's roots: every variable of every scope that is running.
@@ -204,6 +225,9 @@ export class Interpreter {
       throw new Error("the script has problems; report them instead of running it");
     }
     this.#script = script;
+    if (this.#scriptLimit !== undefined) {
+      this.#scriptDeadline = performance.now() + this.#scriptLimit * 1000;
+    }
     let skipped: RunSummary["skipped"];
     try {
       this.#runProgram(script.main);
@@ -234,6 +258,17 @@ export class Interpreter {
     }
   }
 
+  /** Stops a run or a contract past its time limit (looked at every few hundred steps). */
+  #clock(): void {
+    const now = performance.now();
+    if (now > this.#contractDeadline) {
+      throw new TimeLimitError("contract", this.#contractLimit!, this.#statements);
+    }
+    if (now > this.#scriptDeadline) {
+      throw new TimeLimitError("script", this.#scriptLimit!, this.#statements);
+    }
+  }
+
   #block(stmts: readonly Stmt[]): void {
     for (const s of stmts) this.#stmt(s);
   }
@@ -243,8 +278,8 @@ export class Interpreter {
   }
 
   #stmt(s: Stmt): void {
-    this.#statements++;
     try {
+      if ((++this.#statements & 255) === 0) this.#clock();
       this.#exec(s);
     } catch (e) {
       if (e instanceof RunError || e instanceof ReturnSignal) throw e;
@@ -294,17 +329,24 @@ export class Interpreter {
         return;
       case "repeat": {
         const n = this.#count(this.#eval(s.count), "repeat");
-        for (let i = 0n; i < n; i++) this.#block(s.body);
+        for (let i = 0n; i < n; i++) {
+          if ((++this.#ticks & 1023) === 0) this.#clock();
+          this.#block(s.body);
+        }
         return;
       }
       case "while":
-        while (truthy(this.#eval(s.cond))) this.#block(s.body);
+        while (truthy(this.#eval(s.cond))) {
+          if ((++this.#ticks & 1023) === 0) this.#clock();
+          this.#block(s.body);
+        }
         return;
       case "for": {
         const from = intOf(this.#eval(s.from), "for");
         const to = intOf(this.#eval(s.to), "for");
         const scope = this.#locals ?? this.#globals;
         for (let i = from; i < to; i++) {
+          if ((++this.#ticks & 1023) === 0) this.#clock();
           scope.set(s.name, i);
           this.#block(s.body);
         }
@@ -339,6 +381,7 @@ export class Interpreter {
         return;
       }
       case "contract": {
+        if (this.#contractIndex++ < this.#skipContracts) return;
         const result: ContractResult = {
           name: s.name,
           file: this.#program!.file,
@@ -347,10 +390,14 @@ export class Interpreter {
           ms: 0,
         };
         const t0 = performance.now();
+        if (this.#contractLimit !== undefined) {
+          this.#contractDeadline = t0 + this.#contractLimit * 1000;
+        }
         try {
           this.#block(s.body);
         } catch (e) {
           if (!(e instanceof RunError)) throw e;
+          if (e.error instanceof TimeLimitError && e.error.scope === "script") throw e;
           result.ok = false;
           result.failure = {
             file: e.site.file,
@@ -360,6 +407,7 @@ export class Interpreter {
             error: errorName(e.error),
           };
         }
+        this.#contractDeadline = Infinity;
         result.ms = performance.now() - t0;
         this.#contracts.push(result);
         this.#emit({ event: "contract", ...result });
@@ -442,6 +490,7 @@ export class Interpreter {
     } catch (e) {
       const inner = e instanceof RunError ? e.error : e;
       if (inner instanceof ReturnSignal || inner instanceof SkipSignal) throw inner;
+      if (inner instanceof TimeLimitError) throw e;
       const name = errorName(inner);
       if (name === s.error || (inner instanceof SimError && inner.aliases.includes(s.error))) {
         this.#emit({
