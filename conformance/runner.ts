@@ -85,9 +85,27 @@ export interface ConformanceResult {
   ok: boolean;
   /** Where and why it failed. */
   failure?: string;
+  /**
+   * For a built-in model that fails a contract because the real code does:
+   * why (the failure is the reference behaviour, not a bug of mmsim).
+   */
+  known?: string;
   /** How long the contract itself ran, in milliseconds (not a running total). */
   ms: number;
 }
+
+/**
+ * Contracts the real code behind a built-in model does not keep, by model
+ * and contract: mmsim reproduces the real behaviour, so the failure is
+ * expected (and shown as such).
+ */
+export const KNOWN_DEVIATIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  slab: {
+    "alignments past a page, up to a quarter of the region":
+      "the real slab_allocator 0.3.1 serves every request of up to 4096 bytes from its " +
+      "4096-byte slab, whatever its alignment",
+  },
+};
 
 /** Reads a script's `# interface:` and `# level:` lines. */
 export function parseHeader(path: string, source: string): ConformanceScript {
@@ -237,16 +255,20 @@ export function runConformance(
     ok: boolean,
     failure?: string,
     ms = performance.now() - t0,
-  ): ConformanceResult => ({
-    target: target.name,
-    script: script.path,
-    interface: script.interface,
-    level: script.level === "exact" ? `exact ${script.model}` : script.level,
-    contract,
-    ok,
-    failure,
-    ms,
-  });
+  ): ConformanceResult => {
+    const known = target.builtin && !ok ? KNOWN_DEVIATIONS[target.name]?.[contract] : undefined;
+    return {
+      target: target.name,
+      script: script.path,
+      interface: script.interface,
+      level: script.level === "exact" ? `exact ${script.model}` : script.level,
+      contract,
+      ok: ok || known !== undefined,
+      failure,
+      ...(known === undefined ? {} : { known }),
+      ms,
+    };
+  };
   const loaded = load(script.path, DISK, script.source);
   if (loaded.problems.length > 0) {
     const p = loaded.problems[0];

@@ -258,6 +258,16 @@ export class Interpreter {
     }
   }
 
+  /** A contract's closing checks (the subject harness's): a failure is the contract's, at its line. */
+  #endContract(at: Loc, ranThrough: boolean): void {
+    try {
+      this.#world.endContract(ranThrough);
+    } catch (e) {
+      if (!isSimulationError(e)) throw e;
+      throw new RunError(this.#site(at), e, [...this.#chain], [...this.#calls]);
+    }
+  }
+
   /** Stops a run or a contract past its time limit (looked at every few hundred steps). */
   #clock(): void {
     const now = performance.now();
@@ -393,9 +403,13 @@ export class Interpreter {
         if (this.#contractLimit !== undefined) {
           this.#contractDeadline = t0 + this.#contractLimit * 1000;
         }
+        let ranThrough = false;
         try {
           this.#block(s.body);
+          ranThrough = true;
+          this.#endContract(s.loc, true);
         } catch (e) {
+          if (!ranThrough) this.#world.endContract(false);
           if (!(e instanceof RunError)) throw e;
           if (e.error instanceof TimeLimitError && e.error.scope === "script") throw e;
           result.ok = false;

@@ -149,6 +149,24 @@ export class World {
   #callLoc: Loc | undefined;
   /** How deep the script is inside `unchecked { ... }` blocks. */
   unchecked = 0;
+  /**
+   * Told of each call of the allocator under test as it starts (and `""`
+   * when it returns): a conformance runner names the call that never returned.
+   */
+  onCall: ((op: string) => void) | undefined;
+  #contractEnd: (() => void)[] = [];
+
+  /** Runs `check` at the end of the current contract (the subject harness's integrity check). */
+  atContractEnd(check: () => void): void {
+    this.#contractEnd.push(check);
+  }
+
+  /** The current contract ends: its checks run (when it ran through) and are dropped. */
+  endContract(ranThrough: boolean): void {
+    const checks = this.#contractEnd;
+    this.#contractEnd = [];
+    if (ranThrough) { for (const check of checks) check(); }
+  }
   /** The script's variables, for the leak check's roots (set by the interpreter). */
   roots: () => Iterable<Value> = () => [];
   readonly #sites = new WeakMap<Loc, EventSite>();

@@ -10,6 +10,7 @@ import { ScriptError, SimError } from "../errors.ts";
 import { Handle } from "../values.ts";
 import type { World } from "../world.ts";
 import { allocatorHandle } from "./allocators.ts";
+import { SubjectHarness } from "./subject_harness.ts";
 import { big, type BuiltinGroup, int, method } from "./args.ts";
 
 /** The region `subject()` initialises a byte or ID allocator with. */
@@ -121,21 +122,12 @@ export const CONFORMANCE: BuiltinGroup = {
         "a fresh instance of the allocator under test, initialised with subject_base / subject_size",
       fn: (w) => {
         const r = subjectRegion(w);
-        const a = guarded(() => {
-          const made = w.subject!.make();
-          made.init(r.base, r.size);
-          return made;
-        });
-        const h = allocatorHandle(w.subject!.name, a);
-        const methods = Object.fromEntries(
-          Object.entries(h.methods).map((
-            [k, m],
-          ) => [k, method(m.params, (args) => guarded(() => m.fn(args)))]),
-        );
-        const fields = Object.fromEntries(
-          Object.entries(h.fields).map(([k, f]) => [k, () => guarded(f)]),
-        );
-        return new Handle(h.type, a, fields, methods);
+        const subject = w.subject!;
+        const made = guarded(() => subject.make());
+        const harness = new SubjectHarness(w, subject.name, subject.kind, made);
+        harness.call("init", [big(r.base), big(r.size)], () => made.init(r.base, r.size));
+        const h = allocatorHandle(subject.name, made);
+        return new Handle(h.type, made, harness.fields(h.fields), harness.methods(h.methods));
       },
     },
     blocks: {

@@ -54,3 +54,18 @@ contract "statistics: counts follow allocations and frees" {
   pages.dealloc_pages(p, 8)
   expect pages.used_pages == 0 && pages.available_pages == total
 }
+
+contract "alloc_pages_at returns exactly the base it was given, and those pages stay taken" {
+  let pages = subject()
+  let live = blocks()
+  for k in 0..8 {
+    let at = subject_base + 256K + k * 96K
+    expect pages.alloc_pages_at(at, 3, 4K) == at "alloc_pages_at({hex(at)}, 3, 4K)"
+    expect live.add(at, 12K)
+  }
+  let p = pages.try_alloc_pages(1, 4K)
+  while p != null {
+    expect live.add(p, 4K) "alloc_pages gave {hex(p)}, a page alloc_pages_at had taken"
+    p = pages.try_alloc_pages(1, 4K)
+  }
+}

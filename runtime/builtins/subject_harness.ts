@@ -1,0 +1,224 @@
+/**
+ * The harness around the allocator under test (`subject()`): it names the
+ * operation in progress (so that one that never returns can be named by the
+ * runner), turns whatever the allocator throws into a contract failure that
+ * names the call, checks the statistics' bounds after every step, and keeps
+ * every live block filled with a pattern of its own that must survive until
+ * the block is freed (an overlapping block, or an allocator that writes into
+ * live memory, changes it).
+ *
+ * @module
+ */
+
+import type { ByteAllocator, IdAllocator, PageAllocator } from "../../mm/allocator/traits.ts";
+import { ExpectationFailed, ScriptError, SimError } from "../errors.ts";
+import { formatValue, type Method, type Value } from "../values.ts";
+import type { World } from "../world.ts";
+import { method } from "./args.ts";
+
+const FRAME = 4096;
+
+/**
+ * Bytes of a sparse address space, for the blocks' patterns (the
+ * allocator's addresses are numbers; nothing here is the machine's RAM).
+ */
+class PatternSpace {
+  readonly #frames = new Map<number, Uint8Array>();
+
+  #frame(addr: number): Uint8Array {
+    const f = Math.floor(addr / FRAME);
+    let bytes = this.#frames.get(f);
+    if (bytes === undefined) {
+      bytes = new Uint8Array(FRAME);
+      this.#frames.set(f, bytes);
+    }
+    return bytes;
+  }
+
+  /** Writes the pattern of the block at `start` over its `size` bytes. */
+  fill(start: number, size: number): void {
+    const seed = patternSeed(start);
+    for (let i = 0; i < size;) {
+      const frame = this.#frame(start + i);
+      let off = (start + i) % FRAME;
+      for (; off < FRAME && i < size; off++, i++) frame[off] = patternByte(seed, i);
+    }
+  }
+
+  /** The first offset whose byte is not the block's pattern, or -1; with the byte found. */
+  check(
+    start: number,
+    size: number,
+  ): { offset: number; found: number; expected: number } | undefined {
+    const seed = patternSeed(start);
+    for (let i = 0; i < size;) {
+      const frame = this.#frame(start + i);
+      let off = (start + i) % FRAME;
+      for (; off < FRAME && i < size; off++, i++) {
+        const expected = patternByte(seed, i);
+        if (frame[off] !== expected) return { offset: i, found: frame[off], expected };
+      }
+    }
+    return undefined;
+  }
+}
+
+/** A block's own pattern: derived from its start, so that another block's differs. */
+function patternSeed(start: number): number {
+  return Math.imul((start / 8) >>> 0 ^ Math.floor(start / 2 ** 32), 0x9e3779b1) >>> 0;
+}
+
+function patternByte(seed: number, i: number): number {
+  return ((seed >>> ((i & 3) * 8)) + i * 131) & 0xff;
+}
+
+/** The sizes each kind of allocator's blocks have: bytes, or pages of 4 KiB. */
+type Kind = "ByteAllocator" | "PageAllocator" | "IdAllocator";
+
+/**
+ * Wraps the methods and fields of a subject's handle with the harness.
+ */
+export class SubjectHarness {
+  readonly #world: World;
+  readonly #name: string;
+  readonly #kind: Kind;
+  readonly #allocator: ByteAllocator | PageAllocator | IdAllocator;
+  readonly #space = new PatternSpace();
+  /** Live blocks: start -> bytes. */
+  readonly #live = new Map<number, number>();
+
+  /** Creates the harness of one subject. */
+  constructor(
+    world: World,
+    name: string,
+    kind: Kind,
+    allocator: ByteAllocator | PageAllocator | IdAllocator,
+  ) {
+    this.#world = world;
+    this.#name = name;
+    this.#kind = kind;
+    this.#allocator = allocator;
+    world.atContractEnd(() => this.checkAll());
+  }
+
+  /** Runs one call of the allocator: named for the runner, its failures the contract's. */
+  call<T>(op: string, args: readonly Value[], fn: () => T): T {
+    const text = `${op}(${args.map((a) => formatValue(a)).join(", ")})`;
+    this.#world.onCall?.(text);
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof SimError) throw e;
+      const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      const overflow = e instanceof RangeError && /call stack/i.test(what)
+        ? " (a stack overflow)"
+        : "";
+      throw new ScriptError(`the allocator under test threw ${what}${overflow} in ${text}`);
+    } finally {
+      this.#world.onCall?.("");
+    }
+  }
+
+  /** Wraps a handle's methods. */
+  methods(methods: Readonly<Record<string, Method>>): Record<string, Method> {
+    const out: Record<string, Method> = {};
+    for (const [name, m] of Object.entries(methods)) {
+      out[name] = method(m.params, (args) => {
+        const before = this.#beforeFree(name, args);
+        const result = this.call(name, args, () => m.fn(args));
+        this.#after(name, args, result, before);
+        return result;
+      });
+    }
+    return out;
+  }
+
+  /** Wraps a handle's fields (statistics are calls of the allocator too). */
+  fields(fields: Readonly<Record<string, () => Value>>): Record<string, () => Value> {
+    const out: Record<string, () => Value> = {};
+    for (const [name, f] of Object.entries(fields)) out[name] = () => this.call(name, [], f);
+    return out;
+  }
+
+  /** Every live block still holds its pattern (at the end of each contract). */
+  checkAll(): void {
+    for (const [start, size] of this.#live) {
+      this.#checkBlock(start, size, "at the end of the contract");
+    }
+  }
+
+  #bytes(name: string, args: readonly Value[]): number | undefined {
+    const n = (v: Value | undefined) => (typeof v === "bigint" ? Number(v) : NaN);
+    switch (name) {
+      case "alloc":
+      case "try_alloc":
+        return n(args[0]);
+      case "alloc_pages":
+      case "try_alloc_pages":
+        return n(args[0]) * 4096;
+      case "alloc_pages_at":
+        return n(args[1]) * 4096;
+    }
+    return undefined;
+  }
+
+  /** Before a free: the block must still hold its pattern. */
+  #beforeFree(name: string, args: readonly Value[]): number | undefined {
+    if (name !== "dealloc" && name !== "dealloc_pages") return undefined;
+    const start = typeof args[0] === "bigint" ? Number(args[0]) : NaN;
+    const size = this.#live.get(start);
+    if (size !== undefined) this.#checkBlock(start, size, `before ${name}`);
+    return start;
+  }
+
+  #after(name: string, args: readonly Value[], result: Value, freed: number | undefined): void {
+    if (this.#kind === "IdAllocator") return;
+    if (freed !== undefined) this.#live.delete(freed);
+    const bytes = this.#bytes(name, args);
+    if (bytes !== undefined && typeof result === "bigint" && bytes > 0) {
+      const start = Number(result);
+      this.#live.set(start, bytes);
+      this.#space.fill(start, bytes);
+    }
+    if (name !== "add_memory" && bytes === undefined && freed === undefined) return;
+    this.#checkStatistics(`after ${name}`);
+  }
+
+  #checkBlock(start: number, size: number, when: string): void {
+    const bad = this.#space.check(start, size);
+    if (bad === undefined) return;
+    const hex = (v: number) => "0x" + v.toString(16);
+    throw new ExpectationFailed(
+      `live blocks keep their contents: the ${size}-byte block at ${hex(start)} changed ${when}, ` +
+        `at offset ${bad.offset}: expected ${hex(bad.expected)}, found ${hex(bad.found)} ` +
+        `(another block overlaps it, or the allocator wrote into it)`,
+    );
+  }
+
+  /** `0 <= used <= total` and `0 <= available <= total`, after every step. */
+  #checkStatistics(when: string): void {
+    this.call("statistics", [], () => this.#statistics(when));
+  }
+
+  #statistics(when: string): void {
+    const a = this.#allocator;
+    const [total, used, available, unit] = "totalBytes" in a
+      ? [a.totalBytes(), a.usedBytes(), a.availableBytes(), "bytes"]
+      : "totalPages" in a
+      ? [a.totalPages(), a.usedPages(), a.availablePages(), "pages"]
+      : [NaN, NaN, NaN, ""];
+    if (Number.isNaN(total)) return;
+    const ok = (v: number) => Number.isFinite(v) && v >= 0 && v <= total;
+    if (!ok(used) || !ok(available)) {
+      throw new ExpectationFailed(
+        `statistics stay within their bounds (${when}): total ${total}, used ${used}, ` +
+          `available ${available} ${unit} (0 <= used <= total and 0 <= available <= total)`,
+      );
+    }
+  }
+
+  /** For messages: the allocator's name. */
+  get name(): string {
+    return this.#name;
+  }
+}
