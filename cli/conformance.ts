@@ -8,19 +8,17 @@
 import { parseArgs } from "node:util";
 import { escapeLines } from "../dsl/diagnostics.ts";
 import {
-  applies,
   BUILTIN_TARGETS,
   builtinTarget,
   type ConformanceResult,
   type ConformanceScript,
   parseHeader,
-  runConformance,
-  type SuiteTarget,
-  userTarget,
 } from "../conformance/runner.ts";
+import { runIsolated } from "../conformance/isolated.ts";
+import type { TargetSpec } from "../conformance/protocol.ts";
 
 const USAGE =
-  `Usage: deno task conformance [--allocator NAME|MODULE.ts] [--allow-user-code] [--reporter table|junit|tap] [--seed N] [--suite DIR]
+  `Usage: deno task conformance [--allocator NAME|MODULE.ts] [--allow-user-code] [--reporter table|junit|tap] [--seed N] [--suite DIR | --script FILE] [--timeout S] [--fuzz-seconds S]
 
 Runs the conformance suite (conformance/suite/*.mms): the contracts of each
 allocator API, against mmsim's allocators or your own.
@@ -32,6 +30,13 @@ allocator API, against mmsim's allocators or your own.
   --reporter R         table (default), junit or tap
   --seed N             seed of the scripts' random workloads (default 1)
   --suite DIR          where the scripts are (default conformance/suite, shipped with mmsim)
+  --script FILE        run this one script instead of the suite (a fuzz reproducer, say)
+  --timeout SECONDS    how long one contract may run (default 10): a call that does not
+                       return fails its contract, named, and the suite goes on
+  --fuzz-seconds N     the fuzzing contract's budget per allocator (default 1; 0: none)
+
+Every allocator runs in a Deno Worker with no permissions (a module may read its
+own directory while it loads); nothing it does can end the run or make it pass.
 
 Exit code 0 when every contract holds, 1 when one does not, 2 for bad usage.
 `;
@@ -148,6 +153,9 @@ export async function main(args: string[], io0: ConformanceIo = {
         reporter: { type: "string" },
         seed: { type: "string" },
         suite: { type: "string" },
+        script: { type: "string" },
+        timeout: { type: "string" },
+        "fuzz-seconds": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -171,26 +179,39 @@ export async function main(args: string[], io0: ConformanceIo = {
     );
     return 2;
   }
-  const targets: SuiteTarget[] = [];
+  const timeout = o.timeout === undefined ? 10 : Number(o.timeout);
+  if (!(timeout > 0 && Number.isFinite(timeout))) {
+    io.err(`conformance: --timeout takes a positive number of seconds, not '${o.timeout}'`);
+    return 2;
+  }
+  const fuzzSeconds = o["fuzz-seconds"] === undefined ? 1 : Number(o["fuzz-seconds"]);
+  if (!(fuzzSeconds >= 0 && Number.isFinite(fuzzSeconds))) {
+    io.err(`conformance: --fuzz-seconds takes a number of seconds, not '${o["fuzz-seconds"]}'`);
+    return 2;
+  }
+  const root = new URL("..", import.meta.url).pathname;
+  const targets: { spec: TargetSpec; readable: string[] }[] = [];
   if (o.allocator === undefined) {
-    for (const n of BUILTIN_TARGETS) targets.push(builtinTarget(n)!);
+    for (const n of BUILTIN_TARGETS) targets.push({ spec: { builtin: n }, readable: [] });
   } else if (builtinTarget(o.allocator) !== undefined) {
-    targets.push(builtinTarget(o.allocator)!);
+    targets.push({ spec: { builtin: o.allocator }, readable: [] });
   } else if (/\.(ts|js|mjs|mts)$/.test(o.allocator)) {
     if (!o["allow-user-code"]) {
       io.err(
         `conformance: ${o.allocator} is your code; running it needs --allow-user-code ` +
-          `(it runs with read access only: no network, environment, writes or subprocesses)`,
+          `(it runs in a worker with no permissions: it may only read its own directory while it loads)`,
       );
       return 2;
     }
+    const url = new URL(o.allocator, `file://${Deno.cwd()}/`);
     try {
-      const url = new URL(o.allocator, `file://${Deno.cwd()}/`);
-      targets.push(userTarget(o.allocator, await import(url.href)));
+      if (!Deno.statSync(url).isFile) throw new Error("not a file");
     } catch (e) {
       io.err(`conformance: cannot use ${o.allocator}: ${(e as Error).message}`);
       return 2;
     }
+    const dir = url.pathname.slice(0, url.pathname.lastIndexOf("/") + 1);
+    targets.push({ spec: { module: url.href, path: o.allocator }, readable: [dir, root] });
   } else {
     io.err(
       `conformance: unknown allocator '${o.allocator}'; built-ins: ${
@@ -202,20 +223,32 @@ export async function main(args: string[], io0: ConformanceIo = {
   const suite = o.suite ?? new URL("../conformance/suite", import.meta.url).pathname;
   let scripts: ConformanceScript[];
   try {
-    scripts = walk(suite).map((p) => parseHeader(p, Deno.readTextFileSync(p)));
+    const paths = o.script !== undefined ? [o.script] : walk(suite);
+    scripts = paths.map((p) => parseHeader(p, Deno.readTextFileSync(p)));
   } catch (e) {
     io.err(`conformance: ${(e as Error).message}`);
     return 2;
   }
   const results: ConformanceResult[] = [];
   for (const t of targets) {
-    for (const s of scripts) {
-      if (applies(s, t)) results.push(...runConformance(s, t, BigInt(o.seed ?? "1")));
+    const outcome = await runIsolated(scripts, t.spec, {
+      seed: BigInt(o.seed ?? "1"),
+      timeout,
+      fuzzMs: o.script !== undefined ? 0 : fuzzSeconds * 1000,
+      fuzzSeed: Number(BigInt.asUintN(31, BigInt(o.seed ?? "1"))),
+      readable: t.readable,
+    });
+    if (!outcome.ok) {
+      io.err(`conformance: cannot use ${o.allocator}: ${outcome.problem}`);
+      return 2;
     }
+    results.push(...outcome.rows);
   }
   if (results.length === 0) {
     io.err(
-      `conformance: no script in ${suite} applies to ${targets.map((t) => t.name).join(", ")}`,
+      `conformance: no script ${o.script !== undefined ? o.script : `in ${suite}`} applies to ${
+        targets.map((t) => "builtin" in t.spec ? t.spec.builtin : t.spec.path).join(", ")
+      }`,
     );
     return 2;
   }
@@ -224,5 +257,6 @@ export async function main(args: string[], io0: ConformanceIo = {
 }
 
 if (import.meta.main) {
-  Deno.exitCode = await main(Deno.args);
+  // Exit explicitly: a worker whose allocator spins forever keeps the process alive.
+  Deno.exit(await main(Deno.args));
 }

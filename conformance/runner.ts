@@ -240,6 +240,20 @@ export function applies(script: ConformanceScript, target: SuiteTarget): boolean
   return script.level === "checked" || script.model === target.name;
 }
 
+/** How {@linkcode runConformance} runs a script. */
+export interface RunConformanceOptions {
+  /** Seconds each contract may run (none by default). */
+  contractTimeLimit?: number;
+  /** Contracts to pass over, from the first (a restart after one that hung). */
+  skipContracts?: number;
+  /** Told when a contract starts: its name and index in the script. */
+  onContractStart?: (name: string, index: number) => void;
+  /** Told of each row as soon as it is known. */
+  onRow?: (row: ConformanceResult) => void;
+  /** Told of each call of the allocator under test as it starts (`""` when it returns). */
+  onCall?: (op: string) => void;
+}
+
 /**
  * Runs one script against one target; one result per contract (plus a
  * `(script)` row if something outside the contracts failed).
@@ -248,45 +262,68 @@ export function runConformance(
   script: ConformanceScript,
   target: SuiteTarget,
   seed = 1n,
+  options: RunConformanceOptions = {},
 ): ConformanceResult[] {
-  const t0 = performance.now();
+  let t0 = performance.now();
+  const rows: ConformanceResult[] = [];
+  const push = (r: ConformanceResult) => {
+    rows.push(r);
+    options.onRow?.(r);
+  };
   const row = (
     contract: string,
     ok: boolean,
     failure?: string,
     ms = performance.now() - t0,
-  ): ConformanceResult => {
-    const known = target.builtin && !ok ? KNOWN_DEVIATIONS[target.name]?.[contract] : undefined;
-    return {
-      target: target.name,
-      script: script.path,
-      interface: script.interface,
-      level: script.level === "exact" ? `exact ${script.model}` : script.level,
-      contract,
-      ok: ok || known !== undefined,
-      failure,
-      ...(known === undefined ? {} : { known }),
-      ms,
-    };
-  };
+  ): ConformanceResult => resultRow(script, target, contract, ok, failure, ms);
   const loaded = load(script.path, DISK, script.source);
   if (loaded.problems.length > 0) {
     const p = loaded.problems[0];
-    return [row("(script)", false, `${p.file}:${p.line}:${p.column}: ${p.message}`)];
+    push(row("(script)", false, `${p.file}:${p.line}:${p.column}: ${p.message}`));
+    return rows;
   }
   const world = new World({ seed, subject: target.subject, byteAllocator: target.byteAllocator });
-  const rows: ConformanceResult[] = [];
-  try {
-    const summary = new Interpreter(world, () => {}).run(loaded);
-    for (const c of summary.contracts) {
-      const f = c.failure;
-      rows.push(
-        row(c.name, c.ok, f && `${f.file}:${f.line}:${f.column}: ${f.error}: ${f.message}`, c.ms),
+  world.onCall = options.onCall;
+  let index = options.skipContracts ?? 0;
+  const interpreter = new Interpreter(world, (e) => {
+    if (e.event === "contract-start") {
+      t0 = performance.now();
+      options.onContractStart?.(e.name, index++);
+    } else if (e.event === "contract") {
+      const f = e.failure;
+      push(
+        row(e.name, e.ok, f && `${f.file}:${f.line}:${f.column}: ${f.error}: ${f.message}`, e.ms),
       );
     }
+  }, { contractTimeLimit: options.contractTimeLimit, skipContracts: options.skipContracts });
+  try {
+    interpreter.run(loaded);
   } catch (e) {
     if (!(e instanceof RunError)) throw e;
-    rows.push(row("(script)", false, `${e.message} [${errorName(e.error)}]`));
+    push(row("(script)", false, `${e.message} [${errorName(e.error)}]`));
   }
   return rows;
+}
+
+/** One row of results (a known deviation of a built-in model counts as kept). */
+export function resultRow(
+  script: ConformanceScript,
+  target: { name: string; builtin: boolean },
+  contract: string,
+  ok: boolean,
+  failure: string | undefined,
+  ms: number,
+): ConformanceResult {
+  const known = target.builtin && !ok ? KNOWN_DEVIATIONS[target.name]?.[contract] : undefined;
+  return {
+    target: target.name,
+    script: script.path,
+    interface: script.interface,
+    level: script.level === "exact" ? `exact ${script.model}` : script.level,
+    contract,
+    ok: ok || known !== undefined,
+    failure,
+    ...(known === undefined ? {} : { known }),
+    ms,
+  };
 }

@@ -53,6 +53,7 @@ export interface ContractResult {
 /** What a running script reports. */
 export type RunEvent =
   | { event: "print"; text: string; file: string; line: number }
+  | { event: "contract-start"; name: string; file: string; line: number }
   | { event: "expect"; ok: true; text: string; file: string; line: number }
   | ({ event: "contract" } & ContractResult);
 
@@ -392,6 +393,12 @@ export class Interpreter {
       }
       case "contract": {
         if (this.#contractIndex++ < this.#skipContracts) return;
+        this.#emit({
+          event: "contract-start",
+          name: s.name,
+          file: this.#program!.file,
+          line: s.loc.line,
+        });
         const result: ContractResult = {
           name: s.name,
           file: this.#program!.file,

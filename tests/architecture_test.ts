@@ -8,7 +8,7 @@ const ALLOWED: Record<string, string[]> = {
   trace: ["trace", "mm", "hal"],
   dsl: ["dsl", "npm"],
   runtime: ["runtime", "dsl", "trace", "mm", "hal"],
-  conformance: ["conformance", "runtime", "dsl", "mm", "hal"],
+  conformance: ["conformance", "runtime", "dsl", "mm", "hal", "npm"],
 };
 
 function* sources(dir: URL): Generator<URL> {

@@ -27,7 +27,7 @@ Deno.test("conformance: every built-in allocator meets every contract", async ()
 Deno.test("conformance: the example allocator passes the contract level", async () => {
   const r = await run(["--allocator", "examples/first_fit_allocator.ts", "--allow-user-code"]);
   assert.equal(r.code, 0, r.out + r.err);
-  assert.match(r.out, /11 passed, 0 failed/);
+  assert.match(r.out, /12 passed, 0 failed/);
 });
 
 const FIXTURES: [string, string][] = [
@@ -97,7 +97,7 @@ Deno.test("conformance: JUnit and TAP reporters", async () => {
     "junit",
   ]);
   assert.equal(junit.code, 1);
-  assert.match(junit.out, /<testsuites name="mmsim conformance" tests="11" failures="3">/);
+  assert.match(junit.out, /<testsuites name="mmsim conformance" tests="12" failures="3">/);
   assert.match(junit.out, /<failure message=".*NoMemory/);
   assert.equal((await run(["--reporter", "html"])).code, 2);
 });

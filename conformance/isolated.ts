@@ -1,0 +1,179 @@
+/**
+ * Runs the conformance suite against one allocator in a Deno Worker, under
+ * time limits: a contract whose allocator call never returns fails with the
+ * call named, the worker is replaced, and the suite goes on with the next
+ * contract. The verdict is made here, on the main thread, after every
+ * contract has been judged.
+ *
+ * @module
+ */
+
+import type { TargetSpec, WorkerMessage, WorkerRequest } from "./protocol.ts";
+import { readProgress } from "./protocol.ts";
+import { type ConformanceResult, type ConformanceScript, resultRow } from "./runner.ts";
+
+/** How the suite is run. */
+export interface IsolatedOptions {
+  /** The scripts' seed. */
+  seed: bigint;
+  /** Seconds each contract (and the fuzzing contract) may run. */
+  timeout: number;
+  /** Milliseconds of fuzzing for the allocator (0: none). */
+  fuzzMs: number;
+  /** The fuzzing contract's seed. */
+  fuzzSeed: number;
+  /** Directories the worker may read while it imports a user module. */
+  readable: string[];
+}
+
+/** The suite's results, or why the allocator could not be tested at all. */
+export type IsolatedOutcome =
+  | { ok: true; rows: ConformanceResult[]; name: string }
+  | { ok: false; problem: string };
+
+const WORKER = new URL("./worker.ts", import.meta.url);
+
+/**
+ * Runs `scripts` (those that apply are chosen by the caller) against the
+ * allocator `target` in a worker.
+ *
+ * @example
+ * ```ts ignore
+ * const outcome = await runIsolated(scripts, { builtin: "tlsf" }, {
+ *   seed: 1n, timeout: 10, fuzzMs: 0, fuzzSeed: 1, readable: [],
+ * });
+ * ```
+ */
+export async function runIsolated(
+  scripts: ConformanceScript[],
+  target: TargetSpec,
+  options: IsolatedOptions,
+): Promise<IsolatedOutcome> {
+  const rows: ConformanceResult[] = [];
+  const progress = new SharedArrayBuffer(4 + 4096);
+  let start = { script: 0, contract: 0 };
+  let name = "builtin" in target ? target.builtin : target.path;
+  const fuzzScript = scripts.length;
+  for (;;) {
+    const outcome = await runWorker(
+      {
+        scripts,
+        target,
+        seed: String(options.seed),
+        timeout: options.timeout,
+        start,
+        progress,
+        fuzz: { ms: options.fuzzMs, seed: options.fuzzSeed },
+      },
+      options,
+      rows,
+    );
+    if (outcome.kind === "module-error") return { ok: false, problem: outcome.message };
+    if (outcome.name !== undefined) name = outcome.name;
+    if (outcome.kind === "done") break;
+    {
+      const where = outcome.at;
+      const op = readProgress(progress);
+      const script: ConformanceScript = where.script < fuzzScript
+        ? scripts[where.script]
+        : { path: "(fuzzing)", source: "", interface: "", level: "contract" };
+      const what = outcome.kind === "crash"
+        ? `the allocator under test crashed its worker${op ? ` in ${op}` : ""}: ${outcome.message}`
+        : op !== ""
+        ? `${op} did not return within ${options.timeout} s`
+        : `the contract did not end within ${options.timeout} s`;
+      rows.push(resultRow(
+        script,
+        { name, builtin: "builtin" in target },
+        where.name ?? "(script)",
+        false,
+        what,
+        options.timeout * 1000,
+      ));
+      start = where.name === undefined
+        ? { script: where.script + 1, contract: 0 }
+        : { script: where.script, contract: where.contract + 1 };
+      if (start.script > fuzzScript) break;
+    }
+  }
+  for (const r of rows) r.target = name;
+  return { ok: true, rows, name };
+}
+
+type Place = { script: number; contract: number; name?: string };
+
+type WorkerEnd =
+  | { kind: "done"; name?: string }
+  | { kind: "module-error"; message: string; name?: string }
+  | { kind: "timeout"; at: Place; name?: string }
+  | { kind: "crash"; at: Place; message: string; name?: string };
+
+/** Runs one worker until it is done, cannot load the allocator, or a contract times out. */
+function runWorker(
+  request: WorkerRequest,
+  options: IsolatedOptions,
+  rows: ConformanceResult[],
+): Promise<WorkerEnd> {
+  const worker = new Worker(WORKER, {
+    type: "module",
+    deno: {
+      permissions: {
+        read: options.readable.length > 0 ? options.readable : false,
+        write: false,
+        net: false,
+        env: false,
+        run: false,
+        ffi: false,
+        sys: false,
+        import: false,
+      },
+    },
+  } as WorkerOptions);
+  let at: Place = {
+    script: request.start.script,
+    contract: request.start.contract,
+  };
+  let target: string | undefined;
+  // A contract's own limit is enforced in the worker; this one catches a
+  // call that never returns (a second more, and the load of the module).
+  const limit = (request.timeout + 1) * 1000;
+  return new Promise((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finish = (end: WorkerEnd) => {
+      clearTimeout(timer);
+      worker.terminate();
+      resolve({ ...end, name: target });
+    };
+    const arm = (ms: number) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish({ kind: "timeout", at }), ms);
+    };
+    arm(limit + 5000);
+    worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
+      const m = e.data;
+      switch (m.kind) {
+        case "module-error":
+          return finish({ kind: "module-error", message: m.message });
+        case "target":
+          target = m.name;
+          return arm(limit);
+        case "start":
+          at = { script: m.script, contract: m.contract, name: m.name };
+          return arm(limit);
+        case "row":
+          rows.push(m.row);
+          return arm(limit);
+        case "script-done":
+          at = { script: m.script + 1, contract: 0 };
+          return arm(limit);
+        case "done":
+          return finish({ kind: "done" });
+      }
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      finish({ kind: "crash", at, message: e.message });
+    };
+    worker.postMessage(request);
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * What the conformance runner and its workers say to each other: the
+ * request, the messages back, and the shared record of the call in
+ * progress (so that a call that never returns can be named).
+ *
+ * @module
+ */
+
+import type { ConformanceResult, ConformanceScript } from "./runner.ts";
+
+/** Which allocator a worker tests. */
+export type TargetSpec = { builtin: string } | { module: string; path: string };
+
+/** What the runner asks of a worker. */
+export interface WorkerRequest {
+  /** The scripts, in order. */
+  scripts: ConformanceScript[];
+  /** The allocator. */
+  target: TargetSpec;
+  /** The scripts' seed. */
+  seed: string;
+  /** Seconds a contract may run. */
+  timeout: number;
+  /** Where to start: a script, and the contracts of it to pass over. */
+  start: { script: number; contract: number };
+  /** Where the worker writes the call in progress (a length, then UTF-8 bytes). */
+  progress: SharedArrayBuffer;
+  /** The fuzzing contract's budget in milliseconds (0: none), its seed. */
+  fuzz: { ms: number; seed: number };
+}
+
+/** What a worker tells the runner. */
+export type WorkerMessage =
+  | { kind: "module-error"; message: string }
+  | { kind: "target"; name: string; interfaces: readonly string[] }
+  | { kind: "start"; script: number; contract: number; name: string }
+  | { kind: "row"; script: number; row: ConformanceResult }
+  | { kind: "script-done"; script: number }
+  | { kind: "done" };
+
+/** The call in progress, as the runner reads it back. */
+export function readProgress(progress: SharedArrayBuffer): string {
+  const head = new Int32Array(progress, 0, 1);
+  const length = Atomics.load(head, 0);
+  return new TextDecoder().decode(new Uint8Array(progress, 4, length).slice());
+}
+
+/** A function that writes the call in progress where the runner reads it. */
+export function writer(progress: SharedArrayBuffer): (op: string) => void {
+  const head = new Int32Array(progress, 0, 1);
+  const bytes = new Uint8Array(progress, 4);
+  const encoder = new TextEncoder();
+  return (op) => {
+    const n = encoder.encodeInto(op, bytes).written;
+    Atomics.store(head, 0, n);
+  };
+}
+
+/**
+ * A module's load failure in words, without JavaScript's stack: the
+ * compiler's message and, where it gives one, `file:line:col` first.
+ *
+ * @example
+ * ```ts
+ * import { moduleProblem } from "./protocol.ts";
+ * const e = new SyntaxError("Expected ',', got '{'\n  |\n3 |   f(a {\n    at file:///tmp/x.ts:3:22");
+ * console.log(moduleProblem(e)); // /tmp/x.ts:3:22: SyntaxError: Expected ',', got '{'
+ * ```
+ */
+export function moduleProblem(e: unknown): string {
+  const name = e instanceof Error ? e.name : "Error";
+  const text = e instanceof Error ? e.message : String(e);
+  const lines = text.split("\n");
+  const stack = e instanceof Error ? e.stack ?? "" : "";
+  const at = /\bat (?:.*\()?(file:\/\/[^\s)]+?):(\d+):(\d+)\)?\s*$/m.exec(text) ??
+    /\bat (?:.*\()?(file:\/\/[^\s)]+?):(\d+):(\d+)\)?\s*$/m.exec(stack);
+  const first = lines[0].trim();
+  const message = /^\w*Error: /.test(first) ? first : `${name}: ${first}`;
+  if (at !== null) {
+    const file = decodeURIComponent(new URL(at[1]).pathname);
+    return `${file}:${at[2]}:${at[3]}: ${message}`;
+  }
+  return message;
+}

@@ -1,0 +1,124 @@
+/**
+ * The conformance suite's worker: it runs in a Deno Worker whose only
+ * permission is reading the allocator's own module (dropped once it is
+ * imported), loads the allocator, runs the scripts' contracts and posts each
+ * result as soon as it is known. The runner on the main thread owns the
+ * verdict: nothing the allocator does here (exit, throw, loop, exhaust
+ * memory) can end the run early or make it report success.
+ *
+ * @module
+ */
+
+import { fuzzSubject } from "./fuzz.ts";
+import {
+  applies,
+  builtinTarget,
+  type ConformanceScript,
+  resultRow,
+  runConformance,
+  type SuiteTarget,
+  userTarget,
+} from "./runner.ts";
+import {
+  moduleProblem,
+  type TargetSpec,
+  type WorkerMessage,
+  type WorkerRequest,
+  writer,
+} from "./protocol.ts";
+
+/** The worker's global scope, as far as this module uses it. */
+const scope = self as unknown as {
+  postMessage(message: WorkerMessage): void;
+  onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null;
+};
+
+/** The user's code may not end the worker: `Deno.exit` becomes an error of the call. */
+class ExitAttempt extends Error {
+  override readonly name = "ExitAttempt";
+}
+
+async function loadTarget(spec: TargetSpec): Promise<SuiteTarget> {
+  if ("builtin" in spec) return builtinTarget(spec.builtin)!;
+  const module = await import(spec.module);
+  return userTarget(spec.path, module);
+}
+
+async function serve(request: WorkerRequest): Promise<void> {
+  const post = (m: WorkerMessage) => scope.postMessage(m);
+  Object.defineProperty(Deno, "exit", {
+    value: (code?: number) => {
+      throw new ExitAttempt(`the allocator called Deno.exit(${code ?? ""})`);
+    },
+    configurable: true,
+    writable: true,
+  });
+  let target: SuiteTarget;
+  try {
+    target = await loadTarget(request.target);
+  } catch (e) {
+    post({ kind: "module-error", message: moduleProblem(e) });
+    return;
+  }
+  // From here on the allocator runs with no permission at all.
+  await Deno.permissions.revoke({ name: "read" });
+  post({ kind: "target", name: target.name, interfaces: target.interfaces });
+  const onCall = writer(request.progress);
+  for (let i = request.start.script; i < request.scripts.length; i++) {
+    const script = request.scripts[i];
+    const skip = i === request.start.script ? request.start.contract : 0;
+    if (!applies(script, target)) {
+      post({ kind: "script-done", script: i });
+      continue;
+    }
+    runConformance(script, target, BigInt(request.seed), {
+      contractTimeLimit: request.timeout,
+      skipContracts: skip,
+      onCall,
+      onContractStart: (name, contract) => post({ kind: "start", script: i, contract, name }),
+      onRow: (row) => post({ kind: "row", script: i, row }),
+    });
+    post({ kind: "script-done", script: i });
+  }
+  const fuzzScript = request.scripts.length;
+  const fuzzable = target.subject !== undefined && target.subject.kind !== "IdAllocator";
+  if (request.fuzz.ms > 0 && fuzzable && request.start.script <= fuzzScript) {
+    const name =
+      `fuzzing: random operation sequences keep every contract (seed ${request.fuzz.seed})`;
+    post({ kind: "start", script: fuzzScript, contract: 0, name });
+    const t0 = performance.now();
+    const outcome = fuzzSubject(target.subject!, {
+      seed: request.fuzz.seed,
+      ms: request.fuzz.ms,
+      onCall,
+    });
+    const script: ConformanceScript = {
+      path: "(fuzzing)",
+      source: "",
+      interface: target.subject!.kind,
+      level: "contract",
+    };
+    post({
+      kind: "row",
+      script: fuzzScript,
+      row: resultRow(
+        script,
+        target,
+        name,
+        outcome.failure === undefined,
+        outcome.failure === undefined
+          ? undefined
+          : `${outcome.failure} (${outcome.steps.length} operations; ` +
+            `deno task fuzz --allocator ${target.name} --seed ${request.fuzz.seed} writes a reproducer)`,
+        performance.now() - t0,
+      ),
+    });
+  }
+  post({ kind: "done" });
+}
+
+scope.onmessage = (e: MessageEvent<WorkerRequest>) => {
+  serve(e.data).catch((err) => {
+    scope.postMessage({ kind: "module-error", message: moduleProblem(err) } as WorkerMessage);
+  });
+};
