@@ -27,10 +27,24 @@ export interface FuzzOptions {
   runs?: number;
   /** Operations per sequence at most (default 300). */
   maxOperations?: number;
+  /**
+   * Whether an exhaustion of the empty allocator must fit as many blocks as
+   * the last one with the same request (default true; false for allocators
+   * whose caches keep freed memory for one size class, like a slab).
+   */
+  capacityComesBack?: boolean;
+  /** The largest alignment a byte allocation asks for (default 131072: 2^17). */
+  maxAlign?: number;
   /** A reference model to compare every result with (differential testing). */
   exact?: () => ByteAllocator | PageAllocator;
   /** Told of each call as it starts (`""` when it returns), for the runner's time limits. */
   onCall?: (op: string) => void;
+  /**
+   * Told of the reproducer lines of the sequence being run, as they are
+   * made ({@linkcode STEP_MARK} before each step, `undefined` when a new
+   * sequence starts): if a call never returns, the runner writes them out.
+   */
+  onLine?: (line: string | undefined) => void;
 }
 
 /** One operation of a sequence, as the reproducer writes it. */
@@ -61,16 +75,57 @@ type Real = ByteAllocator | PageAllocator;
 /** The state the commands share: the model of what is live, and the log. */
 interface Model {
   kind: "ByteAllocator" | "PageAllocator";
-  /** Live blocks, sorted by start: [start, bytes, name, size, align]. */
-  live: { start: number; bytes: number; name: string; size: number; align: number }[];
+  /** Live blocks, sorted by start; `group` for blocks of an `Exhaust`, freed only by `FreeAll`. */
+  live: {
+    start: number;
+    bytes: number;
+    name: string;
+    size: number;
+    align: number;
+    group?: string;
+  }[];
+  /** Blocks an `Exhaust` fitted into an empty allocator, by request: capacity must come back. */
+  capacity: Map<string, number>;
+  /** Whether capacity must come back (see {@linkcode FuzzOptions.capacityComesBack}). */
+  capacityComesBack: boolean;
   /** Memory given: [start, end). */
   regions: [number, number][];
+  /** Starts of the regions some block has lain in (a slab keeps freed memory in its caches). */
+  served: Set<number>;
   next: number;
   added: number;
   steps: FuzzStep[];
   reference?: Real;
   operations: { count: number };
   onCall?: (op: string) => void;
+  onLine?: (line: string | undefined) => void;
+}
+
+/** A new step of the sequence: its lines go to the log as they are made. */
+function begin(m: Model, ...lines: string[]): FuzzStep {
+  const step: FuzzStep = { lines: [] };
+  m.onLine?.(STEP_MARK);
+  const push = step.lines.push.bind(step.lines);
+  step.lines.push = (...more: string[]) => {
+    for (const l of more) m.onLine?.(l);
+    return push(...more);
+  };
+  step.lines.push(...lines);
+  m.steps.push(step);
+  return step;
+}
+
+/** The line that starts each step in the line log (see {@linkcode FuzzOptions.onLine}). */
+export const STEP_MARK = "# step";
+
+/** The steps of a line log: its lines, split where each step starts. */
+export function stepsOfLog(lines: string[]): FuzzStep[] {
+  const steps: FuzzStep[] = [];
+  for (const line of lines) {
+    if (line === STEP_MARK) steps.push({ lines: [] });
+    else if (steps.length > 0) steps[steps.length - 1].lines.push(line);
+  }
+  return steps.filter((s) => s.lines.length > 0);
 }
 
 const hex = (n: number) => "0x" + n.toString(16);
@@ -96,16 +151,32 @@ function outcome(fn: () => number, text: string): number | string {
   }
 }
 
+/** Where `start` goes in the sorted live list. */
+function position(m: Model, start: number): number {
+  let lo = 0;
+  let hi = m.live.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (m.live[mid].start < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function insert(m: Model, block: Model["live"][number]): void {
-  const i = m.live.findIndex((b) => b.start > block.start);
-  if (i < 0) m.live.push(block);
-  else m.live.splice(i, 0, block);
+  for (const [s, e] of m.regions) if (block.start >= s && block.start < e) m.served.add(s);
+  m.live.splice(position(m, block.start), 0, block);
 }
 
 function overlapping(m: Model, start: number, bytes: number): Model["live"][number] | undefined {
-  return m.live.find((b) =>
-    start < b.start + Math.max(b.bytes, 1) && b.start < start + Math.max(bytes, 1)
-  );
+  const i = position(m, start);
+  for (const b of [m.live[i - 1], m.live[i]]) {
+    if (
+      b !== undefined && start < b.start + Math.max(b.bytes, 1) &&
+      b.start < start + Math.max(bytes, 1)
+    ) return b;
+  }
+  return undefined;
 }
 
 function inside(m: Model, start: number, bytes: number): boolean {
@@ -183,8 +254,7 @@ class Alloc implements fc.Command<Model, Real> {
   }
   run(m: Model, real: Real): void {
     const name = `b${m.next++}`;
-    const step: FuzzStep = { lines: [] };
-    m.steps.push(step);
+    const step = begin(m);
     const text = `alloc(${this.size}, ${this.align})`;
     step.lines.push(`let ${name} = h.try_alloc(${this.size}, ${this.align})`);
     const got = call(
@@ -230,35 +300,14 @@ class Alloc implements fc.Command<Model, Real> {
 class Dealloc implements fc.Command<Model, Real> {
   constructor(readonly pick: number) {}
   check(m: Readonly<Model>): boolean {
-    return m.live.length > 0;
+    return m.live.some((b) => b.group === undefined);
   }
   run(m: Model, real: Real): void {
-    const i = this.pick % m.live.length;
-    const b = m.live[i];
-    m.live.splice(i, 1);
-    const step: FuzzStep = { lines: [] };
-    m.steps.push(step);
-    const page = m.kind === "PageAllocator";
-    const text = page
-      ? `dealloc_pages(${hex(b.start)}, ${b.size})`
-      : `dealloc(${hex(b.start)}, ${b.size}, ${b.align})`;
-    step.lines.push(
-      page
-        ? `h.dealloc_pages(${b.name}, ${b.size})`
-        : `h.dealloc(${b.name}, ${b.size}, ${b.align})`,
-      `live.remove(${b.name})`,
-    );
-    const r = call(m, text, () =>
-      outcome(() => {
-        if (page) (real as PageAllocator).deallocPages(b.start, b.size);
-        else (real as ByteAllocator).dealloc(b.start, b.size, b.align);
-        return 0;
-      }, text));
-    if (typeof r === "string") throw new Broken(`${text} of a live block failed with ${r}`);
-    if (m.reference !== undefined) {
-      if (page) (m.reference as PageAllocator).deallocPages(b.start, b.size);
-      else (m.reference as ByteAllocator).dealloc(b.start, b.size, b.align);
-    }
+    const named = m.live.filter((b) => b.group === undefined);
+    const b = named[this.pick % named.length];
+    m.live.splice(m.live.indexOf(b), 1);
+    const step = begin(m);
+    free(m, real, b, step, b.name);
     checkStatistics(m, real, step);
   }
   toString(): string {
@@ -274,13 +323,13 @@ class AddMemory implements fc.Command<Model, Real> {
     const start = SUBJECT_BYTES.base + 0x20_0000 + m.added * 0x4_0000;
     const size = 0x1_0000;
     m.added++;
-    const step: FuzzStep = { lines: [`h.add_memory(${hex(start)}, ${size})`] };
-    m.steps.push(step);
+    const step = begin(m, `h.add_memory(${hex(start)}, ${size})`);
     const text = `add_memory(${hex(start)}, ${size})`;
     const r = call(m, text, () => outcome(() => (real.addMemory(start, size), 0), text));
     if (typeof r === "string") throw new Broken(`${text} failed with ${r}`);
     m.reference?.addMemory(start, size);
     m.regions.push([start, start + size]);
+    m.capacity.clear(); // more memory: the capacities seen before no longer apply
     checkStatistics(m, real, step);
   }
   toString(): string {
@@ -295,8 +344,7 @@ class AllocPages implements fc.Command<Model, Real> {
   }
   run(m: Model, real: Real): void {
     const name = `b${m.next++}`;
-    const step: FuzzStep = { lines: [] };
-    m.steps.push(step);
+    const step = begin(m);
     const text = `alloc_pages(${this.pages}, ${this.align})`;
     step.lines.push(`let ${name} = h.try_alloc_pages(${this.pages}, ${this.align})`);
     const got = call(
@@ -348,8 +396,7 @@ class AllocPagesAt implements fc.Command<Model, Real> {
     const bytes = this.pages * 4096;
     const name = `b${m.next++}`;
     const text = `alloc_pages_at(${hex(base)}, ${this.pages}, 4096)`;
-    const step: FuzzStep = { lines: [] };
-    m.steps.push(step);
+    const step = begin(m);
     const free = inside(m, base, bytes) && overlapping(m, base, bytes) === undefined;
     const got = call(
       m,
@@ -393,16 +440,189 @@ class AllocPagesAt implements fc.Command<Model, Real> {
   }
 }
 
+/** Frees one live block (already taken off the model's list); `name` is its reproducer expression. */
+function free(m: Model, real: Real, b: Model["live"][number], step: FuzzStep, name: string): void {
+  const page = m.kind === "PageAllocator";
+  const text = page
+    ? `dealloc_pages(${hex(b.start)}, ${b.size})`
+    : `dealloc(${hex(b.start)}, ${b.size}, ${b.align})`;
+  step.lines.push(
+    page ? `h.dealloc_pages(${name}, ${b.size})` : `h.dealloc(${name}, ${b.size}, ${b.align})`,
+    `live.remove(${name})`,
+  );
+  const r = call(m, text, () =>
+    outcome(() => {
+      if (page) (real as PageAllocator).deallocPages(b.start, b.size);
+      else (real as ByteAllocator).dealloc(b.start, b.size, b.align);
+      return 0;
+    }, text));
+  if (typeof r === "string") throw new Broken(`${text} of a live block failed with ${r}`);
+  if (m.reference !== undefined) {
+    if (page) (m.reference as PageAllocator).deallocPages(b.start, b.size);
+    else (m.reference as ByteAllocator).dealloc(b.start, b.size, b.align);
+  }
+}
+
+const describe = (v: number | string) => (typeof v === "number" ? hex(v) : v);
+
+/**
+ * Allocates one request until `NoMemory`: the blocks must be aligned, inside
+ * and apart; from an empty allocator the count must be what it was the
+ * last time (capacity comes back); a small request may not fail while
+ * added memory lies unused.
+ */
+class Exhaust implements fc.Command<Model, Real> {
+  constructor(readonly size: number, readonly align: number) {}
+  check(): boolean {
+    return true;
+  }
+  run(m: Model, real: Real): void {
+    const page = m.kind === "PageAllocator";
+    const group = `g${m.next}`;
+    const n = `n${m.next}`;
+    const e = `e${m.next++}`;
+    const bytes = page ? this.size * 4096 : this.size;
+    const unit = page ? 4096 : this.align;
+    const ask = page
+      ? `h.try_alloc_pages(${this.size}, ${this.align})`
+      : `h.try_alloc(${this.size}, ${this.align})`;
+    const text = page
+      ? `alloc_pages(${this.size}, ${this.align})`
+      : `alloc(${this.size}, ${this.align})`;
+    const empty = m.live.length === 0;
+    const within = m.regions.map(([s, end]) =>
+      `(${e} >= ${hex(s)} && ${e} + ${bytes} <= ${hex(end)})`
+    );
+    const step = begin(
+      m,
+      `let ${group} = blocks()`,
+      `let ${n} = 0`,
+      `let ${e} = ${ask}`,
+      `while ${e} != null {`,
+      `  expect ${e} % ${unit} == 0 "${text} aligned"`,
+      `  expect ${within.join(" || ")} "${text} inside the memory given"`,
+      `  expect live.add(${e}, ${bytes}) "${text} overlaps a live block"`,
+      `  ${group}.add(${e}, ${bytes})`,
+      `  ${n} = ${n} + 1`,
+      `  ${e} = ${ask}`,
+      `}`,
+    );
+    const once = (r: Real) => () =>
+      page
+        ? (r as PageAllocator).allocPages(this.size, this.align)
+        : (r as ByteAllocator).alloc(this.size, this.align);
+    let count = 0;
+    for (;;) {
+      const got = call(m, text, () => outcome(once(real), text));
+      if (m.reference !== undefined) {
+        const want = outcome(once(m.reference), `the model's ${text}`);
+        if (want !== got) {
+          throw new Broken(
+            `${text} (number ${count + 1} in a row) gave ${describe(got)}, the model ${
+              describe(want)
+            }`,
+          );
+        }
+      }
+      if (typeof got === "string") {
+        if (got !== "NoMemory") throw new Broken(`${text} failed with ${got}`);
+        break;
+      }
+      if (got % unit !== 0) throw new Broken(`${text} gave ${hex(got)}, not aligned`);
+      if (!inside(m, got, bytes)) {
+        throw new Broken(`${text} gave ${hex(got)}, outside the memory given`);
+      }
+      const clash = overlapping(m, got, bytes);
+      if (clash !== undefined) {
+        throw new Broken(
+          `${text} gave ${hex(got)}, which overlaps the live block at ${hex(clash.start)}`,
+        );
+      }
+      insert(m, { start: got, bytes, name: "", size: this.size, align: this.align, group });
+      count++;
+    }
+    const key = `${this.size}/${this.align}`;
+    if (empty) {
+      const before = m.capacity.get(key);
+      if (before !== undefined) {
+        step.lines.push(
+          `expect ${n} == ${before} "capacity comes back: ${before} blocks fitted before"`,
+        );
+        if (count !== before) {
+          throw new Broken(
+            `capacity did not come back: ${before} blocks of ${text} fitted the empty allocator before, now ${count}`,
+          );
+        }
+      } else if (m.capacityComesBack) m.capacity.set(key, count);
+    }
+    if (!page && this.size <= 64 && this.align <= 64) {
+      for (const [s, end] of m.regions.slice(1)) {
+        if (!m.served.has(s) && !m.live.some((b) => b.start >= s && b.start < end)) {
+          step.lines.push(
+            `expect ${group}.count > 0 && ${e} == null && false "NoMemory while added memory was never used"`,
+          );
+          throw new Broken(
+            `${text} failed with NoMemory while the added memory [${hex(s)}, ${
+              hex(end)
+            }) was never used`,
+          );
+        }
+      }
+    }
+    checkStatistics(m, real, step);
+  }
+  toString(): string {
+    return `exhaust(${this.size}, ${this.align})`;
+  }
+}
+
+/** Frees every live block: the named ones, then each exhausted group lowest first. */
+class FreeAll implements fc.Command<Model, Real> {
+  check(m: Readonly<Model>): boolean {
+    return m.live.length > 0;
+  }
+  run(m: Model, real: Real): void {
+    const step = begin(m);
+    for (const b of m.live.filter((x) => x.group === undefined)) free(m, real, b, step, b.name);
+    const groups = [...new Set(m.live.filter((x) => x.group !== undefined).map((x) => x.group!))];
+    const page = m.kind === "PageAllocator";
+    for (const g of groups) {
+      const members = m.live.filter((x) => x.group === g);
+      const first = members[0];
+      step.lines.push(
+        `while ${g}.count > 0 {`,
+        `  let p = ${g}.first()`,
+        page
+          ? `  h.dealloc_pages(p, ${first.size})`
+          : `  h.dealloc(p, ${first.size}, ${first.align})`,
+        `  ${g}.remove(p)`,
+        `  live.remove(p)`,
+        `}`,
+      );
+      for (const b of members) free(m, real, b, { lines: [] }, "p");
+    }
+    m.live = [];
+    checkStatistics(m, real, step);
+  }
+  toString(): string {
+    return "free_all";
+  }
+}
+
 /** The command generators of an interface. */
 function commands(kind: Model["kind"], alignments: number) {
   if (kind === "ByteAllocator") {
+    const alloc = fc.tuple(
+      fc.oneof(fc.integer({ min: 1, max: 512 }), fc.integer({ min: 1, max: 65_536 })),
+      fc.integer({ min: 0, max: alignments }),
+    ).map(([size, shift]) => new Alloc(size, 1 << shift));
     return [
-      fc.tuple(
-        fc.oneof(fc.integer({ min: 1, max: 512 }), fc.integer({ min: 1, max: 65_536 })),
-        fc.integer({ min: 0, max: alignments }),
-      ).map(([size, shift]) => new Alloc(size, 1 << shift)),
+      alloc,
+      alloc,
       fc.nat().map((pick) => new Dealloc(pick)),
-      fc.nat().map((pick) => new Dealloc(pick)),
+      fc.tuple(fc.constantFrom(64, 256, 1000, 4000, 20_000), fc.constantFrom(1, 8, 64, 4096))
+        .map(([size, align]) => new Exhaust(size, align)),
+      fc.constant(null).map(() => new FreeAll()),
       fc.constant(null).map(() => new AddMemory()),
     ];
   }
@@ -412,6 +632,9 @@ function commands(kind: Model["kind"], alignments: number) {
     fc.tuple(fc.integer({ min: 0, max: 4095 }), fc.integer({ min: 1, max: 8 }))
       .map(([page, n]) => new AllocPagesAt(page, n)),
     fc.nat().map((pick) => new Dealloc(pick)),
+    fc.tuple(fc.constantFrom(1, 4, 16), fc.constantFrom(4096, 16384))
+      .map(([n, align]) => new Exhaust(n, align)),
+    fc.constant(null).map(() => new FreeAll()),
   ];
 }
 
@@ -442,21 +665,29 @@ export function fuzzSubject(subject: Subject, options: FuzzOptions): FuzzOutcome
         kind,
         live: [],
         regions: [[region.base, region.base + region.size]],
+        capacity: new Map(),
+        capacityComesBack: options.capacityComesBack ?? true,
+        served: new Set(),
         next: 0,
         added: 0,
         steps: [],
         reference,
         operations,
         onCall: options.onCall,
+        onLine: options.onLine,
       },
       real,
     };
   };
   let last: Model | undefined;
   const property = fc.property(
-    fc.commands(commands(kind, 12), { maxCommands: options.maxOperations ?? 300 }),
+    fc.commands(commands(kind, Math.log2(options.maxAlign ?? 1 << 17)), {
+      maxCommands: options.maxOperations ?? 300,
+      size: "max",
+    }),
     (cmds) => {
       runs++;
+      options.onLine?.(undefined);
       const s = setup();
       last = s.model;
       fc.modelRun(() => s, cmds);
@@ -485,7 +716,9 @@ export function fuzzSubject(subject: Subject, options: FuzzOptions): FuzzOutcome
     const err = details.errorInstance;
     failure = err instanceof Error ? err.message : String(err);
   }
-  return { failure, steps: last.steps, runs, operations: operations.count };
+  // Plain arrays (the log's push is patched), so that they can be posted.
+  const steps = last.steps.map((st) => ({ lines: [...st.lines] }));
+  return { failure, steps, runs, operations: operations.count };
 }
 
 /**
@@ -505,7 +738,9 @@ export function reproducer(
   const lines = [
     `# interface: ${kind}`,
     "# level: contract",
-    `# Written by deno task fuzz (${how}): ${outcome.steps.length} operations that break`,
+    `# Written by deno task fuzz (${how}): ${outcome.steps.length} operation${
+      outcome.steps.length === 1 ? "" : "s"
+    } that break${outcome.steps.length === 1 ? "s" : ""}`,
     `# "${outcome.failure ?? ""}".`,
     "",
     `contract "fuzz reproducer: ${

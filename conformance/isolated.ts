@@ -9,7 +9,7 @@
  */
 
 import type { TargetSpec, WorkerMessage, WorkerRequest } from "./protocol.ts";
-import { readProgress } from "./protocol.ts";
+import { PROGRESS_BYTES, readProgress } from "./protocol.ts";
 import { type ConformanceResult, type ConformanceScript, resultRow } from "./runner.ts";
 
 /** How the suite is run. */
@@ -50,7 +50,7 @@ export async function runIsolated(
   options: IsolatedOptions,
 ): Promise<IsolatedOutcome> {
   const rows: ConformanceResult[] = [];
-  const progress = new SharedArrayBuffer(4 + 4096);
+  const progress = new SharedArrayBuffer(PROGRESS_BYTES);
   let start = { script: 0, contract: 0 };
   let name = "builtin" in target ? target.builtin : target.path;
   const fuzzScript = scripts.length;

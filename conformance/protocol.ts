@@ -29,8 +29,65 @@ export interface WorkerRequest {
   fuzz: { ms: number; seed: number };
 }
 
+/** A fuzzing campaign a worker runs (`deno task fuzz`). */
+export interface FuzzRequest {
+  /** Marks the request as a campaign. */
+  campaign: true;
+  /** The allocator. */
+  target: TargetSpec;
+  /** The campaign's seed. */
+  seed: number;
+  /** Milliseconds to fuzz for. */
+  ms: number;
+  /** A built-in model to compare every result with, if any. */
+  exact?: string;
+  /** Where the worker writes the call in progress. */
+  progress: SharedArrayBuffer;
+  /** Where the worker keeps the reproducer lines of the sequence it runs (see {@linkcode lineLog}). */
+  lines: SharedArrayBuffer;
+}
+
+/** Bytes of the shared log of the running sequence's reproducer lines. */
+export const LINE_LOG_BYTES = 1 << 20;
+
+/**
+ * Appends lines to a shared log (a length, then UTF-8 text); `undefined`
+ * starts it afresh. A full log keeps its first megabyte.
+ */
+export function lineLog(buffer: SharedArrayBuffer): (line: string | undefined) => void {
+  const head = new Int32Array(buffer, 0, 1);
+  const bytes = new Uint8Array(buffer, 4);
+  const encoder = new TextEncoder();
+  let used = 0;
+  return (line) => {
+    if (line === undefined) used = 0;
+    else {
+      const { written } = encoder.encodeInto(line + "\n", bytes.subarray(used));
+      used += written;
+    }
+    Atomics.store(head, 0, used);
+  };
+}
+
+/** The lines in a shared log. */
+export function readLines(buffer: SharedArrayBuffer): string[] {
+  const n = Atomics.load(new Int32Array(buffer, 0, 1), 0);
+  const text = new TextDecoder().decode(new Uint8Array(buffer, 4, n).slice());
+  return text.split("\n").filter((l) => l !== "");
+}
+
 /** What a worker tells the runner. */
 export type WorkerMessage =
+  | { kind: "fuzz-progress"; operations: number; runs: number }
+  | {
+    kind: "fuzz-done";
+    failure?: string;
+    steps: { lines: string[] }[];
+    runs: number;
+    operations: number;
+    interface: "ByteAllocator" | "PageAllocator" | "IdAllocator";
+    name: string;
+  }
   | { kind: "module-error"; message: string }
   | { kind: "target"; name: string; interfaces: readonly string[] }
   | { kind: "start"; script: number; contract: number; name: string }
@@ -38,21 +95,30 @@ export type WorkerMessage =
   | { kind: "script-done"; script: number }
   | { kind: "done" };
 
-/** The call in progress, as the runner reads it back. */
+/** Bytes of the shared record of the call in progress (a length, a count, then UTF-8). */
+export const PROGRESS_BYTES = 8 + 4096;
+
+/** The call in progress, as the runner reads it back (`""` between calls). */
 export function readProgress(progress: SharedArrayBuffer): string {
-  const head = new Int32Array(progress, 0, 1);
+  const head = new Int32Array(progress, 0, 2);
   const length = Atomics.load(head, 0);
-  return new TextDecoder().decode(new Uint8Array(progress, 4, length).slice());
+  return new TextDecoder().decode(new Uint8Array(progress, 8, length).slice());
+}
+
+/** How many calls have started so far (to tell a slow run from a stuck call). */
+export function readCalls(progress: SharedArrayBuffer): number {
+  return Atomics.load(new Int32Array(progress, 0, 2), 1);
 }
 
 /** A function that writes the call in progress where the runner reads it. */
 export function writer(progress: SharedArrayBuffer): (op: string) => void {
-  const head = new Int32Array(progress, 0, 1);
-  const bytes = new Uint8Array(progress, 4);
+  const head = new Int32Array(progress, 0, 2);
+  const bytes = new Uint8Array(progress, 8);
   const encoder = new TextEncoder();
   return (op) => {
     const n = encoder.encodeInto(op, bytes).written;
     Atomics.store(head, 0, n);
+    if (op !== "") Atomics.add(head, 1, 1);
   };
 }
 

@@ -14,12 +14,17 @@ import {
   applies,
   builtinTarget,
   type ConformanceScript,
+  FUZZ_LIMITS,
   resultRow,
   runConformance,
   type SuiteTarget,
   userTarget,
 } from "./runner.ts";
+import { allocatorEntry } from "../mm/registry.ts";
+import type { ByteAllocator } from "../mm/allocator/traits.ts";
 import {
+  type FuzzRequest,
+  lineLog,
   moduleProblem,
   type TargetSpec,
   type WorkerMessage,
@@ -30,7 +35,7 @@ import {
 /** The worker's global scope, as far as this module uses it. */
 const scope = self as unknown as {
   postMessage(message: WorkerMessage): void;
-  onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null;
+  onmessage: ((e: MessageEvent<WorkerRequest | FuzzRequest>) => void) | null;
 };
 
 /** The user's code may not end the worker: `Deno.exit` becomes an error of the call. */
@@ -46,13 +51,7 @@ async function loadTarget(spec: TargetSpec): Promise<SuiteTarget> {
 
 async function serve(request: WorkerRequest): Promise<void> {
   const post = (m: WorkerMessage) => scope.postMessage(m);
-  Object.defineProperty(Deno, "exit", {
-    value: (code?: number) => {
-      throw new ExitAttempt(`the allocator called Deno.exit(${code ?? ""})`);
-    },
-    configurable: true,
-    writable: true,
-  });
+  patchExit();
   let target: SuiteTarget;
   try {
     target = await loadTarget(request.target);
@@ -90,6 +89,7 @@ async function serve(request: WorkerRequest): Promise<void> {
     const outcome = fuzzSubject(target.subject!, {
       seed: request.fuzz.seed,
       ms: request.fuzz.ms,
+      ...limits(target),
       onCall,
     });
     const script: ConformanceScript = {
@@ -109,7 +109,9 @@ async function serve(request: WorkerRequest): Promise<void> {
         outcome.failure === undefined
           ? undefined
           : `${outcome.failure} (${outcome.steps.length} operations; ` +
-            `deno task fuzz --allocator ${target.name} --seed ${request.fuzz.seed} writes a reproducer)`,
+            `deno task fuzz --allocator ${target.name}${
+              target.builtin ? "" : " --allow-user-code"
+            } --seed ${request.fuzz.seed} writes a reproducer)`,
         performance.now() - t0,
       ),
     });
@@ -117,8 +119,72 @@ async function serve(request: WorkerRequest): Promise<void> {
   post({ kind: "done" });
 }
 
-scope.onmessage = (e: MessageEvent<WorkerRequest>) => {
-  serve(e.data).catch((err) => {
+/** A fuzzing campaign: progress now and then, then the outcome. */
+async function fuzz(request: FuzzRequest): Promise<void> {
+  const post = (m: WorkerMessage) => scope.postMessage(m);
+  patchExit();
+  let target: SuiteTarget;
+  try {
+    target = await loadTarget(request.target);
+  } catch (e) {
+    post({ kind: "module-error", message: moduleProblem(e) });
+    return;
+  }
+  await Deno.permissions.revoke({ name: "read" });
+  const subject = target.subject;
+  if (subject === undefined || subject.kind === "IdAllocator") {
+    post({ kind: "module-error", message: `${target.name} is not a byte or page allocator` });
+    return;
+  }
+  post({ kind: "target", name: target.name, interfaces: [subject.kind] });
+  const reference = request.exact === undefined ? undefined : allocatorEntry(request.exact);
+  const write = writer(request.progress);
+  const log = lineLog(request.lines);
+  let seen = 0;
+  const outcome = fuzzSubject(subject, {
+    seed: request.seed,
+    ms: request.ms,
+    ...limits(target),
+    exact: reference === undefined ? undefined : () => reference.create() as ByteAllocator,
+    onLine: log,
+    onCall: (op) => {
+      write(op);
+      if (op !== "" && (++seen & 0xfff) === 0) {
+        post({ kind: "fuzz-progress", operations: seen, runs: 0 });
+      }
+    },
+  });
+  post({
+    kind: "fuzz-done",
+    failure: outcome.failure,
+    steps: outcome.steps,
+    runs: outcome.runs,
+    operations: outcome.operations,
+    interface: subject.kind,
+    name: target.name,
+  });
+}
+
+/** The fuzzer's limits for a target (a built-in model's known deviations). */
+function limits(target: SuiteTarget): { maxAlign?: number; capacityComesBack?: boolean } {
+  const l = target.builtin ? FUZZ_LIMITS[target.name] : undefined;
+  return l === undefined ? {} : { maxAlign: l.maxAlign, capacityComesBack: l.capacityComesBack };
+}
+
+function patchExit(): void {
+  Object.defineProperty(Deno, "exit", {
+    value: (code?: number) => {
+      throw new ExitAttempt(`the allocator called Deno.exit(${code ?? ""})`);
+    },
+    configurable: true,
+    writable: true,
+  });
+}
+
+scope.onmessage = (e: MessageEvent<WorkerRequest | FuzzRequest>) => {
+  const request = e.data;
+  const job = "campaign" in request ? fuzz(request) : serve(request);
+  job.catch((err) => {
     scope.postMessage({ kind: "module-error", message: moduleProblem(err) } as WorkerMessage);
   });
 };

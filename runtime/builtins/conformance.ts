@@ -109,6 +109,7 @@ function rangeSetHandle(w: World, r: RangeSet): Handle {
       if (r.count === 0) throw new ScriptError("pick() on an empty block set");
       return r.at(Number(w.rng.between(0n, big(r.count - 1))));
     }),
+    first: method([], () => (r.count === 0 ? null : r.at(0))),
   });
 }
 
@@ -133,7 +134,7 @@ export const CONFORMANCE: BuiltinGroup = {
     blocks: {
       params: [],
       doc:
-        "an empty set of address ranges: add(addr, size) is false on overlap; remove, size_of, pick, count, total",
+        "an empty set of address ranges: add(addr, size) is false on overlap; remove, size_of, pick, first, count, total",
       fn: (w) => rangeSetHandle(w, new RangeSet()),
     },
   },

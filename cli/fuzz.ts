@@ -1,0 +1,375 @@
+/**
+ * `deno task fuzz --allocator <name | module>`: random operation sequences
+ * against an allocator, the contracts' invariants checked after every step
+ * (and, with `--exact MODEL`, every result compared with mmsim's model). A
+ * failure is shrunk to a short sequence and written as a `.mms` conformance
+ * script that reproduces it.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { escapeLines } from "../dsl/diagnostics.ts";
+import { type FuzzOutcome, type FuzzStep, reproducer, stepsOfLog } from "../conformance/fuzz.ts";
+import { runIsolated } from "../conformance/isolated.ts";
+import type { FuzzRequest, TargetSpec, WorkerMessage } from "../conformance/protocol.ts";
+import {
+  LINE_LOG_BYTES,
+  PROGRESS_BYTES,
+  readCalls,
+  readLines,
+  readProgress,
+} from "../conformance/protocol.ts";
+import { BUILTIN_TARGETS, builtinTarget, FUZZ_LIMITS } from "../conformance/runner.ts";
+import { allocatorEntry, ALLOCATORS } from "../mm/registry.ts";
+
+const USAGE = `Usage: deno task fuzz --allocator NAME|MODULE.ts [--allow-user-code] [--seconds N]
+       [--seed S] [--exact MODEL] [--shard K/N] [--out FILE] [--reporter text|junit]
+
+Fuzzes an allocator: random sequences of allocations, frees, add_memory (bytes)
+or alloc_pages_at (pages), with every contract invariant checked after every
+step. A failure shrinks to a short sequence, written as a conformance script
+(--out, default fuzz-repro.mms) with the command that replays it.
+
+  --allocator NAME     a built-in byte or page allocator (${
+  ALLOCATORS.filter((a) => a.interface !== "IdAllocator").map((a) => a.name).join(", ")
+})
+  --allocator FILE.ts  your module (needs --allow-user-code; it runs in a worker
+                       with no permissions)
+  --seconds N          how long to fuzz (default 10)
+  --seed S             the campaign's seed (default 1; the same seed, the same run)
+  --exact MODEL        compare every result with mmsim's model of MODEL
+  --shard K/N          campaign K of N disjoint ones (a CI matrix)
+  --timeout SECONDS    how long one call may take (default 10)
+  --reporter R         text (default) or junit
+
+Exit code 0 when no sequence broke a contract, 1 when one did, 2 for bad usage.
+`;
+
+/** Where the command writes. */
+export interface FuzzIo {
+  /** Standard output. */
+  out(text: string): void;
+  /** Standard error. */
+  err(text: string): void;
+  /** Writes the reproducer. */
+  write(path: string, text: string): void;
+  /** Whether progress may be shown (a terminal, not CI). */
+  progress: boolean;
+  /** Rewrites the progress line. */
+  status(text: string): void;
+}
+
+const STDIO: FuzzIo = {
+  out: (t) => console.log(t),
+  err: (t) => console.error(t),
+  write: (p, t) => Deno.writeTextFileSync(p, t),
+  progress: Deno.stderr.isTerminal() && Deno.env.get("CI") === undefined,
+  status: (t) => Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${t}`)),
+};
+
+/**
+ * Runs the command; returns the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./fuzz.ts";
+ * Deno.exit(await main(["--allocator", "tlsf", "--seconds", "5"]));
+ * ```
+ */
+export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number> {
+  const io: FuzzIo = {
+    ...io0,
+    out: (t) => io0.out(escapeLines(t)),
+    err: (t) => io0.err(escapeLines(t)),
+  };
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        allocator: { type: "string" },
+        "allow-user-code": { type: "boolean" },
+        seconds: { type: "string" },
+        seed: { type: "string" },
+        exact: { type: "string" },
+        shard: { type: "string" },
+        out: { type: "string" },
+        timeout: { type: "string" },
+        reporter: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    io.err(`fuzz: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const o = parsed.values;
+  if (o.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const bad = (message: string) => (io.err(`fuzz: ${message}`), 2);
+  if (o.allocator === undefined) return bad("--allocator is required");
+  const seconds = o.seconds === undefined ? 10 : Number(o.seconds);
+  if (!(seconds > 0 && Number.isFinite(seconds))) {
+    return bad(`--seconds takes a positive number, not '${o.seconds}'`);
+  }
+  const timeout = o.timeout === undefined ? 10 : Number(o.timeout);
+  if (!(timeout > 0 && Number.isFinite(timeout))) {
+    return bad(`--timeout takes a positive number, not '${o.timeout}'`);
+  }
+  if (o.seed !== undefined && !/^[0-9]{1,9}$/.test(o.seed)) {
+    return bad(`--seed takes an integer from 0 to 999999999, not '${o.seed}'`);
+  }
+  const reporter = o.reporter ?? "text";
+  if (reporter !== "text" && reporter !== "junit") {
+    return bad(`--reporter is text or junit, not '${reporter}'`);
+  }
+  let shard = { k: 1, n: 1 };
+  if (o.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(o.shard);
+    if (m === null || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) {
+      return bad(`--shard takes K/N with 1 <= K <= N, not '${o.shard}'`);
+    }
+    shard = { k: Number(m[1]), n: Number(m[2]) };
+  }
+  // Shards split the seed space: campaign K of N fuzzes the seeds K-1, K-1+N, ...
+  const seed = Number(o.seed ?? "1") * shard.n + shard.k - 1;
+  if (o.exact !== undefined) {
+    const e = allocatorEntry(o.exact);
+    if (e === undefined || e.interface === "IdAllocator") {
+      return bad(`--exact takes a built-in byte or page model, not '${o.exact}'`);
+    }
+  }
+  let target: TargetSpec;
+  let readable: string[] = [];
+  const builtin = builtinTarget(o.allocator);
+  if (builtin !== undefined) {
+    if (builtin.subject === undefined || builtin.subject.kind === "IdAllocator") {
+      return bad(`${o.allocator} is not a byte or page allocator`);
+    }
+    target = { builtin: o.allocator };
+  } else if (/\.(ts|js|mjs|mts)$/.test(o.allocator)) {
+    if (!o["allow-user-code"]) {
+      return bad(`${o.allocator} is your code; running it needs --allow-user-code`);
+    }
+    const url = new URL(o.allocator, `file://${Deno.cwd()}/`);
+    try {
+      if (!Deno.statSync(url).isFile) throw new Error("not a file");
+    } catch (e) {
+      return bad(`cannot use ${o.allocator}: ${(e as Error).message}`);
+    }
+    target = { module: url.href, path: o.allocator };
+    readable = [
+      url.pathname.slice(0, url.pathname.lastIndexOf("/") + 1),
+      new URL("..", import.meta.url).pathname,
+    ];
+  } else {
+    return bad(
+      `unknown allocator '${o.allocator}'; built-ins: ${
+        BUILTIN_TARGETS.join(", ")
+      }, or a .ts module`,
+    );
+  }
+
+  const progress = new SharedArrayBuffer(PROGRESS_BYTES);
+  const request: FuzzRequest = {
+    campaign: true,
+    target,
+    seed,
+    ms: seconds * 1000,
+    exact: o.exact,
+    progress,
+    lines: new SharedArrayBuffer(LINE_LOG_BYTES),
+  };
+  const t0 = performance.now();
+  const result = await campaign(request, readable, timeout, (operations) => {
+    if (!io.progress) return;
+    const elapsed = (performance.now() - t0) / 1000;
+    const rate = Math.round(operations / Math.max(elapsed, 0.001));
+    const left = Math.max(0, seconds - elapsed);
+    io.status(
+      `fuzzing ${o.allocator}: ${operations.toLocaleString("en")} operations, ${
+        rate.toLocaleString("en")
+      }/s, ${left.toFixed(0)} s left`,
+    );
+  });
+  if (io.progress) io.status("");
+  if (result.kind === "module-error") return bad(`cannot use ${o.allocator}: ${result.message}`);
+  const took = (performance.now() - t0) / 1000;
+  const replay = (path: string) =>
+    `deno task conformance --allocator ${o.allocator}${
+      builtin ? "" : " --allow-user-code"
+    } --script ${path}`;
+  let failure: string | undefined;
+  let summary: string;
+  const path = o.out ?? "fuzz-repro.mms";
+  const how = `--allocator ${o.allocator} --seed ${o.seed ?? "1"}${
+    o.shard ? ` --shard ${o.shard}` : ""
+  }${o.exact ? ` --exact ${o.exact}` : ""}`;
+  const save = (kind: Kind | "IdAllocator", outcome: FuzzOutcome): string | undefined => {
+    try {
+      io.write(path, reproducer(kind, outcome, how));
+      return undefined;
+    } catch (e) {
+      return `cannot write the reproducer to ${path}: ${(e as Error).message}`;
+    }
+  };
+  if (result.kind === "hang") {
+    // A call that never returns costs the whole time limit for every try, so
+    // shrinking tries little: the hanging step alone, then the last 20 steps.
+    failure = `${result.op || "a call"} did not return within ${timeout} s`;
+    const kind = result.subject ?? "ByteAllocator";
+    let steps = stepsOfLog(readLines(request.lines));
+    if (steps.length > 1) {
+      if (io.progress) io.status(`${failure}: shrinking the sequence (${steps.length} operations)`);
+      steps = await shrinkHang(steps, kind, target, readable, timeout, failure);
+      if (io.progress) io.status("");
+    }
+    const lines = steps.flatMap((st) => st.lines);
+    const problem = lines.length > 0
+      ? save(kind, { failure, steps, runs: 1, operations: 0 })
+      : undefined;
+    if (problem !== undefined) return bad(problem);
+    summary = `fuzz: ${o.allocator}: ${failure} (seed ${seed})` +
+      (lines.length > 0
+        ? `\n  the sequence that reaches it (${
+          operations(steps.length)
+        }) is in ${path}\n  replay it: ${replay(path)}`
+        : "");
+  } else if (result.done.failure !== undefined) {
+    failure = result.done.failure;
+    const problem = save(result.done.interface, result.done);
+    if (problem !== undefined) return bad(problem);
+    summary = `fuzz: ${o.allocator}: ${failure}\n` +
+      `  shrunk to ${operations(result.done.steps.length)}, written to ${path}\n` +
+      `  replay it: ${replay(path)}`;
+  } else {
+    summary =
+      `fuzz: ${o.allocator}: ${result.done.operations.toLocaleString("en")} operations in ` +
+      `${result.done.runs.toLocaleString("en")} sequences (${took.toFixed(1)} s, seed ${seed}${
+        o.exact ? `, compared with ${o.exact}` : ""
+      }): every contract held` +
+      (builtin && FUZZ_LIMITS[o.allocator] ? ` (${FUZZ_LIMITS[o.allocator].why})` : "");
+  }
+  if (reporter === "junit") {
+    const xml = (s: string) =>
+      s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll(
+        '"',
+        "&quot;",
+      );
+    io.out([
+      `<?xml version="1.0" encoding="UTF-8"?>`,
+      `<testsuites name="mmsim fuzz" tests="1" failures="${failure ? 1 : 0}">`,
+      `  <testsuite name="${xml(o.allocator)}" tests="1" failures="${failure ? 1 : 0}">`,
+      `    <testcase classname="fuzz" name="${xml(`seed ${seed}`)}" time="${took.toFixed(3)}"${
+        failure ? `>\n      <failure message="${xml(failure)}"/>\n    </testcase>` : "/>"
+      }`,
+      "  </testsuite>",
+      "</testsuites>",
+    ].join("\n"));
+    if (failure) io.err(summary);
+  } else if (failure) io.err(summary);
+  else io.out(summary);
+  return failure ? 1 : 0;
+}
+
+/** The shortest of a few tails of a hanging sequence that still hangs, run in a worker. */
+async function shrinkHang(
+  steps: FuzzStep[],
+  kind: Kind,
+  target: TargetSpec,
+  readable: string[],
+  timeout: number,
+  failure: string,
+): Promise<FuzzStep[]> {
+  for (const tail of [1, 20]) {
+    if (tail >= steps.length) break;
+    const candidate = steps.slice(-tail);
+    const source = reproducer(kind, { failure, steps: candidate, runs: 1, operations: 0 }, "");
+    const outcome = await runIsolated(
+      [{ path: "fuzz-repro.mms", source, interface: kind, level: "contract" }],
+      target,
+      { seed: 1n, timeout, fuzzMs: 0, fuzzSeed: 1, readable },
+    );
+    if (outcome.ok && outcome.rows.some((r) => r.failure?.includes("did not return"))) {
+      return candidate;
+    }
+  }
+  return steps;
+}
+
+const operations = (n: number) => `${n} operation${n === 1 ? "" : "s"}`;
+
+type CampaignEnd =
+  | { kind: "done"; done: Extract<WorkerMessage, { kind: "fuzz-done" }> }
+  | { kind: "module-error"; message: string }
+  | { kind: "hang"; op: string; subject?: Kind };
+
+type Kind = "ByteAllocator" | "PageAllocator";
+
+/** Runs the campaign in a worker; a call that hangs ends it. */
+function campaign(
+  request: FuzzRequest,
+  readable: string[],
+  timeout: number,
+  onProgress: (operations: number) => void,
+): Promise<CampaignEnd> {
+  const worker = new Worker(new URL("../conformance/worker.ts", import.meta.url), {
+    type: "module",
+    deno: {
+      permissions: {
+        read: readable.length > 0 ? readable : false,
+        write: false,
+        net: false,
+        env: false,
+        run: false,
+        ffi: false,
+        sys: false,
+        import: false,
+      },
+    },
+  } as WorkerOptions);
+  return new Promise((resolve) => {
+    let last = -1;
+    let stuck = 0;
+    let subject: Kind | undefined;
+    const finish = (end: CampaignEnd) => {
+      clearTimeout(timer);
+      clearInterval(ticker);
+      worker.terminate();
+      resolve(end);
+    };
+    // The campaign's own budget, and a watch on the call in progress.
+    const timer = setTimeout(
+      () => finish({ kind: "hang", op: readProgress(request.progress), subject }),
+      request.ms + (timeout + 60) * 1000,
+    );
+    const ticker = setInterval(() => {
+      const op = readProgress(request.progress);
+      const calls = readCalls(request.progress);
+      stuck = op !== "" && calls === last ? stuck + 1 : 0;
+      last = calls;
+      if (stuck * 250 >= timeout * 1000) finish({ kind: "hang", op, subject });
+    }, 250);
+    worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
+      const m = e.data;
+      if (m.kind === "fuzz-progress") onProgress(m.operations);
+      else if (m.kind === "target") {
+        const k = m.interfaces[0];
+        if (k === "ByteAllocator" || k === "PageAllocator") subject = k;
+      } else if (m.kind === "fuzz-done") finish({ kind: "done", done: m });
+      else if (m.kind === "module-error") finish({ kind: "module-error", message: m.message });
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      finish({ kind: "module-error", message: e.message });
+    };
+    worker.postMessage(request);
+  });
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
