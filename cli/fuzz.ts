@@ -41,6 +41,7 @@ step. A failure shrinks to a short sequence, written as a conformance script
   --exact MODEL        compare every result with mmsim's model of MODEL
   --shard K/N          campaign K of N disjoint ones (a CI matrix)
   --timeout SECONDS    how long one call may take (default 10)
+  --out FILE           where the reproducer goes (default fuzz-repro.mms)
   --reporter R         text (default) or junit
 
 Exit code 0 when no sequence broke a contract, 1 when one did, 2 for bad usage.

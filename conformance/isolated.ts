@@ -93,7 +93,8 @@ export async function runIsolated(
       start = where.name === undefined
         ? { script: where.script + 1, contract: 0 }
         : { script: where.script, contract: where.contract + 1 };
-      if (start.script > fuzzScript) break;
+      // The fuzzing contract is the last: once it has been judged, the suite is done.
+      if (where.script >= fuzzScript || start.script > fuzzScript) break;
     }
   }
   for (const r of rows) r.target = name;

@@ -81,7 +81,9 @@ async function serve(request: WorkerRequest): Promise<void> {
   }
   const fuzzScript = request.scripts.length;
   const fuzzable = target.subject !== undefined && target.subject.kind !== "IdAllocator";
-  if (request.fuzz.ms > 0 && fuzzable && request.start.script <= fuzzScript) {
+  const fuzzPending = request.start.script < fuzzScript ||
+    (request.start.script === fuzzScript && request.start.contract === 0);
+  if (request.fuzz.ms > 0 && fuzzable && fuzzPending) {
     const name =
       `fuzzing: random operation sequences keep every contract (seed ${request.fuzz.seed})`;
     post({ kind: "start", script: fuzzScript, contract: 0, name });
@@ -108,7 +110,9 @@ async function serve(request: WorkerRequest): Promise<void> {
         outcome.failure === undefined,
         outcome.failure === undefined
           ? undefined
-          : `${outcome.failure} (${outcome.steps.length} operations; ` +
+          : `${outcome.failure} (${outcome.steps.length} operation${
+            outcome.steps.length === 1 ? "" : "s"
+          }; ` +
             `deno task fuzz --allocator ${target.name}${
               target.builtin ? "" : " --allow-user-code"
             } --seed ${request.fuzz.seed} writes a reproducer)`,

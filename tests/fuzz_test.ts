@@ -1,0 +1,280 @@
+// The fuzzer: it finds the broken fixtures and writes reproducers of at most
+// 20 operations that fail when replayed; the built-in models hold up under it,
+// differentially against the literal transcriptions in tests/reference/; its
+// command line refuses bad flags. Campaigns that may meet a spinning allocator
+// run in a subprocess, whose exit ends the spinning worker thread.
+import assert from "node:assert/strict";
+import { AllocError, type AllocErrorKind } from "../mm/allocator/alloc_error.ts";
+import type { ByteAllocator, PageAllocator } from "../mm/allocator/traits.ts";
+import { fuzzSubject, reproducer, stepsOfLog } from "../conformance/fuzz.ts";
+import { builtinTarget, FUZZ_LIMITS } from "../conformance/runner.ts";
+import { NaiveBuddy } from "./reference/naive_buddy.ts";
+import { NaiveBitmap } from "./reference/naive_bitmap.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+async function deno(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const d = new TextDecoder();
+  return { code: r.code, out: d.decode(r.stdout), err: d.decode(r.stderr) };
+}
+
+const fuzz = (args: string[]) =>
+  deno([
+    "run",
+    "--cached-only",
+    "--allow-read",
+    "--allow-write",
+    "--unstable-worker-options",
+    "cli/fuzz.ts",
+    ...args,
+  ]);
+const conformance = (args: string[]) =>
+  deno([
+    "run",
+    "--cached-only",
+    "--allow-read",
+    "--unstable-worker-options",
+    "cli/conformance.ts",
+    ...args,
+  ]);
+
+/** Operations in a reproducer: the statements of its contract that are not checks. */
+function operations(script: string): number {
+  const body = script.split("\n").filter((l) => /^ {2}\S/.test(l));
+  return body.filter((l) => !/^ {2}(expect|let h = subject|let live = blocks|\})/.test(l)).length;
+}
+
+for (
+  const [fixture, finding] of [
+    ["off_by_four", /alloc\(40, 8\) gave 0x[0-9a-f]+4, not aligned to 8|overlaps the live/],
+    ["leak_after_ten", /capacity did not come back/],
+    ["spinning", /alloc\(20000, 1\) did not return within 2 s/],
+  ] as const
+) {
+  Deno.test(`fuzz: finds ${fixture} and writes a short reproducer that fails`, async () => {
+    const dir = Deno.makeTempDirSync();
+    const out = `${dir}/repro.mms`;
+    const module = `tests/fixtures/${fixture}_allocator.ts`;
+    const r = await fuzz([
+      "--allocator",
+      module,
+      "--allow-user-code",
+      "--seconds",
+      "5",
+      "--timeout",
+      "2",
+      "--out",
+      out,
+    ]);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, finding);
+    assert.match(r.err, new RegExp(`replay it: deno task conformance --allocator ${module}`));
+    const script = Deno.readTextFileSync(out);
+    assert.match(script, /^# interface: ByteAllocator\n# level: contract\n/);
+    // A hang's step is an exhaustion loop: a handful of statements, one operation.
+    assert.ok(operations(script) <= 20 * 6, script);
+    const steps = Number(/: (\d+) operations? that break/.exec(script)?.[1]);
+    assert.ok(steps >= 1 && steps <= 20, `${steps} operations`);
+    const replay = await conformance([
+      "--allocator",
+      module,
+      "--allow-user-code",
+      "--script",
+      out,
+      "--timeout",
+      "2",
+    ]);
+    assert.equal(replay.code, 1, replay.out + replay.err);
+    assert.match(replay.out, /fuzz reproducer: .* FAIL/);
+    assert.match(replay.out, /0 passed, 1 failed/);
+    Deno.removeSync(dir, { recursive: true });
+  });
+}
+
+Deno.test("fuzz: the same seed finds the same reproducer; shards differ", async () => {
+  const dir = Deno.makeTempDirSync();
+  const run = (out: string, ...more: string[]) =>
+    fuzz([
+      "--allocator",
+      "tests/fixtures/off_by_four_allocator.ts",
+      "--allow-user-code",
+      "--seconds",
+      "5",
+      "--out",
+      `${dir}/${out}`,
+      ...more,
+    ]);
+  const [a, b] = [await run("a.mms", "--seed", "7"), await run("b.mms", "--seed", "7")];
+  assert.equal(a.code, 1);
+  assert.equal(b.code, 1);
+  assert.equal(Deno.readTextFileSync(`${dir}/a.mms`), Deno.readTextFileSync(`${dir}/b.mms`));
+  const s = await run("s.mms", "--seed", "7", "--shard", "2/3");
+  assert.equal(s.code, 1);
+  assert.match(Deno.readTextFileSync(`${dir}/s.mms`), /--shard 2\/3/);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("fuzz: a correct allocator of its own design holds, in JUnit too", async () => {
+  const r = await fuzz([
+    "--allocator",
+    "examples/segregated_fit_allocator.ts",
+    "--allow-user-code",
+    "--seconds",
+    "2",
+    "--reporter",
+    "junit",
+  ]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /<testsuites name="mmsim fuzz" tests="1" failures="0">/);
+});
+
+Deno.test("fuzz: bad flags and modules are refused with exit 2", async () => {
+  const cases: [string[], RegExp][] = [
+    [[], /--allocator is required/],
+    [["--allocator", "dlmalloc"], /unknown allocator 'dlmalloc'/],
+    [["--allocator", "id"], /id is not a byte or page allocator/],
+    [["--allocator", "tlsf", "--seconds", "0"], /--seconds takes a positive number/],
+    [["--allocator", "tlsf", "--seed", "x"], /--seed takes an integer/],
+    [["--allocator", "tlsf", "--shard", "4/3"], /--shard takes K\/N/],
+    [["--allocator", "tlsf", "--exact", "nope"], /--exact takes a built-in/],
+    [["--allocator", "tlsf", "--bogus"], /Unknown option '--bogus'/],
+    [["--allocator", "examples/first_fit_allocator.ts"], /needs --allow-user-code/],
+    [
+      ["--allocator", "tests/fixtures/not_an_allocator.ts", "--allow-user-code"],
+      /cannot use tests\/fixtures\/not_an_allocator.ts/,
+    ],
+  ];
+  for (const [args, message] of cases) {
+    const r = await fuzz(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
+    assert.match(r.err, message);
+    assert.doesNotMatch(r.err, /^\s+at /m);
+  }
+});
+
+Deno.test("fuzz: a module with a syntax error is reported with file:line:col", async () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(`${dir}/broken.ts`, "export class A {\n  alloc(size {\n}\n");
+  const r = await fuzz(["--allocator", `${dir}/broken.ts`, "--allow-user-code"]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, new RegExp(`${dir}/broken.ts:2:\\d+: SyntaxError`));
+  Deno.removeSync(dir, { recursive: true });
+});
+
+/** buddy_system_allocator's Heap<32>, transcribed literally, as a ByteAllocator. */
+class ReferenceBuddy implements ByteAllocator {
+  #heap = new NaiveBuddy();
+  init(start: number, size: number): void {
+    this.#heap.addToHeap(start, start + size);
+  }
+  addMemory(start: number, size: number): void {
+    this.#heap.addToHeap(start, start + size);
+  }
+  alloc(size: number, align: number): number {
+    const p = this.#heap.alloc(size, align);
+    if (p === null) throw new AllocError("NoMemory");
+    return p;
+  }
+  dealloc(ptr: number, size: number, align: number): void {
+    this.#heap.dealloc(ptr, size, align);
+  }
+  totalBytes(): number {
+    return this.#heap.total;
+  }
+  usedBytes(): number {
+    return this.#heap.allocated;
+  }
+  availableBytes(): number {
+    return this.#heap.total - this.#heap.allocated;
+  }
+}
+
+/** bitmap_allocator's search and BitmapPageAllocator's checks, transcribed, as a PageAllocator. */
+class ReferenceBitmap implements PageAllocator {
+  readonly pageSize = 4096;
+  #bits = new NaiveBitmap(1 << 16);
+  #result(r: number | string): number {
+    if (typeof r === "string") throw new AllocError(r as AllocErrorKind);
+    return r;
+  }
+  init(start: number, size: number): void {
+    this.#bits.init(start, size);
+  }
+  addMemory(): void {
+    throw new AllocError("NoMemory"); // as BitmapPageAllocator::add_memory
+  }
+  allocPages(n: number, align: number): number {
+    return this.#result(this.#bits.allocPages(n, align));
+  }
+  allocPagesAt(at: number, n: number, align: number): number {
+    return this.#result(this.#bits.allocPagesAt(at, n, align));
+  }
+  deallocPages(pos: number, n: number): void {
+    this.#bits.deallocPages(pos, n);
+  }
+  totalPages(): number {
+    return this.#bits.total;
+  }
+  usedPages(): number {
+    return this.#bits.used;
+  }
+  availablePages(): number {
+    return this.#bits.total - this.#bits.used;
+  }
+}
+
+for (
+  const [name, reference] of [
+    ["buddy", () => new ReferenceBuddy()],
+    ["bitmap", () => new ReferenceBitmap()],
+  ] as const
+) {
+  Deno.test(`fuzz: the ${name} model gives what the literal transcription gives`, () => {
+    const subject = builtinTarget(name)!.subject!;
+    const outcome = fuzzSubject(subject, { seed: 42, ms: 1500, exact: reference });
+    assert.equal(outcome.failure, undefined, reproducer(subject.kind, outcome, name));
+    assert.ok(outcome.operations > 1000, `${outcome.operations} operations`);
+  });
+}
+
+Deno.test("fuzz: every built-in byte and page model keeps the contracts", () => {
+  for (const name of ["tlsf", "slab", "buddy", "bitmap"]) {
+    const subject = builtinTarget(name)!.subject!;
+    const outcome = fuzzSubject(subject, {
+      seed: 7,
+      ms: 500,
+      maxAlign: FUZZ_LIMITS[name]?.maxAlign,
+      capacityComesBack: FUZZ_LIMITS[name]?.capacityComesBack,
+    });
+    assert.equal(outcome.failure, undefined, `${name}: ${reproducer(subject.kind, outcome, name)}`);
+  }
+});
+
+Deno.test("fuzz: a differential difference is found and shrinks", () => {
+  // tlsf compared with buddy: different designs give different addresses.
+  const subject = builtinTarget("tlsf")!.subject!;
+  const outcome = fuzzSubject(subject, { seed: 1, ms: 5000, exact: () => new ReferenceBuddy() });
+  assert.match(outcome.failure ?? "", /the model|differ from the model/);
+  assert.ok(outcome.steps.length <= 20, `${outcome.steps.length} steps`);
+});
+
+Deno.test("fuzz: a hang's line log splits into its steps", () => {
+  const log = [
+    "# step",
+    "h.add_memory(0x1, 2)",
+    "expect x",
+    "# step",
+    "let b0 = h.try_alloc(1, 1)",
+  ];
+  assert.deepEqual(stepsOfLog(log), [
+    { lines: ["h.add_memory(0x1, 2)", "expect x"] },
+    { lines: ["let b0 = h.try_alloc(1, 1)"] },
+  ]);
+});

@@ -1,0 +1,88 @@
+// The suite against the broken fixtures: each fails on the check that is
+// about its defect, within the time limit, and nothing the allocator does
+// (spin, exit, overflow its stack) stops the run or makes it pass. Each run
+// is a subprocess, so that a spinning worker thread ends with it.
+import assert from "node:assert/strict";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+async function conformance(
+  fixture: string,
+): Promise<{ code: number; out: string; err: string; rows: string[] }> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--cached-only",
+      "--allow-read",
+      "--unstable-worker-options",
+      "cli/conformance.ts",
+      "--allocator",
+      `tests/fixtures/${fixture}_allocator.ts`,
+      "--allow-user-code",
+      "--timeout",
+      "2",
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const d = new TextDecoder();
+  const out = d.decode(r.stdout);
+  const rows = out.split("\n").filter((l) => / FAIL /.test(l)).map((l) => l.replace(/ {2,}/g, " "));
+  return { code: r.code, out, err: d.decode(r.stderr), rows };
+}
+
+/** The fixture, then for each failing contract it must have: its name and why. */
+const CASES: [string, [RegExp, RegExp][]][] = [
+  ["leak_after_ten", [
+    [/capacity comes back/, /freed memory did not come back/],
+    [/fuzzing/, /capacity did not come back/],
+  ]],
+  ["off_by_four", [
+    [/every size from 1 to 512/, /blocks overlap around a 40-byte block/],
+    [/fuzzing/, /alloc\(40, 8\) gave 0x9000000[0-9a-f]4?, not aligned to 8|overlaps/],
+  ]],
+  ["spinning", [
+    [/NoMemory when exhausted/, /try_alloc\(4000, 8\) did not return within 2 s/],
+    [/capacity comes back/, /did not return within 2 s/],
+    [/add_memory adds memory/, /did not return within 2 s/],
+    [/fuzzing/, /did not return within 2 s/],
+  ]],
+  ["big_alignment", [
+    [/alignments past a page/, /aligned to 8192: got 0x90001000/],
+  ]],
+  ["negative_available", [
+    [/statistics: total = used \+ available/, /statistics stay within their bounds.*available -/],
+  ]],
+  ["no_add_memory", [
+    [/add_memory adds memory that later allocations use/, /NoMemory/],
+    [/fuzzing/, /added memory \[0x90200000, 0x90210000\) was never used/],
+  ]],
+  ["exiting", [
+    [/alignments past a page/, /the allocator called Deno\.exit\(0\) in alloc\(64, 8192\)/],
+  ]],
+  ["recursive", [
+    [
+      /every size from 1 to 512/,
+      /RangeError: Maximum call stack size exceeded \(a stack overflow\) in alloc\(100, 1\)/,
+    ],
+  ]],
+  ["pages_at_ignoring", [
+    [/alloc_pages_at returns exactly the base/, /a page alloc_pages_at had taken/],
+  ]],
+];
+
+for (const [fixture, expected] of CASES) {
+  Deno.test(`isolation: ${fixture} fails on the right check, and the run ends with 1`, async () => {
+    const r = await conformance(fixture);
+    assert.equal(r.code, 1, r.out + r.err);
+    for (const [contract, why] of expected) {
+      const row = r.rows.find((l) => contract.test(l));
+      assert.ok(row !== undefined, `no failing row for ${contract} in\n${r.out}`);
+      assert.match(row, why);
+    }
+    assert.match(r.out, /\d+ passed, [1-9]\d* failed\n?$/);
+    assert.doesNotMatch(r.out + r.err, /^\s+at /m);
+  });
+}
