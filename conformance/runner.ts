@@ -125,6 +125,23 @@ export const FUZZ_LIMITS: Readonly<
   },
 };
 
+/**
+ * The fuzzer's limits for a target: a built-in model's {@linkcode FUZZ_LIMITS},
+ * nothing for user code.
+ *
+ * @example
+ * ```ts
+ * import { builtinTarget, fuzzLimits } from "./runner.ts";
+ * console.log(fuzzLimits(builtinTarget("slab")!).maxAlign); // 4096
+ * ```
+ */
+export function fuzzLimits(
+  target: { name: string; builtin: boolean },
+): { maxAlign?: number; capacityComesBack?: boolean } {
+  const l = target.builtin ? FUZZ_LIMITS[target.name] : undefined;
+  return l === undefined ? {} : { maxAlign: l.maxAlign, capacityComesBack: l.capacityComesBack };
+}
+
 /** Reads a script's `# interface:` and `# level:` lines. */
 export function parseHeader(path: string, source: string): ConformanceScript {
   const iface = /^#\s*interface:\s*(\w+)/m.exec(source)?.[1];

@@ -14,7 +14,7 @@ import {
   applies,
   builtinTarget,
   type ConformanceScript,
-  FUZZ_LIMITS,
+  fuzzLimits,
   resultRow,
   runConformance,
   type SuiteTarget,
@@ -91,7 +91,7 @@ async function serve(request: WorkerRequest): Promise<void> {
     const outcome = fuzzSubject(target.subject!, {
       seed: request.fuzz.seed,
       ms: request.fuzz.ms,
-      ...limits(target),
+      ...fuzzLimits(target),
       onCall,
     });
     const script: ConformanceScript = {
@@ -148,7 +148,7 @@ async function fuzz(request: FuzzRequest): Promise<void> {
   const outcome = fuzzSubject(subject, {
     seed: request.seed,
     ms: request.ms,
-    ...limits(target),
+    ...fuzzLimits(target),
     exact: reference === undefined ? undefined : () => reference.create() as ByteAllocator,
     onLine: log,
     onCall: (op) => {
@@ -167,12 +167,6 @@ async function fuzz(request: FuzzRequest): Promise<void> {
     interface: subject.kind,
     name: target.name,
   });
-}
-
-/** The fuzzer's limits for a target (a built-in model's known deviations). */
-function limits(target: SuiteTarget): { maxAlign?: number; capacityComesBack?: boolean } {
-  const l = target.builtin ? FUZZ_LIMITS[target.name] : undefined;
-  return l === undefined ? {} : { maxAlign: l.maxAlign, capacityComesBack: l.capacityComesBack };
 }
 
 function patchExit(): void {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { AllocError, type AllocErrorKind } from "../mm/allocator/alloc_error.ts";
 import type { ByteAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import { fuzzSubject, reproducer, stepsOfLog } from "../conformance/fuzz.ts";
-import { builtinTarget, FUZZ_LIMITS } from "../conformance/runner.ts";
+import { builtinTarget, fuzzLimits } from "../conformance/runner.ts";
 import { NaiveBuddy } from "./reference/naive_buddy.ts";
 import { NaiveBitmap } from "./reference/naive_bitmap.ts";
 
@@ -246,13 +246,9 @@ for (
 
 Deno.test("fuzz: every built-in byte and page model keeps the contracts", () => {
   for (const name of ["tlsf", "slab", "buddy", "bitmap"]) {
-    const subject = builtinTarget(name)!.subject!;
-    const outcome = fuzzSubject(subject, {
-      seed: 7,
-      ms: 500,
-      maxAlign: FUZZ_LIMITS[name]?.maxAlign,
-      capacityComesBack: FUZZ_LIMITS[name]?.capacityComesBack,
-    });
+    const target = builtinTarget(name)!;
+    const subject = target.subject!;
+    const outcome = fuzzSubject(subject, { seed: 7, ms: 500, ...fuzzLimits(target) });
     assert.equal(outcome.failure, undefined, `${name}: ${reproducer(subject.kind, outcome, name)}`);
   }
 });
