@@ -118,7 +118,15 @@ function begin(m: Model, ...lines: string[]): FuzzStep {
 /** The line that starts each step in the line log (see {@linkcode FuzzOptions.onLine}). */
 export const STEP_MARK = "# step";
 
-/** The steps of a line log: its lines, split where each step starts. */
+/**
+ * The steps of a line log: its lines, split where each step starts.
+ *
+ * @example
+ * ```ts
+ * import { STEP_MARK, stepsOfLog } from "./fuzz.ts";
+ * console.log(stepsOfLog([STEP_MARK, "let b0 = h.try_alloc(8, 8)"]).length); // 1
+ * ```
+ */
 export function stepsOfLog(lines: string[]): FuzzStep[] {
   const steps: FuzzStep[] = [];
   for (const line of lines) {

@@ -15,3 +15,14 @@
  */
 
 export * from "./runner.ts";
+export * from "./fuzz.ts";
+export { type IsolatedOptions, type IsolatedOutcome, runIsolated } from "./isolated.ts";
+export type { TargetSpec } from "./protocol.ts";
+export type { Subject } from "../runtime/world.ts";
+export { ALLOCATORS, type ByteAllocatorKind } from "../mm/registry.ts";
+export type {
+  BaseAllocator,
+  ByteAllocator,
+  IdAllocator,
+  PageAllocator,
+} from "../mm/allocator/traits.ts";
