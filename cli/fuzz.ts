@@ -26,14 +26,12 @@ import { allocatorEntry, ALLOCATORS } from "../mm/registry.ts";
 const USAGE = `Usage: deno task fuzz --allocator NAME|MODULE.ts [--allow-user-code] [--seconds N]
        [--seed S] [--exact MODEL] [--shard K/N] [--out FILE] [--reporter text|junit]
 
-Fuzzes an allocator: random sequences of allocations, frees, add_memory (bytes)
-or alloc_pages_at (pages), with every contract invariant checked after every
+Fuzzes an allocator: random sequences of allocations, frees, add_memory (bytes),
+alloc_pages_at (pages) or alloc_fixed_id (IDs), with every contract invariant checked after every
 step. A failure shrinks to a short sequence, written as a conformance script
 (--out, default fuzz-repro.mms) with the command that replays it.
 
-  --allocator NAME     a built-in byte or page allocator (${
-  ALLOCATORS.filter((a) => a.interface !== "IdAllocator").map((a) => a.name).join(", ")
-})
+  --allocator NAME     a built-in allocator (${ALLOCATORS.map((a) => a.name).join(", ")})
   --allocator FILE.ts  your module (needs --allow-user-code; it runs in a worker
                        with no permissions)
   --seconds N          how long to fuzz (default 10)
@@ -139,16 +137,16 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
   const seed = Number(o.seed ?? "1") * shard.n + shard.k - 1;
   if (o.exact !== undefined) {
     const e = allocatorEntry(o.exact);
-    if (e === undefined || e.interface === "IdAllocator") {
-      return bad(`--exact takes a built-in byte or page model, not '${o.exact}'`);
+    if (e === undefined) {
+      return bad(`--exact takes a built-in model, not '${o.exact}'`);
     }
   }
   let target: TargetSpec;
   let readable: string[] = [];
   const builtin = builtinTarget(o.allocator);
   if (builtin !== undefined) {
-    if (builtin.subject === undefined || builtin.subject.kind === "IdAllocator") {
-      return bad(`${o.allocator} is not a byte or page allocator`);
+    if (builtin.subject === undefined) {
+      return bad(`${o.allocator} is not an allocator the fuzzer drives`);
     }
     target = { builtin: o.allocator };
   } else if (/\.(ts|js|mjs|mts)$/.test(o.allocator)) {
@@ -209,7 +207,7 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
   const how = `--allocator ${o.allocator} --seed ${o.seed ?? "1"}${
     o.shard ? ` --shard ${o.shard}` : ""
   }${o.exact ? ` --exact ${o.exact}` : ""}`;
-  const save = (kind: Kind | "IdAllocator", outcome: FuzzOutcome): string | undefined => {
+  const save = (kind: Kind, outcome: FuzzOutcome): string | undefined => {
     try {
       io.write(path, reproducer(kind, outcome, how));
       return undefined;
@@ -308,7 +306,7 @@ type CampaignEnd =
   | { kind: "module-error"; message: string }
   | { kind: "hang"; op: string; subject?: Kind };
 
-type Kind = "ByteAllocator" | "PageAllocator";
+type Kind = "ByteAllocator" | "PageAllocator" | "IdAllocator";
 
 /** Runs the campaign in a worker; a call that hangs ends it. */
 function campaign(
@@ -359,7 +357,7 @@ function campaign(
       if (m.kind === "fuzz-progress") onProgress(m.operations);
       else if (m.kind === "target") {
         const k = m.interfaces[0];
-        if (k === "ByteAllocator" || k === "PageAllocator") subject = k;
+        if (k === "ByteAllocator" || k === "PageAllocator" || k === "IdAllocator") subject = k;
       } else if (m.kind === "fuzz-done") finish({ kind: "done", done: m });
       else if (m.kind === "module-error") finish({ kind: "module-error", message: m.message });
     };

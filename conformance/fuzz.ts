@@ -13,8 +13,8 @@
 
 import fc from "fast-check";
 import { AllocError } from "../mm/allocator/alloc_error.ts";
-import type { ByteAllocator, PageAllocator } from "../mm/allocator/traits.ts";
-import { SUBJECT_BYTES, SUBJECT_PAGES } from "../runtime/builtins.ts";
+import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
+import { SUBJECT_BYTES, SUBJECT_IDS, SUBJECT_PAGES } from "../runtime/builtins.ts";
 import type { Subject } from "../runtime/world.ts";
 
 /** How a fuzzing campaign runs. */
@@ -36,7 +36,7 @@ export interface FuzzOptions {
   /** The largest alignment a byte allocation asks for (default 131072: 2^17). */
   maxAlign?: number;
   /** A reference model to compare every result with (differential testing). */
-  exact?: () => ByteAllocator | PageAllocator;
+  exact?: () => ByteAllocator | PageAllocator | IdAllocator;
   /** Told of each call as it starts (`""` when it returns), for the runner's time limits. */
   onCall?: (op: string) => void;
   /**
@@ -70,11 +70,11 @@ class Broken extends Error {
   override readonly name = "Broken";
 }
 
-type Real = ByteAllocator | PageAllocator;
+type Real = ByteAllocator | PageAllocator | IdAllocator;
 
 /** The state the commands share: the model of what is live, and the log. */
 interface Model {
-  kind: "ByteAllocator" | "PageAllocator";
+  kind: "ByteAllocator" | "PageAllocator" | "IdAllocator";
   /** Live blocks, sorted by start; `group` for blocks of an `Exhaust`, freed only by `FreeAll`. */
   live: {
     start: number;
@@ -199,11 +199,13 @@ function checkStatistics(m: Model, real: Real, step: FuzzStep): void {
       "used_bytes",
       "available_bytes",
     ]]
-    : [real.totalPages(), real.usedPages(), real.availablePages(), [
+    : "totalPages" in real
+    ? [real.totalPages(), real.usedPages(), real.availablePages(), [
       "total_pages",
       "used_pages",
       "available_pages",
-    ]];
+    ]]
+    : [real.size(), real.used(), real.available(), ["size", "used", "available"]];
   const [tn, un, an] = names;
   step.lines.push(
     `expect h.${un} >= 0 && h.${un} <= h.${tn} && h.${an} >= 0 && h.${an} <= h.${tn} "statistics within their bounds"`,
@@ -216,11 +218,19 @@ function checkStatistics(m: Model, real: Real, step: FuzzStep): void {
   if (t !== u + a) {
     throw new Broken(`statistics do not add up: total ${t} != used ${u} + available ${a}`);
   }
+  if (m.kind === "IdAllocator") {
+    // IDs are counted exactly: used is the number of live IDs.
+    const live = m.live.reduce((n, b) => n + b.size, 0);
+    step.lines.push(`expect h.used == live.total "used counts the live IDs"`);
+    if (u !== live) throw new Broken(`used() says ${u} IDs, but ${live} are live`);
+  }
   const ref = m.reference;
   if (ref !== undefined) {
     const r = "totalBytes" in ref
       ? [ref.totalBytes(), ref.usedBytes(), ref.availableBytes()]
-      : [ref.totalPages(), ref.usedPages(), ref.availablePages()];
+      : "totalPages" in ref
+      ? [ref.totalPages(), ref.usedPages(), ref.availablePages()]
+      : [ref.size(), ref.used(), ref.available()];
     step.lines.push(
       `expect h.${tn} == ${r[0]} && h.${un} == ${r[1]} && h.${an} == ${
         r[2]
@@ -450,6 +460,7 @@ class AllocPagesAt implements fc.Command<Model, Real> {
 
 /** Frees one live block (already taken off the model's list); `name` is its reproducer expression. */
 function free(m: Model, real: Real, b: Model["live"][number], step: FuzzStep, name: string): void {
+  if (m.kind === "IdAllocator") return freeIds(m, real as IdAllocator, b, step, name);
   const page = m.kind === "PageAllocator";
   const text = page
     ? `dealloc_pages(${hex(b.start)}, ${b.size})`
@@ -468,6 +479,135 @@ function free(m: Model, real: Real, b: Model["live"][number], step: FuzzStep, na
   if (m.reference !== undefined) {
     if (page) (m.reference as PageAllocator).deallocPages(b.start, b.size);
     else (m.reference as ByteAllocator).dealloc(b.start, b.size, b.align);
+  }
+}
+
+/** Frees a live run of IDs; the first is then free. */
+function freeIds(
+  m: Model,
+  real: IdAllocator,
+  b: Model["live"][number],
+  step: FuzzStep,
+  name: string,
+): void {
+  const text = `dealloc_id(${b.start}, ${b.size})`;
+  step.lines.push(`h.dealloc_id(${name}, ${b.size})`, `live.remove(${name})`);
+  const r = call(m, text, () => outcome(() => (real.deallocId(b.start, b.size), 0), text));
+  if (typeof r === "string") throw new Broken(`${text} of live IDs failed with ${r}`);
+  (m.reference as IdAllocator | undefined)?.deallocId(b.start, b.size);
+  step.lines.push(`expect !h.is_allocated(${name}) "${text} frees ID ${b.start}"`);
+  if (real.isAllocated(b.start)) {
+    throw new Broken(`after ${text}, ID ${b.start} is still allocated`);
+  }
+}
+
+/** The first free run of `count` IDs aligned to `align` in the model, if any. */
+function freeRun(m: Model, count: number, align: number): number | undefined {
+  const [lo, hi] = m.regions[0];
+  let at = Math.ceil(lo / align) * align;
+  for (const b of m.live) {
+    if (at + count <= b.start) return at;
+    if (b.start + b.size > at) at = Math.ceil((b.start + b.size) / align) * align;
+  }
+  return at + count <= hi ? at : undefined;
+}
+
+/** `alloc_id(count, align)`: aligned, in range, apart, allocated; `NoMemory` only when no run is free. */
+class AllocId implements fc.Command<Model, Real> {
+  constructor(readonly count: number, readonly align: number) {}
+  check(): boolean {
+    return true;
+  }
+  run(m: Model, real: Real): void {
+    const ids = real as IdAllocator;
+    const name = `b${m.next++}`;
+    const step = begin(m);
+    const text = `alloc_id(${this.count}, ${this.align})`;
+    const got = call(m, text, () => outcome(() => ids.allocId(this.count, this.align), text));
+    const room = freeRun(m, this.count, this.align);
+    if (typeof got === "string" && got === "NoMemory" && room === undefined) {
+      step.lines.push(
+        `let ${name} = null`,
+        `expect error NoMemory { h.alloc_id(${this.count}, ${this.align}) } "no free run"`,
+      );
+    } else step.lines.push(`let ${name} = h.alloc_id(${this.count}, ${this.align})`);
+    compare(m, text, got, (r) => (r as IdAllocator).allocId(this.count, this.align), step, name);
+    if (typeof got === "string") {
+      if (got !== "NoMemory") throw new Broken(`${text} failed with ${got}`);
+      if (room !== undefined) {
+        throw new Broken(
+          `${text} failed with NoMemory while IDs ${room} to ${room + this.count - 1} were free`,
+        );
+      }
+      return;
+    }
+    const [lo, hi] = m.regions[0];
+    step.lines.push(
+      `expect ${name} % ${this.align} == 0 "${text} aligned"`,
+      `expect ${name} >= ${lo} && ${name} + ${this.count} <= ${hi} "${text} in range"`,
+      `expect live.add(${name}, ${this.count}) "${text} hands out live IDs"`,
+      `expect h.is_allocated(${name}) && h.is_allocated(${name} + ${
+        this.count - 1
+      }) "${text} marks its IDs"`,
+    );
+    if (got % this.align !== 0) throw new Broken(`${text} gave ${got}, not aligned`);
+    if (got < lo || got + this.count > hi) throw new Broken(`${text} gave ${got}, out of range`);
+    const clash = overlapping(m, got, this.count);
+    if (clash !== undefined) {
+      throw new Broken(`${text} gave ${got}, which overlaps the live IDs from ${clash.start}`);
+    }
+    if (!ids.isAllocated(got) || !ids.isAllocated(got + this.count - 1)) {
+      throw new Broken(`${text} gave ${got}, but is_allocated says its IDs are free`);
+    }
+    insert(m, { start: got, bytes: this.count, name, size: this.count, align: this.align });
+    checkStatistics(m, real, step);
+  }
+  toString(): string {
+    return `alloc_id(${this.count}, ${this.align})`;
+  }
+}
+
+/** `alloc_fixed_id(id)`: takes a free ID; a taken one is `NoMemory`. */
+class AllocFixedId implements fc.Command<Model, Real> {
+  constructor(readonly id: number) {}
+  check(): boolean {
+    return true;
+  }
+  run(m: Model, real: Real): void {
+    const ids = real as IdAllocator;
+    const name = `b${m.next++}`;
+    const step = begin(m);
+    const text = `alloc_fixed_id(${this.id})`;
+    const free = overlapping(m, this.id, 1) === undefined;
+    const got = call(m, text, () => outcome(() => (ids.allocFixedId(this.id), this.id), text));
+    if (m.reference !== undefined) {
+      const want = outcome(
+        () => ((m.reference as IdAllocator).allocFixedId(this.id), this.id),
+        `the model's ${text}`,
+      );
+      if (want !== got) {
+        throw new Broken(`${text} gave ${describe(got)}, the model ${describe(want)}`);
+      }
+    }
+    if (free) {
+      step.lines.push(
+        `h.alloc_fixed_id(${this.id})`,
+        `let ${name} = ${this.id}`,
+        `expect live.add(${name}, 1) && h.is_allocated(${name}) "${text} takes it"`,
+      );
+      if (got !== this.id) throw new Broken(`${text} of a free ID failed with ${got}`);
+      if (!ids.isAllocated(this.id)) throw new Broken(`after ${text}, the ID is not allocated`);
+      insert(m, { start: this.id, bytes: 1, name, size: 1, align: 1 });
+    } else {
+      step.lines.push(`expect error NoMemory { h.alloc_fixed_id(${this.id}) } "a taken ID"`);
+      if (got !== "NoMemory") {
+        throw new Broken(`${text} of a taken ID gave ${describe(got)}, not NoMemory`);
+      }
+    }
+    checkStatistics(m, real, step);
+  }
+  toString(): string {
+    return `alloc_fixed_id(${this.id})`;
   }
 }
 
@@ -634,6 +774,19 @@ function commands(kind: Model["kind"], alignments: number) {
       fc.constant(null).map(() => new AddMemory()),
     ];
   }
+  if (kind === "IdAllocator") {
+    return [
+      fc.tuple(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 0, max: 4 }))
+        .map(([n, k]) => new AllocId(n, 1 << k)),
+      fc.tuple(fc.integer({ min: 1, max: 512 }), fc.integer({ min: 0, max: 6 }))
+        .map(([n, k]) => new AllocId(n, 1 << k)),
+      fc.oneof(fc.integer({ min: 0, max: 63 }), fc.integer({ min: 0, max: SUBJECT_IDS.size - 1 }))
+        .map((id) => new AllocFixedId(id)),
+      fc.nat().map((pick) => new Dealloc(pick)),
+      fc.nat().map((pick) => new Dealloc(pick)),
+      fc.constant(null).map(() => new FreeAll()),
+    ];
+  }
   return [
     fc.tuple(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 0, max: 4 }))
       .map(([n, k]) => new AllocPages(n, 4096 << k)),
@@ -658,9 +811,12 @@ function commands(kind: Model["kind"], alignments: number) {
  * ```
  */
 export function fuzzSubject(subject: Subject, options: FuzzOptions): FuzzOutcome {
-  if (subject.kind === "IdAllocator") return { steps: [], runs: 0, operations: 0 };
   const kind = subject.kind;
-  const region = kind === "PageAllocator" ? SUBJECT_PAGES : SUBJECT_BYTES;
+  const region = kind === "PageAllocator"
+    ? SUBJECT_PAGES
+    : kind === "IdAllocator"
+    ? SUBJECT_IDS
+    : SUBJECT_BYTES;
   const operations = { count: 0 };
   let runs = 0;
   const setup = (): { model: Model; real: Real } => {

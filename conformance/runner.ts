@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { ByteAllocator, PageAllocator } from "../mm/allocator/traits.ts";
+import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import {
   allocatorEntry,
   ALLOCATORS,
@@ -198,6 +198,16 @@ const BYTE_METHODS = [
   "usedBytes",
   "availableBytes",
 ];
+const ID_METHODS = [
+  "init",
+  "allocId",
+  "deallocId",
+  "isAllocated",
+  "allocFixedId",
+  "size",
+  "used",
+  "available",
+];
 const PAGE_METHODS = [
   "init",
   "addMemory",
@@ -228,7 +238,7 @@ export function userTarget(path: string, module: Record<string, unknown>): Suite
   ) as [string, new () => unknown][];
   if (classes.length === 0) {
     throw new UserModuleError(
-      `${path} exports no class; export a class implementing ByteAllocator or PageAllocator`,
+      `${path} exports no class; export a class implementing ByteAllocator, PageAllocator or IdAllocator`,
     );
   }
   const reports: string[] = [];
@@ -237,6 +247,7 @@ export function userTarget(path: string, module: Record<string, unknown>): Suite
     const has = (m: string) => typeof proto[m] === "function";
     const missingByte = BYTE_METHODS.filter((m) => !has(m));
     const missingPage = PAGE_METHODS.filter((m) => !has(m));
+    const missingId = ID_METHODS.filter((m) => !has(m));
     if (missingByte.length === 0) {
       return {
         name: path,
@@ -259,9 +270,19 @@ export function userTarget(path: string, module: Record<string, unknown>): Suite
         subject: { name: path, kind: "PageAllocator", make: () => new cls() as PageAllocator },
       };
     }
-    const [kind, missing] = missingByte.length <= missingPage.length
-      ? ["ByteAllocator", missingByte]
-      : ["PageAllocator", missingPage];
+    if (missingId.length === 0) {
+      return {
+        name: path,
+        builtin: false,
+        interfaces: ["IdAllocator"],
+        subject: { name: path, kind: "IdAllocator", make: () => new cls() as IdAllocator },
+      };
+    }
+    const [kind, missing] = [
+      ["ByteAllocator", missingByte],
+      ["PageAllocator", missingPage],
+      ["IdAllocator", missingId],
+    ].reduce((a, b) => (b[1].length < a[1].length ? b : a)) as [string, string[]];
     reports.push(`${name} is not a ${kind}: missing ${missing.join(", ")}`);
   }
   throw new UserModuleError(`${path}: ${reports.join("; ")}`);

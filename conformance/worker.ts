@@ -21,7 +21,7 @@ import {
   userTarget,
 } from "./runner.ts";
 import { allocatorEntry } from "../mm/registry.ts";
-import type { ByteAllocator } from "../mm/allocator/traits.ts";
+import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import {
   type FuzzRequest,
   lineLog,
@@ -80,7 +80,7 @@ async function serve(request: WorkerRequest): Promise<void> {
     post({ kind: "script-done", script: i });
   }
   const fuzzScript = request.scripts.length;
-  const fuzzable = target.subject !== undefined && target.subject.kind !== "IdAllocator";
+  const fuzzable = target.subject !== undefined;
   const fuzzPending = request.start.script < fuzzScript ||
     (request.start.script === fuzzScript && request.start.contract === 0);
   if (request.fuzz.ms > 0 && fuzzable && fuzzPending) {
@@ -136,8 +136,8 @@ async function fuzz(request: FuzzRequest): Promise<void> {
   }
   await Deno.permissions.revoke({ name: "read" });
   const subject = target.subject;
-  if (subject === undefined || subject.kind === "IdAllocator") {
-    post({ kind: "module-error", message: `${target.name} is not a byte or page allocator` });
+  if (subject === undefined) {
+    post({ kind: "module-error", message: `${target.name} is not an allocator the fuzzer drives` });
     return;
   }
   post({ kind: "target", name: target.name, interfaces: [subject.kind] });
@@ -149,7 +149,9 @@ async function fuzz(request: FuzzRequest): Promise<void> {
     seed: request.seed,
     ms: request.ms,
     ...fuzzLimits(target),
-    exact: reference === undefined ? undefined : () => reference.create() as ByteAllocator,
+    exact: reference === undefined
+      ? undefined
+      : () => reference.create() as ByteAllocator | PageAllocator | IdAllocator,
     onLine: log,
     onCall: (op) => {
       write(op);

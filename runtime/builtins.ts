@@ -20,7 +20,7 @@ import { CONFORMANCE } from "./builtins/conformance.ts";
 
 export type { Builtin, BuiltinGroup, Constant } from "./builtins/args.ts";
 export { MAX_STRING_BYTES } from "./builtins/args.ts";
-export { SUBJECT_BYTES, SUBJECT_PAGES } from "./builtins/conformance.ts";
+export { SUBJECT_BYTES, SUBJECT_IDS, SUBJECT_PAGES } from "./builtins/conformance.ts";
 
 /** The groups of builtins, in the order `--help` lists them. */
 export const BUILTIN_GROUPS: readonly BuiltinGroup[] = [

@@ -87,7 +87,7 @@ Deno.test("conformance: JUnit and TAP reporters", async () => {
   const tap = await run(["--allocator", "id", "--reporter", "tap"]);
   assert.match(
     tap.out,
-    /^TAP version 13\n1\.\.2\nok 1 - \[id\] .*id_allocator\/contract\.mms: IDs are unique/,
+    /^TAP version 13\n1\.\.3\nok 1 - \[id\] .*id_allocator\/contract\.mms: IDs are unique/,
   );
   const junit = await run([
     "--allocator",

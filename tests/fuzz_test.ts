@@ -56,6 +56,7 @@ for (
     ["off_by_four", /alloc\(40, 8\) gave 0x[0-9a-f]+4, not aligned to 8|overlaps the live/],
     ["leak_after_ten", /capacity did not come back/],
     ["spinning", /alloc\(20000, 1\) did not return within 2 s/],
+    ["misaligned_id", /alloc_id\(\d+, \d+\) gave \d+, not aligned/],
   ] as const
 ) {
   Deno.test(`fuzz: finds ${fixture} and writes a short reproducer that fails`, async () => {
@@ -77,7 +78,7 @@ for (
     assert.match(r.err, finding);
     assert.match(r.err, new RegExp(`replay it: deno task conformance --allocator ${module}`));
     const script = Deno.readTextFileSync(out);
-    assert.match(script, /^# interface: ByteAllocator\n# level: contract\n/);
+    assert.match(script, /^# interface: (Byte|Id)Allocator\n# level: contract\n/);
     // A hang's step is an exhaustion loop: a handful of statements, one operation.
     assert.ok(operations(script) <= 20 * 6, script);
     const steps = Number(/: (\d+) operations? that break/.exec(script)?.[1]);
@@ -139,7 +140,7 @@ Deno.test("fuzz: bad flags and modules are refused with exit 2", async () => {
   const cases: [string[], RegExp][] = [
     [[], /--allocator is required/],
     [["--allocator", "dlmalloc"], /unknown allocator 'dlmalloc'/],
-    [["--allocator", "id"], /id is not a byte or page allocator/],
+    [["--allocator", "dragonos"], /dragonos is not an allocator the fuzzer drives/],
     [["--allocator", "tlsf", "--seconds", "0"], /--seconds takes a positive number/],
     [["--allocator", "tlsf", "--seed", "x"], /--seed takes an integer/],
     [["--allocator", "tlsf", "--shard", "4/3"], /--shard takes K\/N/],
@@ -245,7 +246,7 @@ for (
 }
 
 Deno.test("fuzz: every built-in byte and page model keeps the contracts", () => {
-  for (const name of ["tlsf", "slab", "buddy", "bitmap"]) {
+  for (const name of ["tlsf", "slab", "buddy", "bitmap", "id"]) {
     const target = builtinTarget(name)!;
     const subject = target.subject!;
     const outcome = fuzzSubject(subject, { seed: 7, ms: 500, ...fuzzLimits(target) });

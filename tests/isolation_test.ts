@@ -68,6 +68,9 @@ const CASES: [string, [RegExp, RegExp][]][] = [
       /RangeError: Maximum call stack size exceeded \(a stack overflow\) in alloc\(100, 1\)/,
     ],
   ]],
+  ["misaligned_id", [
+    [/fuzzing/, /alloc_id\(\d+, \d+\) gave \d+, not aligned/],
+  ]],
   ["pages_at_ignoring", [
     [/alloc_pages_at returns exactly the base/, /a page alloc_pages_at had taken/],
   ]],

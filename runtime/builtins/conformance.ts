@@ -17,6 +17,8 @@ import { big, type BuiltinGroup, int, method } from "./args.ts";
 export const SUBJECT_BYTES = { base: 0x9000_0000, size: 0x10_0000 };
 /** The region `subject()` initialises a page allocator with. */
 export const SUBJECT_PAGES = { base: 0x8040_0000, size: 0x100_0000 };
+/** The IDs `subject()` initialises an ID allocator with. */
+export const SUBJECT_IDS = { base: 0, size: 4096 };
 
 function subjectRegion(w: World): { base: number; size: number } {
   const s = w.subject;
@@ -28,7 +30,7 @@ function subjectRegion(w: World): { base: number; size: number } {
   return s.kind === "PageAllocator"
     ? SUBJECT_PAGES
     : s.kind === "IdAllocator"
-    ? { base: 0, size: 4096 }
+    ? SUBJECT_IDS
     : SUBJECT_BYTES;
 }
 
