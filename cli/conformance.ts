@@ -15,6 +15,7 @@ import {
   parseHeader,
 } from "../conformance/runner.ts";
 import { runIsolated } from "../conformance/isolated.ts";
+import { runContained } from "../conformance/contained.ts";
 import type { TargetSpec } from "../conformance/protocol.ts";
 
 const USAGE =
@@ -24,9 +25,9 @@ Runs the conformance suite (conformance/suite/*.mms): the contracts of each
 allocator API, against mmsim's allocators or your own.
 
   --allocator NAME     one of ${BUILTIN_TARGETS.join(", ")} (default: all of them)
-  --allocator FILE.ts  a module exporting a class that implements ByteAllocator
-                       or PageAllocator (see examples/first_fit_allocator.ts);
-                       it runs your code, so it also needs --allow-user-code
+  --allocator FILE.ts  a module exporting a class that implements ByteAllocator,
+                       PageAllocator or IdAllocator (see examples/); it runs
+                       your code, so it also needs --allow-user-code
   --reporter R         table (default), junit or tap
   --seed N             seed of the scripts' random workloads (default 1)
   --suite DIR          where the scripts are (default conformance/suite, shipped with mmsim)
@@ -36,7 +37,8 @@ allocator API, against mmsim's allocators or your own.
   --fuzz-seconds N     the fuzzing contract's budget per allocator (default 1; 0: none)
 
 Every allocator runs in a Deno Worker with no permissions (a module may read its
-own directory while it loads); nothing it does can end the run or make it pass.
+own directory while it loads), a user's module in a child process of its own;
+nothing it does (loop, throw, exit, exhaust memory) can end the run or make it pass.
 
 Exit code 0 when every contract holds, 1 when one does not, 2 for bad usage.
 `;
@@ -231,7 +233,9 @@ export async function main(args: string[], io0: ConformanceIo = {
   }
   const results: ConformanceResult[] = [];
   for (const t of targets) {
-    const outcome = await runIsolated(scripts, t.spec, {
+    // A user's module runs in a child process too: if it exhausts memory, only that dies.
+    const run = "module" in t.spec ? runContained : runIsolated;
+    const outcome = await run(scripts, t.spec, {
       seed: BigInt(o.seed ?? "1"),
       timeout,
       fuzzMs: o.script !== undefined ? 0 : fuzzSeconds * 1000,

@@ -45,6 +45,12 @@ step. A failure shrinks to a short sequence, written as a conformance script
 Exit code 0 when no sequence broke a contract, 1 when one did, 2 for bad usage.
 `;
 
+/** Whether `CI` is set (read only where the permission to read it was given). */
+function inCi(): boolean {
+  const env = { name: "env", variable: "CI" } as const;
+  return Deno.permissions.querySync(env).state === "granted" && Deno.env.get("CI") !== undefined;
+}
+
 /** Where the command writes. */
 export interface FuzzIo {
   /** Standard output. */
@@ -63,7 +69,7 @@ const STDIO: FuzzIo = {
   out: (t) => console.log(t),
   err: (t) => console.error(t),
   write: (p, t) => Deno.writeTextFileSync(p, t),
-  progress: Deno.stderr.isTerminal() && Deno.env.get("CI") === undefined,
+  progress: Deno.stderr.isTerminal() && !inCi(),
   status: (t) => Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${t}`)),
 };
 
@@ -89,6 +95,9 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
       options: {
         allocator: { type: "string" },
         "allow-user-code": { type: "boolean" },
+        // Internal: the child process that runs a user's module (see contain()).
+        contained: { type: "boolean" },
+        "show-progress": { type: "boolean" },
         seconds: { type: "string" },
         seed: { type: "string" },
         exact: { type: "string" },
@@ -160,6 +169,9 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
       return bad(`cannot use ${o.allocator}: ${(e as Error).message}`);
     }
     target = { module: url.href, path: o.allocator };
+    if (!o.contained) {
+      return await contain(args, o.allocator, o.out ?? "fuzz-repro.mms", io0, io.progress);
+    }
     readable = [
       url.pathname.slice(0, url.pathname.lastIndexOf("/") + 1),
       new URL("..", import.meta.url).pathname,
@@ -172,6 +184,7 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
     );
   }
 
+  if (o["show-progress"]) io.progress = true;
   const progress = new SharedArrayBuffer(PROGRESS_BYTES);
   const request: FuzzRequest = {
     campaign: true,
@@ -300,6 +313,72 @@ async function shrinkHang(
 }
 
 const operations = (n: number) => `${n} operation${n === 1 ? "" : "s"}`;
+
+/** The heap of the child process that fuzzes a user's module, in MiB. */
+const CHILD_HEAP_MIB = 1024;
+
+/**
+ * Runs the campaign on a user's module in a child process: an allocator that
+ * exhausts memory makes V8 abort the process it runs in, and that must not
+ * be this one. The child's output is passed on as it comes (V8's crash
+ * report excepted), and a child killed that way is a failure, named.
+ */
+async function contain(
+  args: string[],
+  allocator: string,
+  outPath: string,
+  io: FuzzIo,
+  progress: boolean,
+): Promise<number> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--cached-only",
+      "--allow-read",
+      `--allow-write=${outPath}`,
+      "--unstable-worker-options",
+      `--v8-flags=--max-old-space-size=${CHILD_HEAP_MIB}`,
+      new URL(import.meta.url).pathname,
+      ...args,
+      "--contained",
+      ...(progress ? ["--show-progress"] : []),
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const decoder = new TextDecoder();
+  let crashed = false;
+  const pass = async (stream: ReadableStream<Uint8Array>, write: (t: string) => void) => {
+    for await (const chunk of stream) {
+      const text = decoder.decode(chunk, { stream: true });
+      if (/Fatal JavaScript out of memory|<--- Last few GCs --->|# Fatal/.test(text)) {
+        crashed = true;
+      }
+      if (!crashed) write(text);
+    }
+  };
+  // The child escapes what it prints already; its bytes go through as they are.
+  const raw = (file: typeof Deno.stdout) => (t: string) =>
+    file.writeSync(new TextEncoder().encode(t));
+  const [out, err] = io === STDIO
+    ? [raw(Deno.stdout), raw(Deno.stderr)]
+    : [(t: string) => io.out(t.replace(/\n$/, "")), (t: string) => io.err(t.replace(/\n$/, ""))];
+  await Promise.all([pass(child.stdout, out), pass(child.stderr, err)]);
+  const status = await child.status;
+  if (status.code === 0 || status.code === 1 || status.code === 2) return status.code;
+  if (progress) io.status("");
+  io.err(
+    `fuzz: ${allocator}: the allocator ${
+      crashed
+        ? `exhausted the memory of its worker (a heap of ${CHILD_HEAP_MIB} MiB)`
+        : `ended its process (${
+          status.signal ? `signal ${status.signal}` : `exit code ${status.code}`
+        })`
+    }; no reproducer could be written`,
+  );
+  return 1;
+}
 
 type CampaignEnd =
   | { kind: "done"; done: Extract<WorkerMessage, { kind: "fuzz-done" }> }

@@ -24,7 +24,16 @@ export interface IsolatedOptions {
   fuzzSeed: number;
   /** Directories the worker may read while it imports a user module. */
   readable: string[];
+  /** Where to start (default: the first contract of the first script). */
+  start?: { script: number; contract: number };
+  /** Told of each contract as it starts, and of each result as it is judged. */
+  onEvent?: (event: IsolatedEvent) => void;
 }
+
+/** What {@linkcode IsolatedOptions.onEvent} is told. */
+export type IsolatedEvent =
+  | { kind: "start"; script: number; contract: number; name: string }
+  | { kind: "row"; row: ConformanceResult };
 
 /** The suite's results, or why the allocator could not be tested at all. */
 export type IsolatedOutcome =
@@ -51,7 +60,7 @@ export async function runIsolated(
 ): Promise<IsolatedOutcome> {
   const rows: ConformanceResult[] = [];
   const progress = new SharedArrayBuffer(PROGRESS_BYTES);
-  let start = { script: 0, contract: 0 };
+  let start = options.start ?? { script: 0, contract: 0 };
   let name = "builtin" in target ? target.builtin : target.path;
   const fuzzScript = scripts.length;
   for (;;) {
@@ -82,14 +91,18 @@ export async function runIsolated(
         : op !== ""
         ? `${op} did not return within ${options.timeout} s`
         : `the contract did not end within ${options.timeout} s`;
-      rows.push(resultRow(
-        script,
-        { name, builtin: "builtin" in target },
-        where.name ?? "(script)",
-        false,
-        what,
-        options.timeout * 1000,
-      ));
+      push(
+        rows,
+        options,
+        resultRow(
+          script,
+          { name, builtin: "builtin" in target },
+          where.name ?? "(script)",
+          false,
+          what,
+          options.timeout * 1000,
+        ),
+      );
       start = where.name === undefined
         ? { script: where.script + 1, contract: 0 }
         : { script: where.script, contract: where.contract + 1 };
@@ -99,6 +112,11 @@ export async function runIsolated(
   }
   for (const r of rows) r.target = name;
   return { ok: true, rows, name };
+}
+
+function push(rows: ConformanceResult[], options: IsolatedOptions, row: ConformanceResult): void {
+  rows.push(row);
+  options.onEvent?.({ kind: "row", row });
 }
 
 type Place = { script: number; contract: number; name?: string };
@@ -160,9 +178,10 @@ function runWorker(
           return arm(limit);
         case "start":
           at = { script: m.script, contract: m.contract, name: m.name };
+          options.onEvent?.(m);
           return arm(limit);
         case "row":
-          rows.push(m.row);
+          push(rows, options, m.row);
           return arm(limit);
         case "script-done":
           at = { script: m.script + 1, contract: 0 };

@@ -16,7 +16,13 @@
 
 export * from "./runner.ts";
 export * from "./fuzz.ts";
-export { type IsolatedOptions, type IsolatedOutcome, runIsolated } from "./isolated.ts";
+export {
+  type IsolatedEvent,
+  type IsolatedOptions,
+  type IsolatedOutcome,
+  runIsolated,
+} from "./isolated.ts";
+export { type ContainedOptions, type ContainedOutcome, runContained } from "./contained.ts";
 export type { TargetSpec } from "./protocol.ts";
 export type { Subject } from "../runtime/world.ts";
 export { ALLOCATORS, type ByteAllocatorKind } from "../mm/registry.ts";

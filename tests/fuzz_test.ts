@@ -31,6 +31,7 @@ const fuzz = (args: string[]) =>
     "--cached-only",
     "--allow-read",
     "--allow-write",
+    "--allow-run",
     "--unstable-worker-options",
     "cli/fuzz.ts",
     ...args,
@@ -40,6 +41,7 @@ const conformance = (args: string[]) =>
     "run",
     "--cached-only",
     "--allow-read",
+    "--allow-run",
     "--unstable-worker-options",
     "cli/conformance.ts",
     ...args,
@@ -98,6 +100,21 @@ for (
     Deno.removeSync(dir, { recursive: true });
   });
 }
+
+Deno.test("fuzz: an allocator that exhausts memory fails, named, without ending the run", async () => {
+  const r = await fuzz([
+    "--allocator",
+    "tests/fixtures/memory_hog_allocator.ts",
+    "--allow-user-code",
+    "--seconds",
+    "5",
+    "--out",
+    `${Deno.makeTempDirSync()}/r.mms`,
+  ]);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err, /the allocator exhausted the memory of its worker \(a heap of 1024 MiB\)/);
+  assert.doesNotMatch(r.err, /Fatal|GC/);
+});
 
 Deno.test("fuzz: the same seed finds the same reproducer; shards differ", async () => {
   const dir = Deno.makeTempDirSync();

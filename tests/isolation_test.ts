@@ -14,6 +14,7 @@ async function conformance(
       "run",
       "--cached-only",
       "--allow-read",
+      "--allow-run",
       "--unstable-worker-options",
       "cli/conformance.ts",
       "--allocator",
@@ -70,6 +71,10 @@ const CASES: [string, [RegExp, RegExp][]][] = [
   ]],
   ["misaligned_id", [
     [/fuzzing/, /alloc_id\(\d+, \d+\) gave \d+, not aligned/],
+  ]],
+  ["memory_hog", [
+    [/NoMemory when exhausted/, /the allocator exhausted the memory of its worker/],
+    [/add_memory adds memory/, /the allocator exhausted the memory of its worker/],
   ]],
   ["pages_at_ignoring", [
     [/alloc_pages_at returns exactly the base/, /a page alloc_pages_at had taken/],
