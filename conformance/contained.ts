@@ -86,6 +86,7 @@ export async function runContained(
     await writer.write(new TextEncoder().encode(JSON.stringify(request)));
     await writer.close();
     let at: { script: number; contract: number; name: string } | undefined;
+    let op = "";
     let end: Extract<ChildEvent, { kind: "end" }> | undefined;
     const decoder = new TextDecoder();
     let buffered = "";
@@ -97,7 +98,8 @@ export async function runContained(
       for (const line of lines) {
         if (line === "") continue;
         const e = JSON.parse(line) as ChildEvent;
-        if (e.kind === "start") at = e;
+        if (e.kind === "op") op = e.op;
+        else if (e.kind === "start") at = e;
         else if (e.kind === "row") {
           rows.push(e.row);
           at = undefined;
@@ -119,7 +121,9 @@ export async function runContained(
       : scripts[at.script];
     const oom = /out of memory|heap limit/i.test(errors);
     const why = oom
-      ? `the allocator exhausted the memory of its worker (a heap of ${heap} MiB)`
+      ? `the allocator exhausted the memory of its worker (a heap of ${heap} MiB)${
+        op ? ` in ${op}` : ""
+      }`
       : `the allocator's process ended (${
         status.signal ? `signal ${status.signal}` : `exit code ${status.code}`
       })`;

@@ -26,14 +26,18 @@ export interface IsolatedOptions {
   readable: string[];
   /** Where to start (default: the first contract of the first script). */
   start?: { script: number; contract: number };
-  /** Told of each contract as it starts, and of each result as it is judged. */
+  /**
+   * Told of each contract as it starts, of each result as it is judged, and
+   * (every 50 ms, when it changed) of the allocator call in progress.
+   */
   onEvent?: (event: IsolatedEvent) => void;
 }
 
 /** What {@linkcode IsolatedOptions.onEvent} is told. */
 export type IsolatedEvent =
   | { kind: "start"; script: number; contract: number; name: string }
-  | { kind: "row"; row: ConformanceResult };
+  | { kind: "row"; row: ConformanceResult }
+  | { kind: "op"; op: string };
 
 /** The suite's results, or why the allocator could not be tested at all. */
 export type IsolatedOutcome =
@@ -63,55 +67,70 @@ export async function runIsolated(
   let start = options.start ?? { script: 0, contract: 0 };
   let name = "builtin" in target ? target.builtin : target.path;
   const fuzzScript = scripts.length;
-  for (;;) {
-    const outcome = await runWorker(
-      {
-        scripts,
-        target,
-        seed: String(options.seed),
-        timeout: options.timeout,
-        start,
-        progress,
-        fuzz: { ms: options.fuzzMs, seed: options.fuzzSeed },
-      },
-      options,
-      rows,
-    );
-    if (outcome.kind === "module-error") return { ok: false, problem: outcome.message };
-    if (outcome.name !== undefined) name = outcome.name;
-    if (outcome.kind === "done") break;
-    {
-      const where = outcome.at;
-      const op = readProgress(progress);
-      const script: ConformanceScript = where.script < fuzzScript
-        ? scripts[where.script]
-        : { path: "(fuzzing)", source: "", interface: "", level: "contract" };
-      const what = outcome.kind === "crash"
-        ? `the allocator under test crashed its worker${op ? ` in ${op}` : ""}: ${outcome.message}`
-        : op !== ""
-        ? `${op} did not return within ${options.timeout} s`
-        : `the contract did not end within ${options.timeout} s`;
-      push(
-        rows,
-        options,
-        resultRow(
-          script,
-          { name, builtin: "builtin" in target },
-          where.name ?? "(script)",
-          false,
-          what,
-          options.timeout * 1000,
-        ),
-      );
-      start = where.name === undefined
-        ? { script: where.script + 1, contract: 0 }
-        : { script: where.script, contract: where.contract + 1 };
-      // The fuzzing contract is the last: once it has been judged, the suite is done.
-      if (where.script >= fuzzScript || start.script > fuzzScript) break;
-    }
+  let lastOp = "";
+  const watch = options.onEvent === undefined ? undefined : setInterval(() => {
+    const op = readProgress(progress);
+    if (op !== lastOp) options.onEvent!({ kind: "op", op: lastOp = op });
+  }, 50);
+  try {
+    return await runAll();
+  } finally {
+    clearInterval(watch);
   }
-  for (const r of rows) r.target = name;
-  return { ok: true, rows, name };
+
+  async function runAll(): Promise<IsolatedOutcome> {
+    for (;;) {
+      const outcome = await runWorker(
+        {
+          scripts,
+          target,
+          seed: String(options.seed),
+          timeout: options.timeout,
+          start,
+          progress,
+          fuzz: { ms: options.fuzzMs, seed: options.fuzzSeed },
+        },
+        options,
+        rows,
+      );
+      if (outcome.kind === "module-error") return { ok: false, problem: outcome.message };
+      if (outcome.name !== undefined) name = outcome.name;
+      if (outcome.kind === "done") break;
+      {
+        const where = outcome.at;
+        const op = readProgress(progress);
+        const script: ConformanceScript = where.script < fuzzScript
+          ? scripts[where.script]
+          : { path: "(fuzzing)", source: "", interface: "", level: "contract" };
+        const what = outcome.kind === "crash"
+          ? `the allocator under test crashed its worker${
+            op ? ` in ${op}` : ""
+          }: ${outcome.message}`
+          : op !== ""
+          ? `${op} did not return within ${options.timeout} s`
+          : `the contract did not end within ${options.timeout} s`;
+        push(
+          rows,
+          options,
+          resultRow(
+            script,
+            { name, builtin: "builtin" in target },
+            where.name ?? "(script)",
+            false,
+            what,
+            options.timeout * 1000,
+          ),
+        );
+        start = where.name === undefined
+          ? { script: where.script + 1, contract: 0 }
+          : { script: where.script, contract: where.contract + 1 };
+        // The fuzzing contract is the last: once it has been judged, the suite is done.
+        if (where.script >= fuzzScript || start.script > fuzzScript) break;
+      }
+    }
+    for (const r of rows) r.target = name;
+    return { ok: true, rows, name };
+  }
 }
 
 function push(rows: ConformanceResult[], options: IsolatedOptions, row: ConformanceResult): void {

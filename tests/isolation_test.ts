@@ -73,7 +73,10 @@ const CASES: [string, [RegExp, RegExp][]][] = [
     [/fuzzing/, /alloc_id\(\d+, \d+\) gave \d+, not aligned/],
   ]],
   ["memory_hog", [
-    [/NoMemory when exhausted/, /the allocator exhausted the memory of its worker/],
+    [
+      /NoMemory when exhausted/,
+      /exhausted the memory of its worker \(a heap of 1024 MiB\) in try_alloc\(4000, 8\)/,
+    ],
     [/add_memory adds memory/, /the allocator exhausted the memory of its worker/],
   ]],
   ["pages_at_ignoring", [
