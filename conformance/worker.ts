@@ -142,6 +142,14 @@ async function fuzz(request: FuzzRequest): Promise<void> {
   }
   post({ kind: "target", name: target.name, interfaces: [subject.kind] });
   const reference = request.exact === undefined ? undefined : allocatorEntry(request.exact);
+  if (reference !== undefined && reference.interface !== subject.kind) {
+    post({
+      kind: "module-error",
+      message:
+        `--exact ${reference.name} models a ${reference.interface}; ${target.name} is a ${subject.kind}`,
+    });
+    return;
+  }
   const write = writer(request.progress);
   const log = lineLog(request.lines);
   let seen = 0;

@@ -162,6 +162,10 @@ Deno.test("fuzz: bad flags and modules are refused with exit 2", async () => {
     [["--allocator", "tlsf", "--seed", "x"], /--seed takes an integer/],
     [["--allocator", "tlsf", "--shard", "4/3"], /--shard takes K\/N/],
     [["--allocator", "tlsf", "--exact", "nope"], /--exact takes a built-in/],
+    [
+      ["--allocator", "tlsf", "--exact", "bitmap"],
+      /--exact bitmap models a PageAllocator; tlsf is a ByteAllocator/,
+    ],
     [["--allocator", "tlsf", "--bogus"], /Unknown option '--bogus'/],
     [["--allocator", "examples/first_fit_allocator.ts"], /needs --allow-user-code/],
     [
