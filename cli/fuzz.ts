@@ -170,7 +170,10 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
     }
     target = { module: url.href, path: o.allocator };
     if (!o.contained) {
-      return await contain(args, o.allocator, o.out ?? "fuzz-repro.mms", io0, io.progress);
+      return await contain(args, o.allocator, o.out ?? "fuzz-repro.mms", io0, io.progress, {
+        junit: reporter === "junit",
+        seed,
+      });
     }
     readable = [
       url.pathname.slice(0, url.pathname.lastIndexOf("/") + 1),
@@ -266,25 +269,30 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
       (builtin && FUZZ_LIMITS[o.allocator] ? ` (${FUZZ_LIMITS[o.allocator].why})` : "");
   }
   if (reporter === "junit") {
-    const xml = (s: string) =>
-      s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll(
-        '"',
-        "&quot;",
-      );
-    io.out([
-      `<?xml version="1.0" encoding="UTF-8"?>`,
-      `<testsuites name="mmsim fuzz" tests="1" failures="${failure ? 1 : 0}">`,
-      `  <testsuite name="${xml(o.allocator)}" tests="1" failures="${failure ? 1 : 0}">`,
-      `    <testcase classname="fuzz" name="${xml(`seed ${seed}`)}" time="${took.toFixed(3)}"${
-        failure ? `>\n      <failure message="${xml(failure)}"/>\n    </testcase>` : "/>"
-      }`,
-      "  </testsuite>",
-      "</testsuites>",
-    ].join("\n"));
+    io.out(junit(o.allocator, seed, took, failure));
     if (failure) io.err(summary);
   } else if (failure) io.err(summary);
   else io.out(summary);
   return failure ? 1 : 0;
+}
+
+/** The campaign as a JUnit report: one test case, failed or not. */
+function junit(allocator: string, seed: number, seconds: number, failure?: string): string {
+  const xml = (s: string) =>
+    s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll(
+      '"',
+      "&quot;",
+    );
+  return [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="mmsim fuzz" tests="1" failures="${failure ? 1 : 0}">`,
+    `  <testsuite name="${xml(allocator)}" tests="1" failures="${failure ? 1 : 0}">`,
+    `    <testcase classname="fuzz" name="${xml(`seed ${seed}`)}" time="${seconds.toFixed(3)}"${
+      failure ? `>\n      <failure message="${xml(failure)}"/>\n    </testcase>` : "/>"
+    }`,
+    "  </testsuite>",
+    "</testsuites>",
+  ].join("\n");
 }
 
 /** The shortest of a few tails of a hanging sequence that still hangs, run in a worker. */
@@ -329,7 +337,9 @@ async function contain(
   outPath: string,
   io: FuzzIo,
   progress: boolean,
+  report: { junit: boolean; seed: number },
 ): Promise<number> {
+  const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -368,15 +378,17 @@ async function contain(
   const status = await child.status;
   if (status.code === 0 || status.code === 1 || status.code === 2) return status.code;
   if (progress) io.status("");
-  io.err(
-    `fuzz: ${allocator}: the allocator ${
-      crashed
-        ? `exhausted the memory of its worker (a heap of ${CHILD_HEAP_MIB} MiB)`
-        : `ended its process (${
-          status.signal ? `signal ${status.signal}` : `exit code ${status.code}`
-        })`
-    }; no reproducer could be written`,
-  );
+  const failure = `the allocator ${
+    crashed
+      ? `exhausted the memory of its worker (a heap of ${CHILD_HEAP_MIB} MiB)`
+      : `ended its process (${
+        status.signal ? `signal ${status.signal}` : `exit code ${status.code}`
+      })`
+  }`;
+  if (report.junit) {
+    io.out(junit(allocator, report.seed, (performance.now() - t0) / 1000, failure));
+  }
+  io.err(`fuzz: ${allocator}: ${failure}; no reproducer could be written`);
   return 1;
 }
 
