@@ -1,9 +1,16 @@
 /**
  * `deno task bench`: replays each workload for about a second, in three
  * fresh processes (five for the workloads with a target; as `replay
- * --bench` runs one allocator; the best counts), and prints a
- * Markdown table of Mops/s against the native Rust figures and the issue's
- * targets. Quote the ratios: absolute times drift on shared machines.
+ * --bench` runs one allocator; the median counts), and prints a Markdown
+ * table of Mops/s against native throughput and the issues' targets.
+ *
+ * Where `../shared/native/` holds the real allocator built natively (buddy,
+ * TLSF, slab), each mmsim run alternates with a native run of the same trace
+ * in the same minutes, and the ratio is of the two medians: the `native`
+ * column says `live`. Elsewhere the ratio divides by a fixed figure measured
+ * on another day with another harness, and the column says `fixed`: such a
+ * ratio is not a measurement of this machine. Quote ratios, not times:
+ * absolute times drift on shared machines.
  *
  * `deno task bench [SECONDS]`; with `--only N` it measures workload N alone
  * and prints its Mops/s (what the parent process runs).
@@ -12,7 +19,50 @@
  */
 
 import { replay } from "../trace/replay.ts";
-import { loadTrace, WORKLOADS } from "./workloads.ts";
+import { readTraceText } from "../cli/read_input.ts";
+import { loadTrace, rampTrace, WORKLOADS } from "./workloads.ts";
+
+/** The natively built real allocators, by mmsim's name (when `../shared/native/` is there). */
+const NATIVE_DIR = new URL("../../shared/native/", import.meta.url).pathname;
+const NATIVE: Readonly<Record<string, string>> = {
+  buddy: "natbuddy",
+  tlsf: "nattlsf",
+  slab: "natslab",
+};
+
+/** The native binary for an allocator, if this machine has it. */
+function nativeBinary(allocator: string): string | undefined {
+  const name = NATIVE[allocator];
+  if (name === undefined) return undefined;
+  try {
+    return Deno.statSync(NATIVE_DIR + name).isFile ? NATIVE_DIR + name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One native run: the binary replays the trace for about a second; its Mops/s. */
+async function nativeRun(binary: string, traceText: string): Promise<number> {
+  const child = new Deno.Command(binary, {
+    env: { BENCH: "1" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(traceText));
+  await writer.close();
+  const out = await child.output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  const m = /([\d.]+) Mops\/s/.exec(text);
+  if (!out.success || m === null) throw new Error(`${binary} failed: ${text.trim()}`);
+  return Number(m[1]);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 async function measure(index: number, seconds: number): Promise<number> {
   const w = WORKLOADS[index];
@@ -47,23 +97,41 @@ if (only >= 0) {
   console.log((await measure(Number(Deno.args[only + 1]), seconds)).toFixed(3));
 } else {
   const rows: string[] = [
-    "| allocator | trace | ops | mmsim Mops/s | native Mops/s | ratio | target |",
-    "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+    "| allocator | trace | ops | mmsim Mops/s | native Mops/s | native | ratio | target |",
+    "| --- | --- | ---: | ---: | ---: | --- | ---: | --- |",
   ];
   for (let i = 0; i < WORKLOADS.length; i++) {
     const w = WORKLOADS[i];
-    // Best of three fresh processes (five where the issue sets a target):
+    // Medians of three fresh processes (five where an issue sets a target),
+    // each alternating with a native run where the native binary is here:
     // this shared machine's speed drifts by a third between minutes.
-    let mops = 0;
+    const binary = nativeBinary(w.allocator);
+    const traceText = binary === undefined
+      ? ""
+      : w.trace === "ramp-20k"
+      ? rampTrace()
+      : await readTraceText(
+        new URL(`../tests/fidelity/${w.trace}.trace.gz`, import.meta.url).pathname,
+      );
+    const ours: number[] = [];
+    const theirs: number[] = [];
     const runs = w.target === undefined ? 3 : 5;
-    for (let k = 0; k < runs; k++) mops = Math.max(mops, await inChild(i, seconds));
+    for (let k = 0; k < runs; k++) {
+      if (binary !== undefined) theirs.push(await nativeRun(binary, traceText));
+      ours.push(await inChild(i, seconds));
+    }
+    const mops = median(ours);
+    const live = theirs.length > 0;
+    const native = live ? median(theirs) : w.native;
     const ops = (await loadTrace(w.trace)).length;
-    const ratio = w.native === undefined ? undefined : mops / w.native;
+    const ratio = native === undefined ? undefined : mops / native;
     const target = w.target === undefined
       ? ""
       : `>= ${w.target}x: ${ratio !== undefined && ratio >= w.target ? "met" : "not met"}`;
     rows.push(
-      `| ${w.allocator} | ${w.trace} | ${ops} | ${mops.toFixed(2)} | ${w.native ?? ""} | ${
+      `| ${w.allocator} | ${w.trace} | ${ops} | ${mops.toFixed(2)} | ${
+        native === undefined ? "" : live ? native.toFixed(2) : native
+      } | ${native === undefined ? "" : live ? "live" : "fixed"} | ${
         ratio === undefined ? "" : ratio.toFixed(2) + "x"
       } | ${target} |`,
     );
