@@ -348,7 +348,12 @@ export function runConformance(
     } else if (e.event === "contract") {
       const f = e.failure;
       push(
-        row(e.name, e.ok, f && `${f.file}:${f.line}:${f.column}: ${f.error}: ${f.message}`, e.ms),
+        row(
+          e.name,
+          e.ok,
+          f && `${f.file}:${f.line}:${f.column}: ${said(f.error, f.message)}`,
+          e.ms,
+        ),
       );
     }
   }, { contractTimeLimit: options.contractTimeLimit, skipContracts: options.skipContracts });
@@ -359,6 +364,11 @@ export function runConformance(
     push(row("(script)", false, `${e.message} [${errorName(e.error)}]`));
   }
   return rows;
+}
+
+/** An error's name and message, the name once (an AllocError's message starts with its kind). */
+function said(name: string, message: string): string {
+  return message === name || message.startsWith(`${name}: `) ? message : `${name}: ${message}`;
 }
 
 /** One row of results (a known deviation of a built-in model counts as kept). */
