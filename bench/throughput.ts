@@ -20,7 +20,7 @@
 
 import { replay } from "../trace/replay.ts";
 import { readTraceText } from "../cli/read_input.ts";
-import { loadTrace, rampTrace, WORKLOADS } from "./workloads.ts";
+import { generatedTrace, loadTrace, WORKLOADS } from "./workloads.ts";
 
 /** The natively built real allocators, by mmsim's name (when `../shared/native/` is there). */
 const NATIVE_DIR = new URL("../../shared/native/", import.meta.url).pathname;
@@ -106,11 +106,8 @@ if (only >= 0) {
     // each alternating with a native run where the native binary is here:
     // this shared machine's speed drifts by a third between minutes.
     const binary = nativeBinary(w.allocator);
-    const traceText = binary === undefined
-      ? ""
-      : w.trace === "ramp-20k"
-      ? rampTrace()
-      : await readTraceText(
+    const traceText = binary === undefined ? "" : generatedTrace(w.trace) ??
+      await readTraceText(
         new URL(`../tests/fidelity/${w.trace}.trace.gz`, import.meta.url).pathname,
       );
     const ours: number[] = [];

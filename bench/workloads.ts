@@ -35,6 +35,9 @@ export const WORKLOADS: readonly Workload[] = [
   { allocator: "tlsf", trace: "bytes-pages-1", native: 24 },
   { allocator: "buddy", trace: "ramp-20k", native: 0.14, target: 10 },
   { allocator: "bitmap", trace: "pages-frames-1", native: 1.55, target: 1 },
+  { allocator: "buddy", trace: "nomem-heavy" },
+  { allocator: "slab", trace: "nomem-heavy" },
+  { allocator: "tlsf", trace: "nomem-heavy" },
   { allocator: "global:tlsf", trace: "global-1" },
   { allocator: "global:slab", trace: "global-1" },
   { allocator: "global:buddy", trace: "global-1" },
@@ -72,13 +75,50 @@ export function rampTrace(ops = 200_000, live = 20_000, seed = 1): string {
   return lines.join("\n") + "\n";
 }
 
+/**
+ * An out-of-memory-heavy trace: 60,000 operations on 1 MiB, allocations of 16
+ * bytes to 68 KiB and random frees, so that about a fifth of the
+ * allocations fail with `NoMemory`. Seeded.
+ */
+export function nomemTrace(ops = 60_000, seed = 3): string {
+  let s = seed >>> 0;
+  const rand = (n: number) => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s % n;
+  };
+  const sizes = [16, 64, 300, 4000, 20000, 70000];
+  const aligns = [8, 16, 64];
+  const lines = [
+    "# nomem-heavy: 1 MiB, sizes up to 68 KiB, random frees",
+    "region 0x80000000 1048576",
+  ];
+  const live: number[] = [];
+  for (let i = 0; i < ops; i++) {
+    if (live.length > 0 && rand(100) < 45) {
+      const k = rand(live.length);
+      lines.push(`f ${live[k]}`);
+      live[k] = live[live.length - 1];
+      live.pop();
+    } else {
+      lines.push(`a ${i} ${sizes[rand(sizes.length)]} ${aligns[rand(aligns.length)]}`);
+      live.push(i);
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The text of a generated workload trace, or `undefined` for a shipped one. */
+export function generatedTrace(name: string): string | undefined {
+  return name === "ramp-20k" ? rampTrace() : name === "nomem-heavy" ? nomemTrace() : undefined;
+}
+
 const cache = new Map<string, Trace>();
 
 /** Loads a workload's trace (the shipped reference traces, or the generated ramp). */
 export async function loadTrace(name: string): Promise<Trace> {
   let t = cache.get(name);
   if (t === undefined) {
-    const text = name === "ramp-20k" ? rampTrace() : await readTraceText(
+    const text = generatedTrace(name) ?? await readTraceText(
       new URL(`../tests/fidelity/${name}.trace.gz`, import.meta.url).pathname,
     );
     t = parseTrace(text, name);

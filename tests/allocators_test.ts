@@ -1,7 +1,9 @@
 // Unit tests: known behaviour of each model, its reproduced quirks, and the
 // errors mmsim reports where the real code would corrupt itself.
 import assert from "node:assert/strict";
-import { AllocError, isAllocError } from "../mm/allocator/alloc_error.ts";
+import { AllocError, isAllocError, NO_MEMORY } from "../mm/allocator/alloc_error.ts";
+import { allocatorEntry } from "../mm/registry.ts";
+import type { ByteAllocator } from "../mm/allocator/traits.ts";
 import { BitAllocator } from "../mm/allocator/bit_allocator.ts";
 import { BitmapPageAllocator } from "../mm/allocator/bitmap_page_allocator.ts";
 import { BitmapIdAllocator } from "../mm/allocator/bitmap_id_allocator.ts";
@@ -239,4 +241,29 @@ Deno.test("address int map: keys that hash alike (32 GiB apart, up to 2^53) stay
   keys.forEach((k, i) => assert.equal(m.get(k), i % 2 ? i : ADDRESS_INT_MAP_MISSING));
   assert.equal(m.getOrInsert(keys[0], 7), ADDRESS_INT_MAP_MISSING);
   assert.equal(m.getOrInsert(keys[0], 8), 7);
+});
+
+Deno.test("tryAlloc gives alloc's addresses, and NO_MEMORY where alloc throws NoMemory", () => {
+  for (const name of ["tlsf", "buddy", "slab"]) {
+    const loud = allocatorEntry(name)!.create() as ByteAllocator;
+    const quiet = allocatorEntry(name)!.create() as ByteAllocator;
+    loud.init(0x8000_0000, 0x4_0000);
+    quiet.init(0x8000_0000, 0x4_0000);
+    let failures = 0;
+    for (let i = 0; i < 400; i++) {
+      const size = 1 + ((i * 7919) % 9000);
+      const align = 1 << (i % 7);
+      let want: number;
+      try {
+        want = loud.alloc(size, align);
+      } catch (e) {
+        if ((e as { kind?: string }).kind !== "NoMemory") throw e;
+        want = NO_MEMORY;
+        failures++;
+      }
+      assert.equal(quiet.tryAlloc!(size, align), want, `${name}: alloc(${size}, ${align})`);
+    }
+    assert.ok(failures > 0, `${name} never ran out`);
+    assert.equal(quiet.usedBytes(), loud.usedBytes());
+  }
 });

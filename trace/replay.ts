@@ -5,7 +5,12 @@
  * @module
  */
 
-import { ALLOC_ERROR_KINDS, AllocError, type AllocErrorKind } from "../mm/allocator/alloc_error.ts";
+import {
+  ALLOC_ERROR_KINDS,
+  AllocError,
+  type AllocErrorKind,
+  NO_MEMORY,
+} from "../mm/allocator/alloc_error.ts";
 import type { ByteAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import { GlobalAllocator } from "../mm/axalloc/global_allocator.ts";
 import { checkPagesAtBase } from "../mm/allocator/bitmap_page_allocator.ts";
@@ -67,7 +72,7 @@ export interface ReplayResult {
 const ERR_CODE: Record<AllocErrorKind, number> = {
   InvalidParam: -1,
   MemoryOverlap: -2,
-  NoMemory: -3,
+  NoMemory: NO_MEMORY,
   NotAllocated: -4,
 };
 
@@ -192,11 +197,13 @@ function replayBytes(trace: Trace, a: ByteAllocator): Float64Array {
   const n = trace.length;
   const results = new Float64Array(n);
   const { kind, allocOf, arg0, arg1 } = trace;
+  // A model's tryAlloc answers NoMemory with its error code, without an exception.
+  const quiet = a.tryAlloc !== undefined;
   for (let i = 0; i < n; i++) {
     const k = kind[i];
     if (k === OP_ALLOC) {
       try {
-        results[i] = a.alloc(arg0[i], arg1[i]);
+        results[i] = quiet ? a.tryAlloc!(arg0[i], arg1[i]) : a.alloc(arg0[i], arg1[i]);
       } catch (e) {
         results[i] = errorCode(e);
       }

@@ -18,6 +18,13 @@ export const ALLOC_ERROR_KINDS: readonly AllocErrorKind[] = [
   "NotAllocated",
 ];
 
+/**
+ * What a model's `tryAlloc` returns for `NoMemory` instead of throwing (no
+ * address is negative): a failed allocation then costs what a successful
+ * one does, where no message is wanted (a trace replay).
+ */
+export const NO_MEMORY = -3;
+
 /** Optional details carried by an {@linkcode AllocError}. */
 export interface AllocErrorDetails {
   /** The address the failing operation was about, if any. */

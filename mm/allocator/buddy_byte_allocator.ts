@@ -40,6 +40,11 @@ export class BuddyByteAllocator implements ByteAllocator {
     return this.heap.alloc(size, align);
   }
 
+  /** {@linkcode BuddyByteAllocator.alloc} that answers `NoMemory` with `NO_MEMORY` (-3). */
+  tryAlloc(size: number, align: number): number {
+    return this.heap.tryAlloc(size, align);
+  }
+
   /** Frees a block allocated with the same layout. */
   dealloc(ptr: number, size: number, align: number): void {
     this.heap.dealloc(ptr, size, align);

@@ -22,7 +22,7 @@ import {
   prevPowerOfTwo,
 } from "../../hal/int.ts";
 import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
-import { AllocError } from "./alloc_error.ts";
+import { AllocError, NO_MEMORY } from "./alloc_error.ts";
 import { KernelPanic } from "../kernel_panic.ts";
 import { checkLayout, checkRegion } from "./layout.ts";
 
@@ -171,11 +171,24 @@ export class BuddyHeap {
    * blocks (the low half is used, the high half pushed).
    */
   alloc(size: number, align: number): number {
+    const p = this.tryAlloc(size, align);
+    if (p >= 0) return p;
+    const blockSize = POW2[blockOrder(size, align)];
+    throw blockOrder(size, align) >= BUDDY_ORDERS
+      ? noMemory(`no buddy order holds ${blockSize} bytes`)
+      : noMemory(`no free block of ${blockSize} bytes or more`);
+  }
+
+  /**
+   * {@linkcode BuddyHeap.alloc} without the exception: the block, or
+   * {@linkcode NO_MEMORY} (a failure then costs what a success does).
+   */
+  tryAlloc(size: number, align: number): number {
     const order = blockOrder(size, align);
     const blockSize = POW2[order];
-    if (order >= BUDDY_ORDERS) throw noMemory(`no buddy order holds ${blockSize} bytes`);
+    if (order >= BUDDY_ORDERS) return NO_MEMORY;
     const candidates = (this.#nonEmpty >>> order) << order;
-    if (candidates === 0) throw noMemory(`no free block of ${blockSize} bytes or more`);
+    if (candidates === 0) return NO_MEMORY;
     let j = 31 - Math.clz32(candidates & -candidates);
     const n = this.#heads[j];
     this.#detach(n);

@@ -7,7 +7,7 @@
 
 import { hex } from "../../hal/int.ts";
 import { AddressIntMap } from "./address_map.ts";
-import { AllocError } from "./alloc_error.ts";
+import { AllocError, NO_MEMORY } from "./alloc_error.ts";
 import type { ByteAllocator } from "./traits.ts";
 import { BuddyHeap } from "./buddy_heap.ts";
 import { checkLayout, checkRegion } from "./layout.ts";
@@ -138,17 +138,34 @@ export class SlabByteAllocator implements ByteAllocator {
    * buddy heap when empty) or, over 4096 bytes, from the buddy heap.
    */
   alloc(size: number, align: number): number {
+    const p = this.tryAlloc(size, align);
+    if (p !== NO_MEMORY) return p;
+    // The buddy heap's request that just failed, asked again through its
+    // throwing path for its own words (nothing changed, so it fails again).
+    const cls = slabClassFor(size, align);
+    if (cls === 7) this.buddy.alloc(size, align);
+    else this.buddy.alloc(SLAB_SET_SIZE * this.#slabs[cls].blockSize, PAGE);
+    throw new AllocError("NoMemory", { reason: `no memory for ${size} bytes` });
+  }
+
+  /**
+   * {@linkcode SlabByteAllocator.alloc} that answers `NoMemory` with
+   * {@linkcode NO_MEMORY} instead of an exception.
+   */
+  tryAlloc(size: number, align: number): number {
     checkLayout(size, align);
     const cls = slabClassFor(size, align);
     if (cls === 7) {
-      const p = this.buddy.alloc(size, align);
+      const p = this.buddy.tryAlloc(size, align);
+      if (p === NO_MEMORY) return p;
       this.#blocks.set(p, 7);
       return p;
     }
     const slab = this.#slabs[cls];
     if (slab.free.length === 0) {
       const setBytes = SLAB_SET_SIZE * slab.blockSize;
-      const set = this.buddy.alloc(setBytes, PAGE);
+      const set = this.buddy.tryAlloc(setBytes, PAGE);
+      if (set === NO_MEMORY) return set;
       slab.grow(set, setBytes);
     }
     const ptr = slab.free.pop()!;

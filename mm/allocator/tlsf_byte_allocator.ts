@@ -13,7 +13,7 @@
 
 import { alignUp, hex, log2Floor, POW2 } from "../../hal/int.ts";
 import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
-import { AllocError } from "./alloc_error.ts";
+import { AllocError, NO_MEMORY } from "./alloc_error.ts";
 import type { ByteAllocator } from "./traits.ts";
 import { checkLayout, checkRegion } from "./layout.ts";
 
@@ -163,6 +163,17 @@ export class TlsfByteAllocator implements ByteAllocator {
 
   /** `Tlsf::allocate`: good fit from the segregated lists, in O(1). */
   alloc(size: number, align: number): number {
+    const p = this.tryAlloc(size, align);
+    if (p === NO_MEMORY) throw noFit(size, align);
+    return p;
+  }
+
+  /**
+   * {@linkcode TlsfByteAllocator.alloc} that answers `NoMemory` with
+   * {@linkcode NO_MEMORY} instead of an exception (an invalid layout still
+   * throws `InvalidParam`).
+   */
+  tryAlloc(size: number, align: number): number {
     checkLayout(size, align);
     // Blocks start 32-byte aligned, so with `align <= 16` the payload is
     // right past the header and the block needs exactly `searchSize`.
@@ -184,7 +195,7 @@ export class TlsfByteAllocator implements ByteAllocator {
       }
       if (sl < 32) list = (fl << 5) | sl;
     }
-    if (list < 0) throw noFit(size, align);
+    if (list < 0) return NO_MEMORY;
     const block = this.#firstFree[list];
     this.#unlink(block, list);
     const addr = this.#addr[block];

@@ -45,6 +45,12 @@ export interface BaseAllocator {
 export interface ByteAllocator extends BaseAllocator {
   /** Allocates `size` bytes aligned to the power of two `align`. */
   alloc(size: number, align: number): number;
+  /**
+   * Optional: `alloc` that returns `NO_MEMORY` (-3) instead of throwing
+   * `NoMemory` (other errors still throw). mmsim's models have it, so that
+   * a replay's failed allocations cost what successful ones do.
+   */
+  tryAlloc?(size: number, align: number): number;
   /** Frees `ptr`, allocated with the same `size` and `align`. */
   dealloc(ptr: number, size: number, align: number): void;
   /** Total memory managed, in bytes. */
