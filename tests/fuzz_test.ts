@@ -108,6 +108,8 @@ Deno.test("fuzz: an allocator that exhausts memory fails, named, without ending 
     "--allow-user-code",
     "--seconds",
     "5",
+    "--timeout",
+    "60",
     "--out",
     `${Deno.makeTempDirSync()}/r.mms`,
   ]);

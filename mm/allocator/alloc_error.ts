@@ -23,7 +23,7 @@ export const ALLOC_ERROR_KINDS: readonly AllocErrorKind[] = [
  * address is negative): a failed allocation then costs what a successful
  * one does, where no message is wanted (a trace replay).
  */
-export const NO_MEMORY = -3;
+export const NO_MEMORY: number = -3;
 
 /** Optional details carried by an {@linkcode AllocError}. */
 export interface AllocErrorDetails {
