@@ -26,14 +26,15 @@ import { allocatorEntry, ALLOCATORS } from "../mm/registry.ts";
 const USAGE = `Usage: deno task fuzz --allocator NAME|MODULE.ts [--allow-user-code] [--seconds N]
        [--seed S] [--exact MODEL] [--shard K/N] [--out FILE] [--reporter text|junit]
 
-Fuzzes an allocator: random sequences of allocations, frees, add_memory (bytes),
-alloc_pages_at (pages) or alloc_fixed_id (IDs), with every contract invariant checked after every
-step. A failure shrinks to a short sequence, written as a conformance script
-(--out, default fuzz-repro.mms) with the command that replays it.
+Fuzzes an allocator: random sequences of allocations, frees, add_memory
+(bytes), alloc_pages_at (pages) or alloc_fixed_id (IDs), with every contract
+invariant checked after every step. A failure shrinks to a short sequence,
+written as a conformance script (--out, default fuzz-repro.mms) with the
+command that replays it.
 
   --allocator NAME     a built-in allocator (${ALLOCATORS.map((a) => a.name).join(", ")})
   --allocator FILE.ts  your module (needs --allow-user-code; it runs in a worker
-                       with no permissions)
+                       with no permissions, in a child process of its own)
   --seconds N          how long to fuzz (default 10)
   --seed S             the campaign's seed (default 1; the same seed, the same run)
   --exact MODEL        compare every result with mmsim's model of MODEL
