@@ -233,8 +233,9 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
     }
   };
   if (result.kind === "hang") {
-    // A call that never returns costs the whole time limit for every try, so
-    // shrinking tries little: the hanging step alone, then the last 20 steps.
+    // A try that hangs costs the whole time limit, one that does not is quick:
+    // the shortest tail of the sequence (1, 2, 5, ... 200 steps) that still
+    // hangs is the reproducer, found with one time limit spent.
     failure = `${result.op || "a call"} did not return within ${timeout} s`;
     const kind = result.subject ?? "ByteAllocator";
     let steps = stepsOfLog(readLines(request.lines));
@@ -305,7 +306,7 @@ async function shrinkHang(
   timeout: number,
   failure: string,
 ): Promise<FuzzStep[]> {
-  for (const tail of [1, 20]) {
+  for (const tail of [1, 2, 5, 10, 20, 50, 100, 200]) {
     if (tail >= steps.length) break;
     const candidate = steps.slice(-tail);
     const source = reproducer(kind, { failure, steps: candidate, runs: 1, operations: 0 }, "");
