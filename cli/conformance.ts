@@ -14,7 +14,7 @@ import {
   type ConformanceScript,
   parseHeader,
 } from "../conformance/runner.ts";
-import { runIsolated } from "../conformance/isolated.ts";
+import { runIsolated, userModule } from "../conformance/isolated.ts";
 import { runContained } from "../conformance/contained.ts";
 import type { TargetSpec } from "../conformance/protocol.ts";
 
@@ -191,7 +191,6 @@ export async function main(args: string[], io0: ConformanceIo = {
     io.err(`conformance: --fuzz-seconds takes a number of seconds, not '${o["fuzz-seconds"]}'`);
     return 2;
   }
-  const root = new URL("..", import.meta.url).pathname;
   const targets: { spec: TargetSpec; readable: string[] }[] = [];
   if (o.allocator === undefined) {
     for (const n of BUILTIN_TARGETS) targets.push({ spec: { builtin: n }, readable: [] });
@@ -205,15 +204,12 @@ export async function main(args: string[], io0: ConformanceIo = {
       );
       return 2;
     }
-    const url = new URL(o.allocator, `file://${Deno.cwd()}/`);
-    try {
-      if (!Deno.statSync(url).isFile) throw new Error("not a file");
-    } catch (e) {
-      io.err(`conformance: cannot use ${o.allocator}: ${(e as Error).message}`);
+    const m = userModule(o.allocator);
+    if ("problem" in m) {
+      io.err(`conformance: ${m.problem}`);
       return 2;
     }
-    const dir = url.pathname.slice(0, url.pathname.lastIndexOf("/") + 1);
-    targets.push({ spec: { module: url.href, path: o.allocator }, readable: [dir, root] });
+    targets.push(m);
   } else {
     io.err(
       `conformance: unknown allocator '${o.allocator}'; built-ins: ${

@@ -11,7 +11,8 @@
 import { parseArgs } from "node:util";
 import { escapeLines } from "../dsl/diagnostics.ts";
 import { type FuzzOutcome, type FuzzStep, reproducer, stepsOfLog } from "../conformance/fuzz.ts";
-import { runIsolated } from "../conformance/isolated.ts";
+import { runIsolated, sandboxWorker, userModule } from "../conformance/isolated.ts";
+import { CHILD_HEAP_MIB } from "../conformance/contained.ts";
 import type { FuzzRequest, TargetSpec, WorkerMessage } from "../conformance/protocol.ts";
 import {
   LINE_LOG_BYTES,
@@ -60,6 +61,8 @@ export interface FuzzIo {
   err(text: string): void;
   /** Writes the reproducer. */
   write(path: string, text: string): void;
+  /** Why the reproducer could not be written to `path`, if it could not (checked before fuzzing). */
+  unwritable(path: string): string | undefined;
   /** Whether progress may be shown (a terminal, not CI). */
   progress: boolean;
   /** Rewrites the progress line. */
@@ -70,6 +73,18 @@ const STDIO: FuzzIo = {
   out: (t) => console.log(t),
   err: (t) => console.error(t),
   write: (p, t) => Deno.writeTextFileSync(p, t),
+  unwritable: (p) => {
+    const dir = p.includes("/") ? p.slice(0, p.lastIndexOf("/")) || "/" : ".";
+    try {
+      if (!Deno.statSync(dir).isDirectory) return `${dir} is not a directory`;
+    } catch {
+      return `the directory ${dir} does not exist`;
+    }
+    const state = Deno.permissions.querySync({ name: "write", path: p }).state;
+    return state === "granted"
+      ? undefined
+      : "deno task fuzz writes only under the working directory (--allow-write=.)";
+  },
   progress: Deno.stderr.isTerminal() && !inCi(),
   status: (t) => Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${t}`)),
 };
@@ -145,6 +160,9 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
   }
   // Shards split the seed space: campaign K of N fuzzes the seeds K-1, K-1+N, ...
   const seed = Number(o.seed ?? "1") * shard.n + shard.k - 1;
+  const path = o.out ?? "fuzz-repro.mms";
+  const unwritable = io.unwritable(path);
+  if (unwritable !== undefined) return bad(`--out ${path}: ${unwritable}`);
   if (o.exact !== undefined) {
     const e = allocatorEntry(o.exact);
     if (e === undefined) {
@@ -163,23 +181,16 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
     if (!o["allow-user-code"]) {
       return bad(`${o.allocator} is your code; running it needs --allow-user-code`);
     }
-    const url = new URL(o.allocator, `file://${Deno.cwd()}/`);
-    try {
-      if (!Deno.statSync(url).isFile) throw new Error("not a file");
-    } catch (e) {
-      return bad(`cannot use ${o.allocator}: ${(e as Error).message}`);
-    }
-    target = { module: url.href, path: o.allocator };
+    const m = userModule(o.allocator);
+    if ("problem" in m) return bad(m.problem);
+    target = m.spec;
+    readable = m.readable;
     if (!o.contained) {
-      return await contain(args, o.allocator, o.out ?? "fuzz-repro.mms", io0, io.progress, {
+      return await contain(args, o.allocator, path, io0, io.progress, {
         junit: reporter === "junit",
         seed,
       });
     }
-    readable = [
-      url.pathname.slice(0, url.pathname.lastIndexOf("/") + 1),
-      new URL("..", import.meta.url).pathname,
-    ];
   } else {
     return bad(
       `unknown allocator '${o.allocator}'; built-ins: ${
@@ -220,7 +231,6 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
     } --script ${path}`;
   let failure: string | undefined;
   let summary: string;
-  const path = o.out ?? "fuzz-repro.mms";
   const how = `--allocator ${o.allocator} --seed ${o.seed ?? "1"}${
     o.shard ? ` --shard ${o.shard}` : ""
   }${o.exact ? ` --exact ${o.exact}` : ""}`;
@@ -229,7 +239,7 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
       io.write(path, reproducer(kind, outcome, how));
       return undefined;
     } catch (e) {
-      return `cannot write the reproducer to ${path}: ${(e as Error).message}`;
+      return `the reproducer could not be written to ${path}: ${(e as Error).message}`;
     }
   };
   if (result.kind === "hang") {
@@ -248,9 +258,10 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
     const problem = lines.length > 0
       ? save(kind, { failure, steps, runs: 1, operations: 0 })
       : undefined;
-    if (problem !== undefined) return bad(problem);
     summary = `fuzz: ${o.allocator}: ${failure} (seed ${seed})` +
-      (lines.length > 0
+      (problem !== undefined
+        ? `\n  ${problem}`
+        : lines.length > 0
         ? `\n  the sequence that reaches it (${
           operations(steps.length)
         }) is in ${path}\n  replay it: ${replay(path)}`
@@ -258,10 +269,11 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
   } else if (result.done.failure !== undefined) {
     failure = result.done.failure;
     const problem = save(result.done.interface, result.done);
-    if (problem !== undefined) return bad(problem);
     summary = `fuzz: ${o.allocator}: ${failure}\n` +
-      `  shrunk to ${operations(result.done.steps.length)}, written to ${path}\n` +
-      `  replay it: ${replay(path)}`;
+      (problem !== undefined
+        ? `  shrunk to ${operations(result.done.steps.length)}; ${problem}`
+        : `  shrunk to ${operations(result.done.steps.length)}, written to ${path}\n` +
+          `  replay it: ${replay(path)}`);
   } else {
     summary =
       `fuzz: ${o.allocator}: ${result.done.operations.toLocaleString("en")} operations in ` +
@@ -323,9 +335,6 @@ async function shrinkHang(
 }
 
 const operations = (n: number) => `${n} operation${n === 1 ? "" : "s"}`;
-
-/** The heap of the child process that fuzzes a user's module, in MiB. */
-const CHILD_HEAP_MIB = 1024;
 
 /**
  * Runs the campaign on a user's module in a child process: an allocator that
@@ -408,21 +417,7 @@ function campaign(
   timeout: number,
   onProgress: (operations: number) => void,
 ): Promise<CampaignEnd> {
-  const worker = new Worker(new URL("../conformance/worker.ts", import.meta.url), {
-    type: "module",
-    deno: {
-      permissions: {
-        read: readable.length > 0 ? readable : false,
-        write: false,
-        net: false,
-        env: false,
-        run: false,
-        ffi: false,
-        sys: false,
-        import: false,
-      },
-    },
-  } as WorkerOptions);
+  const worker = sandboxWorker(readable);
   return new Promise((resolve) => {
     let last = -1;
     let stuck = 0;

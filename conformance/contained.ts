@@ -11,9 +11,12 @@
  * @module
  */
 
-import { type IsolatedEvent, type IsolatedOptions, runIsolated } from "./isolated.ts";
+import { type IsolatedEvent, type IsolatedOptions, runIsolated, scriptAt } from "./isolated.ts";
 import type { TargetSpec } from "./protocol.ts";
 import { type ConformanceResult, type ConformanceScript, resultRow } from "./runner.ts";
+
+/** The heap of a child process that runs a user's allocator, in MiB. */
+export const CHILD_HEAP_MIB = 1024;
 
 /** How a contained run goes: the isolated run's options, and the child's heap. */
 export interface ContainedOptions extends Omit<IsolatedOptions, "start" | "onEvent"> {
@@ -55,7 +58,7 @@ export async function runContained(
   const rows: ConformanceResult[] = [];
   let start = { script: 0, contract: 0 };
   let name = "builtin" in target ? target.builtin : target.path;
-  const heap = options.heapMiB ?? 1024;
+  const heap = options.heapMiB ?? CHILD_HEAP_MIB;
   for (;;) {
     const request: ChildRequest = {
       scripts,
@@ -116,9 +119,7 @@ export async function runContained(
       break;
     }
     // The child died: the contract it was in fails, and the next child goes on after it.
-    const script: ConformanceScript = at === undefined || at.script >= scripts.length
-      ? { path: "(fuzzing)", source: "", interface: "", level: "contract" }
-      : scripts[at.script];
+    const script = scriptAt(scripts, at?.script ?? scripts.length);
     const oom = /out of memory|heap limit/i.test(errors);
     const why = oom
       ? `the allocator exhausted the memory of its worker (a heap of ${heap} MiB)${

@@ -191,6 +191,21 @@ function inside(m: Model, start: number, bytes: number): boolean {
   return m.regions.some(([s, e]) => start >= s && start + bytes <= e);
 }
 
+/** A new block of `bytes` at `got` (from `text`) lies apart from the live ones, in the memory given. */
+function checkPlace(m: Model, text: string, got: number, bytes: number): void {
+  const clash = overlapping(m, got, bytes);
+  if (clash !== undefined) {
+    throw new Broken(
+      `${text} gave ${hex(got)}, which overlaps the live ${clash.bytes}-byte block at ${
+        hex(clash.start)
+      }`,
+    );
+  }
+  if (!inside(m, got, bytes)) {
+    throw new Broken(`${text} gave ${hex(got)}, outside the memory given`);
+  }
+}
+
 /** The statistics: within bounds, adding up (and equal to the reference's, differentially). */
 function checkStatistics(m: Model, real: Real, step: FuzzStep): void {
   const [t, u, a, names] = "totalBytes" in real
@@ -296,17 +311,7 @@ class Alloc implements fc.Command<Model, Real> {
     if (got % this.align !== 0) {
       throw new Broken(`${text} gave ${hex(got)}, not aligned to ${this.align}`);
     }
-    const clash = overlapping(m, got, this.size);
-    if (clash !== undefined) {
-      throw new Broken(
-        `${text} gave ${hex(got)}, which overlaps the live ${clash.size}-byte block at ${
-          hex(clash.start)
-        }`,
-      );
-    }
-    if (!inside(m, got, this.size)) {
-      throw new Broken(`${text} gave ${hex(got)}, outside the memory given`);
-    }
+    checkPlace(m, text, got, this.size);
     insert(m, { start: got, bytes: this.size, name, size: this.size, align: this.align });
     checkStatistics(m, real, step);
   }
@@ -387,15 +392,7 @@ class AllocPages implements fc.Command<Model, Real> {
     if (got % 4096 !== 0 || (this.pages > 1 && got % this.align !== 0)) {
       throw new Broken(`${text} gave ${hex(got)}, not aligned`);
     }
-    const clash = overlapping(m, got, bytes);
-    if (clash !== undefined) {
-      throw new Broken(
-        `${text} gave ${hex(got)}, which overlaps the live run at ${hex(clash.start)}`,
-      );
-    }
-    if (!inside(m, got, bytes)) {
-      throw new Broken(`${text} gave ${hex(got)}, outside the memory given`);
-    }
+    checkPlace(m, text, got, bytes);
     insert(m, { start: got, bytes, name, size: this.pages, align: this.align });
     checkStatistics(m, real, step);
   }
@@ -677,15 +674,7 @@ class Exhaust implements fc.Command<Model, Real> {
         break;
       }
       if (got % unit !== 0) throw new Broken(`${text} gave ${hex(got)}, not aligned`);
-      if (!inside(m, got, bytes)) {
-        throw new Broken(`${text} gave ${hex(got)}, outside the memory given`);
-      }
-      const clash = overlapping(m, got, bytes);
-      if (clash !== undefined) {
-        throw new Broken(
-          `${text} gave ${hex(got)}, which overlaps the live block at ${hex(clash.start)}`,
-        );
-      }
+      checkPlace(m, text, got, bytes);
       insert(m, { start: got, bytes, name: "", size: this.size, align: this.align, group });
       count++;
     }

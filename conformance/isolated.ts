@@ -47,6 +47,68 @@ export type IsolatedOutcome =
 const WORKER = new URL("./worker.ts", import.meta.url);
 
 /**
+ * A Worker running the conformance worker with no permissions but reading
+ * `readable` (a user's module's directory, while it is imported).
+ *
+ * @example
+ * ```ts ignore
+ * const worker = sandboxWorker([]);
+ * worker.postMessage(request);
+ * ```
+ */
+export function sandboxWorker(readable: string[]): Worker {
+  return new Worker(WORKER, {
+    type: "module",
+    deno: {
+      permissions: {
+        read: readable.length > 0 ? readable : false,
+        write: false,
+        net: false,
+        env: false,
+        run: false,
+        ffi: false,
+        sys: false,
+        import: false,
+      },
+    },
+  } as WorkerOptions);
+}
+
+/** A user's module to test: how the worker finds it, and what it may read while importing it. */
+export interface UserModule {
+  /** The target. */
+  spec: TargetSpec;
+  /** Its directory and mmsim's, readable while the module is imported. */
+  readable: string[];
+}
+
+/**
+ * A user's module `path` (relative to the working directory) as a target,
+ * or why it cannot be one (it is not a file).
+ *
+ * @example
+ * ```ts ignore
+ * const m = userModule("examples/first_fit_allocator.ts");
+ * if ("problem" in m) console.error(m.problem);
+ * ```
+ */
+export function userModule(path: string): UserModule | { problem: string } {
+  const url = new URL(path, `file://${Deno.cwd()}/`);
+  try {
+    if (!Deno.statSync(url).isFile) throw new Error("not a file");
+  } catch (e) {
+    return { problem: `cannot use ${path}: ${(e as Error).message}` };
+  }
+  return {
+    spec: { module: url.href, path },
+    readable: [
+      url.pathname.slice(0, url.pathname.lastIndexOf("/") + 1),
+      new URL("..", import.meta.url).pathname,
+    ],
+  };
+}
+
+/**
  * Runs `scripts` (those that apply are chosen by the caller) against the
  * allocator `target` in a worker.
  *
@@ -62,75 +124,80 @@ export async function runIsolated(
   target: TargetSpec,
   options: IsolatedOptions,
 ): Promise<IsolatedOutcome> {
-  const rows: ConformanceResult[] = [];
   const progress = new SharedArrayBuffer(PROGRESS_BYTES);
-  let start = options.start ?? { script: 0, contract: 0 };
-  let name = "builtin" in target ? target.builtin : target.path;
-  const fuzzScript = scripts.length;
   let lastOp = "";
   const watch = options.onEvent === undefined ? undefined : setInterval(() => {
     const op = readProgress(progress);
     if (op !== lastOp) options.onEvent!({ kind: "op", op: lastOp = op });
   }, 50);
   try {
-    return await runAll();
+    return await judgeAll(scripts, target, options, progress);
   } finally {
     clearInterval(watch);
   }
+}
 
-  async function runAll(): Promise<IsolatedOutcome> {
-    for (;;) {
-      const outcome = await runWorker(
-        {
-          scripts,
-          target,
-          seed: String(options.seed),
-          timeout: options.timeout,
-          start,
-          progress,
-          fuzz: { ms: options.fuzzMs, seed: options.fuzzSeed },
-        },
-        options,
-        rows,
-      );
-      if (outcome.kind === "module-error") return { ok: false, problem: outcome.message };
-      if (outcome.name !== undefined) name = outcome.name;
-      if (outcome.kind === "done") break;
+/** The script a contract index points at: one of `scripts`, or the fuzzing contract after them. */
+export function scriptAt(scripts: ConformanceScript[], index: number): ConformanceScript {
+  return index < scripts.length
+    ? scripts[index]
+    : { path: "(fuzzing)", source: "", interface: "", level: "contract" };
+}
+
+/** Runs workers until every contract is judged: one that ends a worker fails, and the next goes on. */
+async function judgeAll(
+  scripts: ConformanceScript[],
+  target: TargetSpec,
+  options: IsolatedOptions,
+  progress: SharedArrayBuffer,
+): Promise<IsolatedOutcome> {
+  const rows: ConformanceResult[] = [];
+  let start = options.start ?? { script: 0, contract: 0 };
+  let name = "builtin" in target ? target.builtin : target.path;
+  for (;;) {
+    const outcome = await runWorker(
       {
-        const where = outcome.at;
-        const op = readProgress(progress);
-        const script: ConformanceScript = where.script < fuzzScript
-          ? scripts[where.script]
-          : { path: "(fuzzing)", source: "", interface: "", level: "contract" };
-        const what = outcome.kind === "crash"
-          ? `the allocator under test crashed its worker${
-            op ? ` in ${op}` : ""
-          }: ${outcome.message}`
-          : op !== ""
-          ? `${op} did not return within ${options.timeout} s`
-          : `the contract did not end within ${options.timeout} s`;
-        push(
-          rows,
-          options,
-          resultRow(
-            script,
-            { name, builtin: "builtin" in target },
-            where.name ?? "(script)",
-            false,
-            what,
-            options.timeout * 1000,
-          ),
-        );
-        start = where.name === undefined
-          ? { script: where.script + 1, contract: 0 }
-          : { script: where.script, contract: where.contract + 1 };
-        // The fuzzing contract is the last: once it has been judged, the suite is done.
-        if (where.script >= fuzzScript || start.script > fuzzScript) break;
-      }
-    }
-    for (const r of rows) r.target = name;
-    return { ok: true, rows, name };
+        scripts,
+        target,
+        seed: String(options.seed),
+        timeout: options.timeout,
+        start,
+        progress,
+        fuzz: { ms: options.fuzzMs, seed: options.fuzzSeed },
+      },
+      options,
+      rows,
+    );
+    if (outcome.kind === "module-error") return { ok: false, problem: outcome.message };
+    if (outcome.name !== undefined) name = outcome.name;
+    if (outcome.kind === "done") break;
+    const where = outcome.at;
+    const op = readProgress(progress);
+    const what = outcome.kind === "crash"
+      ? `the allocator under test crashed its worker${op ? ` in ${op}` : ""}: ${outcome.message}`
+      : op !== ""
+      ? `${op} did not return within ${options.timeout} s`
+      : `the contract did not end within ${options.timeout} s`;
+    push(
+      rows,
+      options,
+      resultRow(
+        scriptAt(scripts, where.script),
+        { name, builtin: "builtin" in target },
+        where.name ?? "(script)",
+        false,
+        what,
+        options.timeout * 1000,
+      ),
+    );
+    // The fuzzing contract is the last: once it has been judged, the suite is done.
+    if (where.script >= scripts.length) break;
+    start = where.name === undefined
+      ? { script: where.script + 1, contract: 0 }
+      : { script: where.script, contract: where.contract + 1 };
   }
+  for (const r of rows) r.target = name;
+  return { ok: true, rows, name };
 }
 
 function push(rows: ConformanceResult[], options: IsolatedOptions, row: ConformanceResult): void {
@@ -152,21 +219,7 @@ function runWorker(
   options: IsolatedOptions,
   rows: ConformanceResult[],
 ): Promise<WorkerEnd> {
-  const worker = new Worker(WORKER, {
-    type: "module",
-    deno: {
-      permissions: {
-        read: options.readable.length > 0 ? options.readable : false,
-        write: false,
-        net: false,
-        env: false,
-        run: false,
-        ffi: false,
-        sys: false,
-        import: false,
-      },
-    },
-  } as WorkerOptions);
+  const worker = sandboxWorker(options.readable);
   let at: Place = {
     script: request.start.script,
     contract: request.start.contract,

@@ -49,18 +49,27 @@ async function loadTarget(spec: TargetSpec): Promise<SuiteTarget> {
   return userTarget(spec.path, module);
 }
 
-async function serve(request: WorkerRequest): Promise<void> {
-  const post = (m: WorkerMessage) => scope.postMessage(m);
+/**
+ * Loads the allocator (a load failure is posted), then drops the last
+ * permission: from here on the allocator runs with none at all.
+ */
+async function prepare(spec: TargetSpec): Promise<SuiteTarget | undefined> {
   patchExit();
   let target: SuiteTarget;
   try {
-    target = await loadTarget(request.target);
+    target = await loadTarget(spec);
   } catch (e) {
-    post({ kind: "module-error", message: moduleProblem(e) });
-    return;
+    scope.postMessage({ kind: "module-error", message: moduleProblem(e) });
+    return undefined;
   }
-  // From here on the allocator runs with no permission at all.
   await Deno.permissions.revoke({ name: "read" });
+  return target;
+}
+
+async function serve(request: WorkerRequest): Promise<void> {
+  const post = (m: WorkerMessage) => scope.postMessage(m);
+  const target = await prepare(request.target);
+  if (target === undefined) return;
   post({ kind: "target", name: target.name, interfaces: target.interfaces });
   const onCall = writer(request.progress);
   for (let i = request.start.script; i < request.scripts.length; i++) {
@@ -126,15 +135,8 @@ async function serve(request: WorkerRequest): Promise<void> {
 /** A fuzzing campaign: progress now and then, then the outcome. */
 async function fuzz(request: FuzzRequest): Promise<void> {
   const post = (m: WorkerMessage) => scope.postMessage(m);
-  patchExit();
-  let target: SuiteTarget;
-  try {
-    target = await loadTarget(request.target);
-  } catch (e) {
-    post({ kind: "module-error", message: moduleProblem(e) });
-    return;
-  }
-  await Deno.permissions.revoke({ name: "read" });
+  const target = await prepare(request.target);
+  if (target === undefined) return;
   const subject = target.subject;
   if (subject === undefined) {
     post({ kind: "module-error", message: `${target.name} is not an allocator the fuzzer drives` });

@@ -155,6 +155,29 @@ Deno.test("fuzz: a correct allocator of its own design holds, in JUnit too", asy
   assert.match(r.out, /<testsuites name="mmsim fuzz" tests="1" failures="0">/);
 });
 
+Deno.test("fuzz: a failure in JUnit, and a reproducer path that cannot be written", async () => {
+  const dir = Deno.makeTempDirSync();
+  const r = await fuzz([
+    "--allocator",
+    "tests/fixtures/off_by_four_allocator.ts",
+    "--allow-user-code",
+    "--seconds",
+    "5",
+    "--reporter",
+    "junit",
+    "--out",
+    `${dir}/r.mms`,
+  ]);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /<testsuites name="mmsim fuzz" tests="1" failures="1">/);
+  assert.match(r.out, /<failure message="alloc\(40, 8\) gave 0x[0-9a-f]+, not aligned to 8"\/>/);
+  // Refused before any fuzzing: a missing directory.
+  const missing = await fuzz(["--allocator", "tlsf", "--out", `${dir}/no/such/r.mms`]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /--out .*no\/such\/r\.mms: the directory .*no\/such does not exist/);
+  Deno.removeSync(dir, { recursive: true });
+});
+
 Deno.test("fuzz: bad flags and modules are refused with exit 2", async () => {
   const cases: [string[], RegExp][] = [
     [[], /--allocator is required/],

@@ -172,11 +172,18 @@ export class BuddyHeap {
    */
   alloc(size: number, align: number): number {
     const p = this.tryAlloc(size, align);
-    if (p >= 0) return p;
-    const blockSize = POW2[blockOrder(size, align)];
-    throw blockOrder(size, align) >= BUDDY_ORDERS
-      ? noMemory(`no buddy order holds ${blockSize} bytes`)
-      : noMemory(`no free block of ${blockSize} bytes or more`);
+    if (p === NO_MEMORY) throw this.noMemory(size, align);
+    return p;
+  }
+
+  /** The `NoMemory` error, in words, of a request {@linkcode BuddyHeap.tryAlloc} refused. */
+  noMemory(size: number, align: number): AllocError {
+    const order = blockOrder(size, align);
+    return noMemory(
+      order >= BUDDY_ORDERS
+        ? `no buddy order holds ${POW2[order]} bytes`
+        : `no free block of ${POW2[order]} bytes or more`,
+    );
   }
 
   /**

@@ -140,12 +140,11 @@ export class SlabByteAllocator implements ByteAllocator {
   alloc(size: number, align: number): number {
     const p = this.tryAlloc(size, align);
     if (p !== NO_MEMORY) return p;
-    // The buddy heap's request that just failed, asked again through its
-    // throwing path for its own words (nothing changed, so it fails again).
+    // In the buddy heap's words for the request of it that failed.
     const cls = slabClassFor(size, align);
-    if (cls === 7) this.buddy.alloc(size, align);
-    else this.buddy.alloc(SLAB_SET_SIZE * this.#slabs[cls].blockSize, PAGE);
-    throw new AllocError("NoMemory", { reason: `no memory for ${size} bytes` });
+    throw cls === 7
+      ? this.buddy.noMemory(size, align)
+      : this.buddy.noMemory(SLAB_SET_SIZE * this.#slabs[cls].blockSize, PAGE);
   }
 
   /**
