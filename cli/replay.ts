@@ -30,6 +30,9 @@ line, byte for byte what the real Rust crate printed.
 
 Options:
   -a, --allocator NAME   ${REPLAY_ALLOCATORS.join(", ")}
+      --pointer-width N  8 (a 64-bit target, the default) or 4: the byte
+                         allocator as built for a 32-bit target (wasm32),
+                         whose metadata is smaller
       --bench            replay repeatedly for about --seconds and print
                          operations per second instead of the output
       --seconds N        how long --bench runs (default 2)
@@ -71,6 +74,7 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
         allocator: { type: "string", short: "a" },
         bench: { type: "boolean" },
         seconds: { type: "string" },
+        "pointer-width": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -103,6 +107,12 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
     io.err(`replay: --seconds takes a positive number, not '${values.seconds}'`);
     return 2;
   }
+  const widthText = values["pointer-width"] ?? "8";
+  if (widthText !== "8" && widthText !== "4") {
+    io.err(`replay: --pointer-width takes 8 or 4 (bytes), not '${widthText}'`);
+    return 2;
+  }
+  const pointerWidth = widthText === "4" ? 4 : 8;
   const path = positionals[0];
   let text: string;
   try {
@@ -118,7 +128,7 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
       const start = performance.now();
       let elapsed = 0;
       do {
-        replay(trace, name);
+        replay(trace, name, { pointerWidth });
         runs++;
         elapsed = performance.now() - start;
       } while (elapsed < seconds * 1000);
@@ -129,7 +139,7 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
       );
       return 0;
     }
-    await io.out(formatReplay(trace, replay(trace, name)));
+    await io.out(formatReplay(trace, replay(trace, name, { pointerWidth })));
     return 0;
   } catch (e) {
     if (e instanceof TraceSyntaxError || e instanceof ReplayError) {

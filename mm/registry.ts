@@ -13,6 +13,7 @@ import { type BitmapCapacity, BitmapPageAllocator } from "./allocator/bitmap_pag
 import { BuddyByteAllocator } from "./allocator/buddy_byte_allocator.ts";
 import { SlabByteAllocator } from "./allocator/slab_byte_allocator.ts";
 import { TlsfByteAllocator } from "./allocator/tlsf_byte_allocator.ts";
+import type { PointerWidth } from "./allocator/layout.ts";
 
 /** The ArceOS `allocator` crate interface an allocator implements. */
 export type AllocatorInterface = "ByteAllocator" | "PageAllocator" | "IdAllocator";
@@ -21,6 +22,11 @@ export type AllocatorInterface = "ByteAllocator" | "PageAllocator" | "IdAllocato
 export interface AllocatorOptions {
   /** A page allocator's capacity feature (`256m` by default). */
   capacity?: BitmapCapacity;
+  /**
+   * A byte allocator's target pointer size: 8 (64-bit, the default) or 4
+   * (32-bit, as an allocator built for wasm32 sees it).
+   */
+  pointerWidth?: PointerWidth;
 }
 
 /** One allocator model. */
@@ -47,21 +53,24 @@ export const ALLOCATORS = [
     interface: "ByteAllocator",
     models: "rlsf::Tlsf<'static, u32, u32, 28, 32> (rlsf 0.2.1), allocator 0.1.2",
     global: true,
-    create: (): ByteAllocator => new TlsfByteAllocator(),
+    create: (options?: AllocatorOptions): ByteAllocator =>
+      new TlsfByteAllocator({ pointerWidth: options?.pointerWidth }),
   },
   {
     name: "slab",
     interface: "ByteAllocator",
     models: "ArceOS slab_allocator 0.3.1 over buddy_system_allocator 0.10",
     global: true,
-    create: (): ByteAllocator => new SlabByteAllocator(),
+    create: (options?: AllocatorOptions): ByteAllocator =>
+      new SlabByteAllocator({ pointerWidth: options?.pointerWidth }),
   },
   {
     name: "buddy",
     interface: "ByteAllocator",
     models: "buddy_system_allocator::Heap<32>, allocator 0.1.2",
     global: true,
-    create: (): ByteAllocator => new BuddyByteAllocator(),
+    create: (options?: AllocatorOptions): ByteAllocator =>
+      new BuddyByteAllocator({ pointerWidth: options?.pointerWidth }),
   },
   {
     name: "bitmap",
@@ -125,8 +134,11 @@ export function isByteAllocatorKind(name: string): name is ByteAllocatorKind {
  * heap.init(0x8000_0000, 0x8000);
  * ```
  */
-export function createByteAllocator(kind: ByteAllocatorKind): ByteAllocator {
-  return allocatorEntry(kind)!.create() as ByteAllocator;
+export function createByteAllocator(
+  kind: ByteAllocatorKind,
+  options?: AllocatorOptions,
+): ByteAllocator {
+  return allocatorEntry(kind)!.create(options) as ByteAllocator;
 }
 
 /** The names replay drives: every model but `id`, and each `global:*` composition. */

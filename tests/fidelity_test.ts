@@ -33,7 +33,7 @@ function listExpected(): Map<string, URL> {
 const expected = listExpected();
 
 Deno.test("fidelity: the reference traces are there", () => {
-  for (const a of ["buddy", "slab", "tlsf", "bitmap"]) {
+  for (const a of ["buddy", "slab", "tlsf", "bitmap", "buddy.w32", "slab.w32", "tlsf.w32"]) {
     assert.ok(
       [...expected.keys()].some((n) => n.endsWith(`.${a}.expected.gz`)),
       `no expected output for ${a}`,
@@ -42,11 +42,13 @@ Deno.test("fidelity: the reference traces are there", () => {
 });
 
 for (const [name, url] of [...expected].sort()) {
-  // NAME.ALLOCATOR.expected.gz, the trace is NAME.trace.gz beside it.
+  // NAME.ALLOCATOR[.w32].expected.gz, the trace is NAME.trace.gz beside it;
+  // .w32 is what the crate printed when built for wasm32 (4-byte pointers).
   // global-* traces run on the global allocator built with that byte allocator.
-  const m = /^(.*)\.([a-z]+)\.expected\.gz$/.exec(name);
+  const m = /^(.*)\.([a-z]+)\.(w32\.)?expected\.gz$/.exec(name);
   if (m === null) continue;
   const traceName = m[1];
+  const pointerWidth = m[3] === undefined ? 8 : 4;
   const allocator = traceName.startsWith("global") ? `global:${m[2]}` : m[2];
   if (!isReplayAllocatorName(allocator)) {
     Deno.test(`fidelity: ${name} names an allocator mmsim knows`, () => {
@@ -54,10 +56,11 @@ for (const [name, url] of [...expected].sort()) {
     });
     continue;
   }
-  Deno.test(`fidelity: ${traceName} on ${allocator} matches the real crate byte for byte`, async () => {
+  const variant = pointerWidth === 4 ? " (32-bit)" : "";
+  Deno.test(`fidelity: ${traceName} on ${allocator}${variant} matches the real crate byte for byte`, async () => {
     const traceUrl = new URL(`${traceName}.trace.gz`, url);
     const trace = parseTrace(await readTraceText(traceUrl.pathname), traceName);
-    const got = formatReplay(trace, replay(trace, allocator));
+    const got = formatReplay(trace, replay(trace, allocator, { pointerWidth }));
     const want = await readTraceText(url.pathname);
     if (got !== want) {
       const g = got.split("\n");

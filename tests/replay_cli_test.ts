@@ -194,3 +194,19 @@ Deno.test("replay cli: sparse IDs up to 2^53 need no memory for the IDs between"
     },
   );
 });
+
+Deno.test("replay cli: --pointer-width 4 replays the 32-bit variant", async () => {
+  // A 3-byte block is a word: 8 bytes on a 64-bit target, 4 on a 32-bit one;
+  // TLSF's header is two words (16 or 8 bytes) in front of the payload.
+  await withTrace("region 0x80000000 65536\na 0 3 1\na 1 3 1\n", async (p) => {
+    const wide = await run(["--allocator", "buddy", p]);
+    const narrow = await run(["--allocator", "buddy", "--pointer-width", "4", p]);
+    assert.match(wide.out, /^0 0x80000000\n1 0x80000008\n/);
+    assert.match(narrow.out, /^0 0x80000000\n1 0x80000004\n/);
+    const tlsf = await run(["--allocator", "tlsf", "--pointer-width", "4", p]);
+    assert.match(tlsf.out, /^0 0x80000008\n1 0x80000018\n/);
+  });
+  const bad = await run(["--allocator", "tlsf", "--pointer-width", "16", "x"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err[0], /--pointer-width takes 8 or 4/);
+});

@@ -15,6 +15,7 @@ import type { ByteAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import { GlobalAllocator } from "../mm/axalloc/global_allocator.ts";
 import { checkPagesAtBase } from "../mm/allocator/bitmap_page_allocator.ts";
 import { allocatorEntry, isByteAllocatorKind, REPLAY_ALLOCATORS } from "../mm/registry.ts";
+import type { PointerWidth } from "../mm/allocator/layout.ts";
 
 export { REPLAY_ALLOCATORS } from "../mm/registry.ts";
 import {
@@ -81,6 +82,15 @@ function errorCode(e: unknown): number {
   throw e;
 }
 
+/** How {@linkcode replay} builds the allocator. */
+export interface ReplayOptions {
+  /**
+   * The target pointer size the byte allocator models: 8 (the default) or
+   * 4, the 32-bit variant (the `*.w32.expected.gz` references).
+   */
+  pointerWidth?: PointerWidth;
+}
+
 /**
  * Replays `trace` on a fresh `allocator` model initialised with the trace's
  * region.
@@ -93,13 +103,18 @@ function errorCode(e: unknown): number {
  * console.log(formatReplay(t, replay(t, "buddy")));
  * ```
  */
-export function replay(trace: Trace, allocator: ReplayAllocatorName): ReplayResult {
+export function replay(
+  trace: Trace,
+  allocator: ReplayAllocatorName,
+  options: ReplayOptions = {},
+): ReplayResult {
+  const { pointerWidth } = options;
   const base = trace.window.toLocal(trace.base);
   const size = Number(trace.size);
   const kind = allocator.startsWith("global:") ? allocator.slice(7) : undefined;
   if (kind !== undefined) {
     if (!isByteAllocatorKind(kind)) throw new RangeError(`unknown allocator ${allocator}`);
-    const g = new GlobalAllocator({ byteAllocator: kind, capacity: trace.capacity });
+    const g = new GlobalAllocator({ byteAllocator: kind, capacity: trace.capacity, pointerWidth });
     initOrThrow(trace, () => g.init(base, size));
     const results = replayGlobal(trace, g);
     return {
@@ -118,7 +133,29 @@ export function replay(trace: Trace, allocator: ReplayAllocatorName): ReplayResu
     throw new RangeError(`unknown allocator ${allocator}`);
   }
   if (entry.interface === "PageAllocator") {
-    const a = entry.create({ capacity: trace.capacity }) as PageAllocator;
+    return replayOn(trace, entry.create({ capacity: trace.capacity }) as PageAllocator);
+  }
+  return replayOn(trace, entry.create({ pointerWidth }) as ByteAllocator);
+}
+
+/**
+ * Replays a byte-allocator or page-allocator trace on `allocator` (fresh,
+ * not yet initialised): a user's allocator, say, in place of a model.
+ *
+ * @example
+ * ```ts
+ * import { parseTrace } from "./trace.ts";
+ * import { formatReplay, replayOn } from "./replay.ts";
+ * import { BuddyByteAllocator } from "../mm/allocator/buddy_byte_allocator.ts";
+ * const t = parseTrace("region 0x80000000 65536\na 0 3 1\n", "demo");
+ * console.log(formatReplay(t, replayOn(t, new BuddyByteAllocator({ pointerWidth: 4 }))));
+ * ```
+ */
+export function replayOn(trace: Trace, allocator: ByteAllocator | PageAllocator): ReplayResult {
+  const base = trace.window.toLocal(trace.base);
+  const size = Number(trace.size);
+  if ("allocPages" in allocator) {
+    const a = allocator;
     initOrThrow(trace, () => a.init(base, size));
     const results = replayPages(trace, a);
     return {
@@ -130,7 +167,7 @@ export function replay(trace: Trace, allocator: ReplayAllocatorName): ReplayResu
       preamble: [],
     };
   }
-  const a = entry.create() as ByteAllocator;
+  const a = allocator;
   initOrThrow(trace, () => a.init(base, size));
   const results = replayBytes(trace, a);
   return {

@@ -7,6 +7,7 @@
 
 import type { ByteAllocator } from "./traits.ts";
 import { BuddyHeap } from "./buddy_heap.ts";
+import type { PointerWidthOptions } from "./layout.ts";
 
 /**
  * The buddy byte allocator. `usedBytes` counts whole blocks (the heap's
@@ -23,7 +24,12 @@ import { BuddyHeap } from "./buddy_heap.ts";
  */
 export class BuddyByteAllocator implements ByteAllocator {
   /** The buddy heap this allocator wraps. */
-  readonly heap: BuddyHeap = new BuddyHeap();
+  readonly heap: BuddyHeap;
+
+  /** A model for a 64-bit target, or for a 32-bit one with `pointerWidth: 4`. */
+  constructor(options: PointerWidthOptions = {}) {
+    this.heap = new BuddyHeap({ pointerWidth: options.pointerWidth });
+  }
 
   /** Adds `[start, start + size)` to the heap. */
   init(start: number, size: number): void {

@@ -24,26 +24,26 @@ import {
 import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
 import { AllocError, NO_MEMORY } from "./alloc_error.ts";
 import { KernelPanic } from "../kernel_panic.ts";
-import { checkLayout, checkRegion } from "./layout.ts";
+import { checkLayout, checkRegion, type PointerWidthOptions } from "./layout.ts";
 
 /** The number of orders of `Heap<32>`: blocks of 2^0 .. 2^31 bytes. */
 export const BUDDY_ORDERS = 32;
-const WORD = 8;
 /** The flag {@linkcode BuddyHeap}'s node order carries while its block is allocated. */
 const LIVE = 0x80;
 
 /**
  * The order of the block a layout takes: `log2(max(size.next_power_of_two(),
- * align, 8))`, with a 32-bit fast path; invalid layouts throw `InvalidParam`.
+ * align, size_of::<usize>()))` (`wordLog2`: 3 on a 64-bit target, 2 on a
+ * 32-bit one), with a 32-bit fast path; invalid layouts throw `InvalidParam`.
  */
-function blockOrder(size: number, align: number): number {
+function blockOrder(size: number, align: number, wordLog2: number): number {
   checkLayout(size, align);
   if (size <= 0x4000_0000 && align <= 0x4000_0000) {
-    const s = size <= WORD ? 3 : 32 - Math.clz32(size - 1);
+    const s = size <= 1 << wordLog2 ? wordLog2 : 32 - Math.clz32(size - 1);
     const a = 31 - Math.clz32(align);
     return s > a ? s : a;
   }
-  return log2Floor(Math.max(nextPowerOfTwo(size), align, WORD));
+  return log2Floor(Math.max(nextPowerOfTwo(size), align, 1 << wordLog2));
 }
 
 // The errors, out of line: the hot paths stay small enough to inline.
@@ -89,6 +89,9 @@ export class BuddyHeap {
    * cap; later versions cap the order at 31.
    */
   readonly #uncapped: boolean;
+  /** `size_of::<usize>()`, the smallest block and the regions' alignment. */
+  readonly #word: number;
+  readonly #wordLog2: number;
   // Free lists: intrusive doubly linked lists over a node pool.
   #heads = new Int32Array(BUDDY_ORDERS).fill(-1);
   #nonEmpty = 0;
@@ -111,9 +114,14 @@ export class BuddyHeap {
   #allocated = 0;
   #total = 0;
 
-  /** Creates an empty heap; `uncappedOrders` models version 0.10 (see above). */
-  constructor(options: { uncappedOrders?: boolean } = {}) {
+  /**
+   * Creates an empty heap; `uncappedOrders` models version 0.10 (see
+   * above), `pointerWidth: 4` a 32-bit target (4-byte smallest blocks).
+   */
+  constructor(options: { uncappedOrders?: boolean } & PointerWidthOptions = {}) {
     this.#uncapped = options.uncappedOrders ?? false;
+    this.#word = options.pointerWidth ?? 8;
+    this.#wordLog2 = this.#word === 4 ? 2 : 3;
   }
 
   /** `Heap::init(start, size)`: same as `addToHeap(start, start + size)`. */
@@ -123,14 +131,15 @@ export class BuddyHeap {
   }
 
   /**
-   * `Heap::add_to_heap(start, end)`: carves `[start, end)` (aligned to 8
+   * `Heap::add_to_heap(start, end)`: carves `[start, end)` (aligned to a word
    * bytes inwards) into the largest naturally aligned blocks, each pushed on
    * its order's list. Overlap with memory already added is `MemoryOverlap`.
    */
   addToHeap(start: number, end: number): void {
     checkRegion(start, end - start);
-    const s = alignUp(start, WORD);
-    const e = alignDown(end, WORD);
+    const word = this.#word;
+    const s = alignUp(start, word);
+    const e = alignDown(end, word);
     if (s > e) {
       throw new AllocError("InvalidParam", {
         address: start,
@@ -153,7 +162,7 @@ export class BuddyHeap {
     this.#claimRegion(s, e);
     let cur = s;
     let total = 0;
-    while (cur + WORD <= e) {
+    while (cur + word <= e) {
       // Local 0 is a window's origin (1 TiB aligned), aligned to every block size.
       const low = cur === 0 ? Infinity : lowestSetBit(cur);
       let size = Math.min(low, prevPowerOfTwo(e - cur));
@@ -178,7 +187,7 @@ export class BuddyHeap {
 
   /** The `NoMemory` error, in words, of a request {@linkcode BuddyHeap.tryAlloc} refused. */
   noMemory(size: number, align: number): AllocError {
-    const order = blockOrder(size, align);
+    const order = blockOrder(size, align, this.#wordLog2);
     return noMemory(
       order >= BUDDY_ORDERS
         ? `no buddy order holds ${POW2[order]} bytes`
@@ -191,7 +200,7 @@ export class BuddyHeap {
    * {@linkcode NO_MEMORY} (a failure then costs what a success does).
    */
   tryAlloc(size: number, align: number): number {
-    const order = blockOrder(size, align);
+    const order = blockOrder(size, align, this.#wordLog2);
     const blockSize = POW2[order];
     if (order >= BUDDY_ORDERS) return NO_MEMORY;
     const candidates = (this.#nonEmpty >>> order) << order;
@@ -219,7 +228,7 @@ export class BuddyHeap {
    * order is reported (`NotAllocated` / `InvalidParam`) and changes nothing.
    */
   dealloc(ptr: number, size: number, align: number): void {
-    const order = blockOrder(size, align);
+    const order = blockOrder(size, align, this.#wordLog2);
     const blockSize = POW2[order];
     const n = this.#blocks.get(ptr);
     if (n === ADDRESS_INT_MAP_MISSING || this.#nodeOrder[n] < LIVE) throw notLive(ptr);

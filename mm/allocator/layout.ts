@@ -61,3 +61,12 @@ export function checkRegion(start: number, size: number): void {
     });
   }
 }
+
+/** The size of a pointer (`usize`) on the target a model stands for, in bytes. */
+export type PointerWidth = 4 | 8;
+
+/** What a model whose metadata is pointer-sized is told. */
+export interface PointerWidthOptions {
+  /** The target's pointer size: 8 (64-bit, the default) or 4 (32-bit, as wasm32). */
+  pointerWidth?: PointerWidth;
+}

@@ -10,7 +10,7 @@ import { AddressIntMap } from "./address_map.ts";
 import { AllocError, NO_MEMORY } from "./alloc_error.ts";
 import type { ByteAllocator } from "./traits.ts";
 import { BuddyHeap } from "./buddy_heap.ts";
-import { checkLayout, checkRegion } from "./layout.ts";
+import { checkLayout, checkRegion, type PointerWidthOptions } from "./layout.ts";
 
 /** The block sizes of the seven slabs, smallest first. */
 export const SLAB_BLOCK_SIZES: readonly number[] = [64, 128, 256, 512, 1024, 2048, 4096];
@@ -84,7 +84,7 @@ class Slab {
 export class SlabByteAllocator implements ByteAllocator {
   readonly #slabs: Slab[] = SLAB_BLOCK_SIZES.map((b) => new Slab(b));
   /** The buddy heap behind the slabs. */
-  readonly buddy: BuddyHeap = new BuddyHeap({ uncappedOrders: true });
+  readonly buddy: BuddyHeap;
   /**
    * Every slab block ever made: address -> slab index while allocated, -1
    * while free (slab memory never returns to the buddy heap, so these
@@ -94,6 +94,15 @@ export class SlabByteAllocator implements ByteAllocator {
    */
   readonly #blocks = new AddressIntMap(1024);
   #initialised = false;
+
+  /**
+   * A model for a 64-bit target, or for a 32-bit one with `pointerWidth: 4`
+   * (the buddy heap's smallest block is a word; the slabs' blocks are 64
+   * bytes and up at either width).
+   */
+  constructor(options: PointerWidthOptions = {}) {
+    this.buddy = new BuddyHeap({ uncappedOrders: true, pointerWidth: options.pointerWidth });
+  }
 
   /**
    * `Heap::new(start, size)`: `start` must be 4 KiB aligned and `size` a

@@ -1,10 +1,12 @@
 /**
  * ArceOS `allocator::TlsfByteAllocator`: a model of
- * `rlsf::Tlsf<'static, u32, u32, 28, 32>` (rlsf 0.2.1) on a 64-bit target.
+ * `rlsf::Tlsf<'static, u32, u32, 28, 32>` (rlsf 0.2.1), on a 64-bit target
+ * by default or a 32-bit one (`pointerWidth: 4`, as built for wasm32).
  *
  * Two-level segregated fit: 28 first-level classes by power of two, 32
- * second-level subdivisions each, 32-byte granularity, a 16-byte header in
- * front of every used block, and a 32-byte sentinel block closing each pool.
+ * second-level subdivisions each, a granularity of four pointers (32 bytes;
+ * 16 on a 32-bit target), a header of two pointers in front of every used
+ * block, and a sentinel block of one granule closing each pool.
  * Block headers live in typed arrays instead of the simulated bytes, but
  * every size, address and list order is the real allocator's.
  *
@@ -15,7 +17,7 @@ import { alignUp, hex, log2Floor, POW2 } from "../../hal/int.ts";
 import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
 import { AllocError, NO_MEMORY } from "./alloc_error.ts";
 import type { ByteAllocator } from "./traits.ts";
-import { checkLayout, checkRegion } from "./layout.ts";
+import { checkLayout, checkRegion, type PointerWidthOptions } from "./layout.ts";
 
 /** First-level list count (`FLLEN`). */
 export const TLSF_FLLEN = 28;
@@ -23,12 +25,14 @@ export const TLSF_FLLEN = 28;
 export const TLSF_SLLEN = 32;
 /** Allocation granularity on a 64-bit target, and the smallest block. */
 export const TLSF_GRANULARITY = 32;
-/** The size of a used block's header. */
+/** The size of a used block's header on a 64-bit target. */
 export const TLSF_USED_HEADER = TLSF_GRANULARITY / 2;
-/** The largest pool one free block can span: `GRANULARITY << FLLEN`. */
+/**
+ * The largest pool one free block can span on a 64-bit target:
+ * `GRANULARITY << FLLEN` (on a 32-bit target that shift reaches the word's
+ * width and rlsf sets no limit).
+ */
 export const TLSF_MAX_POOL_SIZE = TLSF_GRANULARITY * 2 ** TLSF_FLLEN;
-
-const GRAN_LOG2 = 5;
 
 /** A block's flag: in use (allocated, or a pool's closing sentinel, which never merges). */
 const USED = 1;
@@ -36,35 +40,46 @@ const USED = 1;
 const NONE = -1;
 
 // The list mappings take a 32-bit path for sizes below 2 GiB and keep the
-// rest out of line, so that they inline into the hot paths.
+// rest out of line, so that they inline into the hot paths. `g` is the
+// granularity's log2. The second level is the 5 bits below the size's top
+// bit (rlsf rotates the size, so that on a 32-bit target a 16-byte block's
+// 5 bits are the size shifted left).
 
 /** `(fl, sl)` of the list a free block of `size` belongs to, or -1 past `FLLEN`. */
-function mapFloor(size: number): number {
-  if (size >= 0x8000_0000) return mapFloorLarge(size);
-  const fl = 26 - Math.clz32(size); // floor(log2(size)) - GRANULARITY_LOG2
-  return (fl << 5) | ((size >>> fl) & 31);
+function mapFloor(size: number, g: number): number {
+  if (size >= 0x8000_0000) return mapFloorLarge(size, g);
+  const shift = 26 - Math.clz32(size); // floor(log2(size)) - log2(SLLEN)
+  const sl = shift >= 0 ? size >>> shift : size << -shift;
+  return ((shift + 5 - g) << 5) | (sl & 31);
 }
 
-function mapFloorLarge(size: number): number {
-  const fl = log2Floor(size) - GRAN_LOG2;
+function mapFloorLarge(size: number, g: number): number {
+  const top = log2Floor(size);
+  const fl = top - g;
   if (fl >= TLSF_FLLEN) return -1;
-  const sl = Math.floor(size / POW2[fl]) & (TLSF_SLLEN - 1);
+  const sl = Math.floor(size / POW2[top - 5]) & (TLSF_SLLEN - 1);
   return fl * TLSF_SLLEN + sl;
 }
 
 /** The first list whose every block is at least `size`, or -1. */
-function mapCeil(size: number): number {
-  if (size >= 0x8000_0000) return mapCeilLarge(size);
-  let fl = 26 - Math.clz32(size);
-  let sl = size >>> fl;
-  if (sl << fl !== size) sl++;
+function mapCeil(size: number, g: number): number {
+  if (size >= 0x8000_0000) return mapCeilLarge(size, g);
+  const shift = 26 - Math.clz32(size);
+  let fl = shift + 5 - g;
+  let sl: number;
+  if (shift >= 0) {
+    sl = size >>> shift;
+    if (sl << shift !== size) sl++;
+  } else sl = size << -shift;
   if (sl >= 2 * TLSF_SLLEN) fl++;
+  if (fl >= TLSF_FLLEN) return -1;
   return (fl << 5) | (sl & 31);
 }
 
-function mapCeilLarge(size: number): number {
-  let fl = log2Floor(size) - GRAN_LOG2;
-  const unit = POW2[fl];
+function mapCeilLarge(size: number, g: number): number {
+  const top = log2Floor(size);
+  let fl = top - g;
+  const unit = POW2[top - 5];
   let sl = Math.floor(size / unit);
   if (sl * unit !== size) sl++;
   if (sl >= 2 * TLSF_SLLEN) fl++;
@@ -120,6 +135,14 @@ function wrongLayout(
  * ```
  */
 export class TlsfByteAllocator implements ByteAllocator {
+  /** The granularity's log2: 5, or 4 on a 32-bit target. */
+  readonly #g: number;
+  /** The granularity (four pointers). */
+  readonly #gran: number;
+  /** A used block's header (two pointers). */
+  readonly #header: number;
+  /** The largest pool a free block can span (unlimited on a 32-bit target). */
+  readonly #maxPool: number;
   #flBitmap = 0;
   readonly #slBitmap = new Uint32Array(TLSF_FLLEN);
   /** Per list, its first free block (or `NONE`). */
@@ -144,6 +167,15 @@ export class TlsfByteAllocator implements ByteAllocator {
   readonly #regions: [number, number][] = [];
   #total = 0;
   #used = 0;
+
+  /** A model for a 64-bit target, or for a 32-bit one with `pointerWidth: 4`. */
+  constructor(options: PointerWidthOptions = {}) {
+    const width = options.pointerWidth ?? 8;
+    this.#g = width === 4 ? 4 : 5;
+    this.#gran = 4 * width;
+    this.#header = 2 * width;
+    this.#maxPool = this.#g + TLSF_FLLEN >= 8 * width ? Infinity : this.#gran * 2 ** TLSF_FLLEN;
+  }
 
   /**
    * Creates the first pool. The real wrapper unwraps the result: a region
@@ -175,15 +207,17 @@ export class TlsfByteAllocator implements ByteAllocator {
    */
   tryAlloc(size: number, align: number): number {
     checkLayout(size, align);
-    // Blocks start 32-byte aligned, so with `align <= 16` the payload is
+    // Blocks start granule aligned, so with `align <= header` the payload is
     // right past the header and the block needs exactly `searchSize`.
-    const small = align <= TLSF_USED_HEADER && size < 0x4000_0000;
+    const header = this.#header;
+    const gran = this.#gran;
+    const small = align <= header && size < 0x4000_0000;
     const searchSize = small
-      ? (size + TLSF_USED_HEADER + TLSF_GRANULARITY - 1) & -TLSF_GRANULARITY
-      : alignUp(size + Math.max(align - TLSF_USED_HEADER, 0) + TLSF_USED_HEADER, TLSF_GRANULARITY);
+      ? (size + header + gran - 1) & -gran
+      : alignUp(size + Math.max(align - header, 0) + header, gran);
     // The list search, written out here so that the JIT keeps it in line:
     // the first non-empty list at or above `mapCeil(searchSize)`.
-    const first = mapCeil(searchSize);
+    const first = mapCeil(searchSize, this.#g);
     let list = -1;
     if (first >= 0) {
       const slBitmap = this.#slBitmap;
@@ -199,8 +233,8 @@ export class TlsfByteAllocator implements ByteAllocator {
     const block = this.#firstFree[list];
     this.#unlink(block, list);
     const addr = this.#addr[block];
-    const ptr = small ? addr + TLSF_USED_HEADER : alignUp(addr + TLSF_USED_HEADER, align);
-    const newSize = small ? searchSize : alignUp(ptr - addr + size, TLSF_GRANULARITY);
+    const ptr = small ? addr + header : alignUp(addr + header, align);
+    const newSize = small ? searchSize : alignUp(ptr - addr + size, gran);
     const oldSize = this.#size[block];
     if (newSize !== oldSize) {
       const next = this.#nextPhys[block];
@@ -239,7 +273,7 @@ export class TlsfByteAllocator implements ByteAllocator {
     if (this.#flags[after] === 0) {
       const afterSize = this.#size[after];
       newSize += afterSize;
-      this.#unlink(after, mapFloor(afterSize));
+      this.#unlink(after, mapFloor(afterSize, this.#g));
       const next = this.#nextPhys[after];
       this.#release(after); // its header is gone
       after = next;
@@ -248,7 +282,7 @@ export class TlsfByteAllocator implements ByteAllocator {
     if (before !== NONE && this.#flags[before] === 0) {
       const beforeSize = this.#size[before];
       newSize += beforeSize;
-      this.#unlink(before, mapFloor(beforeSize));
+      this.#unlink(before, mapFloor(beforeSize, this.#g));
       this.#release(block);
       block = before;
     }
@@ -288,25 +322,22 @@ export class TlsfByteAllocator implements ByteAllocator {
 
   #insertPool(start: number, len: number): void {
     checkRegion(start, len);
-    const aligned = alignUp(start, TLSF_GRANULARITY);
+    const gran = this.#gran;
+    const aligned = alignUp(start, gran);
     const usable = len - (aligned - start);
-    if (!(usable >= 2 * TLSF_GRANULARITY)) {
+    if (!(usable >= 2 * gran)) {
       throw new AllocError("InvalidParam", {
         address: start,
         reason: `region [${hex(start)}, +${hex(len)}) is too small for a TLSF pool`,
       });
     }
-    let size = usable - (usable % TLSF_GRANULARITY);
+    let size = usable - (usable % gran);
     this.#claimRegion(aligned, aligned + size);
     let cursor = aligned;
-    while (size >= 2 * TLSF_GRANULARITY) {
-      const chunk = Math.min(size, TLSF_MAX_POOL_SIZE);
-      const sentinel = this.#newBlock(
-        cursor + chunk - TLSF_GRANULARITY,
-        TLSF_GRANULARITY,
-        USED,
-      );
-      const block = this.#newBlock(cursor, chunk - TLSF_GRANULARITY, 0);
+    while (size >= 2 * gran) {
+      const chunk = Math.min(size, this.#maxPool);
+      const sentinel = this.#newBlock(cursor + chunk - gran, gran, USED);
+      const block = this.#newBlock(cursor, chunk - gran, 0);
       this.#prevPhys[block] = NONE;
       this.#nextPhys[block] = sentinel;
       this.#prevPhys[sentinel] = block;
@@ -376,7 +407,7 @@ export class TlsfByteAllocator implements ByteAllocator {
   // so that they (and the list search) inline into alloc and dealloc.
 
   #link(block: number): void {
-    const list = mapFloor(this.#size[block]);
+    const list = mapFloor(this.#size[block], this.#g);
     const firstFree = this.#firstFree;
     const prevFree = this.#prevFree;
     const head = firstFree[list];

@@ -13,7 +13,7 @@ import { nextPowerOfTwo } from "../../hal/int.ts";
 import { AllocError, isAllocError } from "../allocator/alloc_error.ts";
 import type { ByteAllocator } from "../allocator/traits.ts";
 import { type BitmapCapacity, BitmapPageAllocator } from "../allocator/bitmap_page_allocator.ts";
-import { checkLayout } from "../allocator/layout.ts";
+import { checkLayout, type PointerWidth } from "../allocator/layout.ts";
 import { type ByteAllocatorKind, createByteAllocator } from "../registry.ts";
 
 /** The page size of the global allocator's page allocator. */
@@ -29,6 +29,13 @@ export interface GlobalAllocatorOptions {
   capacity?: BitmapCapacity;
   /** Called when the byte heap grows: axalloc's "expand heap memory" message. */
   onExpand?: (start: number, size: number) => void;
+  /** The byte allocator's target pointer size (8 by default; 4 for a 32-bit target). */
+  pointerWidth?: PointerWidth;
+  /**
+   * A byte allocator of the user's (a WebAssembly module's) in place of
+   * `byteAllocator`'s model, with the name `name()` gives.
+   */
+  userByteAllocator?: { name: string; allocator: ByteAllocator };
 }
 
 /**
@@ -73,11 +80,14 @@ export class GlobalAllocator {
   readonly #onExpand: ((start: number, size: number) => void) | undefined;
   #observer: GlobalAllocatorObserver | undefined;
   #heapStart = -1;
+  readonly #userName: string | undefined;
 
   /** Creates an uninitialised global allocator. */
   constructor(options: GlobalAllocatorOptions = {}) {
     this.kind = options.byteAllocator ?? "tlsf";
-    this.balloc = createByteAllocator(this.kind);
+    this.#userName = options.userByteAllocator?.name;
+    this.balloc = options.userByteAllocator?.allocator ??
+      createByteAllocator(this.kind, { pointerWidth: options.pointerWidth });
     this.palloc = new BitmapPageAllocator({
       pageSize: GLOBAL_PAGE_SIZE,
       capacity: options.capacity ?? "256m",
@@ -90,9 +100,12 @@ export class GlobalAllocator {
     this.#observer = observer;
   }
 
-  /** `"TLSF"`, `"slab"` or `"buddy"`, as `GlobalAllocator::name` says. */
+  /**
+   * `"TLSF"`, `"slab"` or `"buddy"`, as `GlobalAllocator::name` says (a
+   * user's byte allocator: its name).
+   */
   name(): string {
-    return this.kind === "tlsf" ? "TLSF" : this.kind;
+    return this.#userName ?? (this.kind === "tlsf" ? "TLSF" : this.kind);
   }
 
   /** Where `init` placed the initial 32 KiB byte heap (-1 before `init`). */
