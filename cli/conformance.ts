@@ -17,9 +17,11 @@ import {
 import { runIsolated, userModule } from "../conformance/isolated.ts";
 import { runContained } from "../conformance/contained.ts";
 import type { TargetSpec } from "../conformance/protocol.ts";
+import { allocatorEntry, ALLOCATORS } from "../mm/registry.ts";
+import { wasmModule } from "./wasm_file.ts";
 
 const USAGE =
-  `Usage: deno task conformance [--allocator NAME|MODULE.ts] [--allow-user-code] [--reporter table|junit|tap] [--seed N] [--suite DIR | --script FILE] [--timeout S] [--fuzz-seconds S]
+  `Usage: deno task conformance [--allocator NAME|MODULE.ts|MODULE.wasm] [--allow-user-code] [--exact MODEL] [--reporter table|junit|tap] [--seed N] [--suite DIR | --script FILE] [--timeout S] [--fuzz-seconds S]
 
 Runs the conformance suite (conformance/suite/*.mms): the contracts of each
 allocator API, against mmsim's allocators or your own.
@@ -28,6 +30,12 @@ allocator API, against mmsim's allocators or your own.
   --allocator FILE.ts  a module exporting a class that implements ByteAllocator,
                        PageAllocator or IdAllocator (see examples/); it runs
                        your code, so it also needs --allow-user-code
+  --allocator FILE.wasm  an allocator compiled to WebAssembly under mmsim's ABI
+                       (docs/WASM_ABI.md); it cannot reach files, network or
+                       environment, so it needs no --allow-user-code
+  --exact MODEL        also make every call on the built-in MODEL (its 32-bit
+                       variant for a wasm32 module), which must answer the same:
+                       same address, same error, same statistics
   --reporter R         table (default), junit or tap
   --seed N             seed of the scripts' random workloads (default 1)
   --suite DIR          where the scripts are (default conformance/suite, shipped with mmsim)
@@ -158,6 +166,7 @@ export async function main(args: string[], io0: ConformanceIo = {
         script: { type: "string" },
         timeout: { type: "string" },
         "fuzz-seconds": { type: "string" },
+        exact: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -196,6 +205,15 @@ export async function main(args: string[], io0: ConformanceIo = {
     for (const n of BUILTIN_TARGETS) targets.push({ spec: { builtin: n }, readable: [] });
   } else if (builtinTarget(o.allocator) !== undefined) {
     targets.push({ spec: { builtin: o.allocator }, readable: [] });
+  } else if (o.allocator.endsWith(".wasm")) {
+    const m = wasmModule(o.allocator);
+    if ("problem" in m) {
+      io.err(`conformance: ${m.problem}`);
+      return 2;
+    }
+    for (const family of m.families) {
+      targets.push({ spec: { wasm: m.bytes, path: o.allocator, family }, readable: [] });
+    }
   } else if (/\.(ts|js|mjs|mts)$/.test(o.allocator)) {
     if (!o["allow-user-code"]) {
       io.err(
@@ -214,9 +232,20 @@ export async function main(args: string[], io0: ConformanceIo = {
     io.err(
       `conformance: unknown allocator '${o.allocator}'; built-ins: ${
         BUILTIN_TARGETS.join(", ")
-      }, or a .ts module`,
+      }, a .ts module or a .wasm module`,
     );
     return 2;
+  }
+  if (o.exact !== undefined) {
+    const entry = allocatorEntry(o.exact);
+    if (entry === undefined || entry.interface === "IdAllocator") {
+      io.err(
+        `conformance: --exact takes a byte or page allocator model (${
+          ALLOCATORS.filter((a) => a.interface !== "IdAllocator").map((a) => a.name).join(", ")
+        }), not '${o.exact}'`,
+      );
+      return 2;
+    }
   }
   const suite = o.suite ?? new URL("../conformance/suite", import.meta.url).pathname;
   let scripts: ConformanceScript[];
@@ -237,6 +266,7 @@ export async function main(args: string[], io0: ConformanceIo = {
       fuzzMs: o.script !== undefined ? 0 : fuzzSeconds * 1000,
       fuzzSeed: Number(BigInt.asUintN(31, BigInt(o.seed ?? "1"))),
       readable: t.readable,
+      exact: o.exact,
     });
     if (!outcome.ok) {
       io.err(`conformance: cannot use ${o.allocator}: ${outcome.problem}`);

@@ -69,6 +69,7 @@ export async function runContained(
         fuzzMs: options.fuzzMs,
         fuzzSeed: options.fuzzSeed,
         readable: options.readable,
+        exact: options.exact,
         start,
       },
     };

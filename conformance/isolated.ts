@@ -24,6 +24,8 @@ export interface IsolatedOptions {
   fuzzSeed: number;
   /** Directories the worker may read while it imports a user module. */
   readable: string[];
+  /** A built-in model every call is also made on and must answer the same (`--exact`). */
+  exact?: string;
   /** Where to start (default: the first contract of the first script). */
   start?: { script: number; contract: number };
   /**
@@ -164,6 +166,7 @@ async function judgeAll(
         start,
         progress,
         fuzz: { ms: options.fuzzMs, seed: options.fuzzSeed },
+        exact: options.exact,
       },
       options,
       rows,

@@ -8,8 +8,11 @@
 
 import type { ConformanceResult, ConformanceScript } from "./runner.ts";
 
-/** Which allocator a worker tests. */
-export type TargetSpec = { builtin: string } | { module: string; path: string };
+/** Which allocator a worker tests: a model, a user's module, or a WebAssembly module's family. */
+export type TargetSpec =
+  | { builtin: string }
+  | { module: string; path: string }
+  | { wasm: Uint8Array; path: string; family: "ByteAllocator" | "PageAllocator" };
 
 /** What the runner asks of a worker. */
 export interface WorkerRequest {
@@ -27,6 +30,8 @@ export interface WorkerRequest {
   progress: SharedArrayBuffer;
   /** The fuzzing contract's budget in milliseconds (0: none), its seed. */
   fuzz: { ms: number; seed: number };
+  /** A built-in model every call is also made on and must answer the same (`--exact`). */
+  exact?: string;
 }
 
 /** A fuzzing campaign a worker runs (`deno task fuzz`). */

@@ -17,6 +17,10 @@
  */
 
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
+import type { PointerWidth } from "../mm/allocator/layout.ts";
+import { loadWasmAllocator, type WasmFamily, WasmModuleError } from "../mm/wasm/wasm_module.ts";
+import { WasmByteAllocator } from "../mm/wasm/wasm_byte_allocator.ts";
+import { WasmPageAllocator } from "../mm/wasm/wasm_page_allocator.ts";
 import {
   allocatorEntry,
   ALLOCATORS,
@@ -67,6 +71,10 @@ export interface SuiteTarget {
   subject?: Subject;
   /** The kernel's byte allocator for the kernel-level interfaces. */
   byteAllocator?: ByteAllocatorKind;
+  /** The target's pointer size, for the model `--exact` compares it with (8 when unsaid). */
+  pointerWidth?: PointerWidth;
+  /** What `deno task fuzz --allocator NAME` needs besides (`--allow-user-code` for a .ts module). */
+  rerunFlags?: string;
 }
 
 /** One row of the results. */
@@ -254,6 +262,7 @@ export function userTarget(path: string, module: Record<string, unknown>): Suite
         builtin: false,
         interfaces: ["ByteAllocator"],
         subject: { name: path, kind: "ByteAllocator", make: () => new cls() as ByteAllocator },
+        rerunFlags: " --allow-user-code",
       };
     }
     if (missingPage.length === 0) {
@@ -268,6 +277,7 @@ export function userTarget(path: string, module: Record<string, unknown>): Suite
         builtin: false,
         interfaces: ["PageAllocator"],
         subject: { name: path, kind: "PageAllocator", make: () => new cls() as PageAllocator },
+        rerunFlags: " --allow-user-code",
       };
     }
     if (missingId.length === 0) {
@@ -276,6 +286,7 @@ export function userTarget(path: string, module: Record<string, unknown>): Suite
         builtin: false,
         interfaces: ["IdAllocator"],
         subject: { name: path, kind: "IdAllocator", make: () => new cls() as IdAllocator },
+        rerunFlags: " --allow-user-code",
       };
     }
     const [kind, missing] = [
@@ -286,6 +297,42 @@ export function userTarget(path: string, module: Record<string, unknown>): Suite
     reports.push(`${name} is not a ${kind}: missing ${missing.join(", ")}`);
   }
   throw new UserModuleError(`${path}: ${reports.join("; ")}`);
+}
+
+/**
+ * A WebAssembly module's family as a target (the module is checked against
+ * the ABI here: a {@linkcode WasmModuleError} lists what is wrong). A
+ * module exporting both families is two targets, named `path (bytes)` and
+ * `path (pages)`.
+ *
+ * @example
+ * ```ts ignore
+ * const bytes = Deno.readFileSync("examples/wasm/first_fit.wasm");
+ * const t = wasmTarget("examples/wasm/first_fit.wasm", bytes, "ByteAllocator");
+ * console.log(t.interfaces, t.pointerWidth); // ["ByteAllocator"] 4
+ * ```
+ */
+export function wasmTarget(path: string, bytes: Uint8Array, family: WasmFamily): SuiteTarget {
+  const m = loadWasmAllocator(bytes, path);
+  if (!m.families.includes(family)) {
+    throw new WasmModuleError(path, [
+      `exports no ${family} (the ${family === "ByteAllocator" ? "byte" : "page"}_* functions)`,
+    ]);
+  }
+  const name = m.families.length === 1
+    ? path
+    : `${path} (${family === "ByteAllocator" ? "bytes" : "pages"})`;
+  return {
+    name,
+    builtin: false,
+    interfaces: [family],
+    subject: {
+      name,
+      kind: family,
+      make: () => family === "ByteAllocator" ? new WasmByteAllocator(m) : new WasmPageAllocator(m),
+    },
+    pointerWidth: m.pointerWidth,
+  };
 }
 
 /** Whether `script` applies to `target`. */

@@ -19,6 +19,7 @@ import {
   runConformance,
   type SuiteTarget,
   userTarget,
+  wasmTarget,
 } from "./runner.ts";
 import { allocatorEntry } from "../mm/registry.ts";
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
@@ -45,6 +46,7 @@ class ExitAttempt extends Error {
 
 async function loadTarget(spec: TargetSpec): Promise<SuiteTarget> {
   if ("builtin" in spec) return builtinTarget(spec.builtin)!;
+  if ("wasm" in spec) return wasmTarget(spec.path, spec.wasm, spec.family);
   const module = await import(spec.module);
   return userTarget(spec.path, module);
 }
@@ -66,10 +68,42 @@ async function prepare(spec: TargetSpec): Promise<SuiteTarget | undefined> {
   return target;
 }
 
+/**
+ * The model `--exact` names, of the target's pointer width, or why it
+ * cannot be compared with the target.
+ */
+function exactModel(
+  target: SuiteTarget,
+  exact: string,
+): { name: string; make: () => ByteAllocator | PageAllocator | IdAllocator } | string {
+  const entry = allocatorEntry(exact);
+  const subject = target.subject;
+  if (entry === undefined) return `--exact ${exact}: no such model`;
+  if (subject === undefined || entry.interface !== subject.kind) {
+    return `--exact ${entry.name} models a ${entry.interface}; ${target.name} is ${
+      subject === undefined ? "not an allocator" : `a ${subject.kind}`
+    }`;
+  }
+  const pointerWidth = target.pointerWidth ?? 8;
+  return {
+    name: pointerWidth === 4 ? `${entry.name} (32-bit)` : entry.name,
+    make: () => entry.create({ pointerWidth }) as ByteAllocator | PageAllocator | IdAllocator,
+  };
+}
+
 async function serve(request: WorkerRequest): Promise<void> {
   const post = (m: WorkerMessage) => scope.postMessage(m);
   const target = await prepare(request.target);
   if (target === undefined) return;
+  let reference: ReturnType<typeof exactModel> | undefined;
+  if (request.exact !== undefined) {
+    reference = exactModel(target, request.exact);
+    if (typeof reference === "string") {
+      post({ kind: "module-error", message: reference });
+      return;
+    }
+    target.subject = { ...target.subject!, reference };
+  }
   post({ kind: "target", name: target.name, interfaces: target.interfaces });
   const onCall = writer(request.progress);
   for (let i = request.start.script; i < request.scripts.length; i++) {
@@ -101,6 +135,7 @@ async function serve(request: WorkerRequest): Promise<void> {
       seed: request.fuzz.seed,
       ms: request.fuzz.ms,
       ...fuzzLimits(target),
+      exact: typeof reference === "object" ? reference.make : undefined,
       onCall,
     });
     const script: ConformanceScript = {
@@ -122,8 +157,8 @@ async function serve(request: WorkerRequest): Promise<void> {
           : `${outcome.failure} (${outcome.steps.length} operation${
             outcome.steps.length === 1 ? "" : "s"
           }; ` +
-            `deno task fuzz --allocator ${target.name}${
-              target.builtin ? "" : " --allow-user-code"
+            `deno task fuzz --allocator ${target.name}${target.rerunFlags ?? ""}${
+              request.exact === undefined ? "" : ` --exact ${request.exact}`
             } --seed ${request.fuzz.seed} writes a reproducer)`,
         performance.now() - t0,
       ),
@@ -143,13 +178,9 @@ async function fuzz(request: FuzzRequest): Promise<void> {
     return;
   }
   post({ kind: "target", name: target.name, interfaces: [subject.kind] });
-  const reference = request.exact === undefined ? undefined : allocatorEntry(request.exact);
-  if (reference !== undefined && reference.interface !== subject.kind) {
-    post({
-      kind: "module-error",
-      message:
-        `--exact ${reference.name} models a ${reference.interface}; ${target.name} is a ${subject.kind}`,
-    });
+  const reference = request.exact === undefined ? undefined : exactModel(target, request.exact);
+  if (typeof reference === "string") {
+    post({ kind: "module-error", message: reference });
     return;
   }
   const write = writer(request.progress);
@@ -159,9 +190,7 @@ async function fuzz(request: FuzzRequest): Promise<void> {
     seed: request.seed,
     ms: request.ms,
     ...fuzzLimits(target),
-    exact: reference === undefined
-      ? undefined
-      : () => reference.create() as ByteAllocator | PageAllocator | IdAllocator,
+    exact: reference?.make,
     onLine: log,
     onCall: (op) => {
       write(op);

@@ -20,7 +20,13 @@
 export * from "./kernel_panic.ts";
 export * from "./registry.ts";
 export * from "./allocator/alloc_error.ts";
-export type * from "./allocator/traits.ts";
+export * from "./allocator/traits.ts";
+export * from "./allocator/layout.ts";
+export * from "./wasm/wasm_module.ts";
+export * from "./wasm/linear_memory.ts";
+export * from "./wasm/wasm_instance.ts";
+export * from "./wasm/wasm_byte_allocator.ts";
+export * from "./wasm/wasm_page_allocator.ts";
 export * from "./allocator/address_map.ts";
 export * from "./allocator/bit_allocator.ts";
 export * from "./allocator/bitmap_page_allocator.ts";

@@ -37,6 +37,11 @@ export interface Subject {
   kind: "ByteAllocator" | "PageAllocator" | "IdAllocator";
   /** Makes a fresh, uninitialised instance. */
   make: () => ByteAllocator | PageAllocator | IdAllocator;
+  /**
+   * With `--exact MODEL`: the model's name and a fresh instance of it,
+   * which every call is also made on and must answer the same.
+   */
+  reference?: { name: string; make: () => ByteAllocator | PageAllocator | IdAllocator };
 }
 
 /** How a world is set up. */

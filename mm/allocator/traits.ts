@@ -118,3 +118,39 @@ export interface IdAllocator extends BaseAllocator {
   /** How many IDs are free. */
   available(): number;
 }
+
+/**
+ * An allocator whose managed memory is real bytes of its own (a
+ * WebAssembly module's linear memory): its bookkeeping lives in the free
+ * blocks, so the bytes of a block are the simulated memory there.
+ *
+ * @example
+ * ```ts
+ * import type { ManagedMemory } from "./traits.ts";
+ * function firstByte(a: ManagedMemory, block: number): number | undefined {
+ *   return a.managedBytes(block, 1)?.[0];
+ * }
+ * ```
+ */
+export interface ManagedMemory {
+  /**
+   * A live view of `[start, start + size)` when the allocator manages all
+   * of it, else `undefined`. The view is only good until the next call.
+   */
+  managedBytes(start: number, size: number): Uint8Array | undefined;
+  /** Told of each region the allocator is given, once it holds its bytes. */
+  onRegion: ((start: number, size: number) => void) | undefined;
+}
+
+/**
+ * Whether `allocator` manages real bytes of its own ({@linkcode ManagedMemory}).
+ *
+ * @example
+ * ```ts
+ * import { hasManagedMemory } from "./traits.ts";
+ * console.log(hasManagedMemory({})); // false
+ * ```
+ */
+export function hasManagedMemory(allocator: object): allocator is ManagedMemory {
+  return typeof (allocator as Partial<ManagedMemory>).managedBytes === "function";
+}

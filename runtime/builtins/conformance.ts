@@ -129,6 +129,13 @@ export const CONFORMANCE: BuiltinGroup = {
         const made = guarded(() => subject.make());
         const harness = new SubjectHarness(w, subject.name, subject.kind, made);
         harness.call("init", [big(r.base), big(r.size)], () => made.init(r.base, r.size));
+        const reference = subject.reference;
+        if (reference !== undefined) {
+          const model = reference.make();
+          model.init(r.base, r.size);
+          const m = allocatorHandle(reference.name, model);
+          harness.mirror(reference.name, m.methods, m.fields);
+        }
         const h = allocatorHandle(subject.name, made);
         return new Handle(h.type, made, harness.fields(h.fields), harness.methods(h.methods));
       },

@@ -10,7 +10,14 @@
  * @module
  */
 
-import type { ByteAllocator, IdAllocator, PageAllocator } from "../../mm/allocator/traits.ts";
+import {
+  type ByteAllocator,
+  hasManagedMemory,
+  type IdAllocator,
+  type ManagedMemory,
+  type PageAllocator,
+} from "../../mm/allocator/traits.ts";
+import { AllocError } from "../../mm/allocator/alloc_error.ts";
 import { ExpectationFailed, ScriptError, SimError } from "../errors.ts";
 import { formatValue, type Method, type Value } from "../values.ts";
 import type { World } from "../world.ts";
@@ -21,9 +28,16 @@ const FRAME = 4096;
 /**
  * Bytes of a sparse address space, for the blocks' patterns (the
  * allocator's addresses are numbers; nothing here is the machine's RAM).
+ * An allocator that manages real bytes (a WebAssembly module) has its
+ * blocks' patterns written into those bytes, where its own writes land.
  */
 class PatternSpace {
   readonly #frames = new Map<number, Uint8Array>();
+  readonly #backing: ManagedMemory | undefined;
+
+  constructor(backing: ManagedMemory | undefined) {
+    this.#backing = backing;
+  }
 
   #frame(addr: number): Uint8Array {
     const f = Math.floor(addr / FRAME);
@@ -38,6 +52,11 @@ class PatternSpace {
   /** Writes the pattern of the block at `start` over its `size` bytes. */
   fill(start: number, size: number): void {
     const seed = patternSeed(start);
+    const real = this.#backing?.managedBytes(start, size);
+    if (real !== undefined) {
+      for (let i = 0; i < size; i++) real[i] = patternByte(seed, i);
+      return;
+    }
     for (let i = 0; i < size;) {
       const frame = this.#frame(start + i);
       let off = (start + i) % FRAME;
@@ -51,6 +70,14 @@ class PatternSpace {
     size: number,
   ): { offset: number; found: number; expected: number } | undefined {
     const seed = patternSeed(start);
+    const real = this.#backing?.managedBytes(start, size);
+    if (real !== undefined) {
+      for (let i = 0; i < size; i++) {
+        const expected = patternByte(seed, i);
+        if (real[i] !== expected) return { offset: i, found: real[i], expected };
+      }
+      return undefined;
+    }
     for (let i = 0; i < size;) {
       const frame = this.#frame(start + i);
       let off = (start + i) % FRAME;
@@ -72,6 +99,22 @@ function patternByte(seed: number, i: number): number {
   return ((seed >>> ((i & 3) * 8)) + i * 131) & 0xff;
 }
 
+/** What a call gave: a value, or an allocation error's kind. */
+type Outcome = { value: Value } | { error: string };
+
+function outcome(fn: () => Value): Outcome {
+  try {
+    return { value: fn() };
+  } catch (e) {
+    if (e instanceof AllocError) return { error: e.kind };
+    throw e;
+  }
+}
+
+function hexValue(v: bigint): string {
+  return v < 0n ? String(v) : "0x" + v.toString(16);
+}
+
 /** The sizes each kind of allocator's blocks have: bytes, or pages of 4 KiB. */
 type Kind = "ByteAllocator" | "PageAllocator" | "IdAllocator";
 
@@ -83,9 +126,15 @@ export class SubjectHarness {
   readonly #name: string;
   readonly #kind: Kind;
   readonly #allocator: ByteAllocator | PageAllocator | IdAllocator;
-  readonly #space = new PatternSpace();
+  readonly #space: PatternSpace;
   /** Live blocks: start -> bytes. */
   readonly #live = new Map<number, number>();
+  /** With `--exact MODEL`: the model's handle, called alongside (see {@linkcode SubjectHarness.mirror}). */
+  #reference: {
+    name: string;
+    methods: Readonly<Record<string, Method>>;
+    fields: Readonly<Record<string, () => Value>>;
+  } | undefined;
 
   /** Creates the harness of one subject. */
   constructor(
@@ -98,7 +147,21 @@ export class SubjectHarness {
     this.#name = name;
     this.#kind = kind;
     this.#allocator = allocator;
+    this.#space = new PatternSpace(hasManagedMemory(allocator) ? allocator : undefined);
     world.atContractEnd(() => this.checkAll());
+  }
+
+  /**
+   * Makes every later method call and statistic also run on the model
+   * `name` (its handle's `methods` and `fields`), which must answer the
+   * same: the same address, the same error, the same count.
+   */
+  mirror(
+    name: string,
+    methods: Readonly<Record<string, Method>>,
+    fields: Readonly<Record<string, () => Value>>,
+  ): void {
+    this.#reference = { name, methods, fields };
   }
 
   /** Runs one call of the allocator: named for the runner, its failures the contract's. */
@@ -125,7 +188,21 @@ export class SubjectHarness {
     for (const [name, m] of Object.entries(methods)) {
       out[name] = method(m.params, (args) => {
         const before = this.#beforeFree(name, args);
-        const result = this.call(name, args, () => m.fn(args));
+        const ref = this.#reference?.methods[name];
+        if (ref === undefined) {
+          const result = this.call(name, args, () => m.fn(args));
+          this.#after(name, args, result, before);
+          return result;
+        }
+        const want = outcome(() => ref.fn(args));
+        let result: Value;
+        try {
+          result = this.call(name, args, () => m.fn(args));
+        } catch (e) {
+          if (e instanceof AllocError) this.#compare(name, args, want, { error: e.kind });
+          throw e;
+        }
+        this.#compare(name, args, want, { value: result });
         this.#after(name, args, result, before);
         return result;
       });
@@ -136,8 +213,37 @@ export class SubjectHarness {
   /** Wraps a handle's fields (statistics are calls of the allocator too). */
   fields(fields: Readonly<Record<string, () => Value>>): Record<string, () => Value> {
     const out: Record<string, () => Value> = {};
-    for (const [name, f] of Object.entries(fields)) out[name] = () => this.call(name, [], f);
+    for (const [name, f] of Object.entries(fields)) {
+      out[name] = () => {
+        const got = this.call(name, [], f);
+        const ref = this.#reference?.fields[name];
+        if (ref !== undefined && name !== "kind") {
+          this.#compare(name, [], outcome(ref), { value: got });
+        }
+        return got;
+      };
+    }
     return out;
+  }
+
+  #compare(
+    name: string,
+    args: readonly Value[],
+    want: Outcome,
+    got: Outcome,
+  ): void {
+    const show = (o: Outcome) =>
+      "error" in o
+        ? `error ${o.error}`
+        : typeof o.value === "bigint"
+        ? hexValue(o.value)
+        : formatValue(o.value);
+    if (show(want) === show(got)) return;
+    const text = `${name}(${args.map((a) => formatValue(a)).join(", ")})`;
+    throw new ExpectationFailed(
+      `exact: ${this.#reference!.name} gives ${show(want)} for ${text}, ` +
+        `the allocator under test ${show(got)}`,
+    );
   }
 
   /** Every live block still holds its pattern (at the end of each contract). */

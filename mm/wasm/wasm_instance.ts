@@ -1,0 +1,150 @@
+/**
+ * One instance of a user's WebAssembly allocator: its exports called with
+ * the ABI's unsigned integers, its traps and its `last_error()` turned into
+ * mmsim's errors, and the regions it manages placed in its linear memory.
+ *
+ * @module
+ */
+
+import { hex } from "../../hal/int.ts";
+import { AllocError, type AllocErrorKind } from "../allocator/alloc_error.ts";
+import { LinearRegions, PlacementError } from "./linear_memory.ts";
+import { type WasmAllocatorModule, WasmCallError } from "./wasm_module.ts";
+
+/** `last_error()`'s codes, by value. */
+const ERROR_CODES: Readonly<Record<number, AllocErrorKind>> = {
+  1: "InvalidParam",
+  2: "MemoryOverlap",
+  3: "NoMemory",
+  4: "NotAllocated",
+};
+
+/** An export as JavaScript sees it: i32 in and out as numbers (i64 as bigints for memory64). */
+type Export = (...args: (number | bigint)[]) => number | bigint | undefined;
+
+/**
+ * A fresh instance of a checked module.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadWasmAllocator } from "./wasm_module.ts";
+ * import { WasmInstance } from "./wasm_instance.ts";
+ * const w = new WasmInstance(loadWasmAllocator(Deno.readFileSync("a.wasm"), "a.wasm"));
+ * console.log(w.call("byte_total_bytes", [])); // 0
+ * ```
+ */
+export class WasmInstance {
+  /** The module's path, for messages. */
+  readonly path: string;
+  /** 4 (wasm32) or 8 (memory64). */
+  readonly pointerWidth: 4 | 8;
+  /** Where the managed regions are in its memory. */
+  readonly regions: LinearRegions;
+  /** The largest integer an argument can carry (`usize::MAX`). */
+  readonly maxWord: number;
+  /** The raw exports. */
+  readonly exports: Readonly<Record<string, Export>>;
+
+  /** Instantiates `module` (which imports nothing). */
+  constructor(module: WasmAllocatorModule) {
+    this.path = module.path;
+    this.pointerWidth = module.pointerWidth;
+    this.maxWord = module.pointerWidth === 4 ? 0xffff_ffff : Number.MAX_SAFE_INTEGER;
+    let instance: WebAssembly.Instance;
+    try {
+      instance = new WebAssembly.Instance(module.module, {});
+    } catch (e) {
+      throw new WasmCallError(module.path, "instantiation", `failed: ${(e as Error).message}`);
+    }
+    this.exports = instance.exports as unknown as Record<string, Export>;
+    this.regions = new LinearRegions(
+      instance.exports.memory as WebAssembly.Memory,
+      module.pointerWidth,
+    );
+  }
+
+  /** `name(args)` as it reads in a message. */
+  describe(name: string, args: readonly number[]): string {
+    return `${name}(${args.map((a) => (a >= 0x1_0000 ? hex(a) : String(a))).join(", ")})`;
+  }
+
+  /**
+   * Calls export `name` with linear-memory integers; its result as an
+   * unsigned number (0 for none). A trap becomes a {@linkcode WasmCallError}.
+   */
+  call(name: string, args: readonly number[]): number {
+    const f = this.exports[name];
+    try {
+      const r = this.pointerWidth === 4 ? f(...args) : f(...args.map((a) => BigInt(a)));
+      return typeof r === "bigint" ? Number(BigInt.asUintN(64, r)) : (Number(r ?? 0) >>> 0);
+    } catch (e) {
+      throw this.trap(name, args, e);
+    }
+  }
+
+  /** The error to throw for what a call threw: a trap is described, anything else passes. */
+  trap(name: string, args: readonly number[], e: unknown): unknown {
+    if (e instanceof WebAssembly.RuntimeError) {
+      const hint = /unreachable/i.test(e.message) ? " (a Rust panic or an abort)" : "";
+      return new WasmCallError(
+        this.path,
+        this.describe(name, args),
+        `trapped: ${e.message}${hint}`,
+      );
+    }
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      return new WasmCallError(this.path, this.describe(name, args), "overflowed the stack");
+    }
+    return e;
+  }
+
+  /** After a call answered failure: the {@linkcode AllocError} `last_error()` names. */
+  lastError(name: string, args: readonly number[]): AllocError | WasmCallError {
+    const code = this.call("last_error", []);
+    const kind = ERROR_CODES[code];
+    if (kind === undefined) {
+      return new WasmCallError(
+        this.path,
+        this.describe(name, args),
+        `failed and last_error() is ${code}, not an error code of the ABI ` +
+          "(1 InvalidParam, 2 MemoryOverlap, 3 NoMemory, 4 NotAllocated)",
+      );
+    }
+    return new AllocError(kind, { reason: `${this.describe(name, args)} failed` });
+  }
+
+  /**
+   * Places simulated `[start, start + size)` in linear memory; its offset.
+   * A region no 32-bit allocator could hold is `InvalidParam`.
+   */
+  place(start: number, size: number): number {
+    if (!(size >= 0 && size <= this.maxWord)) {
+      throw new AllocError("InvalidParam", {
+        address: start,
+        reason: `a region of ${hex(size)} bytes does not fit a ${8 * this.pointerWidth}-bit target`,
+      });
+    }
+    try {
+      return this.regions.place(start, size);
+    } catch (e) {
+      if (!(e instanceof PlacementError)) throw e;
+      throw new AllocError("InvalidParam", { address: start, reason: e.message });
+    }
+  }
+
+  /**
+   * The simulated address of a block the module returned at `offset`,
+   * `bytes` long; a block outside the memory it manages breaks the ABI.
+   */
+  returned(name: string, args: readonly number[], offset: number, bytes: number): number {
+    const addr = this.regions.fromLinear(offset);
+    if (addr < 0 || this.regions.fromLinear(offset + bytes) !== addr + bytes) {
+      throw new WasmCallError(
+        this.path,
+        this.describe(name, args),
+        `returned ${hex(offset)}, a ${bytes}-byte block outside the memory it manages`,
+      );
+    }
+    return addr;
+  }
+}
