@@ -23,8 +23,10 @@ import {
 } from "../conformance/protocol.ts";
 import { BUILTIN_TARGETS, builtinTarget, FUZZ_LIMITS } from "../conformance/runner.ts";
 import { allocatorEntry, ALLOCATORS } from "../mm/registry.ts";
+import { wasmModule } from "./wasm_file.ts";
 
-const USAGE = `Usage: deno task fuzz --allocator NAME|MODULE.ts [--allow-user-code] [--seconds N]
+const USAGE =
+  `Usage: deno task fuzz --allocator NAME|MODULE.ts|MODULE.wasm [--allow-user-code] [--seconds N]
        [--seed S] [--exact MODEL] [--shard K/N] [--out FILE] [--reporter text|junit]
 
 Fuzzes an allocator: random sequences of allocations, frees, add_memory
@@ -36,9 +38,14 @@ command that replays it.
   --allocator NAME     a built-in allocator (${ALLOCATORS.map((a) => a.name).join(", ")})
   --allocator FILE.ts  your module (needs --allow-user-code; it runs in a worker
                        with no permissions, in a child process of its own)
+  --allocator FILE.wasm  an allocator compiled to WebAssembly (docs/WASM_ABI.md);
+                       no --allow-user-code needed
+  --family F           bytes or pages: which family of a .wasm module that
+                       exports both (default bytes)
   --seconds N          how long to fuzz (default 10)
   --seed S             the campaign's seed (default 1; the same seed, the same run)
-  --exact MODEL        compare every result with mmsim's model of MODEL
+  --exact MODEL        compare every result with mmsim's model of MODEL (its
+                       32-bit variant for a wasm32 module)
   --shard K/N          campaign K of N disjoint ones (a CI matrix)
   --timeout SECONDS    how long one call may take (default 10)
   --out FILE           where the reproducer goes (default fuzz-repro.mms)
@@ -110,6 +117,7 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
       args,
       options: {
         allocator: { type: "string" },
+        family: { type: "string" },
         "allow-user-code": { type: "boolean" },
         // Internal: the child process that runs a user's module (see contain()).
         contained: { type: "boolean" },
@@ -177,6 +185,19 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
       return bad(`${o.allocator} is not an allocator the fuzzer drives`);
     }
     target = { builtin: o.allocator };
+  } else if (o.allocator.endsWith(".wasm")) {
+    const m = wasmModule(o.allocator);
+    if ("problem" in m) return bad(m.problem);
+    const family = o.family === "pages"
+      ? "PageAllocator"
+      : o.family === undefined || o.family === "bytes"
+      ? (m.families.includes("ByteAllocator") ? "ByteAllocator" : "PageAllocator")
+      : undefined;
+    if (family === undefined) return bad(`--family is bytes or pages, not '${o.family}'`);
+    if (!m.families.includes(family)) {
+      return bad(`${o.allocator} exports no ${o.family === "pages" ? "page" : "byte"} allocator`);
+    }
+    target = { wasm: m.bytes, path: o.allocator, family };
   } else if (/\.(ts|js|mjs|mts)$/.test(o.allocator)) {
     if (!o["allow-user-code"]) {
       return bad(`${o.allocator} is your code; running it needs --allow-user-code`);
@@ -195,8 +216,11 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
     return bad(
       `unknown allocator '${o.allocator}'; built-ins: ${
         BUILTIN_TARGETS.join(", ")
-      }, or a .ts module`,
+      }, a .ts module or a .wasm module`,
     );
+  }
+  if (o.family !== undefined && !("wasm" in target)) {
+    return bad("--family is for a .wasm module that exports both families");
   }
 
   if (o["show-progress"]) io.progress = true;
@@ -225,9 +249,10 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
   if (io.progress) io.status("");
   if (result.kind === "module-error") return bad(`cannot use ${o.allocator}: ${result.message}`);
   const took = (performance.now() - t0) / 1000;
+  const userCode = builtin === undefined && !("wasm" in target);
   const replay = (path: string) =>
     `deno task conformance --allocator ${o.allocator}${
-      builtin ? "" : " --allow-user-code"
+      userCode ? " --allow-user-code" : ""
     } --script ${path}`;
   let failure: string | undefined;
   let summary: string;

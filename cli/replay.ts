@@ -16,12 +16,20 @@ import {
   replay,
   REPLAY_ALLOCATORS,
   ReplayError,
+  replayOn,
 } from "../trace/replay.ts";
+import type { Trace } from "../trace/trace.ts";
+import type { ByteAllocator, PageAllocator } from "../mm/allocator/traits.ts";
+import { WasmByteAllocator } from "../mm/wasm/wasm_byte_allocator.ts";
+import { WasmPageAllocator } from "../mm/wasm/wasm_page_allocator.ts";
+import { wasmModule } from "./wasm_file.ts";
+
+type ReplayTarget = ByteAllocator | PageAllocator;
 import { readTraceText } from "./read_input.ts";
 
 const USAGE = `Usage: deno task replay --allocator <${
   REPLAY_ALLOCATORS.join("|")
-}> [--bench] <trace>
+}|FILE.wasm|global:FILE.wasm> [--bench] <trace>
 
 Replays an allocator trace (the format of tests/fidelity/README.md; plain or
 gzip; '-' reads standard input) on mmsim's model of the allocator and prints
@@ -30,6 +38,12 @@ line, byte for byte what the real Rust crate printed.
 
 Options:
   -a, --allocator NAME   ${REPLAY_ALLOCATORS.join(", ")}
+  -a, --allocator FILE.wasm
+                         your allocator compiled to WebAssembly (docs/WASM_ABI.md),
+                         printed in the same format so that it can be compared
+                         line by line with a model (global:FILE.wasm: as the
+                         global allocator's byte allocator)
+      --family F         bytes or pages: which family of a module exporting both
       --pointer-width N  8 (a 64-bit target, the default) or 4: the byte
                          allocator as built for a 32-bit target (wasm32),
                          whose metadata is smaller
@@ -75,6 +89,7 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
         bench: { type: "boolean" },
         seconds: { type: "string" },
         "pointer-width": { type: "string" },
+        family: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -92,7 +107,8 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
     io.err(`replay: --allocator is required (one of ${REPLAY_ALLOCATORS.join(", ")})`);
     return 2;
   }
-  if (!isReplayAllocatorName(name)) {
+  const wasmPath = name.endsWith(".wasm") ? name.replace(/^global:/, "") : undefined;
+  if (wasmPath === undefined && !isReplayAllocatorName(name)) {
     io.err(
       `replay: unknown allocator '${name}'; valid allocators: ${REPLAY_ALLOCATORS.join(", ")}`,
     );
@@ -113,6 +129,49 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
     return 2;
   }
   const pointerWidth = widthText === "4" ? 4 : 8;
+  let make: (() => ReplayTarget) | undefined;
+  if (wasmPath !== undefined) {
+    const m = wasmModule(wasmPath);
+    if ("problem" in m) {
+      io.err(`replay: ${m.problem}`);
+      return 2;
+    }
+    const family = values.family === undefined
+      ? m.families[0]
+      : values.family === "bytes"
+      ? "ByteAllocator"
+      : values.family === "pages"
+      ? "PageAllocator"
+      : undefined;
+    if (family === undefined) {
+      io.err(`replay: --family is bytes or pages, not '${values.family}'`);
+      return 2;
+    }
+    const global = name.startsWith("global:");
+    if (!m.families.includes(family) || (global && family !== "ByteAllocator")) {
+      io.err(
+        `replay: ${wasmPath} exports no ${family === "ByteAllocator" ? "byte" : "page"} allocator`,
+      );
+      return 2;
+    }
+    make = () =>
+      family === "ByteAllocator"
+        ? new WasmByteAllocator(m.module)
+        : new WasmPageAllocator(m.module);
+    if (values["pointer-width"] !== undefined) {
+      io.err("replay: --pointer-width is for mmsim's models; a module has its own (wasm32: 4)");
+      return 2;
+    }
+  } else if (values.family !== undefined) {
+    io.err("replay: --family is for a .wasm module");
+    return 2;
+  }
+  const run = (trace: Trace) =>
+    make === undefined
+      ? replay(trace, name, { pointerWidth })
+      : name.startsWith("global:")
+      ? replay(trace, name, { userByteAllocator: make() as ByteAllocator })
+      : replayOn(trace, make());
   const path = positionals[0];
   let text: string;
   try {
@@ -128,7 +187,7 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
       const start = performance.now();
       let elapsed = 0;
       do {
-        replay(trace, name, { pointerWidth });
+        run(trace);
         runs++;
         elapsed = performance.now() - start;
       } while (elapsed < seconds * 1000);
@@ -139,7 +198,7 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
       );
       return 0;
     }
-    await io.out(formatReplay(trace, replay(trace, name, { pointerWidth })));
+    await io.out(formatReplay(trace, run(trace)));
     return 0;
   } catch (e) {
     if (e instanceof TraceSyntaxError || e instanceof ReplayError) {
@@ -155,6 +214,9 @@ async function writeAll(text: string): Promise<void> {
   const writer = Deno.stdout.writable.getWriter();
   try {
     await writer.write(bytes);
+  } catch (e) {
+    // A reader that went away (`| head`) wants no more: not an error.
+    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
   } finally {
     writer.releaseLock();
   }

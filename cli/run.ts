@@ -16,7 +16,15 @@ import {
 import { KernelPanic } from "../mm/axalloc/kernel_memory.ts";
 import { KasanReport } from "../mm/kasan/report.ts";
 import { formatLeak } from "../mm/kasan/leak_check.ts";
-import { errorName, ExpectationFailed, InternalError, RunError } from "../runtime/errors.ts";
+import {
+  errorName,
+  ExpectationFailed,
+  InternalError,
+  RunError,
+  ScriptError,
+} from "../runtime/errors.ts";
+import type { WasmAllocatorModule } from "../mm/wasm/wasm_module.ts";
+import { wasmModule } from "./wasm_file.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
 import { DISK, load } from "../runtime/loader.ts";
 import { BUILTIN_GROUPS } from "../runtime/builtins.ts";
@@ -35,6 +43,7 @@ Options:
   --platform NAME     ${Object.keys(PLATFORMS).join(", ")}
                       (overrides the script's 'platform' statement)
   --allocator NAME    the global allocator's byte allocator: ${BYTE_ALLOCATOR_KINDS.join(", ")}
+                      or FILE.wasm, your own compiled to WebAssembly (docs/WASM_ABI.md)
                       (overrides 'kernel byte_allocator = ...')
   --seed N            seed of rand() (default 1): same script and seed, same output
   --quiet             print only the script's own output (no kernel log, no summary)
@@ -157,11 +166,25 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
     );
     return 2;
   }
-  if (
+  let wasm: WasmAllocatorModule | undefined;
+  if (o.allocator?.endsWith(".wasm")) {
+    const m = wasmModule(o.allocator);
+    if ("problem" in m) {
+      io.err(`run: ${escapeControls(m.problem)}`);
+      return 2;
+    }
+    if (!m.families.includes("ByteAllocator")) {
+      io.err(`run: ${escapeControls(o.allocator)} exports no byte allocator (byte_*)`);
+      return 2;
+    }
+    wasm = m.module;
+  } else if (
     o.allocator !== undefined && !isByteAllocatorKind(o.allocator)
   ) {
     io.err(
-      `run: unknown allocator '${o.allocator}'; allocators: ${BYTE_ALLOCATOR_KINDS.join(", ")}`,
+      `run: unknown allocator '${o.allocator}'; allocators: ${
+        BYTE_ALLOCATOR_KINDS.join(", ")
+      } or a .wasm module`,
     );
     return 2;
   }
@@ -258,7 +281,9 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
   }
   const world = new World({
     platform: o.platform,
-    byteAllocator: o.allocator as ByteAllocatorKind | undefined,
+    byteAllocator: wasm === undefined ? o.allocator as ByteAllocatorKind | undefined : undefined,
+    wasmByteAllocator: wasm,
+    loadWasm: loadScriptWasm,
     seed,
     trace,
     sanitize: o.sanitize !== "off",
@@ -370,6 +395,22 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
     }
   }
   return code;
+}
+
+/**
+ * The module `kernel byte_allocator = "PATH"` names, relative to the script
+ * that says it; a problem is the statement's error.
+ */
+function loadScriptWasm(path: string, from: string): WasmAllocatorModule {
+  const resolved = path.startsWith("/") || from === ""
+    ? path
+    : `${from.slice(0, from.lastIndexOf("/") + 1)}${path}`;
+  const m = wasmModule(resolved);
+  if ("problem" in m) throw new ScriptError(m.problem);
+  if (!m.families.includes("ByteAllocator")) {
+    throw new ScriptError(`${resolved} exports no byte allocator (byte_*)`);
+  }
+  return m.module;
 }
 
 if (import.meta.main) {

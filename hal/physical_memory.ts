@@ -63,6 +63,8 @@ export class PhysicalMemory {
   /** The RAM regions, sorted. */
   readonly regions: readonly Region[];
   readonly #frames = new Map<number, Uint8Array>();
+  /** Ranges backed by memory outside the frames (see {@linkcode PhysicalMemory.attach}). */
+  readonly #attached: { start: number; end: number; bytes: AttachedBytes }[] = [];
 
   /** Creates RAM covering `regions` (all zero). */
   constructor(regions: readonly Region[]) {
@@ -77,6 +79,24 @@ export class PhysicalMemory {
   /** How many frames are materialised. */
   get committedFrames(): number {
     return this.#frames.size;
+  }
+
+  /**
+   * Backs `[addr, addr + size)` with memory of someone else's (a
+   * WebAssembly allocator's linear memory, which holds a heap's bytes):
+   * reads and writes there go to `bytes(offset, length)`, a live view
+   * asked for at each access. What was written there before is copied in.
+   */
+  attach(addr: PhysInput, size: number, bytes: AttachedBytes): void {
+    const start = Number(toBig(addr));
+    this.check(start, size);
+    const before = this.read(start, size);
+    this.#attached.push({ start, end: start + size, bytes });
+    bytes(0, size).set(before);
+    for (const [no] of this.#frames) {
+      const s = no * FRAME_SIZE;
+      if (s >= start && s + FRAME_SIZE <= start + size) this.#frames.delete(no);
+    }
   }
 
   /** Whether `[addr, addr + length)` lies in RAM. */
@@ -211,7 +231,26 @@ export class PhysicalMemory {
     let frameNo = Number(addr / FRAME);
     let off = Number(addr % FRAME);
     while (pos < length) {
-      const n = Math.min(length - pos, FRAME_SIZE - off);
+      let n = Math.min(length - pos, FRAME_SIZE - off);
+      if (this.#attached.length > 0) {
+        const at = frameNo * FRAME_SIZE + off;
+        const a = this.#attached.find((r) => at >= r.start && at < r.end);
+        if (a !== undefined) {
+          // Attached bytes: up to the range's end, then on from there.
+          n = Math.min(length - pos, a.end - at);
+          fn(a.bytes(at - a.start, n), 0, pos, n);
+        } else {
+          // Frames up to the next attached range (or the frame's end).
+          const next = Math.min(...this.#attached.filter((r) => r.start > at).map((r) => r.start));
+          n = Math.min(n, next - at);
+          this.#frameStep(frameNo, off, pos, n, fn, create, skipIfZero);
+        }
+        pos += n;
+        const abs = at + n;
+        frameNo = Math.floor(abs / FRAME_SIZE);
+        off = abs % FRAME_SIZE;
+        continue;
+      }
       let frame = this.#frames.get(frameNo);
       if (frame === undefined && create) {
         if (skipIfZero?.(pos, n)) {
@@ -229,7 +268,29 @@ export class PhysicalMemory {
       off = 0;
     }
   }
+
+  /** One step of {@linkcode PhysicalMemory.#each} inside frame `frameNo`. */
+  #frameStep(
+    frameNo: number,
+    off: number,
+    pos: number,
+    n: number,
+    fn: (frame: Uint8Array | undefined, off: number, pos: number, n: number) => void,
+    create: boolean,
+    skipIfZero?: (pos: number, n: number) => boolean,
+  ): void {
+    let frame = this.#frames.get(frameNo);
+    if (frame === undefined && create) {
+      if (skipIfZero?.(pos, n)) return;
+      frame = new Uint8Array(FRAME_SIZE);
+      this.#frames.set(frameNo, frame);
+    }
+    fn(frame, off, pos, n);
+  }
 }
+
+/** A live view of `length` bytes at `offset` into an attached range (see {@linkcode PhysicalMemory.attach}). */
+export type AttachedBytes = (offset: number, length: number) => Uint8Array;
 
 function isZero(bytes: Uint8Array, pos: number, n: number): boolean {
   for (let i = pos; i < pos + n; i++) if (bytes[i] !== 0) return false;

@@ -388,7 +388,7 @@ export class Interpreter {
         if (typeof v !== "string" && typeof v !== "bigint") {
           throw new ScriptError(`kernel ${s.key} takes a name or a number`);
         }
-        this.#world.configure(s.key, v);
+        this.#world.configure(s.key, v, this.#program!.file);
         return;
       }
       case "contract": {

@@ -16,6 +16,8 @@ import { Handle, Rec, type Value } from "./values.ts";
 import { findLeaks, type Leak } from "../mm/kasan/leak_check.ts";
 import type { BitmapCapacity } from "../mm/allocator/bitmap_page_allocator.ts";
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
+import type { WasmAllocatorModule } from "../mm/wasm/wasm_module.ts";
+import { WasmByteAllocator } from "../mm/wasm/wasm_byte_allocator.ts";
 import { DmaAllocator } from "../mm/axdma/dma.ts";
 import { DragonMemory } from "../mm/dragonos/dragon_memory.ts";
 import { PAGE_2M_SIZE } from "../mm/dragonos/zoned_pages.ts";
@@ -52,6 +54,14 @@ export interface WorldOptions {
   platform?: string;
   /** The global allocator's byte allocator (default `tlsf`). */
   byteAllocator?: ByteAllocatorKind;
+  /** A WebAssembly byte allocator of the user's in place of `byteAllocator` (`--allocator FILE.wasm`). */
+  wasmByteAllocator?: WasmAllocatorModule;
+  /**
+   * Reads and checks the module `kernel byte_allocator = "FILE.wasm"` names
+   * (`path` as written, `from` the script that says it); without it, a
+   * script cannot name one.
+   */
+  loadWasm?: (path: string, from: string) => WasmAllocatorModule;
   /** The seed of `rand` (default 1). */
   seed?: bigint;
   /** Receives the kernel's log lines. */
@@ -64,9 +74,7 @@ export interface WorldOptions {
 
 /** Configuration keys of the `kernel KEY = VALUE` statement and their values. */
 export const KERNEL_KEYS: Readonly<Record<string, string>> = {
-  byte_allocator: `${BYTE_ALLOCATOR_KINDS.slice(0, -1).join(", ")} or ${
-    BYTE_ALLOCATOR_KINDS.at(-1)
-  }`,
+  byte_allocator: `${BYTE_ALLOCATOR_KINDS.join(", ")} or "FILE.wasm" (a WebAssembly allocator)`,
   page_capacity: "256M, 4G, 64G or 1T (the bitmap page allocator's feature)",
   dragonos_memory: "bytes of RAM the DragonOS memory manager takes (a multiple of 2 MiB)",
 };
@@ -126,6 +134,8 @@ export class World {
   readonly #log: (line: string) => void;
   #platformName: string;
   #byteAllocator: ByteAllocatorKind;
+  #wasm: WasmAllocatorModule | undefined;
+  readonly #loadWasm: ((path: string, from: string) => WasmAllocatorModule) | undefined;
   #capacity: BitmapCapacity | undefined;
   #dragonBytes: bigint | undefined;
   #platformPinned = false;
@@ -140,6 +150,8 @@ export class World {
     this.#platformName = options.platform ?? "riscv64-qemu-virt";
     getPlatform(this.#platformName);
     this.#byteAllocator = options.byteAllocator ?? "tlsf";
+    this.#wasm = options.wasmByteAllocator;
+    this.#loadWasm = options.loadWasm;
     this.rng = new Rng(options.seed ?? 1n);
     this.#log = options.log ?? (() => {});
     this.trace = options.trace;
@@ -285,7 +297,7 @@ export class World {
   }
 
   /** `kernel KEY = VALUE`: only before the kernel starts. */
-  configure(key: string, value: string | bigint): void {
+  configure(key: string, value: string | bigint, from = ""): void {
     if (!(key in KERNEL_KEYS)) {
       throw new ScriptError(
         `unknown kernel setting '${key}'; settings: ${Object.keys(KERNEL_KEYS).join(", ")}`,
@@ -293,17 +305,30 @@ export class World {
     }
     if (this.started) throw new ScriptError(`'kernel ${key} = ...' comes after the kernel started`);
     const v = String(value).toLowerCase();
-    if (key === "byte_allocator") {
+    if (key === "byte_allocator" && v.endsWith(".wasm")) {
+      const path = String(value);
+      if (this.#allocatorPinned) {
+        this.#log(`byte_allocator ${path} ignored: --allocator ${this.allocatorName}`);
+        return;
+      }
+      if (this.#loadWasm === undefined) {
+        throw new ScriptError(
+          `kernel byte_allocator = "${path}": this runner loads no WebAssembly`,
+        );
+      }
+      this.#wasm = this.#loadWasm(path, from);
+    } else if (key === "byte_allocator") {
       if (!isByteAllocatorKind(v)) {
         throw new ScriptError(`kernel byte_allocator must be ${KERNEL_KEYS[key]}, not '${value}'`);
       }
       if (this.#allocatorPinned) {
-        if (v !== this.#byteAllocator) {
-          this.#log(`byte_allocator ${v} ignored: --allocator ${this.#byteAllocator}`);
+        if (v !== this.allocatorName) {
+          this.#log(`byte_allocator ${v} ignored: --allocator ${this.allocatorName}`);
         }
         return;
       }
       this.#byteAllocator = v;
+      this.#wasm = undefined;
     } else if (key === "page_capacity") {
       const bytes: Record<string, BitmapCapacity> = {
         [String(256n << 20n)]: "256m",
@@ -335,6 +360,16 @@ export class World {
     return this.#kernel?.global.kind ?? this.#byteAllocator;
   }
 
+  /**
+   * The global allocator's name, as `GlobalAllocator::name` says it: TLSF,
+   * slab, buddy, or a WebAssembly module's path.
+   */
+  get allocatorName(): string {
+    if (this.#kernel !== undefined) return this.#kernel.global.name();
+    if (this.#wasm !== undefined) return this.#wasm.path;
+    return this.#byteAllocator === "tlsf" ? "TLSF" : this.#byteAllocator;
+  }
+
   /** The ArceOS-style kernel memory subsystem (started on first use). */
   get kernel(): KernelMemory {
     if (this.#kernel === undefined) {
@@ -349,6 +384,9 @@ export class World {
         ram: this.ram,
         shadow: this.shadow,
         byteAllocator: this.#byteAllocator,
+        userByteAllocator: this.#wasm === undefined
+          ? undefined
+          : { name: this.#wasm.path, allocator: new WasmByteAllocator(this.#wasm) },
         capacity: this.#capacity,
         log: this.#log,
       });

@@ -16,6 +16,7 @@ import { GlobalAllocator } from "../mm/axalloc/global_allocator.ts";
 import { checkPagesAtBase } from "../mm/allocator/bitmap_page_allocator.ts";
 import { allocatorEntry, isByteAllocatorKind, REPLAY_ALLOCATORS } from "../mm/registry.ts";
 import type { PointerWidth } from "../mm/allocator/layout.ts";
+import { SimError } from "../hal/sim_error.ts";
 
 export { REPLAY_ALLOCATORS } from "../mm/registry.ts";
 import {
@@ -77,9 +78,17 @@ const ERR_CODE: Record<AllocErrorKind, number> = {
   NotAllocated: -4,
 };
 
-function errorCode(e: unknown): number {
+function errorCode(e: unknown, trace: Trace, i: number): number {
   if (e instanceof AllocError) return ERR_CODE[e.kind];
-  throw e;
+  throw located(trace, i, e);
+}
+
+/**
+ * Any other error of the simulation (a user's WebAssembly allocator that
+ * trapped, say) stops the replay at the trace line that caused it.
+ */
+function located(trace: Trace, i: number, e: unknown): unknown {
+  return e instanceof SimError ? new ReplayError(trace.name, trace.line[i], e.message) : e;
 }
 
 /** How {@linkcode replay} builds the allocator. */
@@ -89,6 +98,8 @@ export interface ReplayOptions {
    * 4, the 32-bit variant (the `*.w32.expected.gz` references).
    */
   pointerWidth?: PointerWidth;
+  /** For `global:*`: a user's byte allocator in place of the model (the name after `global:`). */
+  userByteAllocator?: ByteAllocator;
 }
 
 /**
@@ -113,8 +124,16 @@ export function replay(
   const size = Number(trace.size);
   const kind = allocator.startsWith("global:") ? allocator.slice(7) : undefined;
   if (kind !== undefined) {
-    if (!isByteAllocatorKind(kind)) throw new RangeError(`unknown allocator ${allocator}`);
-    const g = new GlobalAllocator({ byteAllocator: kind, capacity: trace.capacity, pointerWidth });
+    const user = options.userByteAllocator;
+    if (user === undefined && !isByteAllocatorKind(kind)) {
+      throw new RangeError(`unknown allocator ${allocator}`);
+    }
+    const g = new GlobalAllocator({
+      byteAllocator: isByteAllocatorKind(kind) ? kind : undefined,
+      capacity: trace.capacity,
+      pointerWidth,
+      userByteAllocator: user === undefined ? undefined : { name: kind, allocator: user },
+    });
     initOrThrow(trace, () => g.init(base, size));
     const results = replayGlobal(trace, g);
     return {
@@ -184,7 +203,7 @@ function initOrThrow(trace: Trace, init: () => void): void {
   try {
     init();
   } catch (e) {
-    if (e instanceof AllocError) throw new ReplayError(trace.name, 1, `region: ${e.message}`);
+    if (e instanceof SimError) throw new ReplayError(trace.name, 1, `region: ${e.message}`);
     throw e;
   }
 }
@@ -213,7 +232,7 @@ function addMemory(trace: Trace, i: number, add: (start: number, size: number) =
   try {
     add(trace.arg0[i], trace.arg1[i]);
   } catch (e) {
-    if (!(e instanceof AllocError)) throw e;
+    if (!(e instanceof AllocError)) throw located(trace, i, e);
     throw new ReplayError(trace.name, trace.line[i], `'add': ${e.message}`);
   }
 }
@@ -222,7 +241,7 @@ function freeFailed(trace: Trace, i: number, e: unknown): never {
   if (e instanceof AllocError) {
     throw new ReplayError(trace.name, trace.line[i], `'f ${trace.id[i]}': ${e.message}`);
   }
-  throw e;
+  throw located(trace, i, e);
 }
 
 // The replay loops. Each `f` finds its allocation through `trace.allocOf`;
@@ -242,7 +261,7 @@ function replayBytes(trace: Trace, a: ByteAllocator): Float64Array {
       try {
         results[i] = quiet ? a.tryAlloc!(arg0[i], arg1[i]) : a.alloc(arg0[i], arg1[i]);
       } catch (e) {
-        results[i] = errorCode(e);
+        results[i] = errorCode(e, trace, i);
       }
     } else if (k === OP_FREE) {
       const o = allocOf[i];
@@ -276,7 +295,7 @@ function replayPages(trace: Trace, a: PageAllocator): Float64Array {
           ? outsideWindow(trace.farBase.get(i)!, arg2[i])
           : a.allocPagesAt(arg0[i], arg1[i], arg2[i]);
       } catch (e) {
-        results[i] = errorCode(e);
+        results[i] = errorCode(e, trace, i);
       }
     } else if (k === OP_FREE) {
       const o = allocOf[i];
@@ -305,7 +324,7 @@ function replayGlobal(trace: Trace, g: GlobalAllocator): Float64Array {
       try {
         results[i] = k === OP_ALLOC ? g.alloc(arg0[i], arg1[i]) : g.allocPages(arg0[i], arg1[i]);
       } catch (e) {
-        results[i] = errorCode(e);
+        results[i] = errorCode(e, trace, i);
       }
     } else if (k === OP_FREE) {
       const o = allocOf[i];

@@ -30,6 +30,7 @@ import { EARLY_PAGE_SIZE, EarlyAllocator, isPageRequest } from "./early_allocato
 import { GLOBAL_PAGE_SIZE, GlobalAllocator } from "./global_allocator.ts";
 import type { ByteAllocatorKind } from "../registry.ts";
 import { checkLayout } from "../allocator/layout.ts";
+import { type ByteAllocator, hasManagedMemory } from "../allocator/traits.ts";
 import { KernelPanic } from "../kernel_panic.ts";
 import type { ObjectKind, Shadow } from "../kasan/shadow.ts";
 
@@ -92,6 +93,13 @@ export interface KernelMemoryOptions {
   /** The global allocator's byte allocator (default `"tlsf"`). */
   byteAllocator?: ByteAllocatorKind;
   /**
+   * A user's byte allocator in place of `byteAllocator`'s model (a
+   * WebAssembly module's): `name` is what `GlobalAllocator::name` says. When
+   * it manages real bytes, they become the simulated RAM of each region it
+   * is given, so what a script writes into a block, the allocator sees.
+   */
+  userByteAllocator?: { name: string; allocator: ByteAllocator };
+  /**
    * The page allocator's capacity feature. By default, the smallest of
    * `256m`, `4g`, `64g`, `1t` whose bitmap covers the platform's RAM counted
    * from the 1 GiB boundary below it (ArceOS builds pick the feature the
@@ -153,8 +161,19 @@ export class KernelMemory {
       physToVirt(this.platform, phys(lo)),
       last.base + last.size - lo,
     );
+    const user = options.userByteAllocator;
+    if (user !== undefined && hasManagedMemory(user.allocator)) {
+      const managed = user.allocator;
+      managed.onRegion = (start, size) =>
+        this.ram.attach(
+          this.virtToPhys(this.toVirt(start)),
+          size,
+          (offset, length) => managed.managedBytes(start + offset, length)!,
+        );
+    }
     this.global = new GlobalAllocator({
       byteAllocator: options.byteAllocator,
+      userByteAllocator: user,
       capacity: options.capacity ?? capacityFor(this.platform),
       onExpand: (start, size) =>
         this.#log(

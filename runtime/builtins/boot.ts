@@ -140,8 +140,8 @@ export const BOOT: BuiltinGroup = {
     },
     allocator_name: {
       params: [],
-      doc: "the global allocator's name: TLSF, slab or buddy",
-      fn: (w) => w.byteAllocator === "tlsf" ? "TLSF" : w.byteAllocator,
+      doc: "the global allocator's name: TLSF, slab, buddy or a WebAssembly module's path",
+      fn: (w) => w.allocatorName,
     },
     heap_start: {
       params: [],
