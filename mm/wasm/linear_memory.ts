@@ -47,6 +47,8 @@ export class LinearRegions {
   /** The first free offset above the module's own memory and the regions. */
   #top: number;
   readonly #limit: number;
+  /** Whether the memory is a 64-bit one, whose `grow` takes a bigint. */
+  readonly #memory64: boolean;
   #last: PlacedRegion | undefined;
 
   /**
@@ -57,6 +59,7 @@ export class LinearRegions {
     this.#memory = memory;
     this.#top = memory.buffer.byteLength;
     this.#limit = pointerWidth === 4 ? 2 ** 32 : 2 ** 48;
+    this.#memory64 = pointerWidth === 8;
   }
 
   /** The regions placed, in order. */
@@ -105,7 +108,11 @@ export class LinearRegions {
     const have = this.#memory.buffer.byteLength;
     if (end > have) {
       try {
-        this.#memory.grow(Math.ceil((end - have) / WASM_PAGE));
+        const pages = Math.ceil((end - have) / WASM_PAGE);
+        // A memory64 memory counts its pages in a bigint.
+        (this.#memory.grow as (delta: number | bigint) => unknown)(
+          this.#memory64 ? BigInt(pages) : pages,
+        );
       } catch (e) {
         throw new PlacementError(
           `the module's memory cannot grow to ${hex(end)} bytes for the region at ` +

@@ -1,0 +1,296 @@
+// WebAssembly allocators: the committed example modules pass the suite and
+// replay in the reference format; the broken fixtures (tests/fixtures/wasm/)
+// each fail with the right message within the time limit; a module's heap
+// bytes are the simulated RAM. Nothing here builds anything: the .wasm files
+// are committed (deno task wasm rebuilds them).
+import assert from "node:assert/strict";
+import { loadWasmAllocator, WasmModuleError } from "../mm/wasm/wasm_module.ts";
+import { WasmByteAllocator } from "../mm/wasm/wasm_byte_allocator.ts";
+import { WasmPageAllocator } from "../mm/wasm/wasm_page_allocator.ts";
+import { LinearRegions } from "../mm/wasm/linear_memory.ts";
+import { KernelMemory } from "../mm/axalloc/kernel_memory.ts";
+import { AllocError } from "../mm/allocator/alloc_error.ts";
+import { parseTrace } from "../trace/trace.ts";
+import { formatReplay, replayOn } from "../trace/replay.ts";
+import { readTraceText } from "../cli/read_input.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const FIRST_FIT = "examples/wasm/first_fit.wasm";
+const BITMAP = "examples/wasm/bitmap_pages.wasm";
+const fixture = (name: string) => `tests/fixtures/wasm/${name}.wasm`;
+const load = (path: string) => loadWasmAllocator(Deno.readFileSync(`${ROOT}${path}`), path);
+
+async function task(
+  script: string,
+  args: string[],
+  flags = ["--allow-read", "--allow-run", "--unstable-worker-options"],
+): Promise<{ code: number; out: string; err: string }> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--cached-only", ...flags, script, ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const d = new TextDecoder();
+  return { code: r.code, out: d.decode(r.stdout), err: d.decode(r.stderr) };
+}
+
+const conformance = (args: string[]) => task("cli/conformance.ts", args);
+
+Deno.test("wasm: the examples load with their families and pointer width", () => {
+  const ff = load(FIRST_FIT);
+  assert.deepEqual(ff.families, ["ByteAllocator"]);
+  assert.equal(ff.pointerWidth, 4);
+  const bp = load(BITMAP);
+  assert.deepEqual(bp.families, ["PageAllocator"]);
+  assert.equal(load(fixture("bitmap_pages64")).pointerWidth, 8, "memory64 has 8-byte pointers");
+});
+
+Deno.test("wasm: a module that breaks the ABI is refused with every reason", () => {
+  const refused = (path: string) => {
+    try {
+      load(path);
+    } catch (e) {
+      assert.ok(e instanceof WasmModuleError);
+      return e.message;
+    }
+    assert.fail(`${path} was accepted`);
+  };
+  assert.match(refused(fixture("missing_export")), /missing exports byte_dealloc, byte_used_bytes/);
+  assert.match(
+    refused(fixture("imports")),
+    /imports env\.host_log \(function\); .*imports nothing/,
+  );
+  assert.match(
+    refused(fixture("version_two")),
+    /speaks ABI version 2; this mmsim speaks version 1/,
+  );
+  assert.throws(
+    () => loadWasmAllocator(new TextEncoder().encode("not wasm"), "junk.wasm"),
+    /junk\.wasm: not a WebAssembly module/,
+  );
+});
+
+Deno.test("wasm: regions sit above the module's memory, aligned like the simulated address", () => {
+  const memory = new WebAssembly.Memory({ initial: 17 });
+  const r = new LinearRegions(memory, 4);
+  const a = r.place(0x9000_0000, 0x10_0000);
+  assert.ok(a >= 17 * 65536, "above the module's own memory");
+  assert.equal(a % 0x10_0000, 0x9000_0000 % 0x10_0000);
+  // Apart in the simulation: apart in linear memory too (no block can span both).
+  const b = r.place(0x9020_0000 + 0x1000, 0x4000);
+  assert.ok(b > a + 0x10_0000);
+  assert.equal(b % 0x4000, (0x9020_0000 + 0x1000) % 0x4000);
+  // Continuing the last region: continues it in linear memory.
+  const c = r.place(0x9020_5000, 0x1000);
+  assert.equal(c, b + 0x4000);
+  // Overlapping: the same translation, so the module sees the overlap.
+  assert.equal(r.place(0x9000_8000, 0x1000), a + 0x8000);
+  assert.equal(r.fromLinear(a + 16), 0x9000_0010);
+  assert.equal(r.toLinear(0x9020_1010), b + 0x10);
+  assert.equal(r.toLinear(0x1234), -1);
+  assert.ok(memory.buffer.byteLength >= c + 0x1000, "grown to hold them");
+});
+
+Deno.test("wasm: a byte allocator's errors, and a foreign pointer never reaches the module", () => {
+  const a = new WasmByteAllocator(load(FIRST_FIT));
+  a.init(0x9000_0000, 0x1_0000);
+  const p = a.alloc(100, 8);
+  assert.ok(p >= 0x9000_0000 && p + 100 <= 0x9001_0000);
+  assert.throws(() => a.alloc(8, 3), (e) => e instanceof AllocError && e.kind === "InvalidParam");
+  assert.throws(
+    () => a.alloc(0x2_0000, 8),
+    (e) => e instanceof AllocError && e.kind === "NoMemory",
+  );
+  assert.throws(
+    () => a.dealloc(0x1000, 8, 8),
+    (e) =>
+      e instanceof AllocError && e.kind === "NotAllocated" && /not in the memory/.test(e.message),
+  );
+  assert.throws(() => a.alloc(2 ** 33, 8), /does not exist on a 32-bit target/);
+  a.dealloc(p, 100, 8);
+  assert.equal(a.usedBytes(), 0);
+});
+
+Deno.test("wasm: a trap names the call and its arguments", () => {
+  const a = new WasmByteAllocator(load(fixture("traps")));
+  a.init(0x9000_0000, 0x1_0000);
+  assert.throws(() => a.alloc(64, 4096), (e: Error) => {
+    assert.equal(e.name, "WasmCallError");
+    assert.match(e.message, /traps\.wasm: byte_alloc\(64, 4096\) trapped: unreachable/);
+    return true;
+  });
+});
+
+Deno.test("wasm: the examples pass the conformance suite", async () => {
+  for (const path of [FIRST_FIT, BITMAP, fixture("bitmap_pages64")]) {
+    const r = await conformance(["--allocator", path, "--fuzz-seconds", "0.5"]);
+    assert.equal(r.code, 0, `${path}:\n${r.out}${r.err}`);
+    assert.match(r.out, /(\d+) passed, 0 failed/);
+  }
+});
+
+Deno.test("wasm: the broken fixtures fail the contracts about their defects", async () => {
+  const scribbles = await conformance(["--allocator", fixture("scribbles"), "--fuzz-seconds", "0"]);
+  assert.equal(scribbles.code, 1);
+  assert.match(scribbles.out, /FAIL .*live blocks keep their contents: the \d+-byte block at 0x9/);
+  const traps = await conformance(["--allocator", fixture("traps"), "--fuzz-seconds", "0"]);
+  assert.equal(traps.code, 1);
+  assert.match(traps.out, /FAIL .*traps\.wasm: byte_alloc\(\d+, \d+\) trapped: unreachable/);
+  const t0 = performance.now();
+  const spins = await conformance([
+    "--allocator",
+    fixture("spins_when_full"),
+    "--timeout",
+    "1",
+    "--fuzz-seconds",
+    "0",
+  ]);
+  assert.equal(spins.code, 1);
+  assert.match(spins.out, /FAIL try_alloc\(\d+, 8\) did not return within 1 s/);
+  assert.ok(performance.now() - t0 < 60_000, "each hang costs one time limit");
+  for (
+    const [name, why] of [
+      ["missing_export", /refused .*missing exports byte_dealloc, byte_used_bytes/],
+      ["imports", /refused .*imports env\.host_log/],
+      ["version_two", /refused .*ABI version 2/],
+    ] as const
+  ) {
+    const r = await conformance(["--allocator", fixture(name)]);
+    assert.equal(r.code, 2, name);
+    assert.match(r.err, why);
+  }
+});
+
+Deno.test("wasm: --exact compares every call with the 32-bit model", async () => {
+  const r = await conformance([
+    "--allocator",
+    FIRST_FIT,
+    "--exact",
+    "buddy",
+    "--fuzz-seconds",
+    "0.3",
+  ]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /exact: buddy \(32-bit\) gives 0x[0-9a-f]+ for/);
+  assert.match(r.out, /--exact buddy --seed 1 writes a reproducer/);
+});
+
+Deno.test("wasm: fuzzing a module, and the reproducer of a trap", async () => {
+  const ok = await task(
+    "cli/fuzz.ts",
+    ["--allocator", FIRST_FIT, "--seconds", "1"],
+    ["--allow-read", "--allow-write=.", "--allow-run", "--unstable-worker-options"],
+  );
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, /first_fit\.wasm: [\d,]+ operations .* every contract held/);
+  const out = await Deno.makeTempFile({ dir: ROOT, suffix: ".mms" });
+  try {
+    const bad = await task(
+      "cli/fuzz.ts",
+      ["--allocator", fixture("traps"), "--seconds", "5", "--out", out.slice(ROOT.length)],
+      ["--allow-read", "--allow-write=.", "--allow-run", "--unstable-worker-options"],
+    );
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /trapped: unreachable/);
+    assert.match(
+      bad.err,
+      /replay it: deno task conformance --allocator tests\/fixtures\/wasm\/traps\.wasm --script/,
+    );
+    const again = await conformance(["--allocator", fixture("traps"), "--script", out]);
+    assert.equal(again.code, 1, "the reproducer fails when replayed");
+  } finally {
+    await Deno.remove(out);
+  }
+});
+
+Deno.test("wasm: replay prints the reference format; a trap names its trace line", async () => {
+  const trace = parseTrace(
+    await readTraceText(`${ROOT}tests/fidelity/bytes-churn-1.trace.gz`),
+    "bytes-churn-1",
+  );
+  const text = formatReplay(trace, replayOn(trace, new WasmByteAllocator(load(FIRST_FIT))));
+  const lines = text.trimEnd().split("\n");
+  assert.match(lines[0], /^\d+ 0x[0-9a-f]+$/);
+  assert.match(lines.at(-1)!, /^stats total=\d+ used=\d+ available=\d+$/);
+  const cli = await task("cli/replay.ts", [
+    "--allocator",
+    FIRST_FIT,
+    "tests/fidelity/bytes-churn-1.trace.gz",
+  ], ["--allow-read"]);
+  assert.equal(cli.code, 0);
+  assert.equal(cli.out, text);
+  const pages = await task("cli/replay.ts", [
+    "--allocator",
+    BITMAP,
+    "tests/fidelity/pages-frames-1.trace.gz",
+  ], ["--allow-read"]);
+  assert.equal(pages.code, 0, pages.err);
+  assert.match(pages.out, /^stats total=\d+ used=\d+ available=\d+$/m);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/t.trace`, "region 0x80000000 65536\na 0 8 8\na 1 8 4096\n");
+    const trap = await task("cli/replay.ts", ["-a", fixture("traps"), `${dir}/t.trace`], [
+      "--allow-read",
+    ]);
+    assert.equal(trap.code, 1);
+    assert.match(trap.err, /t\.trace:3: .*byte_alloc\(8, 4096\) trapped: unreachable/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("wasm: the kernel's heap bytes are the module's memory, both ways", () => {
+  const allocator = new WasmByteAllocator(load(FIRST_FIT));
+  const k = new KernelMemory({ userByteAllocator: { name: FIRST_FIT, allocator } });
+  k.finalInit();
+  assert.equal(k.global.name(), FIRST_FIT);
+  const p = k.alloc(64, 8);
+  const local = k.toLocal(p);
+  const phys = k.virtToPhys(p);
+  // A script's write lands in the module's memory...
+  k.ram.write(phys, new TextEncoder().encode("hello"));
+  assert.equal(new TextDecoder().decode(allocator.managedBytes(local, 5)), "hello");
+  // ... and the module's writes are what the script reads.
+  allocator.managedBytes(local, 2)!.set([0x4f, 0x4b]);
+  assert.equal(new TextDecoder().decode(k.ram.read(phys, 5)), "OKllo");
+  k.dealloc(p, 64, 8);
+});
+
+Deno.test('wasm: run --allocator FILE.wasm and kernel byte_allocator = "FILE.wasm"', async () => {
+  const boot = await task("cli/run.ts", ["scripts/boot.mms", "--allocator", FIRST_FIT], [
+    "--allow-read",
+  ]);
+  assert.equal(boot.code, 0, boot.err);
+  assert.match(boot.out, /Hello, ArceOS!\[from String\]/);
+  assert.match(boot.out, /with examples\/wasm\/first_fit\.wasm/);
+  const dir = await Deno.makeTempDir({ dir: ROOT });
+  try {
+    await Deno.copyFile(`${ROOT}${FIRST_FIT}`, `${dir}/mine.wasm`);
+    await Deno.writeTextFile(
+      `${dir}/use.mms`,
+      'kernel byte_allocator = "mine.wasm"\nfinal_init()\nprint allocator_name()\n' +
+        'let p = alloc(64, 8)\nwrite(p, "from wasm")\nprint read_str(p, 9)\n',
+    );
+    const r = await task("cli/run.ts", [`${dir}/use.mms`], ["--allow-read"]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /mine\.wasm\n/);
+    assert.match(r.out, /from wasm/);
+    await Deno.writeTextFile(`${dir}/bad.mms`, 'kernel byte_allocator = "nowhere.wasm"\n');
+    const bad = await task("cli/run.ts", [`${dir}/bad.mms`], ["--allow-read"]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.err + bad.out, /bad\.mms:1:1: .*cannot read .*nowhere\.wasm/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("wasm: a memory64 page allocator counts in bigints and answers as wasm32 does", () => {
+  const a = new WasmPageAllocator(load(fixture("bitmap_pages64")));
+  a.init(0x8040_0000, 0x100_0000);
+  assert.equal(a.allocPages(2, 4096), 0x8040_0000);
+  assert.equal(a.allocPages(1, 0x1_0000), 0x8041_0000);
+  assert.equal(a.usedPages(), 3);
+  assert.throws(() => a.allocPages(0, 4096), /InvalidParam/);
+});
