@@ -1,8 +1,7 @@
 // `deno bench --allow-read`: replay throughput of every allocator model on the shipped
 // traces and the fragmentation-heavy ramp. `deno task bench` prints the same
 // workloads as Mops/s beside the native Rust figures.
-import { replay } from "../trace/replay.ts";
-import { loadTrace, WORKLOADS } from "./workloads.ts";
+import { loadTrace, replayer, WORKLOADS } from "./workloads.ts";
 import { generatedScript } from "./language.ts";
 import { load } from "../runtime/loader.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
@@ -10,11 +9,12 @@ import { World } from "../runtime/world.ts";
 
 for (const w of WORKLOADS) {
   const trace = await loadTrace(w.trace);
+  const run = replayer(w.allocator);
   Deno.bench({
     name: `${w.allocator} ${w.trace} (${trace.length} ops)`,
     group: w.trace,
     fn: () => {
-      replay(trace, w.allocator);
+      run(trace);
     },
   });
 }

@@ -8,18 +8,36 @@
 
 import { readTraceText } from "../cli/read_input.ts";
 import { parseTrace, type Trace } from "../trace/trace.ts";
-import type { ReplayAllocatorName } from "../trace/replay.ts";
+import { replay, replayOn, type ReplayResult } from "../trace/replay.ts";
+import { loadWasmAllocator } from "../mm/wasm/wasm_module.ts";
+import { WasmByteAllocator } from "../mm/wasm/wasm_byte_allocator.ts";
+import { WasmPageAllocator } from "../mm/wasm/wasm_page_allocator.ts";
 
 /** One benchmark: an allocator replaying a trace. */
 export interface Workload {
   /** The allocator. */
-  allocator: ReplayAllocatorName;
+  /** A replay allocator name, or a `.wasm` module's path from the repository root. */
+  allocator: string;
   /** The trace's short name. */
   trace: string;
   /** Native Rust throughput in Mops/s (the low end of the reported range), if measured. */
   native?: number;
   /** What the issue asks of mmsim, as a multiple of native throughput. */
   target?: number;
+  /** What the issue asks in Mops/s outright (a user's WebAssembly allocator). */
+  minMops?: number;
+}
+
+/** How a workload replays: a model by name, or a fresh instance of a WebAssembly module. */
+export function replayer(allocator: string): (trace: Trace) => ReplayResult {
+  if (!allocator.endsWith(".wasm")) return (trace) => replay(trace, allocator);
+  const path = new URL(`../${allocator}`, import.meta.url).pathname;
+  const m = loadWasmAllocator(Deno.readFileSync(path), allocator);
+  return (trace) =>
+    replayOn(
+      trace,
+      m.families.includes("ByteAllocator") ? new WasmByteAllocator(m) : new WasmPageAllocator(m),
+    );
 }
 
 /** The workloads, in table order. */
@@ -38,6 +56,10 @@ export const WORKLOADS: readonly Workload[] = [
   { allocator: "buddy", trace: "nomem-heavy" },
   { allocator: "slab", trace: "nomem-heavy" },
   { allocator: "tlsf", trace: "nomem-heavy" },
+  // A user's allocators compiled to WebAssembly, replayed through the ABI.
+  { allocator: "examples/wasm/first_fit.wasm", trace: "bytes-churn-1", minMops: 5 },
+  { allocator: "examples/wasm/first_fit.wasm", trace: "bytes-mixed-1" },
+  { allocator: "examples/wasm/bitmap_pages.wasm", trace: "pages-frames-1" },
   { allocator: "global:tlsf", trace: "global-1" },
   { allocator: "global:slab", trace: "global-1" },
   { allocator: "global:buddy", trace: "global-1" },
