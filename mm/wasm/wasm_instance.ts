@@ -20,7 +20,7 @@ const ERROR_CODES: Readonly<Record<number, AllocErrorKind>> = {
 };
 
 /** An export as JavaScript sees it: i32 in and out as numbers (i64 as bigints for memory64). */
-type Export = (...args: (number | bigint)[]) => number | bigint | undefined;
+export type WasmExport = (...args: (number | bigint)[]) => number | bigint | undefined;
 
 /**
  * A fresh instance of a checked module.
@@ -43,7 +43,7 @@ export class WasmInstance {
   /** The largest integer an argument can carry (`usize::MAX`). */
   readonly maxWord: number;
   /** The raw exports. */
-  readonly exports: Readonly<Record<string, Export>>;
+  readonly exports: Readonly<Record<string, WasmExport>>;
 
   /** Instantiates `module` (which imports nothing). */
   constructor(module: WasmAllocatorModule) {
@@ -56,7 +56,7 @@ export class WasmInstance {
     } catch (e) {
       throw new WasmCallError(module.path, "instantiation", `failed: ${(e as Error).message}`);
     }
-    this.exports = instance.exports as unknown as Record<string, Export>;
+    this.exports = instance.exports as unknown as Record<string, WasmExport>;
     this.regions = new LinearRegions(
       instance.exports.memory as WebAssembly.Memory,
       module.pointerWidth,
