@@ -158,7 +158,10 @@ Deno.test("platform and kernel statements configure the machine before it starts
   const late = runText("final_init()\nkernel byte_allocator = slab\n");
   assert.match(late.err[0], /comes after the kernel started/);
   const bad = runText("kernel byte_allocator = dlmalloc\n");
-  assert.match(bad.err[0], /must be tlsf, slab or buddy, not 'dlmalloc'/);
+  assert.match(
+    bad.err[0],
+    /must be tlsf, slab, buddy or "FILE.wasm" \(a WebAssembly allocator\), not 'dlmalloc'/,
+  );
   const flag = runScript(["t.mms", "--quiet", "--platform", "aarch64-raspi4"], {
     "t.mms": "platform riscv64-qemu-virt\nprint platform_name\n",
   });
