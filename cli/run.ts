@@ -43,7 +43,9 @@ Options:
   --platform NAME     ${Object.keys(PLATFORMS).join(", ")}
                       (overrides the script's 'platform' statement)
   --allocator NAME    the global allocator's byte allocator: ${BYTE_ALLOCATOR_KINDS.join(", ")}
-                      or FILE.wasm, your own compiled to WebAssembly (docs/WASM_ABI.md)
+                      or FILE.wasm, your own compiled to WebAssembly (docs/WASM_ABI.md):
+                      its byte family replaces the byte allocator, its page
+                      family the bitmap page allocator
                       (overrides 'kernel byte_allocator = ...')
   --seed N            seed of rand() (default 1): same script and seed, same output
   --quiet             print only the script's own output (no kernel log, no summary)
@@ -166,15 +168,12 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
     );
     return 2;
   }
+  // A module's byte family replaces the byte allocator, its page family the bitmap.
   let wasm: WasmAllocatorModule | undefined;
   if (o.allocator?.endsWith(".wasm")) {
     const m = wasmModule(o.allocator);
     if ("problem" in m) {
       io.err(`run: ${escapeControls(m.problem)}`);
-      return 2;
-    }
-    if (!m.families.includes("ByteAllocator")) {
-      io.err(`run: ${escapeControls(o.allocator)} exports no byte allocator (byte_*)`);
       return 2;
     }
     wasm = m.module;
@@ -282,7 +281,8 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
   const world = new World({
     platform: o.platform,
     byteAllocator: wasm === undefined ? o.allocator as ByteAllocatorKind | undefined : undefined,
-    wasmByteAllocator: wasm,
+    wasmByteAllocator: wasm?.families.includes("ByteAllocator") ? wasm : undefined,
+    wasmPageAllocator: wasm?.families.includes("PageAllocator") ? wasm : undefined,
     loadWasm: loadScriptWasm,
     seed,
     trace,
@@ -407,9 +407,6 @@ function loadScriptWasm(path: string, from: string): WasmAllocatorModule {
     : `${from.slice(0, from.lastIndexOf("/") + 1)}${path}`;
   const m = wasmModule(resolved);
   if ("problem" in m) throw new ScriptError(m.problem);
-  if (!m.families.includes("ByteAllocator")) {
-    throw new ScriptError(`${resolved} exports no byte allocator (byte_*)`);
-  }
   return m.module;
 }
 

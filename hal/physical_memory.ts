@@ -233,15 +233,22 @@ export class PhysicalMemory {
     while (pos < length) {
       let n = Math.min(length - pos, FRAME_SIZE - off);
       if (this.#attached.length > 0) {
+        // The range attached last wins (a heap inside a page allocator's
+        // region is the heap's bytes); each step ends where a later range starts.
         const at = frameNo * FRAME_SIZE + off;
-        const a = this.#attached.find((r) => at >= r.start && at < r.end);
-        if (a !== undefined) {
-          // Attached bytes: up to the range's end, then on from there.
-          n = Math.min(length - pos, a.end - at);
+        const list = this.#attached;
+        let k = list.length - 1;
+        while (k >= 0 && !(at >= list[k].start && at < list[k].end)) k--;
+        let next = Infinity;
+        for (let j = k + 1; j < list.length; j++) {
+          if (list[j].start > at && list[j].start < next) next = list[j].start;
+        }
+        if (k >= 0) {
+          const a = list[k];
+          n = Math.min(length - pos, a.end - at, next - at);
           fn(a.bytes(at - a.start, n), 0, pos, n);
         } else {
           // Frames up to the next attached range (or the frame's end).
-          const next = Math.min(...this.#attached.filter((r) => r.start > at).map((r) => r.start));
           n = Math.min(n, next - at);
           this.#frameStep(frameNo, off, pos, n, fn, create, skipIfZero);
         }

@@ -18,6 +18,7 @@ import type { BitmapCapacity } from "../mm/allocator/bitmap_page_allocator.ts";
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import type { WasmAllocatorModule } from "../mm/wasm/wasm_module.ts";
 import { WasmByteAllocator } from "../mm/wasm/wasm_byte_allocator.ts";
+import { WasmPageAllocator } from "../mm/wasm/wasm_page_allocator.ts";
 import { DmaAllocator } from "../mm/axdma/dma.ts";
 import { DragonMemory } from "../mm/dragonos/dragon_memory.ts";
 import { PAGE_2M_SIZE } from "../mm/dragonos/zoned_pages.ts";
@@ -56,6 +57,8 @@ export interface WorldOptions {
   byteAllocator?: ByteAllocatorKind;
   /** A WebAssembly byte allocator of the user's in place of `byteAllocator` (`--allocator FILE.wasm`). */
   wasmByteAllocator?: WasmAllocatorModule;
+  /** A WebAssembly page allocator of the user's in place of the bitmap (`--allocator FILE.wasm`). */
+  wasmPageAllocator?: WasmAllocatorModule;
   /**
    * Reads and checks the module `kernel byte_allocator = "FILE.wasm"` names
    * (`path` as written, `from` the script that says it); without it, a
@@ -75,6 +78,7 @@ export interface WorldOptions {
 /** Configuration keys of the `kernel KEY = VALUE` statement and their values. */
 export const KERNEL_KEYS: Readonly<Record<string, string>> = {
   byte_allocator: `${BYTE_ALLOCATOR_KINDS.join(", ")} or "FILE.wasm" (a WebAssembly allocator)`,
+  page_allocator: `bitmap or "FILE.wasm" (a WebAssembly page allocator)`,
   page_capacity: "256M, 4G, 64G or 1T (the bitmap page allocator's feature)",
   dragonos_memory: "bytes of RAM the DragonOS memory manager takes (a multiple of 2 MiB)",
 };
@@ -135,6 +139,7 @@ export class World {
   #platformName: string;
   #byteAllocator: ByteAllocatorKind;
   #wasm: WasmAllocatorModule | undefined;
+  #wasmPages: WasmAllocatorModule | undefined;
   readonly #loadWasm: ((path: string, from: string) => WasmAllocatorModule) | undefined;
   #capacity: BitmapCapacity | undefined;
   #dragonBytes: bigint | undefined;
@@ -151,6 +156,7 @@ export class World {
     getPlatform(this.#platformName);
     this.#byteAllocator = options.byteAllocator ?? "tlsf";
     this.#wasm = options.wasmByteAllocator;
+    this.#wasmPages = options.wasmPageAllocator;
     this.#loadWasm = options.loadWasm;
     this.rng = new Rng(options.seed ?? 1n);
     this.#log = options.log ?? (() => {});
@@ -305,18 +311,23 @@ export class World {
     }
     if (this.started) throw new ScriptError(`'kernel ${key} = ...' comes after the kernel started`);
     const v = String(value).toLowerCase();
-    if (key === "byte_allocator" && v.endsWith(".wasm")) {
+    if (key === "page_allocator") {
+      if (v === "bitmap") {
+        if (!this.#allocatorPinned) this.#wasmPages = undefined;
+        return;
+      }
+      if (this.#allocatorPinned) {
+        this.#log(`page_allocator ${value} ignored: --allocator was given`);
+        return;
+      }
+      this.#wasmPages = this.#wasmModule(key, String(value), from, "PageAllocator");
+    } else if (key === "byte_allocator" && v.endsWith(".wasm")) {
       const path = String(value);
       if (this.#allocatorPinned) {
         this.#log(`byte_allocator ${path} ignored: --allocator ${this.allocatorName}`);
         return;
       }
-      if (this.#loadWasm === undefined) {
-        throw new ScriptError(
-          `kernel byte_allocator = "${path}": this runner loads no WebAssembly`,
-        );
-      }
-      this.#wasm = this.#loadWasm(path, from);
+      this.#wasm = this.#wasmModule(key, path, from, "ByteAllocator");
     } else if (key === "byte_allocator") {
       if (!isByteAllocatorKind(v)) {
         throw new ScriptError(`kernel byte_allocator must be ${KERNEL_KEYS[key]}, not '${value}'`);
@@ -348,6 +359,30 @@ export class World {
       }
       this.#dragonBytes = bytes;
     }
+  }
+
+  /** The module `kernel KEY = "PATH"` names, which must export `family`. */
+  #wasmModule(
+    key: string,
+    path: string,
+    from: string,
+    family: "ByteAllocator" | "PageAllocator",
+  ): WasmAllocatorModule {
+    if (!path.toLowerCase().endsWith(".wasm")) {
+      throw new ScriptError(`kernel ${key} must be ${KERNEL_KEYS[key]}, not '${path}'`);
+    }
+    if (this.#loadWasm === undefined) {
+      throw new ScriptError(`kernel ${key} = "${path}": this runner loads no WebAssembly`);
+    }
+    const m = this.#loadWasm(path, from);
+    if (!m.families.includes(family)) {
+      throw new ScriptError(
+        `kernel ${key} = "${path}": the module exports no ${
+          family === "ByteAllocator" ? "byte allocator (byte_*)" : "page allocator (page_*)"
+        }`,
+      );
+    }
+    return m;
   }
 
   /** The ArceOS kernel's memory subsystem if it has started; looking never starts it. */
@@ -387,6 +422,9 @@ export class World {
         userByteAllocator: this.#wasm === undefined
           ? undefined
           : { name: this.#wasm.path, allocator: new WasmByteAllocator(this.#wasm) },
+        userPageAllocator: this.#wasmPages === undefined
+          ? undefined
+          : new WasmPageAllocator(this.#wasmPages),
         capacity: this.#capacity,
         log: this.#log,
       });

@@ -321,7 +321,7 @@ Deno.test("trace format: capacity and add lines are checked", () => {
   assert.match(formatReplay(t, replay(t, "buddy")), /^0 0x80100000\n/);
   assert.throws(() => replay(t, "bitmap"), /'add' is not an operation of a page allocator/);
   const k = new KernelMemory();
-  assert.equal(k.global.palloc.capacity, "256m");
+  assert.equal(k.global.pageCapacity, "256m");
 });
 
 Deno.test("fuzz: every builtin and method with hostile arguments ends in a script error, never an internal one", () => {

@@ -53,3 +53,22 @@ Deno.test("physical memory: access outside RAM names the address", () => {
   assert.throws(() => ram.write64(0x8000_0ffcn, 1n), /0x80000ffc/);
   assert.throws(() => ram.read8(2 ** 60), /not an exact integer/);
 });
+
+Deno.test("physical memory: attached ranges are someone else's bytes; the last attached wins", () => {
+  const ram = new PhysicalMemory([{ name: "RAM", base: 0x8000_0000n, size: 1n << 20n }]);
+  ram.write(0x8000_1000n, Uint8Array.of(7, 8, 9));
+  const outer = new Uint8Array(0x4000);
+  ram.attach(0x8000_0800n, 0x4000, (off, n) => outer.subarray(off, off + n));
+  assert.deepEqual([...outer.subarray(0x800, 0x803)], [7, 8, 9], "what was there is copied in");
+  const inner = new Uint8Array(0x100);
+  ram.attach(0x8000_2000n, 0x100, (off, n) => inner.subarray(off, off + n));
+  // One write across plain frames, the outer range and the inner one.
+  const bytes = new Uint8Array(0x3000).map((_, i) => i & 0xff);
+  ram.write(0x8000_0000n, bytes);
+  assert.equal(outer[0], 0x00, "outer starts at 0x800 into the write");
+  assert.equal(outer[1], 0x01);
+  assert.equal(inner[0], 0x00, "0x2000 into the write");
+  assert.equal(inner[0xff], 0xff);
+  assert.equal(outer[0x1800], 0, "the inner range's bytes are not the outer's");
+  assert.deepEqual(ram.read(0x8000_0000n, 0x3000), bytes, "and read back through all three");
+});

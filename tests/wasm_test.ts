@@ -294,3 +294,32 @@ Deno.test("wasm: a memory64 page allocator counts in bigints and answers as wasm
   assert.equal(a.usedPages(), 3);
   assert.throws(() => a.allocPages(0, 4096), /InvalidParam/);
 });
+
+Deno.test("wasm: a page module is the kernel's page allocator", async () => {
+  const boot = await task("cli/run.ts", ["scripts/boot.mms", "--allocator", BITMAP], [
+    "--allow-read",
+  ]);
+  assert.equal(boot.code, 0, boot.err);
+  assert.match(boot.out, /Hello, ArceOS!\[from String\]/);
+  const dir = await Deno.makeTempDir({ dir: ROOT });
+  try {
+    await Deno.copyFile(`${ROOT}${BITMAP}`, `${dir}/pages.wasm`);
+    await Deno.copyFile(`${ROOT}${FIRST_FIT}`, `${dir}/bytes.wasm`);
+    await Deno.writeTextFile(
+      `${dir}/both.mms`,
+      'kernel page_allocator = "pages.wasm"\nkernel byte_allocator = "bytes.wasm"\n' +
+        "final_init()\nlet p = alloc_pages(2, 8K)\nexpect p % 8K == 0\n" +
+        'write(p, "page bytes")\nprint read_str(p, 10)\nlet b = alloc(100, 8)\n' +
+        'write(b, "heap bytes")\nprint read_str(b, 10)\ndealloc_pages(p, 2)\n',
+    );
+    const r = await task("cli/run.ts", [`${dir}/both.mms`], ["--allow-read"]);
+    assert.equal(r.code, 0, r.err + r.out);
+    assert.match(r.out, /page bytes\n.*heap bytes/s);
+    await Deno.writeTextFile(`${dir}/wrong.mms`, 'kernel page_allocator = "bytes.wasm"\n');
+    const wrong = await task("cli/run.ts", [`${dir}/wrong.mms`], ["--allow-read"]);
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.err + wrong.out, /wrong\.mms:1:1: .*exports no page allocator/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -38,7 +38,8 @@ export class TraceRecorder implements GlobalAllocatorObserver {
   /** Starts recording the global allocator of `kernel` (through its observer hook). */
   attach(kernel: KernelMemory): void {
     this.#window = kernel.window;
-    this.#lines.push(`capacity ${kernel.global.palloc.capacity}`);
+    const capacity = kernel.global.pageCapacity;
+    if (capacity !== undefined) this.#lines.push(`capacity ${capacity}`);
     kernel.global.observe(this);
   }
 

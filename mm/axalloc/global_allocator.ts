@@ -11,7 +11,7 @@
 
 import { nextPowerOfTwo } from "../../hal/int.ts";
 import { AllocError, isAllocError } from "../allocator/alloc_error.ts";
-import type { ByteAllocator } from "../allocator/traits.ts";
+import type { ByteAllocator, PageAllocator } from "../allocator/traits.ts";
 import { type BitmapCapacity, BitmapPageAllocator } from "../allocator/bitmap_page_allocator.ts";
 import { checkLayout, type PointerWidth } from "../allocator/layout.ts";
 import { type ByteAllocatorKind, createByteAllocator } from "../registry.ts";
@@ -36,6 +36,8 @@ export interface GlobalAllocatorOptions {
    * `byteAllocator`'s model, with the name `name()` gives.
    */
   userByteAllocator?: { name: string; allocator: ByteAllocator };
+  /** A page allocator of the user's (a WebAssembly module's, 4 KiB pages) in place of the bitmap. */
+  userPageAllocator?: PageAllocator;
 }
 
 /**
@@ -75,8 +77,8 @@ export class GlobalAllocator {
   readonly kind: ByteAllocatorKind;
   /** The byte allocator (`balloc`). */
   readonly balloc: ByteAllocator;
-  /** The page allocator (`palloc`). */
-  readonly palloc: BitmapPageAllocator;
+  /** The page allocator (`palloc`): the bitmap, or the user's. */
+  readonly palloc: PageAllocator;
   readonly #onExpand: ((start: number, size: number) => void) | undefined;
   #observer: GlobalAllocatorObserver | undefined;
   #heapStart = -1;
@@ -88,11 +90,16 @@ export class GlobalAllocator {
     this.#userName = options.userByteAllocator?.name;
     this.balloc = options.userByteAllocator?.allocator ??
       createByteAllocator(this.kind, { pointerWidth: options.pointerWidth });
-    this.palloc = new BitmapPageAllocator({
+    this.palloc = options.userPageAllocator ?? new BitmapPageAllocator({
       pageSize: GLOBAL_PAGE_SIZE,
       capacity: options.capacity ?? "256m",
     });
     this.#onExpand = options.onExpand;
+  }
+
+  /** The bitmap page allocator's capacity feature (undefined with a user's page allocator). */
+  get pageCapacity(): BitmapCapacity | undefined {
+    return this.palloc instanceof BitmapPageAllocator ? this.palloc.capacity : undefined;
   }
 
   /** Reports every later operation to `observer` (one observer at a time). */

@@ -30,7 +30,7 @@ import { EARLY_PAGE_SIZE, EarlyAllocator, isPageRequest } from "./early_allocato
 import { GLOBAL_PAGE_SIZE, GlobalAllocator } from "./global_allocator.ts";
 import type { ByteAllocatorKind } from "../registry.ts";
 import { checkLayout } from "../allocator/layout.ts";
-import { type ByteAllocator, hasManagedMemory } from "../allocator/traits.ts";
+import { type ByteAllocator, hasManagedMemory, type PageAllocator } from "../allocator/traits.ts";
 import { KernelPanic } from "../kernel_panic.ts";
 import type { ObjectKind, Shadow } from "../kasan/shadow.ts";
 
@@ -100,6 +100,11 @@ export interface KernelMemoryOptions {
    */
   userByteAllocator?: { name: string; allocator: ByteAllocator };
   /**
+   * A user's page allocator in place of the bitmap (a WebAssembly module's);
+   * its regions' bytes become the simulated RAM there, as above.
+   */
+  userPageAllocator?: PageAllocator;
+  /**
    * The page allocator's capacity feature. By default, the smallest of
    * `256m`, `4g`, `64g`, `1t` whose bitmap covers the platform's RAM counted
    * from the 1 GiB boundary below it (ArceOS builds pick the feature the
@@ -162,18 +167,19 @@ export class KernelMemory {
       last.base + last.size - lo,
     );
     const user = options.userByteAllocator;
-    if (user !== undefined && hasManagedMemory(user.allocator)) {
-      const managed = user.allocator;
-      managed.onRegion = (start, size) =>
+    for (const a of [user?.allocator, options.userPageAllocator]) {
+      if (a === undefined || !hasManagedMemory(a)) continue;
+      a.onRegion = (start, size) =>
         this.ram.attach(
           this.virtToPhys(this.toVirt(start)),
           size,
-          (offset, length) => managed.managedBytes(start + offset, length)!,
+          (offset, length) => a.managedBytes(start + offset, length)!,
         );
     }
     this.global = new GlobalAllocator({
       byteAllocator: options.byteAllocator,
       userByteAllocator: user,
+      userPageAllocator: options.userPageAllocator,
       capacity: options.capacity ?? capacityFor(this.platform),
       onExpand: (start, size) =>
         this.#log(
