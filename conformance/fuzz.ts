@@ -13,7 +13,13 @@
 
 import fc from "fast-check";
 import { AllocError } from "../mm/allocator/alloc_error.ts";
-import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
+import {
+  type ByteAllocator,
+  hasManagedMemory,
+  type IdAllocator,
+  type ManagedMemory,
+  type PageAllocator,
+} from "../mm/allocator/traits.ts";
 import { SUBJECT_BYTES, SUBJECT_IDS, SUBJECT_PAGES } from "../runtime/builtins.ts";
 import type { Subject } from "../runtime/world.ts";
 
@@ -96,6 +102,8 @@ interface Model {
   added: number;
   steps: FuzzStep[];
   reference?: Real;
+  /** The allocator's own bytes, where a module manages real memory: live blocks hold patterns there. */
+  memory?: ManagedMemory;
   operations: { count: number };
   onCall?: (op: string) => void;
   onLine?: (line: string | undefined) => void;
@@ -174,6 +182,33 @@ function position(m: Model, start: number): number {
 function insert(m: Model, block: Model["live"][number]): void {
   for (const [s, e] of m.regions) if (block.start >= s && block.start < e) m.served.add(s);
   m.live.splice(position(m, block.start), 0, block);
+  if (m.memory !== undefined && m.kind !== "IdAllocator") {
+    const bytes = m.memory.managedBytes(block.start, block.bytes);
+    if (bytes !== undefined) {
+      for (let i = 0; i < bytes.length; i++) bytes[i] = pattern(block, i);
+    }
+  }
+}
+
+/** A live block's own pattern byte `i` (from its start, so that neighbours differ). */
+function pattern(block: { start: number }, i: number): number {
+  return (Math.imul(block.start >>> 3, 0x9e3779b1) >>> (8 * (i & 3)) ^ (i * 131)) & 0xff;
+}
+
+/** A live block must still hold its pattern when it is freed (and when a sequence ends). */
+function checkContents(m: Model, block: Model["live"][number], when: string): void {
+  if (m.memory === undefined || m.kind === "IdAllocator") return;
+  const bytes = m.memory.managedBytes(block.start, block.bytes);
+  if (bytes === undefined) return;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] !== pattern(block, i)) {
+      throw new Broken(
+        `live blocks keep their contents: the ${block.bytes}-byte block at ${
+          hex(block.start)
+        } changed ${when}, at offset ${i} (the allocator wrote into a live block)`,
+      );
+    }
+  }
 }
 
 function overlapping(m: Model, start: number, bytes: number): Model["live"][number] | undefined {
@@ -458,6 +493,7 @@ class AllocPagesAt implements fc.Command<Model, Real> {
 /** Frees one live block (already taken off the model's list); `name` is its reproducer expression. */
 function free(m: Model, real: Real, b: Model["live"][number], step: FuzzStep, name: string): void {
   if (m.kind === "IdAllocator") return freeIds(m, real as IdAllocator, b, step, name);
+  checkContents(m, b, "before it was freed");
   const page = m.kind === "PageAllocator";
   const text = page
     ? `dealloc_pages(${hex(b.start)}, ${b.size})`
@@ -825,6 +861,7 @@ export function fuzzSubject(subject: Subject, options: FuzzOptions): FuzzOutcome
         added: 0,
         steps: [],
         reference,
+        memory: hasManagedMemory(real) ? real : undefined,
         operations,
         onCall: options.onCall,
         onLine: options.onLine,
@@ -844,6 +881,7 @@ export function fuzzSubject(subject: Subject, options: FuzzOptions): FuzzOutcome
       const s = setup();
       last = s.model;
       fc.modelRun(() => s, cmds);
+      for (const b of s.model.live) checkContents(s.model, b, "by the end of the sequence");
     },
   );
   const details = fc.check(property, {
@@ -861,6 +899,7 @@ export function fuzzSubject(subject: Subject, options: FuzzOptions): FuzzOutcome
   let failure = "";
   try {
     fc.modelRun(() => s, cmds);
+    for (const b of s.model.live) checkContents(s.model, b, "by the end of the sequence");
   } catch (e) {
     failure = e instanceof Error ? e.message : String(e);
   }

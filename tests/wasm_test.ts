@@ -200,6 +200,18 @@ Deno.test("wasm: fuzzing a module, and the reproducer of a trap", async () => {
     );
     const again = await conformance(["--allocator", fixture("traps"), "--script", out]);
     assert.equal(again.code, 1, "the reproducer fails when replayed");
+    // A module that writes into a live block: its own memory holds the patterns.
+    const scribbles = await task(
+      "cli/fuzz.ts",
+      ["--allocator", fixture("scribbles"), "--seconds", "5", "--out", out.slice(ROOT.length)],
+      ["--allow-read", "--allow-write=.", "--allow-run", "--unstable-worker-options"],
+    );
+    assert.equal(scribbles.code, 1);
+    assert.match(scribbles.err, /live blocks keep their contents: .*wrote into a live block/);
+    assert.match(scribbles.err, /shrunk to [1-5] operations?/);
+    const replayed = await conformance(["--allocator", fixture("scribbles"), "--script", out]);
+    assert.equal(replayed.code, 1, "the reproducer fails when replayed");
+    assert.match(replayed.out, /live blocks keep their contents/);
   } finally {
     await Deno.remove(out);
   }
