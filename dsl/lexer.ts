@@ -146,7 +146,7 @@ export const BrokenLine: TokenType = createToken({
   categories: [Newline],
 });
 const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t]+/, group: Lexer.SKIPPED });
-const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: Lexer.SKIPPED });
+const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: "comments" });
 
 /** Token categories: one `CONSUME` matches any binary operator. */
 export const BinaryOp: TokenType = createToken({ name: "BinaryOp", pattern: Lexer.NA });

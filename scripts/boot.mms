@@ -6,15 +6,15 @@ require(platform_name == "riscv64-qemu-virt", "the tutorial's early heap is the 
 # SBI keeps [0x8000_0000, 0x8020_0000); the early heap is its upper half,
 # the 1 MiB just below the kernel image.
 early_init(_skernel - 1M, 1M)
-let s = alloc(11, 1)                # String::from("from String")
+let s = alloc(11, 1)  # String::from("from String")
 write(s, "from String")
 print "Hello, ArceOS![{read_str(s, 11)}]"
 expect owner_of(s) == "early-bytes"
 
-final_init()                        # all free RAM to the global allocator
-expect heap_start() == phys_to_virt(0x8040_0000)   # the lowest free page, past the kernel image
+final_init()                                      # all free RAM to the global allocator
+expect heap_start() == phys_to_virt(0x8040_0000)  # the lowest free page, past the kernel image
 
-dealloc(s, 11, 1)                   # freed into the early allocator, which owns it
+dealloc(s, 11, 1)  # freed into the early allocator, which owns it
 expect owner_of(s) == null
 
 let p = alloc_pages(4, 16K)

@@ -34,7 +34,7 @@ for round in 0..1 {
 proc fragment(kind) {
   let heap = new_allocator(kind, base, 64K)
   let first = heap.alloc(1000, 8)
-  let stride = heap.alloc(1000, 8) - first     # blocks come back to back
+  let stride = heap.alloc(1000, 8) - first  # blocks come back to back
   for i in 2..32 { heap.alloc(1000, 8) }
   for i in 0..16 { heap.dealloc(first + 2 * i * stride, 1000, 8) }
   expect error NoMemory { heap.alloc(40K, 8) }

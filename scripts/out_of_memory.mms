@@ -4,7 +4,7 @@ platform riscv64-qemu-virt
 kernel byte_allocator = buddy
 final_init()
 
-expect error NoMemory { alloc_pages(phys_memory_size / 4K + 1, 4K) }   # alloc_pages reports errors
+expect error NoMemory { alloc_pages(phys_memory_size / 4K + 1, 4K) }  # alloc_pages reports errors
 # Each miss grows the heap by next_power_of_two(total): 32 KiB, 64 KiB, ...
 # so the kernel panics with memory still free: the next doubling does not fit.
 let blocks = 0

@@ -3,11 +3,11 @@
 platform riscv64-qemu-virt
 
 let va = 0x4000_0000
-let frame_a = zone_alloc_pages(ZONE_NORMAL, 1, PAGE_KERNEL).addr_phys   # frames the script owns
+let frame_a = zone_alloc_pages(ZONE_NORMAL, 1, PAGE_KERNEL).addr_phys  # frames the script owns
 let frame_b = zone_alloc_pages(ZONE_NORMAL, 1, PAGE_KERNEL).addr_phys
 let pt = new_page_table()
 expect mm_map_proc_page_table(pt, true, va, frame_a, 4K, MAP_READ | MAP_WRITE, false, true, true) == 0
-expect pt.table_frames == pt.levels             # one table a level, the root first
+expect pt.table_frames == pt.levels  # one table a level, the root first
 
 write64(frame_a, 0xAAAA)
 write64(frame_b, 0xBBBB)
@@ -35,4 +35,4 @@ expect mm_map_proc_page_table(pt, true, va + 2M, frame_a, 2M, MAP_READ, false, t
 expect error PageFault { translate(0x7000_0000, pt) }
 expect mm_unmap_proc_table(pt, true, va, 4K) == 0
 expect mm_unmap_proc_table(pt, true, va + 2M, 2M) == 0
-expect pt.table_frames == 1                     # empty tables were freed
+expect pt.table_frames == 1  # empty tables were freed

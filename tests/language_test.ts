@@ -295,7 +295,7 @@ Deno.test("statements are separated by a newline or ';'", () => {
 Deno.test("an unknown kernel setting or platform in a script is a clear error", () => {
   assert.match(
     runText("kernel heap_size = 4M\n").err[0],
-    /unknown kernel setting 'heap_size'; settings: byte_allocator, page_capacity, dragonos_memory/,
+    /unknown kernel setting 'heap_size'; settings: byte_allocator, page_allocator, page_capacity, dragonos_memory/,
   );
   assert.match(
     runText("platform pdp11\n").err[0],

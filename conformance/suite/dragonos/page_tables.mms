@@ -3,7 +3,7 @@
 
 contract "mapped ranges translate to the right physical bytes" {
   let pt = new_page_table()
-  let frame = zone_alloc_pages(ZONE_NORMAL, 1, PAGE_KERNEL).addr_phys   # memory the script owns
+  let frame = zone_alloc_pages(ZONE_NORMAL, 1, PAGE_KERNEL).addr_phys  # memory the script owns
   expect mm_map_proc_page_table(pt, true, 0x4000_0000, frame, 2M, MAP_READ | MAP_WRITE, false, true, false) == 0
   expect mm_map_proc_page_table(pt, true, 0x4020_0000, 0x8700_0000, 8K, MAP_READ, true, true, true) == 0
   write64(frame + 0x1230, 0x77)
