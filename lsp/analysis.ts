@@ -1,0 +1,347 @@
+/**
+ * What the language server knows about a script: its problems (the parser's
+ * and the checker's, the command line's messages), and, at a position, what
+ * can be completed there, what a name is, and where it is defined. Plain
+ * functions over a loaded script; positions are the editor's (0-based line,
+ * UTF-16 character).
+ *
+ * @module
+ */
+
+import type { Loc, Program, Stmt } from "../dsl/ast.ts";
+import { ALL_TOKENS } from "../dsl/lexer.ts";
+import { walk } from "../dsl/walk.ts";
+import { type FileAccess, load, type LoadedScript } from "../runtime/loader.ts";
+import { BUILTINS, constant, CONSTANT_NAMES } from "../runtime/builtins.ts";
+import { World } from "../runtime/world.ts";
+import { formatValue } from "../runtime/values.ts";
+import { KERNEL_KEYS } from "../runtime/world.ts";
+
+/** A position in a file: 0-based line and UTF-16 character, as editors count. */
+export interface Position {
+  /** 0-based line. */
+  line: number;
+  /** 0-based UTF-16 character in the line. */
+  character: number;
+}
+
+/** A range of a file. */
+export interface Range {
+  /** Where it starts. */
+  start: Position;
+  /** Where it ends (exclusive). */
+  end: Position;
+}
+
+/** A problem of a file, for the editor. */
+export interface Problem {
+  /** The file (as the loader names it). */
+  file: string;
+  /** Where. */
+  range: Range;
+  /** The command line's message. */
+  message: string;
+}
+
+/** What completion offers. */
+export interface Completion {
+  /** The name. */
+  label: string;
+  /** What it is. */
+  kind: "builtin" | "constant" | "keyword" | "variable" | "procedure";
+  /** `alloc(size, align)`, a constant's value, `proc f(a, b)`. */
+  detail?: string;
+  /** A builtin's one-line doc. */
+  documentation?: string;
+}
+
+/** A place in a file. */
+export interface Place {
+  /** The file (as the loader names it). */
+  file: string;
+  /** Where. */
+  range: Range;
+}
+
+/** A procedure or contract of a file, for its outline. */
+export interface Outline {
+  /** Its name (`proc f`, `contract "..."`). */
+  name: string;
+  /** What it is. */
+  kind: "procedure" | "contract";
+  /** Its whole statement. */
+  range: Range;
+  /** Its name's range. */
+  selection: Range;
+  /** The procedures and contracts inside it. */
+  children: Outline[];
+}
+
+/** The keywords, for completion. */
+export const KEYWORDS: readonly string[] = ALL_TOKENS
+  .filter((t) => typeof t.PATTERN === "string" && /^[a-z]+$/.test(t.PATTERN))
+  .map((t) => t.PATTERN as string);
+
+/** A script as the server sees it: loaded (with its includes) and checked. */
+export interface Analysis {
+  /** The script's path. */
+  path: string;
+  /** Its text. */
+  text: string;
+  /** What the loader made of it. */
+  loaded: LoadedScript;
+}
+
+/**
+ * Loads and checks `text` as the script at `path`, its includes through
+ * `files` (the editor's open buffers first, then the disk).
+ *
+ * @example
+ * ```ts
+ * import { analyze, problems } from "./analysis.ts";
+ * const a = analyze("t.mms", "kmaloc(10)\n", { read: () => "" });
+ * console.log(problems(a)[0].message); // unknown function 'kmaloc'; did you mean 'kmalloc'?
+ * ```
+ */
+export function analyze(path: string, text: string, files: FileAccess): Analysis {
+  return { path, text, loaded: load(path, files, text) };
+}
+
+function rangeOf(loc: Loc, text: string): Range {
+  return {
+    start: { line: loc.line - 1, character: loc.column - 1 },
+    end: positionAt(text, loc.end),
+  };
+}
+
+/** The editor position of offset `offset` in `text`. */
+export function positionAt(text: string, offset: number): Position {
+  let line = 0;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, character: Math.min(offset, text.length) - lineStart };
+}
+
+/** The offset of an editor position in `text`. */
+export function offsetAt(text: string, pos: Position): number {
+  let line = 0;
+  let i = 0;
+  while (line < pos.line && i < text.length) {
+    const c = text.charCodeAt(i++);
+    if (c === 10 || (c === 13 && text.charCodeAt(i) !== 10)) line++;
+  }
+  let end = i;
+  while (end < text.length && text[end] !== "\n" && text[end] !== "\r") end++;
+  return Math.min(i + pos.character, end);
+}
+
+/**
+ * Every problem of the script and its includes, by file, with the command
+ * line's messages.
+ */
+export function problems(a: Analysis): Problem[] {
+  return a.loaded.problems.map((p) => {
+    const program = a.loaded.programs.get(p.file);
+    const text = program?.source ?? "";
+    const start = { line: p.line - 1, character: p.column - 1 };
+    const startOffset = offsetAt(text, start);
+    return {
+      file: p.file,
+      range: { start, end: positionAt(text, startOffset + Math.max(1, p.length)) },
+      message: p.message,
+    };
+  });
+}
+
+/** The word (a name) at `pos`, with its range, and whether it follows a `.`. */
+function wordAt(text: string, pos: Position): { word: string; start: number; field: boolean } {
+  const offset = offsetAt(text, pos);
+  let s = offset;
+  while (s > 0 && /[A-Za-z0-9_]/.test(text[s - 1])) s--;
+  let e = offset;
+  while (e < text.length && /[A-Za-z0-9_]/.test(text[e])) e++;
+  let before = s - 1;
+  while (before >= 0 && (text[before] === " " || text[before] === "\t")) before--;
+  return { word: text.slice(s, e), start: s, field: text[before] === "." };
+}
+
+/** A statement defining a name: a procedure, a `let`, a `for` variable, a parameter. */
+interface Definition {
+  name: string;
+  kind: "procedure" | "variable";
+  file: string;
+  loc: Loc;
+  detail: string;
+}
+
+function definitions(a: Analysis): Definition[] {
+  const out: Definition[] = [];
+  for (const [file, program] of a.loaded.programs) {
+    walk(program.body, {
+      stmt(s: Stmt) {
+        if (s.kind === "proc") {
+          out.push({
+            name: s.name,
+            kind: "procedure",
+            file,
+            loc: s.loc,
+            detail: `proc ${s.name}(${s.params.join(", ")})`,
+          });
+          for (const p of s.params) {
+            out.push({ name: p, kind: "variable", file, loc: s.loc, detail: `parameter of ${s.name}` });
+          }
+        } else if (s.kind === "let") {
+          out.push({ name: s.name, kind: "variable", file, loc: s.loc, detail: `let ${s.name}` });
+        } else if (s.kind === "for") {
+          out.push({ name: s.name, kind: "variable", file, loc: s.loc, detail: `for ${s.name} in ...` });
+        } else if (s.kind === "using") {
+          out.push({ name: s.name, kind: "variable", file, loc: s.loc, detail: `using ${s.name}` });
+        }
+      },
+    });
+  }
+  return out;
+}
+
+function signature(name: string): string {
+  return `${name}(${BUILTINS[name].params.join(", ")})`;
+}
+
+/** The platform the script names (`platform X`), or the default. */
+function platformOf(program: Program): string | undefined {
+  for (const s of program.body) if (s.kind === "platform") return s.name;
+  return undefined;
+}
+
+/** A constant's value on the script's platform, as a script prints it (and in hex). */
+function constantValue(a: Analysis, name: string): string | undefined {
+  let world: World;
+  try {
+    world = new World({ platform: platformOf(a.loaded.main) });
+  } catch {
+    world = new World();
+  }
+  let v;
+  try {
+    v = constant(world, name);
+  } catch {
+    return undefined;
+  }
+  if (v === undefined) return undefined;
+  const text = formatValue(v);
+  return typeof v === "bigint" && v >= 0x1_0000n ? `${text} (${v})` : text;
+}
+
+/**
+ * What can be written at `pos`: builtins (with their parameters and doc),
+ * constants, keywords, and the script's procedures and variables.
+ */
+export function completions(a: Analysis, pos: Position): Completion[] {
+  const { word, field } = wordAt(a.text, pos);
+  if (field) return [];
+  const out: Completion[] = [];
+  const seen = new Set<string>();
+  const add = (c: Completion) => {
+    if (seen.has(c.label) || !c.label.startsWith(word)) return;
+    seen.add(c.label);
+    out.push(c);
+  };
+  for (const d of definitions(a)) {
+    add({ label: d.name, kind: d.kind, detail: d.detail });
+  }
+  for (const [name, b] of Object.entries(BUILTINS)) {
+    add({ label: name, kind: "builtin", detail: signature(name), documentation: b.doc });
+  }
+  for (const name of CONSTANT_NAMES) add({ label: name, kind: "constant" });
+  for (const k of KEYWORDS) add({ label: k, kind: "keyword" });
+  return out;
+}
+
+/** Fills in a completion's detail (a constant's value, which costs a world to compute). */
+export function resolveCompletion(a: Analysis, c: Completion): Completion {
+  if (c.kind !== "constant" || c.detail !== undefined) return c;
+  const value = constantValue(a, c.label);
+  return value === undefined ? c : { ...c, detail: `${c.label} = ${value}` };
+}
+
+/** What the name at `pos` is, in Markdown, or undefined. */
+export function hover(a: Analysis, pos: Position): { markdown: string; range: Range } | undefined {
+  const { word, start, field } = wordAt(a.text, pos);
+  if (word === "" || field || /^[0-9]/.test(word)) return undefined;
+  const range = { start: positionAt(a.text, start), end: positionAt(a.text, start + word.length) };
+  const d = definitions(a).find((x) => x.name === word && x.kind === "procedure");
+  if (d !== undefined) return { markdown: "```mms\n" + d.detail + "\n```", range };
+  const b = BUILTINS[word];
+  if (b !== undefined && Object.hasOwn(BUILTINS, word)) {
+    return { markdown: "```mms\n" + signature(word) + "\n```\n" + b.doc, range };
+  }
+  if (CONSTANT_NAMES.includes(word)) {
+    const value = constantValue(a, word);
+    const platform = platformOf(a.loaded.main) ?? "riscv64-qemu-virt";
+    return {
+      markdown: "```mms\n" + word + "\n```\n" + (value === undefined
+        ? "a constant (no value outside its context: a conformance script, a booted kernel)"
+        : `\`${value}\` on ${platform}`),
+      range,
+    };
+  }
+  if (Object.hasOwn(KERNEL_KEYS, word)) {
+    return { markdown: `kernel setting \`${word}\`: ${KERNEL_KEYS[word]}`, range };
+  }
+  const v = definitions(a).find((x) => x.name === word && x.kind === "variable");
+  if (v !== undefined) return { markdown: "```mms\n" + v.detail + "\n```", range };
+  return undefined;
+}
+
+/**
+ * Where the name at `pos` is defined: a procedure, the `let` (or `for`, or
+ * parameter) before it, or, on an `include` line, the included file.
+ */
+export function definition(a: Analysis, pos: Position): Place | undefined {
+  const main = a.loaded.main;
+  for (const [stmt, target] of a.loaded.includes) {
+    if (stmt.loc.line - 1 === pos.line && a.loaded.programs.get(main.file)?.body.includes(stmt)) {
+      const zero = { line: 0, character: 0 };
+      return { file: target, range: { start: zero, end: zero } };
+    }
+  }
+  const { word, field } = wordAt(a.text, pos);
+  if (word === "" || field) return undefined;
+  const offset = offsetAt(a.text, pos);
+  const defs = definitions(a).filter((d) => d.name === word);
+  const proc = defs.find((d) => d.kind === "procedure");
+  const pick = proc ??
+    // The nearest definition before the name in this file, else any.
+    defs.filter((d) => d.file === main.file && d.loc.start <= offset).at(-1) ?? defs[0];
+  if (pick === undefined) return undefined;
+  const text = a.loaded.programs.get(pick.file)?.source ?? "";
+  return { file: pick.file, range: rangeOf(pick.loc, text) };
+}
+
+/** The script's procedures and contracts, nested as written. */
+export function outline(a: Analysis): Outline[] {
+  const text = a.text;
+  const visit = (stmts: readonly Stmt[]): Outline[] => {
+    const out: Outline[] = [];
+    for (const s of stmts) {
+      if (s.kind === "proc" || s.kind === "contract") {
+        const range = rangeOf(s.loc, text);
+        out.push({
+          name: s.kind === "proc" ? `proc ${s.name}` : `contract "${s.name}"`,
+          kind: s.kind === "proc" ? "procedure" : "contract",
+          range,
+          selection: { start: range.start, end: range.start },
+          children: visit(s.body),
+        });
+      } else if ("body" in s && Array.isArray(s.body)) out.push(...visit(s.body as Stmt[]));
+    }
+    return out;
+  };
+  return visit(a.loaded.main.body);
+}

@@ -1,0 +1,126 @@
+/**
+ * The guard in front of the language server: it reads the editor's
+ * `Content-Length`-framed JSON-RPC messages, passes on the well-formed ones,
+ * and answers a malformed one itself (a parse error, `-32700`, or an invalid
+ * request, `-32600`), so that nothing an editor sends can crash the server
+ * or leave a request unanswered.
+ *
+ * @module
+ */
+
+/** A JSON-RPC error reply, framed. */
+export function errorFrame(id: number | string | null, code: number, message: string): string {
+  const body = JSON.stringify({ jsonrpc: "2.0", id, error: { code, message } });
+  return `Content-Length: ${new TextEncoder().encode(body).length}\r\n\r\n${body}`;
+}
+
+/** What the guard does with each message it reads. */
+export interface FrameSink {
+  /** A well-formed message, framed again as it came (for the JSON-RPC library). */
+  pass(frame: Uint8Array): void;
+  /** A framed error reply for the editor. */
+  reply(frame: string): void;
+}
+
+const HEADER_END = [13, 10, 13, 10];
+
+function indexOfHeaderEnd(buf: Uint8Array, from: number): number {
+  outer: for (let i = from; i + 4 <= buf.length; i++) {
+    for (let k = 0; k < 4; k++) if (buf[i + k] !== HEADER_END[k]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** Why a JSON value is not a JSON-RPC message, or undefined when it is one. */
+function invalid(msg: unknown): { id: number | string | null; why: string } | undefined {
+  if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
+    return { id: null, why: "a message is a JSON object" };
+  }
+  const m = msg as Record<string, unknown>;
+  const id = typeof m.id === "number" || typeof m.id === "string" ? m.id : null;
+  if (m.jsonrpc !== "2.0") return { id, why: 'a message says "jsonrpc": "2.0"' };
+  if ("method" in m) {
+    if (typeof m.method !== "string") return { id, why: "a method is a string" };
+    if ("params" in m && (typeof m.params !== "object" || m.params === null)) {
+      return { id, why: "params are an object or an array" };
+    }
+    return undefined;
+  }
+  if ("result" in m || "error" in m) return undefined; // a response to one of ours
+  return { id, why: "a message is a request, a notification or a response" };
+}
+
+/**
+ * Splits a byte stream into frames; each complete one is checked and passed
+ * on, or answered with an error.
+ *
+ * @example
+ * ```ts
+ * import { FrameGuard } from "./framing.ts";
+ * const replies: string[] = [];
+ * const guard = new FrameGuard({ pass: () => {}, reply: (f) => replies.push(f) });
+ * guard.push(new TextEncoder().encode("Content-Length: 5\r\n\r\n{bad}"));
+ * console.log(replies[0].includes("-32700")); // true
+ * ```
+ */
+export class FrameGuard {
+  readonly #sink: FrameSink;
+  #buf = new Uint8Array(0);
+
+  /** A guard sending what it reads to `sink`. */
+  constructor(sink: FrameSink) {
+    this.#sink = sink;
+  }
+
+  /** Takes the next bytes read. */
+  push(chunk: Uint8Array): void {
+    const joined = new Uint8Array(this.#buf.length + chunk.length);
+    joined.set(this.#buf);
+    joined.set(chunk, this.#buf.length);
+    this.#buf = joined;
+    for (;;) {
+      const end = indexOfHeaderEnd(this.#buf, 0);
+      if (end < 0) {
+        // A header that never ends: no more than 64 KiB of it is kept.
+        if (this.#buf.length > 65536) {
+          this.#sink.reply(errorFrame(null, -32700, "a message header that never ends"));
+          this.#buf = new Uint8Array(0);
+        }
+        return;
+      }
+      const header = new TextDecoder().decode(this.#buf.subarray(0, end));
+      const m = /(?:^|\r\n)content-length:\s*(\d+)\s*(?:\r\n|$)/i.exec(header);
+      if (m === null) {
+        this.#sink.reply(errorFrame(null, -32700, "a message header without Content-Length"));
+        this.#buf = this.#buf.slice(end + 4);
+        continue;
+      }
+      const length = Number(m[1]);
+      if (this.#buf.length < end + 4 + length) return;
+      const body = this.#buf.slice(end + 4, end + 4 + length);
+      this.#buf = this.#buf.slice(end + 4 + length);
+      this.#check(body);
+    }
+  }
+
+  #check(body: Uint8Array): void {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+    } catch (e) {
+      this.#sink.reply(errorFrame(null, -32700, `not JSON: ${(e as Error).message}`));
+      return;
+    }
+    const bad = invalid(msg);
+    if (bad !== undefined) {
+      this.#sink.reply(errorFrame(bad.id, -32600, `invalid request: ${bad.why}`));
+      return;
+    }
+    const head = new TextEncoder().encode(`Content-Length: ${body.length}\r\n\r\n`);
+    const frame = new Uint8Array(head.length + body.length);
+    frame.set(head);
+    frame.set(body, head.length);
+    this.#sink.pass(frame);
+  }
+}
