@@ -820,3 +820,27 @@ export function parse(text: string, file: string): ParseResult {
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return { program: { file, source, body }, problems };
 }
+
+/**
+ * The grammar as Chevrotain serialises it (its rules and their
+ * alternatives), for syntax diagrams.
+ *
+ * @example
+ * ```ts
+ * import { serializedGrammar } from "./parser.ts";
+ * console.log(serializedGrammar().some((r) => r.name === "statement")); // true
+ * ```
+ */
+export function serializedGrammar(): SerializedRule[] {
+  return parser.getSerializedGastProductions() as SerializedRule[];
+}
+
+/** A grammar rule (or a part of one) as Chevrotain serialises it. */
+export interface SerializedRule {
+  /** `Rule`, `Alternation`, `Terminal`, ... */
+  type: string;
+  /** A rule's name. */
+  name?: string;
+  /** What it is made of. */
+  definition?: SerializedRule[];
+}

@@ -160,7 +160,10 @@ export function problems(a: Analysis): Problem[] {
 }
 
 /** The word (a name) at `pos`, with its range, and whether it follows a `.`. */
-function wordAt(text: string, pos: Position): { word: string; start: number; field: boolean } {
+function wordAt(
+  text: string,
+  pos: Position,
+): { word: string; prefix: string; start: number; field: boolean } {
   const offset = offsetAt(text, pos);
   let s = offset;
   while (s > 0 && /[A-Za-z0-9_]/.test(text[s - 1])) s--;
@@ -168,7 +171,12 @@ function wordAt(text: string, pos: Position): { word: string; start: number; fie
   while (e < text.length && /[A-Za-z0-9_]/.test(text[e])) e++;
   let before = s - 1;
   while (before >= 0 && (text[before] === " " || text[before] === "\t")) before--;
-  return { word: text.slice(s, e), start: s, field: text[before] === "." };
+  return {
+    word: text.slice(s, e),
+    prefix: text.slice(s, offset),
+    start: s,
+    field: text[before] === ".",
+  };
 }
 
 /** A statement defining a name: a procedure, a `let`, a `for` variable, a parameter. */
@@ -194,12 +202,24 @@ function definitions(a: Analysis): Definition[] {
             detail: `proc ${s.name}(${s.params.join(", ")})`,
           });
           for (const p of s.params) {
-            out.push({ name: p, kind: "variable", file, loc: s.loc, detail: `parameter of ${s.name}` });
+            out.push({
+              name: p,
+              kind: "variable",
+              file,
+              loc: s.loc,
+              detail: `parameter of ${s.name}`,
+            });
           }
         } else if (s.kind === "let") {
           out.push({ name: s.name, kind: "variable", file, loc: s.loc, detail: `let ${s.name}` });
         } else if (s.kind === "for") {
-          out.push({ name: s.name, kind: "variable", file, loc: s.loc, detail: `for ${s.name} in ...` });
+          out.push({
+            name: s.name,
+            kind: "variable",
+            file,
+            loc: s.loc,
+            detail: `for ${s.name} in ...`,
+          });
         } else if (s.kind === "using") {
           out.push({ name: s.name, kind: "variable", file, loc: s.loc, detail: `using ${s.name}` });
         }
@@ -243,7 +263,8 @@ function constantValue(a: Analysis, name: string): string | undefined {
  * constants, keywords, and the script's procedures and variables.
  */
 export function completions(a: Analysis, pos: Position): Completion[] {
-  const { word, field } = wordAt(a.text, pos);
+  // What is typed so far: the word up to the cursor.
+  const { prefix: word, field } = wordAt(a.text, pos);
   if (field) return [];
   const out: Completion[] = [];
   const seen = new Set<string>();
@@ -285,9 +306,10 @@ export function hover(a: Analysis, pos: Position): { markdown: string; range: Ra
     const value = constantValue(a, word);
     const platform = platformOf(a.loaded.main) ?? "riscv64-qemu-virt";
     return {
-      markdown: "```mms\n" + word + "\n```\n" + (value === undefined
-        ? "a constant (no value outside its context: a conformance script, a booted kernel)"
-        : `\`${value}\` on ${platform}`),
+      markdown: "```mms\n" + word + "\n```\n" +
+        (value === undefined
+          ? "a constant (no value outside its context: a conformance script, a booted kernel)"
+          : `\`${value}\` on ${platform}`),
       range,
     };
   }

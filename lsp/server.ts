@@ -191,7 +191,10 @@ export function serve(
     const a = need(p?.textDocument?.uri);
     const place = definition(a, p.position);
     if (place === undefined) return null;
-    return { uri: place.file === a.path ? p.textDocument.uri : uriOf(place.file), range: place.range };
+    return {
+      uri: place.file === a.path ? p.textDocument.uri : uriOf(place.file),
+      range: place.range,
+    };
   });
   connection.onDocumentSymbol((p) => {
     const toSymbol = (o: Outline): DocumentSymbol =>

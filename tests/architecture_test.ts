@@ -9,6 +9,8 @@ const ALLOWED: Record<string, string[]> = {
   dsl: ["dsl", "npm"],
   runtime: ["runtime", "dsl", "trace", "mm", "hal"],
   conformance: ["conformance", "runtime", "dsl", "mm", "hal", "npm"],
+  lsp: ["lsp", "runtime", "dsl", "npm"],
+  editors: ["editors", "lsp", "runtime", "dsl", "npm"],
 };
 
 function* sources(dir: URL): Generator<URL> {

@@ -1,0 +1,233 @@
+// Editor support: the language server driven over stdio as an editor drives
+// it; the TextMate grammar against its annotated samples (vscode-tmgrammar-
+// test); the generated files current; the syntax diagrams in Chromium; the
+// VS Code extension folder's parts.
+import assert from "node:assert/strict";
+import { LspClient } from "./lsp_client.ts";
+import { GENERATED, generated } from "../editors/generate.ts";
+import { KEYWORDS } from "../lsp/analysis.ts";
+import { parse } from "../dsl/parser.ts";
+import { browserMissing, lookAt } from "./browser.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const uri = (path: string) => `file://${ROOT}${path}`;
+
+Deno.test("lsp: an editor's session: diagnostics, completion, hover, definition, symbols, formatting", async () => {
+  const lsp = new LspClient();
+  try {
+    const init = await lsp.request("initialize", {
+      processId: null,
+      rootUri: null,
+      capabilities: {},
+    });
+    const caps = (init.result as { capabilities: Record<string, unknown> }).capabilities;
+    for (
+      const c of [
+        "hoverProvider",
+        "definitionProvider",
+        "documentSymbolProvider",
+        "documentFormattingProvider",
+      ]
+    ) {
+      assert.ok(caps[c], c);
+    }
+    await lsp.notify("initialized", {});
+    const doc = uri("scripts/lsp_demo.mms");
+    const text = 'include "boot.mms"\nproc twice( n ){ return n*2 }\nlet big = twice(4K)\n' +
+      'kmaloc(big)\nlet q = alloc(8, 3, 1)\nprint _skernel\ncontract "c" { expect big > 0 }\n';
+    await lsp.notify("textDocument/didOpen", {
+      textDocument: { uri: doc, languageId: "mms", version: 1, text },
+    });
+    // Several problems at once, with the command line's messages.
+    const d = (await lsp.diagnostics(doc)).params as {
+      diagnostics: { range: { start: { line: number; character: number } }; message: string }[];
+    };
+    const messages = d.diagnostics.map((x) =>
+      `${x.range.start.line}:${x.range.start.character} ${x.message}`
+    );
+    assert.ok(
+      messages.includes("3:0 unknown function 'kmaloc'; did you mean 'kmalloc'?"),
+      messages.join("\n"),
+    );
+    assert.ok(
+      messages.some((m) => /^4:8 alloc\(size, align\) takes 2 arguments, got 3/.test(m)),
+      messages.join("\n"),
+    );
+    // A change is checked again: fixed, the problems go.
+    await lsp.notify("textDocument/didChange", {
+      textDocument: { uri: doc, version: 2 },
+      contentChanges: [{
+        range: { start: { line: 3, character: 0 }, end: { line: 3, character: 6 } },
+        text: "kmalloc",
+      }],
+    });
+    const d2 = (await lsp.diagnostics(doc)).params as { diagnostics: { message: string }[] };
+    assert.ok(!d2.diagnostics.some((x) => x.message.includes("kmaloc")));
+    // Completion: builtins with their parameters and doc, the script's own names.
+    const items = (await lsp.request("textDocument/completion", {
+      textDocument: { uri: doc },
+      position: { line: 3, character: 3 },
+    })).result as { label: string; detail?: string; documentation?: string }[];
+    const kmalloc = items.find((i) => i.label === "kmalloc")!;
+    assert.match(kmalloc.detail!, /^kmalloc\(size/);
+    assert.ok(kmalloc.documentation!.length > 10);
+    const all = (await lsp.request("textDocument/completion", {
+      textDocument: { uri: doc },
+      position: { line: 6, character: 0 },
+    })).result as { label: string }[];
+    for (const name of ["twice", "big", "let", "_skernel", "final_init"]) {
+      assert.ok(all.some((i) => i.label === name), name);
+    }
+    // Hover: a builtin's doc, a constant's value on the script's platform.
+    const h1 = (await lsp.request("textDocument/hover", {
+      textDocument: { uri: doc },
+      position: { line: 4, character: 9 },
+    })).result as { contents: { value: string } };
+    assert.match(h1.contents.value, /alloc\(size, align\)/);
+    const h2 = (await lsp.request("textDocument/hover", {
+      textDocument: { uri: doc },
+      position: { line: 5, character: 8 },
+    })).result as { contents: { value: string } };
+    assert.match(h2.contents.value, /0xffffffc080200000.* on riscv64-qemu-virt/);
+    // Definition: a procedure, a variable, an included file.
+    const def = async (line: number, character: number) =>
+      (await lsp.request("textDocument/definition", {
+        textDocument: { uri: doc },
+        position: { line, character },
+      }))
+        .result as { uri: string; range: { start: { line: number } } } | null;
+    assert.equal((await def(2, 11))!.range.start.line, 1, "twice is defined on line 2");
+    assert.equal((await def(3, 9))!.range.start.line, 2, "big is defined on line 3");
+    assert.equal((await def(0, 10))!.uri, uri("scripts/boot.mms"));
+    // Symbols: the procedure and the contract.
+    const symbols =
+      (await lsp.request("textDocument/documentSymbol", { textDocument: { uri: doc } }))
+        .result as { name: string }[];
+    assert.deepEqual(symbols.map((s) => s.name), ["proc twice", 'contract "c"']);
+    // Formatting: the fmt-mms layout as one edit.
+    const edits = (await lsp.request("textDocument/formatting", {
+      textDocument: { uri: doc },
+      options: { tabSize: 2, insertSpaces: true },
+    })).result as { newText: string }[];
+    assert.equal(edits.length, 1);
+    assert.match(edits[0].newText, /^proc twice\(n\) \{ return n \* 2 \}$/m);
+    assert.equal(await lsp.close(), 0);
+  } catch (e) {
+    await lsp.kill();
+    throw e;
+  }
+});
+
+Deno.test("lsp: malformed requests and binary files get answers, never a crash", async () => {
+  const lsp = new LspClient();
+  await lsp.request("initialize", { processId: null, rootUri: null, capabilities: {} });
+  await lsp.raw("Content-Length: 5\r\n\r\n{bad}");
+  const parseError = await lsp.take((m) => m.error?.code === -32700);
+  assert.equal(parseError.id, null);
+  await lsp.send({ id: 41, method: 42 });
+  assert.equal((await lsp.take((m) => m.id === 41)).error?.code, -32600);
+  const noDoc = await lsp.request("textDocument/hover", {});
+  assert.equal(noDoc.error?.code, -32602);
+  const closed = await lsp.request("textDocument/hover", {
+    textDocument: { uri: "file:///nowhere.mms" },
+    position: { line: 0, character: 0 },
+  });
+  assert.match(closed.error!.message, /not open/);
+  assert.equal((await lsp.request("no/such/method", {})).error?.code, -32601);
+  // A binary file: problems, no crash; and the server still answers.
+  const bin = "file:///tmp/binary.mms";
+  const bytes = Array.from({ length: 512 }, (_, i) => String.fromCharCode((i * 37) % 256)).join("");
+  await lsp.notify("textDocument/didOpen", {
+    textDocument: { uri: bin, languageId: "mms", version: 1, text: bytes },
+  });
+  const d = (await lsp.diagnostics(bin)).params as { diagnostics: unknown[] };
+  assert.ok(d.diagnostics.length > 0);
+  const fmt = await lsp.request("textDocument/formatting", {
+    textDocument: { uri: bin },
+    options: { tabSize: 2, insertSpaces: true },
+  });
+  assert.match(fmt.error!.message, /cannot format/);
+  const hover = await lsp.request("textDocument/hover", {
+    textDocument: { uri: bin },
+    position: { line: 3, character: 2 },
+  });
+  assert.equal(hover.error, undefined);
+  assert.equal(await lsp.close(), 0);
+});
+
+Deno.test("editors: the grammar and the syntax diagrams are current (deno task editors)", () => {
+  for (const [path, text] of generated()) {
+    assert.equal(Deno.readTextFileSync(`${ROOT}${path}`), text, `${path}: run deno task editors`);
+  }
+});
+
+Deno.test("editors: the TextMate grammar passes its annotated samples", async () => {
+  const samples = [...Deno.readDirSync(`${ROOT}editors/vscode/tests`)]
+    .map((e) => `editors/vscode/tests/${e.name}`)
+    .sort();
+  // The samples name every keyword and operator of the language.
+  const text = samples.map((p) => Deno.readTextFileSync(`${ROOT}${p}`)).join("\n");
+  for (const k of KEYWORDS) assert.match(text, new RegExp(`\\b${k}\\b`), `keyword ${k}`);
+  for (const op of ["==", "!=", "<=", ">=", "<<", ">>", "&&", "||", "..", "%", "^", "~", "!"]) {
+    assert.ok(text.includes(op), `operator ${op}`);
+  }
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "npm:vscode-tmgrammar-test@0.1.3/vscode-tmgrammar-test",
+      "-g",
+      GENERATED.grammar,
+      ...samples,
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const out = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
+  assert.equal(r.code, 0, out);
+  assert.equal((out.match(/run successfuly/g) ?? []).length, samples.length, out);
+});
+
+Deno.test({
+  name: "editors: the syntax diagrams open in Chromium with no console error",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const seen = await lookAt({
+      url: `file://${ROOT}${GENERATED.diagrams}`,
+      count: ["svg", "text=expectStatement"],
+    });
+    assert.ok(seen.counts["svg"] >= 20, `${seen.counts["svg"]} diagrams`);
+    assert.ok(seen.counts["text=expectStatement"] > 0);
+    assert.deepEqual(seen.errors, []);
+    assert.deepEqual(seen.failed, [], "nothing fetched");
+  },
+});
+
+if (browserMissing() !== undefined) {
+  console.error(`editors_test: skipping the Chromium test: ${browserMissing()}`);
+}
+
+Deno.test("editors: the VS Code extension folder holds together", () => {
+  const dir = `${ROOT}editors/vscode/`;
+  const pkg = JSON.parse(Deno.readTextFileSync(`${dir}package.json`));
+  const c = pkg.contributes;
+  assert.equal(c.languages[0].extensions[0], ".mms");
+  for (
+    const p of [pkg.main, c.languages[0].configuration, c.grammars[0].path, c.snippets[0].path]
+  ) {
+    assert.ok(Deno.statSync(`${dir}${p}`).isFile, p);
+  }
+  const conf = JSON.parse(Deno.readTextFileSync(`${dir}language-configuration.json`));
+  assert.equal(conf.comments.lineComment, "#");
+  assert.deepEqual(conf.brackets, [["{", "}"], ["(", ")"]]);
+  // Each snippet, its placeholders at their defaults, is a script that parses.
+  const snippets = JSON.parse(Deno.readTextFileSync(`${dir}snippets/mms.json`));
+  for (const name of ["contract", "proc", "expect error"]) assert.ok(snippets[name], name);
+  for (const [name, s] of Object.entries(snippets) as [string, { body: string[] }][]) {
+    const code = s.body.join("\n").replace(/\$\{\d+:([^}]*)\}/g, "$1").replace(/\$\d+/g, "") + "\n";
+    assert.deepEqual(parse(code, `${name}.mms`).problems, [], `${name}:\n${code}`);
+  }
+});
