@@ -29,6 +29,9 @@ import { Interpreter } from "../runtime/interpreter.ts";
 import { DISK, load } from "../runtime/loader.ts";
 import { BUILTIN_GROUPS } from "../runtime/builtins.ts";
 import { TraceRecorder } from "../trace/recorder.ts";
+import { RunRecorder } from "../report/recorder.ts";
+import { reportData, type ReportOutcome } from "../report/report_data.ts";
+import { reportHtml } from "../report/page.ts";
 import { World } from "../runtime/world.ts";
 
 /** How many parse problems the terminal output shows before summing up the rest. */
@@ -56,6 +59,10 @@ Options:
                       free the script makes is checked against what it owns
   --leak-check        at the end, report every live object nothing reachable
                       points to (kmemleak's scan); leaks fail the run
+  --report FILE       write an HTML report of the run to FILE: the memory map, a
+                      timeline of every block with its script line, fragmentation
+                      over time, buddyinfo/slabinfo, page tables and failures (one
+                      self-contained file; needs write permission for it)
   --trace FILE        write the global allocator's operations to FILE in the
                       fidelity trace format (replay it with deno task replay);
                       needs write permission for FILE:
@@ -143,6 +150,7 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
         quiet: { type: "boolean" },
         json: { type: "boolean" },
         trace: { type: "string" },
+        report: { type: "string" },
         sanitize: { type: "string" },
         timeout: { type: "string" },
         "leak-check": { type: "boolean" },
@@ -221,6 +229,20 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
     );
     return 2;
   }
+  if (o.report !== undefined && !io.canWrite(o.report)) {
+    io.err(
+      `run: --report ${o.report} needs write permission for that file; run\n` +
+        `  deno run --allow-read --allow-write=${o.report} cli/run.ts ${args.join(" ")}`,
+    );
+    return 2;
+  }
+  if (o.report !== undefined && o.sanitize === "off") {
+    io.err(
+      "run: --report is drawn from the sanitizer's record of every allocation; " +
+        "it needs --sanitize on (the default)",
+    );
+    return 2;
+  }
   let path = positionals[0];
   if (!io.exists(path) && !path.includes("/") && io.exists(`scripts/${path}`)) {
     path = `scripts/${path}`;
@@ -294,6 +316,9 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
   });
   if (o.platform !== undefined) world.pinPlatform();
   if (o.allocator !== undefined) world.pinByteAllocator();
+  const recorder = o.report === undefined ? undefined : new RunRecorder(world);
+  recorder?.attach();
+  let outcome: ReportOutcome = { ok: true, summary: "ok" };
   const interpreter = new Interpreter(world, (e) => {
     if (json) emit(e as unknown as Record<string, unknown>);
     else if (e.event === "print") io.out(e.text);
@@ -309,6 +334,7 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
         else for (const line of lines) io.err(escapeControls(line));
       }
       if (leaks.length > 0) {
+        outcome = { ok: false, summary: `${leaks.length} unreferenced objects (leaks)` };
         if (json) emit({ event: "end", status: "leaks", leaks: leaks.length });
         else {io.err(
             `${leaks.length} unreferenced object${leaks.length === 1 ? "" : "s"}: ${
@@ -319,6 +345,12 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
       }
     }
     const skip = summary.skipped;
+    outcome = {
+      ok: true,
+      summary: skip !== undefined
+        ? `skipped: ${skip.reason}`
+        : `${summary.expectations} expectations held, ${summary.statements} statements`,
+    };
     if (json) emit({ event: "end", status: skip === undefined ? "ok" : "skipped", ...summary });
     else if (skip !== undefined) {
       // Said even with --quiet: the script did not do what it is for.
@@ -343,6 +375,19 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
       ? "internal error"
       : "error";
     const message = inner instanceof KernelPanic ? inner.reason : inner.message;
+    const where = `${e.site.file}:${e.site.loc.line}:${e.site.loc.column}`;
+    outcome = { ok: false, summary: `${kind} at ${where}: ${message.split("\n")[0]}` };
+    recorder?.ended(
+      inner instanceof KasanReport
+        ? "sanitizer"
+        : inner instanceof ExpectationFailed
+        ? "expect"
+        : inner instanceof KernelPanic
+        ? "panic"
+        : "error",
+      message,
+      where,
+    );
     // A long report (a KASAN report) says its first line at the place, the rest below.
     const [head, ...rest] = message.split("\n");
     if (json) {
@@ -383,6 +428,18 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
       }
     }
   } finally {
+    if (recorder !== undefined && o.report !== undefined) {
+      recorder.finish();
+      try {
+        io.write(o.report, reportHtml(reportData(recorder, world, script, path, outcome)));
+        if (!json && !o.quiet) io.out(style.dim(`report: ${o.report}`));
+      } catch (e) {
+        io.err(
+          `run: cannot write the report to ${escapeControls(o.report)}: ${(e as Error).message}`,
+        );
+        code = code || 1;
+      }
+    }
     if (trace !== undefined && o.trace !== undefined) {
       try {
         io.write(o.trace, trace.text());

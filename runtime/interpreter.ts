@@ -623,7 +623,13 @@ export class Interpreter {
             const b = BUILTINS[name];
             if (b !== undefined) {
               this.#world.setCallSite(this.#program!.file, this.#program!.source, e.loc);
-              return b.fn(this.#world, args);
+              if (this.#world.onCallFailed === undefined) return b.fn(this.#world, args);
+              try {
+                return b.fn(this.#world, args);
+              } catch (err) {
+                this.#world.onCallFailed(err);
+                throw err;
+              }
             }
           }
         }

@@ -10,7 +10,7 @@ import { phys, virt } from "../hal/address.ts";
 import { getPlatform, type Platform } from "../hal/platform.ts";
 import { PhysicalMemory } from "../hal/physical_memory.ts";
 import type { Loc } from "../dsl/ast.ts";
-import { type EventSite, Shadow } from "../mm/kasan/shadow.ts";
+import { type EventSite, Shadow, type ShadowObserver } from "../mm/kasan/shadow.ts";
 import type { AccessKind } from "../mm/kasan/report.ts";
 import { Handle, Rec, type Value } from "./values.ts";
 import { findLeaks, type Leak } from "../mm/kasan/leak_check.ts";
@@ -199,8 +199,23 @@ export class World {
   get shadow(): Shadow | undefined {
     if (this.sanitize && this.#shadow === undefined) {
       this.#shadow = new Shadow(this.platform, () => this.#currentSite());
+      this.#shadow.observer = this.shadowObserver;
     }
     return this.#shadow;
+  }
+
+  /**
+   * Told of each error a builtin call throws (caught by `expect error` or
+   * not): the run report marks failed allocations with it.
+   */
+  onCallFailed: ((error: unknown) => void) | undefined;
+
+  /** Given to the sanitizer's shadow when it is made (the run report's recorder). */
+  shadowObserver: ShadowObserver | undefined;
+
+  /** Where the script is: its current call's `file:line:col` and text. */
+  get callSite(): EventSite | undefined {
+    return this.#currentSite();
   }
 
   /** The call the script is making: set by the interpreter before each builtin call. */
@@ -383,6 +398,11 @@ export class World {
       );
     }
     return m;
+  }
+
+  /** The DragonOS memory manager if it has started; looking never starts it. */
+  peekDragon(): DragonMemory | undefined {
+    return this.#dragon;
   }
 
   /** The ArceOS kernel's memory subsystem if it has started; looking never starts it. */

@@ -10,6 +10,7 @@ const ALLOWED: Record<string, string[]> = {
   runtime: ["runtime", "dsl", "trace", "mm", "hal"],
   conformance: ["conformance", "runtime", "dsl", "mm", "hal", "npm"],
   lsp: ["lsp", "runtime", "dsl", "npm"],
+  report: ["report", "runtime", "mm", "hal", "dsl"],
   editors: ["editors", "lsp", "runtime", "dsl", "npm"],
 };
 

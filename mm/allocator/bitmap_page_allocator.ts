@@ -259,6 +259,17 @@ export class BitmapPageAllocator implements PageAllocator {
     return this.#totalPages - this.#usedPages;
   }
 
+  /** The longest run of free pages (for fragmentation reports). */
+  largestFreeBlock(): number {
+    let best = 0;
+    for (let k = this.#bits.next(0); k >= 0;) {
+      const used = this.#bits.nextUsed(k);
+      if (used - k > best) best = used - k;
+      k = this.#bits.next(used);
+    }
+    return best;
+  }
+
   /** Whether the page at `addr` is allocated (false outside the managed range). */
   isAllocated(addr: number): boolean {
     const idx = Math.floor((addr - this.#base) / this.pageSize);

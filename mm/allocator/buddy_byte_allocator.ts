@@ -41,6 +41,11 @@ export class BuddyByteAllocator implements ByteAllocator {
     this.heap.init(start, size);
   }
 
+  /** The largest free buddy block, in bytes. */
+  largestFreeBlock(): number {
+    return this.heap.largestFreeBlock();
+  }
+
   /** Allocates a buddy block for the layout; `NoMemory` when none is free. */
   alloc(size: number, align: number): number {
     return this.heap.alloc(size, align);

@@ -174,6 +174,11 @@ export class BuddyHeap {
     this.#total += total;
   }
 
+  /** The largest free block, in bytes (0 when none is free). */
+  largestFreeBlock(): number {
+    return this.#nonEmpty === 0 ? 0 : POW2[31 - Math.clz32(this.#nonEmpty)];
+  }
+
   /**
    * `Heap::alloc(layout)`: a block of `max(size.next_power_of_two(), align,
    * 8)` bytes from the lowest non-empty order that fits, splitting larger

@@ -109,6 +109,11 @@ export class SlabByteAllocator implements ByteAllocator {
    * multiple of 32 KiB, at least 32 KiB (the real crate panics otherwise;
    * mmsim throws `InvalidParam`).
    */
+  /** The largest free block of the buddy heap behind the slabs, in bytes. */
+  largestFreeBlock(): number {
+    return this.buddy.largestFreeBlock();
+  }
+
   init(start: number, size: number): void {
     checkRegion(start, size);
     if (this.#initialised) {

@@ -309,6 +309,17 @@ export class TlsfByteAllocator implements ByteAllocator {
     return this.#total - this.#used;
   }
 
+  /** The largest free block, header included, in bytes (for fragmentation reports). */
+  largestFreeBlock(): number {
+    let best = 0;
+    for (const head of this.#firstFree) {
+      for (let b = head; b !== NONE; b = this.#nextFree[b]) {
+        if (this.#size[b] > best) best = this.#size[b];
+      }
+    }
+    return best;
+  }
+
   /** The sizes of all free blocks, in address order (for reports and tests). */
   freeBlocks(): { addr: number; size: number }[] {
     const out: { addr: number; size: number }[] = [];

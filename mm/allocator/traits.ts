@@ -51,6 +51,8 @@ export interface ByteAllocator extends BaseAllocator {
    * a replay's failed allocations cost what successful ones do.
    */
   tryAlloc?(size: number, align: number): number;
+  /** The largest free block in bytes, where the allocator can tell (fragmentation reports). */
+  largestFreeBlock?(): number;
   /** Frees `ptr`, allocated with the same `size` and `align`. */
   dealloc(ptr: number, size: number, align: number): void;
   /** Total memory managed, in bytes. */
@@ -88,6 +90,8 @@ export interface PageAllocator extends BaseAllocator {
   usedPages(): number;
   /** Number of pages available. */
   availablePages(): number;
+  /** The longest run of free pages, where the allocator can tell (fragmentation reports). */
+  largestFreeBlock?(): number;
 }
 
 /**

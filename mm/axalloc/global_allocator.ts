@@ -82,6 +82,7 @@ export class GlobalAllocator {
   readonly #onExpand: ((start: number, size: number) => void) | undefined;
   #observer: GlobalAllocatorObserver | undefined;
   #heapStart = -1;
+  readonly #heapRegions: { start: number; size: number }[] = [];
   readonly #userName: string | undefined;
 
   /** Creates an uninitialised global allocator. */
@@ -115,6 +116,11 @@ export class GlobalAllocator {
     return this.#userName ?? (this.kind === "tlsf" ? "TLSF" : this.kind);
   }
 
+  /** The byte heap's regions: the initial 32 KiB, then each expansion (local addresses). */
+  get heapRegions(): readonly { start: number; size: number }[] {
+    return this.#heapRegions;
+  }
+
   /** Where `init` placed the initial 32 KiB byte heap (-1 before `init`). */
   get heapStart(): number {
     return this.#heapStart;
@@ -146,6 +152,7 @@ export class GlobalAllocator {
     const heap = this.palloc.allocPages(MIN_HEAP_SIZE / GLOBAL_PAGE_SIZE, GLOBAL_PAGE_SIZE);
     this.balloc.init(heap, MIN_HEAP_SIZE);
     this.#heapStart = heap;
+    this.#heapRegions.push({ start: heap, size: MIN_HEAP_SIZE });
     this.#observer?.init(start, size);
   }
 
@@ -192,6 +199,7 @@ export class GlobalAllocator {
       const heap = this.palloc.allocPages(expand / GLOBAL_PAGE_SIZE, GLOBAL_PAGE_SIZE);
       this.#onExpand?.(heap, expand);
       balloc.addMemory(heap, expand);
+      this.#heapRegions.push({ start: heap, size: expand });
     }
   }
 

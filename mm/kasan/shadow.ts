@@ -66,6 +66,18 @@ export interface ObjectRecord {
   freed: EventSite | undefined;
 }
 
+/** What a {@linkcode Shadow}'s observer is told. */
+export interface ShadowObserver {
+  /** An object was handed out. */
+  allocated(rec: ObjectRecord): void;
+  /** `bytes` of the object `rec` were freed, at `site`. */
+  freed(rec: ObjectRecord, bytes: number, site: EventSite | undefined): void;
+  /** The kernel took memory for itself (a page table, the kernel image). */
+  reserved(start: bigint, size: number, what: string, site: EventSite | undefined): void;
+  /** The kernel gave such memory back. */
+  released(start: bigint, size: number, site: EventSite | undefined): void;
+}
+
 /**
  * The shadow of one machine's RAM.
  *
@@ -98,6 +110,12 @@ export class Shadow {
     this.reserve(platform.kernelPaddr, Number(platform.kernelSize), "the kernel image");
   }
 
+  /**
+   * Told of every allocation, free and kernel reservation the shadow sees
+   * (the run report's recorder); none by default.
+   */
+  observer: ShadowObserver | undefined;
+
   /** The live objects, by physical address. */
   get live(): ReadonlyMap<bigint, ObjectRecord> {
     return this.#live;
@@ -118,6 +136,7 @@ export class Shadow {
     this.#freed.delete(start);
     this.#set(start, size, ACCESSIBLE);
     if (rec.slot > size) this.#set(start + BigInt(size), rec.slot - size, SLACK);
+    this.observer?.allocated(rec);
   }
 
   /**
@@ -130,6 +149,7 @@ export class Shadow {
     if (rec === undefined) return;
     this.#live.delete(start);
     const site = this.#site();
+    this.observer?.freed(rec, bytes ?? rec.slot, site);
     if (bytes !== undefined && bytes < rec.slot) {
       const rest: ObjectRecord = {
         ...rec,
@@ -151,12 +171,14 @@ export class Shadow {
 
   /** Memory the kernel itself now owns (a page table, ...): no script access. */
   reserve(start: bigint, size: number, what: string): void {
+    this.observer?.reserved(start, size, what, this.#site());
     this.#kernel.set(start, { size, what });
     this.#set(start, size, KERNEL);
   }
 
   /** Memory handed back to an allocator (a page table freed, pages given to a sub-allocator). */
   release(start: bigint, size: number): void {
+    this.observer?.released(start, size, this.#site());
     this.#kernel.delete(start);
     this.#live.delete(start);
     this.#set(start, size, NEVER);

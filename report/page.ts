@@ -1,0 +1,365 @@
+/**
+ * The report as one self-contained HTML page: inline CSS, JavaScript and
+ * SVG/canvas drawing, nothing fetched, readable offline. It shows the
+ * memory map (zoomable down to single blocks, coloured by owner, a time
+ * slider), a villoc-style timeline per owner, fragmentation over time with
+ * failed allocations marked, buddyinfo and slabinfo over time, the page
+ * tables as trees, and the failures linked to the script's source.
+ *
+ * @module
+ */
+
+import type { ReportData } from "./report_data.ts";
+
+const STYLE = `
+:root { --bg: #fbfaf7; --fg: #1d1d1f; --dim: #6b6b70; --line: #ddd8cf; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
+header { padding: 14px 22px; border-bottom: 1px solid var(--line); background: #fff; }
+header h1 { margin: 0 0 4px; font-size: 19px; }
+header .ok { color: #137333; font-weight: 600; } header .bad { color: #b3261e; font-weight: 600; }
+main { padding: 8px 22px 40px; max-width: 1320px; }
+section { margin: 18px 0 26px; }
+h2 { font-size: 16px; margin: 0 0 8px; }
+.note { color: var(--dim); font-size: 12.5px; }
+.legend span { display: inline-block; margin: 0 12px 4px 0; font-size: 12.5px; }
+.legend i { display: inline-block; width: 11px; height: 11px; margin-right: 5px; vertical-align: -1px; border-radius: 2px; }
+svg text { font: 11px system-ui, sans-serif; fill: var(--fg); }
+#tip { position: fixed; pointer-events: none; background: #1d1d1f; color: #fff; padding: 7px 9px; border-radius: 6px;
+  font: 12px/1.4 ui-monospace, monospace; max-width: 620px; white-space: pre-wrap; display: none; z-index: 10; }
+.controls { margin: 6px 0; display: flex; gap: 12px; align-items: center; font-size: 12.5px; }
+.controls input[type=range] { width: 420px; }
+canvas { border: 1px solid var(--line); background: #fff; display: block; }
+.timeline { display: inline-block; margin: 0 14px 14px 0; vertical-align: top; }
+.timeline > b { display: block; margin-bottom: 3px; }
+pre { background: #fff; border: 1px solid var(--line); padding: 8px 10px; overflow: auto; font-size: 12px; }
+.src { max-height: 420px; }
+.src .l { display: block; } .src .l.hit { background: #fde4e1; }
+.src .n { color: var(--dim); display: inline-block; width: 4em; user-select: none; }
+.fail { margin: 4px 0; } .fail b { color: #b3261e; }
+details { margin-left: 14px; font: 12px ui-monospace, monospace; } summary { cursor: pointer; }
+`;
+
+const SCRIPT = `
+"use strict";
+const $ = (id) => document.getElementById(id);
+const DATA = JSON.parse($("report-data").textContent);
+const COLORS = ["#4e79a7","#f28e2b","#59a14f","#e15759","#76b7b2","#edc948","#b07aa1","#ff9da7","#9c755f","#bab0ac",
+  "#1f77b4","#2ca02c","#d62728","#9467bd","#8c564b","#e377c2","#17becf","#bcbd22"];
+const color = (i) => COLORS[i % COLORS.length];
+const hex = (n) => "0x" + Math.round(n).toString(16);
+const size = (n) => n >= 1 << 30 ? (n / (1 << 30)).toFixed(1) + " GiB" : n >= 1 << 20 ? (n / (1 << 20)).toFixed(1) + " MiB"
+  : n >= 1024 ? (n / 1024).toFixed(1) + " KiB" : n + " B";
+const tip = $("tip");
+function showTip(e, text) { tip.textContent = text; tip.style.display = "block";
+  tip.style.left = Math.min(e.clientX + 14, innerWidth - 640) + "px"; tip.style.top = (e.clientY + 14) + "px"; }
+function hideTip() { tip.style.display = "none"; }
+function site(i) { if (i < 0) return "?"; const [where, call] = DATA.sites[i].split("\\t"); return where + "  " + call; }
+function siteLink(i) { if (i < 0) return null; return DATA.sites[i].split("\\t")[0]; }
+
+async function decodeBlocks() {
+  const n = DATA.blocks.count;
+  const bin = atob(DATA.blocks.columns);
+  const gz = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) gz[i] = bin.charCodeAt(i);
+  const buf = await new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+  const col = (k) => new Int32Array(buf, n * 8 + k * n * 4, n);
+  return { n, start: new Float64Array(buf, 0, n), size: col(0), owner: col(1), allocOp: col(2), freeOp: col(3),
+    allocSite: col(4), freeSite: col(5) };
+}
+
+function describe(B, i) {
+  const live = B.freeOp[i] < 0;
+  return DATA.owners[B.owner[i]] + "  " + hex(B.start[i]) + "  " + size(B.size[i]) + " (" + B.size[i] + " bytes)\\n" +
+    "allocated at op " + B.allocOp[i] + ":  " + site(B.allocSite[i]) + "\\n" +
+    (live ? "live at the end" : "freed at op " + B.freeOp[i] + ":  " + site(B.freeSite[i]));
+}
+
+function legend(el) {
+  el.innerHTML = DATA.owners.map((o, i) => '<span><i style="background:' + color(i) + '"></i>' + o + "</span>").join("") +
+    '<span><i style="background:#cfd8dc"></i>global heap (byte allocator memory)</span>';
+}
+
+// ---- the memory map ----
+function memoryMap(B) {
+  const svg = $("map"); const W = 1260, laneH = 16, top = 44;
+  const ram = DATA.map.filter((e) => e.kind !== "mmio");
+  const lo0 = Math.min(...ram.map((e) => e.base)), hi0 = Math.max(...ram.map((e) => e.base + e.size));
+  let lo = lo0, hi = hi0, time = DATA.ops;
+  const owners = DATA.owners.length;
+  svg.setAttribute("viewBox", "0 0 " + W + " " + (top + 22 + (owners + 1) * laneH));
+  svg.setAttribute("width", W); svg.setAttribute("height", top + 22 + (owners + 1) * laneH);
+  const x = (a) => ((a - lo) / (hi - lo)) * W;
+  function draw() {
+    const parts = [];
+    for (const e of ram) {
+      const x0 = Math.max(0, x(e.base)), x1 = Math.min(W, x(e.base + e.size));
+      if (x1 <= 0 || x0 >= W) continue;
+      const fill = e.kind === "free" ? "#e8f0e3" : e.kind === "kernel" ? "#f6d7a7" : "#e6d6ef";
+      parts.push('<rect data-region="' + e.name + '" x="' + x0 + '" y="4" width="' + Math.max(1, x1 - x0) + '" height="22" fill="' + fill + '" stroke="#bbb"><title>' +
+        e.name + " (" + e.kind + ") " + hex(e.base) + " + " + size(e.size) + "</title></rect>");
+      if (x1 - x0 > 60) parts.push('<text x="' + (x0 + 4) + '" y="19">' + e.name + "</text>");
+    }
+    parts.push('<text x="0" y="38">' + hex(lo) + '</text><text x="' + (W - 4) + '" y="38" text-anchor="end">' + hex(hi) + "</text>");
+    // The global heap's regions, one lane; then a lane per owner, blocks binned per pixel column.
+    const heapY = top;
+    for (const r of DATA.heap) {
+      const x0 = x(r.start), x1 = x(r.start + r.size);
+      if (x1 < 0 || x0 > W) continue;
+      parts.push('<rect class="heap" x="' + x0 + '" y="' + heapY + '" width="' + Math.max(1, x1 - x0) + '" height="' + (laneH - 3) +
+        '" fill="#cfd8dc"><title>global heap: ' + hex(r.start) + " + " + size(r.size) + "</title></rect>");
+    }
+    const bins = new Map();
+    for (let i = 0; i < B.n; i++) {
+      if (B.allocOp[i] > time) continue;
+      const a = B.start[i], e = a + B.size[i];
+      if (e < lo || a > hi) continue;
+      const live = B.freeOp[i] < 0 || B.freeOp[i] > time;
+      const c0 = Math.max(0, Math.floor(x(a))), c1 = Math.min(W - 1, Math.floor(x(e)));
+      for (let c = c0; c <= c1; c++) {
+        const key = B.owner[i] * 4096 + c;
+        const bin = bins.get(key);
+        if (bin === undefined) bins.set(key, { o: B.owner[i], c, live, first: i, count: 1, w: 1 });
+        else { bin.count++; if (live && !bin.live) { bin.live = true; bin.first = i; } }
+        if (c1 - c0 > 2000) break;
+      }
+    }
+    // Adjacent columns of the same owner and block merge into one rectangle.
+    const sorted = [...bins.values()].sort((p, q) => p.o - q.o || p.c - q.c);
+    const runs = [];
+    for (const b of sorted) {
+      const last = runs[runs.length - 1];
+      if (last && last.o === b.o && last.first === b.first && last.live === b.live && last.c + last.w === b.c && b.count === 1 && last.count === 1) last.w++;
+      else runs.push({ ...b });
+    }
+    for (const b of runs) {
+      const y = top + (b.o + 1) * laneH;
+      parts.push('<rect class="block" data-owner="' + DATA.owners[b.o] + '" data-block="' + b.first + '" x="' + b.c + '" y="' + y +
+        '" width="' + Math.max(1, b.w) + '" height="' + (laneH - 3) + '" fill="' + color(b.o) + '" opacity="' + (b.live ? 1 : 0.28) + '"></rect>');
+    }
+    parts.push('<text x="' + (W - 4) + '" y="' + (heapY + 11) + '" text-anchor="end" opacity="0.55">global heap</text>');
+    for (let o = 0; o < owners; o++) {
+      parts.push('<text x="' + (W - 4) + '" y="' + (top + (o + 1) * laneH + 11) + '" text-anchor="end" opacity="0.55">' + DATA.owners[o] + "</text>");
+    }
+    svg.innerHTML = parts.join("");
+    $("map-time").textContent = "op " + time + " of " + DATA.ops;
+  }
+  svg.addEventListener("mousemove", (e) => {
+    const t = e.target;
+    if (t.classList && t.classList.contains("block")) {
+      const i = Number(t.dataset.block);
+      showTip(e, describe(B, i));
+    } else if (t.tagName === "rect" && t.querySelector && t.querySelector("title")) showTip(e, t.querySelector("title").textContent);
+    else hideTip();
+  });
+  svg.addEventListener("mouseleave", hideTip);
+  svg.addEventListener("wheel", (e) => {
+    e.preventDefault();
+    const r = svg.getBoundingClientRect(); const f = (e.clientX - r.left) / r.width; const at = lo + f * (hi - lo);
+    const k = e.deltaY < 0 ? 0.7 : 1 / 0.7; const span = Math.max(16, Math.min(hi0 - lo0, (hi - lo) * k));
+    lo = Math.max(lo0, at - f * span); hi = Math.min(hi0, lo + span); lo = hi - span; draw();
+  }, { passive: false });
+  let drag = null;
+  svg.addEventListener("mousedown", (e) => { drag = { x: e.clientX, lo, hi }; });
+  addEventListener("mouseup", () => { drag = null; });
+  addEventListener("mousemove", (e) => {
+    if (!drag) return; const r = svg.getBoundingClientRect(); const d = ((e.clientX - drag.x) / r.width) * (drag.hi - drag.lo);
+    const span = drag.hi - drag.lo; lo = Math.min(hi0 - span, Math.max(lo0, drag.lo - d)); hi = lo + span; draw();
+  });
+  svg.addEventListener("dblclick", () => { lo = lo0; hi = hi0; draw(); });
+  $("map-zoom").innerHTML = ram.filter((e) => e.kind !== "free" || e.size < hi0 - lo0).map((e, i) =>
+    '<button data-i="' + i + '">' + e.name + "</button>").join(" ") + ' <button data-all="1">all RAM</button>';
+  $("map-zoom").addEventListener("click", (e) => {
+    const b = e.target; if (b.tagName !== "BUTTON") return;
+    if (b.dataset.all) { lo = lo0; hi = hi0; } else { const r = ram.filter((x) => x.kind !== "free" || x.size < hi0 - lo0)[Number(b.dataset.i)]; lo = r.base; hi = r.base + r.size; }
+    draw();
+  });
+  const slider = $("map-slider"); slider.max = DATA.ops; slider.value = DATA.ops;
+  slider.addEventListener("input", () => { time = Number(slider.value); draw(); infoAt(time); });
+  draw();
+}
+
+// ---- the timelines: address across, time down ----
+function timelines(B) {
+  const host = $("timelines");
+  for (let o = 0; o < DATA.owners.length; o++) {
+    const ids = [];
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < B.n; i++) if (B.owner[i] === o) { ids.push(i); lo = Math.min(lo, B.start[i]); hi = Math.max(hi, B.start[i] + B.size[i]); }
+    const div = document.createElement("div"); div.className = "timeline";
+    div.innerHTML = "<b>" + DATA.owners[o] + "</b> <span class=note>" + ids.length + " blocks, " + hex(lo) + " .. " + hex(hi) + "</span>";
+    const cv = document.createElement("canvas"); const W = 600, H = 260; cv.width = W; cv.height = H; div.appendChild(cv); host.appendChild(div);
+    const ctx = cv.getContext("2d"); const T = Math.max(1, DATA.ops);
+    const X = (a) => ((a - lo) / Math.max(1, hi - lo)) * W, Y = (t) => (t / T) * H;
+    ctx.fillStyle = color(o); ctx.globalAlpha = 0.85;
+    for (const i of ids) {
+      const x0 = X(B.start[i]), w = Math.max(1, X(B.start[i] + B.size[i]) - x0);
+      const end = B.freeOp[i] < 0 ? T : B.freeOp[i];
+      ctx.fillRect(x0, Y(B.allocOp[i]), w, Math.max(1, Y(end) - Y(B.allocOp[i])));
+    }
+    ctx.globalAlpha = 1; ctx.fillStyle = "#b3261e";
+    for (const f of DATA.failures) ctx.fillRect(0, Y(f.op), W, 1);
+    cv.addEventListener("mousemove", (e) => {
+      const r = cv.getBoundingClientRect(); const a = lo + ((e.clientX - r.left) / W) * (hi - lo); const t = ((e.clientY - r.top) / H) * T;
+      const slack = (hi - lo) / W;
+      const hit = ids.find((i) => a >= B.start[i] - slack && a <= B.start[i] + B.size[i] + slack && t >= B.allocOp[i] - T / H && t <= (B.freeOp[i] < 0 ? T : B.freeOp[i]) + T / H);
+      if (hit === undefined) hideTip(); else showTip(e, describe(B, hit));
+    });
+    cv.addEventListener("mouseleave", hideTip);
+  }
+}
+
+// ---- fragmentation over time ----
+function fragmentation() {
+  const host = $("frag");
+  const names = [...new Set(DATA.samples.flatMap((s) => Object.keys(s.free)))];
+  if (names.length === 0) { host.innerHTML = "<p class=note>No allocator ran long enough to sample.</p>"; return; }
+  const W = 620, H = 170, T = Math.max(1, DATA.ops);
+  for (const name of names) {
+    const pts = DATA.samples.filter((s) => s.free[name]).map((s) => ({ op: s.op, ...s.free[name] }));
+    const max = Math.max(1, ...pts.map((p) => p.free));
+    const line = (f) => pts.map((p) => (p.op / T * W).toFixed(1) + "," + (H - f(p) * H).toFixed(1)).join(" ");
+    const known = pts.some((p) => p.largest >= 0);
+    const marks = DATA.failures.filter((f) => f.kind === "alloc" || f.kind === "panic").map((f) =>
+      '<line x1="' + (f.op / T * W) + '" x2="' + (f.op / T * W) + '" y1="0" y2="' + H + '" stroke="#b3261e" stroke-dasharray="3 2"><title>' +
+      f.message + (f.where ? " (" + f.where + ")" : "") + "</title></line>").join("");
+    const div = document.createElement("div"); div.className = "timeline";
+    div.innerHTML = "<b>" + name + '</b><svg class="frag" data-name="' + name + '" width="' + W + '" height="' + (H + 4) + '" style="background:#fff;border:1px solid #ddd8cf">' +
+      '<polyline fill="none" stroke="#4e79a7" stroke-width="1.5" points="' + line((p) => p.free / max) + '"><title>free bytes</title></polyline>' +
+      (known ? '<polyline fill="none" stroke="#59a14f" stroke-width="1.5" points="' + line((p) => Math.max(0, p.largest) / max) + '"><title>largest free block</title></polyline>' +
+        '<polyline fill="none" stroke="#f28e2b" stroke-width="1.2" points="' + line((p) => p.free > 0 ? 1 - Math.max(0, p.largest) / p.free : 0) + '"><title>external fragmentation</title></polyline>' : "") +
+      marks + '</svg><div class=note><span style="color:#4e79a7">free</span> (max ' + size(max) + ")" +
+      (known ? ', <span style="color:#59a14f">largest free block</span>, <span style="color:#f28e2b">external fragmentation 1 - largest / free</span> (0..1)' : "") +
+      ', <span style="color:#b3261e">failed allocations</span></div>';
+    host.appendChild(div);
+  }
+}
+
+// ---- buddyinfo and slabinfo at the slider's time ----
+function infoAt(t) {
+  let best = null;
+  for (const s of DATA.samples) if (s.op <= t && s.buddyinfo !== undefined) best = s;
+  $("buddyinfo").textContent = best ? DATA.texts[best.buddyinfo] : "(the DragonOS memory manager had not started)";
+  $("slabinfo").textContent = best ? DATA.texts[best.slabinfo] : "";
+  $("info-time").textContent = best ? "sampled at op " + best.op : "";
+}
+
+// ---- page tables ----
+function tables() {
+  const host = $("tables");
+  if (DATA.tables.length === 0) { host.innerHTML = "<p class=note>No page table was made.</p>"; return; }
+  const node = (n, level) => n.leaf
+    ? "<div>[" + n.index + "] " + (n.leaf.size > 4096 ? "<b>huge " + size(n.leaf.size) + "</b> " : "") + n.leaf.vaddr + " &rarr; " + n.leaf.paddr + "  " + n.leaf.flags + "</div>"
+    : "<details" + (level < 1 ? " open" : "") + "><summary>[" + n.index + "] level " + (level + 1) + " table (" + n.children.length + " entries)</summary>" +
+      n.children.map((c) => node(c, level + 1)).join("") + "</details>";
+  host.innerHTML = DATA.tables.map((t, i) => "<details open><summary>table " + (i + 1) + ": " + t.format + ", root " + t.root + ", " + t.mappings +
+    " mappings</summary>" + t.tree.map((n) => node(n, 0)).join("") + "</details>").join("");
+}
+
+// ---- failures, and the script's source ----
+function failures() {
+  const host = $("failures");
+  const list = DATA.failures;
+  host.innerHTML = list.length === 0 ? "<p class=note>Nothing failed.</p>" : list.map((f) => {
+    const where = f.where ? f.where : "";
+    const m = /^(.*):(\\d+):(\\d+)$/.exec(where);
+    const link = m ? '<a href="#L-' + encodeURIComponent(m[1]) + "-" + m[2] + '">' + where + "</a>" : where;
+    return '<div class=fail><b>' + f.kind + "</b> at op " + f.op + " " + link + ": " + f.message.replace(/</g, "&lt;") + "</div>";
+  }).join("");
+  const hits = new Set(list.map((f) => f.where).filter(Boolean).map((w) => w.replace(/:\\d+$/, "")));
+  $("sources").innerHTML = DATA.sources.map((s) => "<h3 class=note>" + s.file + '</h3><pre class="src">' +
+    s.text.split(/\\r\\n?|\\n/).map((line, i) => '<span class="l' + (hits.has(s.file + ":" + (i + 1)) ? " hit" : "") + '" id="L-' +
+      encodeURIComponent(s.file) + "-" + (i + 1) + '"><span class=n>' + (i + 1) + "</span>" + line.replace(/&/g, "&amp;").replace(/</g, "&lt;") + "</span>").join("") +
+    "</pre>").join("");
+}
+
+(async () => {
+  const B = await decodeBlocks();
+  legend($("legend"));
+  memoryMap(B);
+  infoAt(DATA.ops);
+  fragmentation();
+  timelines(B);
+  tables();
+  failures();
+  document.body.dataset.ready = "1";
+})();
+`;
+
+function escapeHtml(s: string): string {
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
+
+/**
+ * The report page for `data`.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.writeTextFileSync("out.html", reportHtml(await reportData(...)));
+ * ```
+ */
+export function reportHtml(data: ReportData): string {
+  // The JSON sits in a script element: "</" must not end it early.
+  const json = JSON.stringify(data).replaceAll("</", "<\\/");
+  const status = data.outcome.ok ? `<span class="ok">ok</span>` : `<span class="bad">failed</span>`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>mmsim report: ${escapeHtml(data.title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>${escapeHtml(data.title)}</h1>
+<div>${status} &middot; ${escapeHtml(data.outcome.summary)} &middot; ${
+    escapeHtml(data.platform)
+  } &middot;
+global allocator ${
+    escapeHtml(data.allocator)
+  } &middot; ${data.ops} allocator operations &middot; ${data.blocks.count} blocks</div>
+</header>
+<main>
+<section>
+<h2>Physical memory</h2>
+<p class="note">RAM as the platform lays it out (free RAM, reserved regions such as the SBI firmware,
+the kernel image), the global heap, and every block by owner: solid while live at the chosen time,
+faint once freed. Wheel to zoom, drag to pan, double-click to reset; hover a block for its address,
+size, owner and the script lines that allocated and freed it.</p>
+<div class="controls">time <input id="map-slider" type="range" min="0" step="1"> <span id="map-time"></span>
+<span id="map-zoom"></span></div>
+<div id="legend" class="legend"></div>
+<svg id="map" xmlns="http://www.w3.org/2000/svg"></svg>
+</section>
+<section>
+<h2>Fragmentation over time</h2>
+<div id="frag"></div>
+</section>
+<section>
+<h2>Allocation timelines</h2>
+<p class="note">Per owner, villoc's way: address across, time (operation number) down, each block a bar
+from its allocation to its free; red lines are failed allocations.</p>
+<div id="timelines"></div>
+</section>
+<section>
+<h2>buddyinfo and slabinfo</h2>
+<p class="note">DragonOS's /proc views at the time chosen above. <span id="info-time"></span></p>
+<pre id="buddyinfo"></pre><pre id="slabinfo"></pre>
+</section>
+<section>
+<h2>Page tables</h2>
+<div id="tables"></div>
+</section>
+<section>
+<h2>Failures</h2>
+<div id="failures"></div>
+<div id="sources"></div>
+</section>
+</main>
+<div id="tip"></div>
+<script type="application/json" id="report-data">${json}</script>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,115 @@
+// The HTML report of a run: written with --report, self-contained, opened
+// in Chromium with no console error, showing the memory map with the early
+// allocation, the global heap and the DMA buffer, hovering a block shows
+// the script line behind it; failures are linked to their line.
+import assert from "node:assert/strict";
+import { browserMissing, lookAt } from "./browser.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const SHOTS = `${ROOT}.screenshots`;
+
+async function run(
+  args: string[],
+  write: string,
+): Promise<{ code: number; out: string; err: string }> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--cached-only", "--allow-read", `--allow-write=${write}`, "cli/run.ts", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const d = new TextDecoder();
+  return { code: r.code, out: d.decode(r.stdout), err: d.decode(r.stderr) };
+}
+
+Deno.test("report: --report writes one self-contained page; it needs the write permission", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/boot.html`;
+    const r = await run(["scripts/boot.mms", "--report", out], out);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /report: .*boot\.html/);
+    const html = await Deno.readTextFile(out);
+    assert.doesNotMatch(html, /<(script|link|img)[^>]+(src|href)=["']?https?:/i, "nothing fetched");
+    assert.match(html, /scripts\/boot\.mms/);
+    const denied = await run(["scripts/boot.mms", "--report", `${dir}/other.html`], out);
+    assert.equal(denied.code, 2);
+    assert.match(denied.err, /--report .*other\.html needs write permission .*--allow-write=/s);
+    const off = await run(["scripts/boot.mms", "--report", out, "--sanitize", "off"], out);
+    assert.equal(off.code, 2);
+    assert.match(off.err, /needs --sanitize on/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "report: boot.mms in Chromium: the memory map, hovering a block names its script line",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const out = `${dir}/boot.html`;
+      assert.equal((await run(["scripts/boot.mms", "--report", out, "--quiet"], out)).code, 0);
+      await Deno.mkdir(SHOTS, { recursive: true });
+      const seen = await lookAt({
+        url: `file://${out}`,
+        steps: [{ wait: "body[data-ready]" }, { hover: 'rect.block[data-owner="early bytes"]' }],
+        count: [
+          'rect.block[data-owner="early bytes"]',
+          'rect.block[data-owner="DMA buffer"]',
+          "rect.heap",
+          "#timelines canvas",
+          "svg.frag",
+          "#sources .l",
+        ],
+        text: ["#tip"],
+        screenshot: `${SHOTS}/report_boot.png`,
+      });
+      assert.deepEqual(seen.errors, []);
+      assert.deepEqual(seen.failed, []);
+      assert.ok(seen.counts['rect.block[data-owner="early bytes"]'] >= 1, "the early allocation");
+      assert.ok(seen.counts['rect.block[data-owner="DMA buffer"]'] >= 1, "the DMA buffer");
+      assert.ok(seen.counts["rect.heap"] >= 1, "the global heap");
+      assert.ok(seen.counts["#timelines canvas"] >= 3);
+      assert.ok(seen.counts["#sources .l"] > 20, "the script's source");
+      assert.match(seen.texts["#tip"], /scripts\/boot\.mms:9:9\s+alloc\(11, 1\)/);
+      assert.match(seen.texts["#tip"], /freed at op \d+:\s+scripts\/boot\.mms:17:1/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "report: a failed run shows the failure at its moment, linked to its line",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(
+        `${dir}/oom.mms`,
+        "final_init()\nlet big = 0\nexpect error NoMemory { alloc_pages(1_000_000, 4K) }\n" +
+          'let k = kmalloc(64)\nexpect k == 0 "never"\n',
+      );
+      const out = `${dir}/oom.html`;
+      const r = await run([`${dir}/oom.mms`, "--report", out], dir);
+      assert.equal(r.code, 1);
+      const seen = await lookAt({
+        url: `file://${out}`,
+        steps: [{ wait: "body[data-ready]" }],
+        count: [".fail", ".fail a", ".src .l.hit"],
+        text: ["#failures", "header"],
+      });
+      assert.deepEqual(seen.errors, []);
+      assert.match(seen.texts["header"], /failed/);
+      assert.match(seen.texts["#failures"], /alloc at op \d+ .*oom\.mms:3:\d+: NoMemory/);
+      assert.match(seen.texts["#failures"], /expect at op \d+ .*oom\.mms:5:1/);
+      assert.ok(seen.counts[".fail a"] >= 2, "linked to their lines");
+      assert.ok(seen.counts[".src .l.hit"] >= 2, "the lines are marked in the source");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
