@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
 import { ANSI, escapeControls, formatProblem, PLAIN, type Style } from "../dsl/diagnostics.ts";
 import { physToVirt, PLATFORMS } from "../hal/platform.ts";
 import {
@@ -431,7 +432,8 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
     if (recorder !== undefined && o.report !== undefined) {
       recorder.finish();
       try {
-        io.write(o.report, reportHtml(reportData(recorder, world, script, path, outcome)));
+        const data = reportData(recorder, world, script, path, outcome, { gzip: gzipSync });
+        io.write(o.report, reportHtml(data));
         if (!json && !o.quiet) io.out(style.dim(`report: ${o.report}`));
       } catch (e) {
         io.err(

@@ -60,9 +60,11 @@ function siteLink(i) { if (i < 0) return null; return DATA.sites[i].split("\\t")
 async function decodeBlocks() {
   const n = DATA.blocks.count;
   const bin = atob(DATA.blocks.columns);
-  const gz = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) gz[i] = bin.charCodeAt(i);
-  const buf = await new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+  const raw = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) raw[i] = bin.charCodeAt(i);
+  const buf = DATA.blocks.gzip
+    ? await new Response(new Blob([raw]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer()
+    : raw.buffer;
   const col = (k) => new Int32Array(buf, n * 8 + k * n * 4, n);
   return { n, start: new Float64Array(buf, 0, n), size: col(0), owner: col(1), allocOp: col(2), freeOp: col(3),
     allocSite: col(4), freeSite: col(5) };

@@ -7,7 +7,6 @@
  * @module
  */
 
-import { gzipSync } from "node:zlib";
 import { memoryMap } from "../hal/memory_map.ts";
 import {
   MAP_EXECUTE,
@@ -48,7 +47,7 @@ export interface ReportData {
   ops: number;
   owners: string[];
   sites: string[];
-  blocks: { count: number; columns: string };
+  blocks: { count: number; gzip: boolean; columns: string };
   map: { name: string; kind: string; base: number; size: number }[];
   heap: { start: number; size: number }[];
   samples: Sample[];
@@ -69,14 +68,20 @@ function flagsText(flags: number): string {
   ].filter(([bit]) => (flags & (bit as number)) !== 0).map(([, s]) => s).join(" ");
 }
 
+/** How {@linkcode reportData} packs the blocks. */
+export interface ReportDataOptions {
+  /** Compresses the block columns with gzip (`node:zlib`'s `gzipSync`); without it they stay raw. */
+  gzip?: (bytes: Uint8Array) => Uint8Array;
+}
+
 /** The block columns, packed: start (f64), size, owner, alloc op, free op, alloc site, free site (i32). */
-function packBlocks(r: RunRecorder): string {
+function packBlocks(r: RunRecorder, gzip: ReportDataOptions["gzip"]): string {
   const n = r.start.length;
   const buf = new ArrayBuffer(n * 8 + n * 4 * 6);
   new Float64Array(buf, 0, n).set(r.start);
   const cols = [r.size, r.owner, r.allocOp, r.freeOp, r.allocSite, r.freeSite];
   cols.forEach((c, k) => new Int32Array(buf, n * 8 + k * n * 4, n).set(c));
-  const bytes = gzipSync(new Uint8Array(buf));
+  const bytes = gzip === undefined ? new Uint8Array(buf) : gzip(new Uint8Array(buf));
   let text = "";
   for (let i = 0; i < bytes.length; i += 0x8000) {
     text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -136,6 +141,7 @@ export function reportData(
   script: LoadedScript,
   title: string,
   outcome: ReportOutcome,
+  options: ReportDataOptions = {},
 ): ReportData {
   const k = world.peekKernel();
   const heap = k === undefined ? [] : k.global.heapRegions.map((r) => ({
@@ -150,7 +156,11 @@ export function reportData(
     ops: recorder.op,
     owners: recorder.owners,
     sites: recorder.sites,
-    blocks: { count: recorder.start.length, columns: packBlocks(recorder) },
+    blocks: {
+      count: recorder.start.length,
+      gzip: options.gzip !== undefined,
+      columns: packBlocks(recorder, options.gzip),
+    },
     map: memoryMap(world.platform).map((e) => ({
       name: e.name,
       kind: e.kind,

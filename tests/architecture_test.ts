@@ -11,6 +11,7 @@ const ALLOWED: Record<string, string[]> = {
   conformance: ["conformance", "runtime", "dsl", "mm", "hal", "npm"],
   lsp: ["lsp", "runtime", "dsl", "npm"],
   report: ["report", "runtime", "mm", "hal", "dsl"],
+  playground: ["playground", "report", "runtime", "dsl"],
   editors: ["editors", "lsp", "runtime", "dsl", "npm"],
 };
 

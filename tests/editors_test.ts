@@ -7,7 +7,7 @@ import { LspClient } from "./lsp_client.ts";
 import { GENERATED, generated } from "../editors/generate.ts";
 import { KEYWORDS } from "../lsp/analysis.ts";
 import { parse } from "../dsl/parser.ts";
-import { browserMissing, lookAt } from "./browser.ts";
+import { browserMissing, lookAt } from "../tools/browser.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const uri = (path: string) => `file://${ROOT}${path}`;

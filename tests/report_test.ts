@@ -3,7 +3,7 @@
 // allocation, the global heap and the DMA buffer, hovering a block shows
 // the script line behind it; failures are linked to their line.
 import assert from "node:assert/strict";
-import { browserMissing, lookAt } from "./browser.ts";
+import { browserMissing, lookAt } from "../tools/browser.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SHOTS = `${ROOT}.screenshots`;
@@ -113,3 +113,7 @@ Deno.test({
     }
   },
 });
+
+if (browserMissing() !== undefined) {
+  console.error(`report_test.ts: skipping the Chromium tests: ${browserMissing()}`);
+}

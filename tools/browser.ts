@@ -56,10 +56,14 @@ export interface PageView {
   counts: Record<string, number>;
   texts: Record<string, string>;
   loadMs: number;
+  /** From navigation until the steps were done (a page's own rendering included). */
+  readyMs: number;
+  /** The values of the spec's `evaluate` expressions. */
+  values: unknown[];
 }
 
 /**
- * Opens a page in Chromium in a process of its own (tests/browser_page.ts,
+ * Opens a page in Chromium in a process of its own (tools/browser_page.ts,
  * which needs permissions the tests do not have) and reports what it saw.
  */
 export async function lookAt(spec: import("./browser_page.ts").PageSpec): Promise<PageView> {

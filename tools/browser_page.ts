@@ -3,7 +3,7 @@
 // elements match each selector, the text of others, after optional steps
 // (hover, click, type). Run as a separate process with the permissions
 // playwright needs (-A), so that the tests keep theirs narrow:
-//   deno run -A tests/browser_page.ts '{"url": "file:///...", "count": ["svg"]}'
+//   deno run -A tools/browser_page.ts '{"url": "file:///...", "count": ["svg"]}'
 import { launch } from "./browser.ts";
 
 /** What to look at. */
@@ -17,6 +17,8 @@ export interface PageSpec {
   steps?: ({ hover: string } | { click: string } | { fill: string; value: string } | {
     wait: string;
   })[];
+  /** JavaScript expressions evaluated in the page at the end, their values returned. */
+  evaluate?: string[];
   /** Where a screenshot goes. */
   screenshot?: string;
 }
@@ -43,10 +45,14 @@ if (import.meta.main) {
       else if ("fill" in step) await page.fill(step.fill, step.value);
       else await page.waitForSelector(step.wait, { timeout: 20_000 });
     }
+    out.readyMs = performance.now() - t0;
     const counts: Record<string, number> = {};
     for (const s of spec.count ?? []) counts[s] = await page.locator(s).count();
     const texts: Record<string, string> = {};
     for (const s of spec.text ?? []) texts[s] = (await page.locator(s).first().textContent()) ?? "";
+    const values: unknown[] = [];
+    for (const expr of spec.evaluate ?? []) values.push(await page.evaluate(expr));
+    out.values = values;
     if (spec.screenshot !== undefined) {
       await page.screenshot({ path: spec.screenshot, fullPage: false });
     }

@@ -1,0 +1,43 @@
+/**
+ * `deno task serve [--port N]`: serves the playground on 127.0.0.1 (only),
+ * from the files `buildSite` makes in memory: it serves its own files and
+ * reads nothing else.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { buildSite } from "./site.ts";
+
+const TYPES: Record<string, string> = {
+  html: "text/html; charset=utf-8",
+  css: "text/css; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+};
+
+let port = 8000;
+try {
+  const { values } = parseArgs({ args: Deno.args, options: { port: { type: "string" } } });
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new Error(`--port takes 0..65535, not '${values.port}'`);
+    }
+  }
+} catch (e) {
+  console.error(`serve: ${(e as Error).message}\nUsage: deno task serve [--port N]`);
+  Deno.exit(2);
+}
+const files = await buildSite();
+Deno.serve({
+  hostname: "127.0.0.1",
+  port,
+  onListen: ({ port }) => console.log(`the playground is at http://127.0.0.1:${port}/`),
+}, (req) => {
+  const path = new URL(req.url).pathname.replace(/^\//, "") || "index.html";
+  const body = files.get(path);
+  if (body === undefined || req.method !== "GET") return new Response("not found", { status: 404 });
+  return new Response(body as Uint8Array<ArrayBuffer>, {
+    headers: { "content-type": TYPES[path.split(".").pop()!] ?? "application/octet-stream" },
+  });
+});

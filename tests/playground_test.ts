@@ -1,0 +1,144 @@
+// The playground: the static site (deno task site) and the local server
+// (deno task serve, 127.0.0.1 only, its own files only), and in Chromium:
+// boot.mms runs in the page and prints its greeting; a typo is marked at
+// its line as it is typed.
+import assert from "node:assert/strict";
+import { browserMissing, lookAt } from "../tools/browser.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const SHOTS = `${ROOT}.screenshots`;
+
+async function site(dir: string): Promise<void> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-run",
+      "--allow-env",
+      "playground/site.ts",
+      dir,
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(r.success, new TextDecoder().decode(r.stderr));
+}
+
+Deno.test("playground: deno task site writes static files with the scenarios in the menu", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await site(dir);
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assert.deepEqual(names, ["app.js", "index.html", "style.css"]);
+    const index = await Deno.readTextFile(`${dir}/index.html`);
+    assert.match(index, /"scripts\/boot\.mms":/);
+    assert.doesNotMatch(index, /src=["']https?:/, "nothing fetched from the network");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "playground: boot.mms runs in the page; a typo is marked at its line",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await site(dir);
+      await Deno.mkdir(SHOTS, { recursive: true });
+      const ran = await lookAt({
+        url: `file://${dir}/index.html`,
+        steps: [{ wait: "body[data-ready]" }, { click: "#run" }, { wait: "#output .ok" }],
+        text: ["#output"],
+        evaluate: ["document.getElementById('report').srcdoc.includes('Physical memory')"],
+        screenshot: `${SHOTS}/playground_boot.png`,
+      });
+      assert.deepEqual(ran.errors, []);
+      assert.match(ran.texts["#output"], /Hello, ArceOS!\[from String\]/);
+      assert.deepEqual(ran.values, [true], "the report of the run is shown");
+      const typo = await lookAt({
+        url: `file://${dir}/index.html`,
+        steps: [
+          { wait: "body[data-ready]" },
+          { fill: "#code", value: "final_init()\nlet p = alloc(64, 8)\nkmaloc(10)\n" },
+        ],
+        text: ["#problems"],
+        count: ["#highlight .err", "#run:disabled", '.problem[data-line="3"]'],
+      });
+      assert.deepEqual(typo.errors, []);
+      assert.match(
+        typo.texts["#problems"],
+        /^3:1: unknown function 'kmaloc'; did you mean 'kmalloc'\?/,
+      );
+      assert.equal(typo.counts['.problem[data-line="3"]'], 1);
+      assert.equal(typo.counts["#highlight .err"], 1, "the word is marked in the editor");
+      assert.equal(typo.counts["#run:disabled"], 1);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("playground: deno task serve serves its own files on 127.0.0.1 only", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-run",
+      "--allow-net=127.0.0.1",
+      "--allow-env",
+      "playground/serve.ts",
+      "--port",
+      "0",
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!/127\.0\.0\.1:(\d+)/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    const port = /127\.0\.0\.1:(\d+)/.exec(text)![1];
+    const get = async (path: string, init?: RequestInit) => {
+      const r = await fetch(`http://127.0.0.1:${port}${path}`, init);
+      await r.body?.cancel();
+      return r;
+    };
+    const index = await get("/");
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get("content-type")!, /text\/html/);
+    assert.equal((await get("/app.js")).status, 200);
+    assert.equal((await get("/../deno.json")).status, 404);
+    assert.equal((await get("/scripts/boot.mms")).status, 404, "nothing but its own files");
+    assert.equal((await get("/", { method: "POST" })).status, 404);
+    reader.releaseLock();
+  } finally {
+    child.kill();
+    await child.status;
+    await child.stdout.cancel().catch(() => {});
+    await child.stderr.cancel();
+  }
+});
+
+Deno.test("playground: serve refuses a bad port", async () => {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-net=127.0.0.1", "playground/serve.ts", "--port", "http"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(r.code, 2);
+  assert.match(new TextDecoder().decode(r.stderr), /--port takes 0\.\.65535, not 'http'/);
+});
+
+if (browserMissing() !== undefined) {
+  console.error(`playground_test.ts: skipping the Chromium tests: ${browserMissing()}`);
+}
