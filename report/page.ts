@@ -67,12 +67,13 @@ async function decodeBlocks() {
     : raw.buffer;
   const col = (k) => new Int32Array(buf, n * 8 + k * n * 4, n);
   return { n, start: new Float64Array(buf, 0, n), size: col(0), owner: col(1), allocOp: col(2), freeOp: col(3),
-    allocSite: col(4), freeSite: col(5) };
+    allocSite: col(4), freeSite: col(5), align: col(6) };
 }
 
 function describe(B, i) {
   const live = B.freeOp[i] < 0;
-  return DATA.owners[B.owner[i]] + "  " + hex(B.start[i]) + "  " + size(B.size[i]) + " (" + B.size[i] + " bytes)\\n" +
+  return DATA.owners[B.owner[i]] + "  " + hex(B.start[i]) + "  " + size(B.size[i]) + " (" + B.size[i] + " bytes)" +
+    (B.align[i] > 0 ? ", aligned to " + B.align[i] : "") + "\\n" +
     "allocated at op " + B.allocOp[i] + ":  " + site(B.allocSite[i]) + "\\n" +
     (live ? "live at the end" : "freed at op " + B.freeOp[i] + ":  " + site(B.freeSite[i]));
 }
@@ -169,6 +170,8 @@ function memoryMap(B) {
     const span = drag.hi - drag.lo; lo = Math.min(hi0 - span, Math.max(lo0, drag.lo - d)); hi = lo + span; draw();
   });
   svg.addEventListener("dblclick", () => { lo = lo0; hi = hi0; draw(); });
+  $("mmio").textContent = "MMIO (not to scale): " + DATA.map.filter((e) => e.kind === "mmio").map((e) =>
+    e.name + " " + hex(e.base) + " + " + size(e.size)).join(", ");
   $("map-zoom").innerHTML = ram.filter((e) => e.kind !== "free" || e.size < hi0 - lo0).map((e, i) =>
     '<button data-i="' + i + '">' + e.name + "</button>").join(" ") + ' <button data-all="1">all RAM</button>';
   $("map-zoom").addEventListener("click", (e) => {
@@ -332,6 +335,7 @@ size, owner and the script lines that allocated and freed it.</p>
 <span id="map-zoom"></span></div>
 <div id="legend" class="legend"></div>
 <svg id="map" xmlns="http://www.w3.org/2000/svg"></svg>
+<div id="mmio" class="note"></div>
 </section>
 <section>
 <h2>Fragmentation over time</h2>

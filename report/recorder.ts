@@ -65,6 +65,8 @@ export class RunRecorder implements ShadowObserver {
   // The blocks, column by column.
   readonly start: number[] = [];
   readonly size: number[] = [];
+  /** The alignment asked for (0: the API takes none). */
+  readonly align: number[] = [];
   readonly owner: number[] = [];
   readonly allocOp: number[] = [];
   readonly freeOp: number[] = [];
@@ -122,10 +124,17 @@ export class RunRecorder implements ShadowObserver {
     return i;
   }
 
-  #open_(start: bigint, size: number, owner: string, site: EventSite | undefined): void {
+  #open_(
+    start: bigint,
+    size: number,
+    owner: string,
+    site: EventSite | undefined,
+    align = 0,
+  ): void {
     const id = this.start.length;
     this.start.push(Number(start));
     this.size.push(size);
+    this.align.push(align);
     this.owner.push(this.#ownerOf(owner));
     this.allocOp.push(this.op);
     this.freeOp.push(-1);
@@ -146,7 +155,7 @@ export class RunRecorder implements ShadowObserver {
 
   /** An object was handed out. */
   allocated(rec: ObjectRecord): void {
-    this.#open_(rec.start, rec.slot, rec.cache ?? rec.kind, rec.allocated);
+    this.#open_(rec.start, rec.slot, rec.cache ?? rec.kind, rec.allocated, rec.align);
   }
 
   /** An object (or its first `bytes`) was freed. */
@@ -159,13 +168,14 @@ export class RunRecorder implements ShadowObserver {
         rec.slot - bytes,
         rec.cache ?? rec.kind,
         rec.allocated,
+        rec.align,
       );
     }
   }
 
   /** The kernel took memory (a page table). */
   reserved(start: bigint, size: number, what: string, site: EventSite | undefined): void {
-    this.#open_(start, size, what.replace(/^an? /, "") + "s", site);
+    this.#open_(start, size, what.replace(/^an? /, "") + "s", site, 4096);
   }
 
   /** The kernel gave it back. */

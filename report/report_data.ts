@@ -74,12 +74,12 @@ export interface ReportDataOptions {
   gzip?: (bytes: Uint8Array) => Uint8Array;
 }
 
-/** The block columns, packed: start (f64), size, owner, alloc op, free op, alloc site, free site (i32). */
+/** The block columns, packed: start (f64), size, owner, alloc op, free op, alloc site, free site, align (i32). */
 function packBlocks(r: RunRecorder, gzip: ReportDataOptions["gzip"]): string {
   const n = r.start.length;
-  const buf = new ArrayBuffer(n * 8 + n * 4 * 6);
+  const buf = new ArrayBuffer(n * 8 + n * 4 * 7);
   new Float64Array(buf, 0, n).set(r.start);
-  const cols = [r.size, r.owner, r.allocOp, r.freeOp, r.allocSite, r.freeSite];
+  const cols = [r.size, r.owner, r.allocOp, r.freeOp, r.allocSite, r.freeSite, r.align];
   cols.forEach((c, k) => new Int32Array(buf, n * 8 + k * n * 4, n).set(c));
   const bytes = gzip === undefined ? new Uint8Array(buf) : gzip(new Uint8Array(buf));
   let text = "";

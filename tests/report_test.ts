@@ -63,8 +63,9 @@ Deno.test({
           "#timelines canvas",
           "svg.frag",
           "#sources .l",
+          "#mmio",
         ],
-        text: ["#tip"],
+        text: ["#tip", "#mmio"],
         screenshot: `${SHOTS}/report_boot.png`,
       });
       assert.deepEqual(seen.errors, []);
@@ -74,7 +75,11 @@ Deno.test({
       assert.ok(seen.counts["rect.heap"] >= 1, "the global heap");
       assert.ok(seen.counts["#timelines canvas"] >= 3);
       assert.ok(seen.counts["#sources .l"] > 20, "the script's source");
-      assert.match(seen.texts["#tip"], /scripts\/boot\.mms:9:9\s+alloc\(11, 1\)/);
+      assert.match(seen.texts["#mmio"], /MMIO .*UART/, "the MMIO regions");
+      assert.match(
+        seen.texts["#tip"],
+        /early bytes .*11 bytes\), aligned to 1\n.*scripts\/boot\.mms:9:9\s+alloc\(11, 1\)/,
+      );
       assert.match(seen.texts["#tip"], /freed at op \d+:\s+scripts\/boot\.mms:17:1/);
     } finally {
       await Deno.remove(dir, { recursive: true });
@@ -108,6 +113,41 @@ Deno.test({
       assert.match(seen.texts["#failures"], /expect at op \d+ .*oom\.mms:5:1/);
       assert.ok(seen.counts[".fail a"] >= 2, "linked to their lines");
       assert.ok(seen.counts[".src .l.hit"] >= 2, "the lines are marked in the source");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "report: page tables as trees, with their levels, flags and huge pages",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(
+        `${dir}/pt.mms`,
+        "let pt = new_page_table()\nlet f = zone_alloc_pages(ZONE_NORMAL, 1, PAGE_KERNEL).addr_phys\n" +
+          "pt.map(0x4000_0000, f, 4K, MAP_READ | MAP_WRITE, true)\n" +
+          "pt.map(0x4020_0000, f & ~0x1f_ffff, 2M, MAP_READ)\n",
+      );
+      const out = `${dir}/pt.html`;
+      assert.equal((await run([`${dir}/pt.mms`, "--report", out, "--quiet"], dir)).code, 0);
+      const seen = await lookAt({
+        url: `file://${out}`,
+        steps: [{ wait: "body[data-ready]" }],
+        text: ["#tables"],
+        count: ["#tables details"],
+      });
+      assert.deepEqual(seen.errors, []);
+      assert.match(seen.texts["#tables"], /Sv39, root 0x[0-9a-f]+, 2 mappings/);
+      assert.match(seen.texts["#tables"], /0x40000000 \u2192 0x[0-9a-f]+ {2}R W/);
+      assert.match(seen.texts["#tables"], /huge 2\.0 MiB 0x40200000/);
+      assert.equal(
+        seen.counts["#tables details"],
+        3,
+        "the table, a level-1 table, a level-2 table",
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

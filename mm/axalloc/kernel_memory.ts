@@ -450,7 +450,7 @@ export class KernelMemory {
   #record(local: number, owner: Owner, size: number, align: number): VirtAddr {
     const addr = this.toVirt(local);
     this.#owners.set(local, { addr, owner, size, align });
-    this.shadow?.allocated(this.virtToPhys(addr), size, size, SHADOW_KIND[owner]);
+    this.shadow?.allocated(this.virtToPhys(addr), size, size, SHADOW_KIND[owner], undefined, align);
     return addr;
   }
 

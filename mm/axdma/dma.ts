@@ -79,7 +79,7 @@ export class DmaAllocator {
     const slot = size >= GLOBAL_PAGE_SIZE
       ? Math.ceil(size / GLOBAL_PAGE_SIZE) * GLOBAL_PAGE_SIZE
       : size;
-    shadow?.allocated(this.#kernel.virtToPhys(cpuAddr), size, slot, "DMA buffer");
+    shadow?.allocated(this.#kernel.virtToPhys(cpuAddr), size, slot, "DMA buffer", undefined, align);
     const limit = this.#kernel.platform.dmaLimit;
     const end = this.#kernel.virtToPhys(cpuAddr) + BigInt(size);
     if (limit !== undefined && end > limit) {

@@ -121,7 +121,7 @@ export class DragonMemory {
     const page = this.pages.allocPages(zoneSelect, num, flags);
     if (page !== null) {
       const bytes = num * this.pages.pageSize;
-      this.shadow?.allocated(page.addrPhys, bytes, bytes, "zone pages");
+      this.shadow?.allocated(page.addrPhys, bytes, bytes, "zone pages", undefined, bytes);
     }
     return page;
   }

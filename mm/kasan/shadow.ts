@@ -60,6 +60,8 @@ export interface ObjectRecord {
   readonly kind: ObjectKind;
   /** The kmalloc cache (`kmalloc-64`), for kmalloc objects. */
   readonly cache: string | undefined;
+  /** The alignment it was asked with, where the API takes one. */
+  readonly align?: number;
   /** Where it was allocated. */
   readonly allocated: EventSite | undefined;
   /** Where it was freed, once it is. */
@@ -122,13 +124,21 @@ export class Shadow {
   }
 
   /** An object handed to the script: `size` bytes usable, the rest of `slot` slack. */
-  allocated(start: bigint, size: number, slot: number, kind: ObjectKind, cache?: string): void {
+  allocated(
+    start: bigint,
+    size: number,
+    slot: number,
+    kind: ObjectKind,
+    cache?: string,
+    align?: number,
+  ): void {
     const rec: ObjectRecord = {
       start,
       size,
       slot: Math.max(slot, size),
       kind,
       cache,
+      align,
       allocated: this.#site(),
       freed: undefined,
     };
