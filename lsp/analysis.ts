@@ -186,6 +186,22 @@ interface Definition {
   file: string;
   loc: Loc;
   detail: string;
+  /** For a parameter: the procedure it belongs to (its scope). */
+  scope?: Loc;
+}
+
+/** Where a statement's text ends: its last nested statement's end (a block's body included). */
+function endOf(s: Stmt): number {
+  let end = s.loc.end;
+  walk([s], {
+    stmt(x) {
+      if (x.loc.end > end) end = x.loc.end;
+    },
+    expr(e) {
+      if (e.loc.end > end) end = e.loc.end;
+    },
+  });
+  return end;
 }
 
 function definitions(a: Analysis): Definition[] {
@@ -201,6 +217,8 @@ function definitions(a: Analysis): Definition[] {
             loc: s.loc,
             detail: `proc ${s.name}(${s.params.join(", ")})`,
           });
+          // A parameter is in scope from the header to the end of the body (its closing brace).
+          const body = { ...s.loc, end: endOf(s) + 2 };
           for (const p of s.params) {
             out.push({
               name: p,
@@ -208,6 +226,7 @@ function definitions(a: Analysis): Definition[] {
               file,
               loc: s.loc,
               detail: `parameter of ${s.name}`,
+              scope: body,
             });
           }
         } else if (s.kind === "let") {
@@ -273,8 +292,16 @@ export function completions(a: Analysis, pos: Position): Completion[] {
     seen.add(c.label);
     out.push(c);
   };
+  // In scope: procedures anywhere, variables of included files, variables of
+  // this file defined before the cursor, and the parameters of the procedure it is in.
+  const offset = offsetAt(a.text, pos);
+  const main = a.loaded.main.file;
   for (const d of definitions(a)) {
-    add({ label: d.name, kind: d.kind, detail: d.detail });
+    const visible = d.kind === "procedure" || d.file !== main ||
+      (d.scope !== undefined
+        ? offset >= d.scope.start && offset <= d.scope.end
+        : d.loc.start <= offset);
+    if (visible) add({ label: d.name, kind: d.kind, detail: d.detail });
   }
   for (const [name, b] of Object.entries(BUILTINS)) {
     add({ label: name, kind: "builtin", detail: signature(name), documentation: b.doc });
@@ -353,7 +380,9 @@ export function outline(a: Analysis): Outline[] {
     const out: Outline[] = [];
     for (const s of stmts) {
       if (s.kind === "proc" || s.kind === "contract") {
-        const range = rangeOf(s.loc, text);
+        // The whole statement, to its closing brace.
+        const close = text.indexOf("}", endOf(s));
+        const range = rangeOf({ ...s.loc, end: close < 0 ? endOf(s) : close + 1 }, text);
         out.push({
           name: s.kind === "proc" ? `proc ${s.name}` : `contract "${s.name}"`,
           kind: s.kind === "proc" ? "procedure" : "contract",

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { LspClient } from "./lsp_client.ts";
 import { GENERATED, generated } from "../editors/generate.ts";
-import { KEYWORDS } from "../lsp/analysis.ts";
+import { analyze, completions, KEYWORDS, outline } from "../lsp/analysis.ts";
 import { parse } from "../dsl/parser.ts";
 import { browserMissing, lookAt } from "../tools/browser.ts";
 
@@ -230,4 +230,21 @@ Deno.test("editors: the VS Code extension folder holds together", () => {
     const code = s.body.join("\n").replace(/\$\{\d+:([^}]*)\}/g, "$1").replace(/\$\d+/g, "") + "\n";
     assert.deepEqual(parse(code, `${name}.mms`).problems, [], `${name}:\n${code}`);
   }
+});
+
+Deno.test("lsp: completion offers the names in scope where the cursor is", () => {
+  const text = "let a = 1\nproc f(p) {\n  return p\n}\nlet b = 2\n";
+  const an = analyze("t.mms", text, { read: () => "" });
+  const names = (line: number, character: number) =>
+    completions(an, { line, character })
+      .filter((c) => c.kind === "variable" || c.kind === "procedure")
+      .map((c) => c.label)
+      .sort();
+  assert.deepEqual(names(2, 2), ["a", "f", "p"], "a parameter inside its procedure");
+  assert.deepEqual(names(5, 0), ["a", "b", "f"], "not outside it");
+  assert.deepEqual(names(0, 5), ["a", "f"], "a later let is not yet in scope");
+  const outlined = outline(an);
+  assert.deepEqual(outlined.map((o) => [o.name, o.range.start.line, o.range.end.line]), [
+    ["proc f", 1, 3],
+  ]);
 });
