@@ -28,16 +28,31 @@ try {
   console.error(`serve: ${(e as Error).message}\nUsage: deno task serve [--port N]`);
   Deno.exit(2);
 }
-const files = await buildSite();
-Deno.serve({
-  hostname: "127.0.0.1",
-  port,
-  onListen: ({ port }) => console.log(`the playground is at http://127.0.0.1:${port}/`),
-}, (req) => {
+let files: Map<string, Uint8Array>;
+try {
+  files = await buildSite();
+} catch (e) {
+  console.error(`serve: ${(e as Error).message}`);
+  Deno.exit(1);
+}
+const handler = (req: Request): Response => {
   const path = new URL(req.url).pathname.replace(/^\//, "") || "index.html";
   const body = files.get(path);
   if (body === undefined || req.method !== "GET") return new Response("not found", { status: 404 });
   return new Response(body as Uint8Array<ArrayBuffer>, {
     headers: { "content-type": TYPES[path.split(".").pop()!] ?? "application/octet-stream" },
   });
-});
+};
+try {
+  Deno.serve({
+    hostname: "127.0.0.1",
+    port,
+    onListen: ({ port }) => console.log(`the playground is at http://127.0.0.1:${port}/`),
+  }, handler);
+} catch (e) {
+  const why = e instanceof Deno.errors.AddrInUse
+    ? `port ${port} is in use (try --port N)`
+    : (e as Error).message;
+  console.error(`serve: ${why}`);
+  Deno.exit(1);
+}

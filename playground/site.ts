@@ -76,12 +76,17 @@ export async function buildSite(): Promise<Map<string, Uint8Array>> {
 
 if (import.meta.main) {
   const dir = Deno.args[0] ?? "site";
-  const files = await buildSite();
-  await Deno.mkdir(dir, { recursive: true });
-  for (const [name, bytes] of files) await Deno.writeFile(`${dir}/${name}`, bytes);
-  console.log(
-    `wrote the playground to ${dir}/ (${
-      [...files.keys()].join(", ")
-    }): serve it with any static host`,
-  );
+  try {
+    const files = await buildSite();
+    await Deno.mkdir(dir, { recursive: true });
+    for (const [name, bytes] of files) await Deno.writeFile(`${dir}/${name}`, bytes);
+    console.log(
+      `wrote the playground to ${dir}/ (${
+        [...files.keys()].join(", ")
+      }): serve it with any static host`,
+    );
+  } catch (e) {
+    console.error(`site: cannot write the playground to ${dir}/: ${(e as Error).message}`);
+    Deno.exit(1);
+  }
 }
