@@ -230,53 +230,40 @@ export class PhysicalMemory {
     let pos = 0;
     let frameNo = Number(addr / FRAME);
     let off = Number(addr % FRAME);
+    const list = this.#attached;
     while (pos < length) {
       let n = Math.min(length - pos, FRAME_SIZE - off);
-      if (this.#attached.length > 0) {
-        // The range attached last wins (a heap inside a page allocator's
-        // region is the heap's bytes); each step ends where a later range starts.
-        const at = frameNo * FRAME_SIZE + off;
-        const list = this.#attached;
-        let k = list.length - 1;
-        while (k >= 0 && !(at >= list[k].start && at < list[k].end)) k--;
-        let next = Infinity;
-        for (let j = k + 1; j < list.length; j++) {
-          if (list[j].start > at && list[j].start < next) next = list[j].start;
-        }
-        if (k >= 0) {
-          const a = list[k];
-          n = Math.min(length - pos, a.end - at, next - at);
-          fn(a.bytes(at - a.start, n), 0, pos, n);
-        } else {
-          // Frames up to the next attached range (or the frame's end).
-          n = Math.min(n, next - at);
-          this.#frameStep(frameNo, off, pos, n, fn, create, skipIfZero);
-        }
+      if (list.length === 0) {
+        this.#frameStep(frameNo, off, pos, n, fn, create, skipIfZero);
         pos += n;
-        const abs = at + n;
-        frameNo = Math.floor(abs / FRAME_SIZE);
-        off = abs % FRAME_SIZE;
+        frameNo++;
+        off = 0;
         continue;
       }
-      let frame = this.#frames.get(frameNo);
-      if (frame === undefined && create) {
-        if (skipIfZero?.(pos, n)) {
-          pos += n;
-          frameNo++;
-          off = 0;
-          continue;
-        }
-        frame = new Uint8Array(FRAME_SIZE);
-        this.#frames.set(frameNo, frame);
+      // Attached ranges: the one attached last wins (a heap inside a page
+      // allocator's region is the heap's bytes); a step ends where a later range starts.
+      const at = frameNo * FRAME_SIZE + off;
+      let k = list.length - 1;
+      while (k >= 0 && !(at >= list[k].start && at < list[k].end)) k--;
+      let next = Infinity;
+      for (let j = k + 1; j < list.length; j++) {
+        if (list[j].start > at && list[j].start < next) next = list[j].start;
       }
-      fn(frame, off, pos, n);
+      if (k >= 0) {
+        const a = list[k];
+        n = Math.min(length - pos, a.end - at, next - at);
+        fn(a.bytes(at - a.start, n), 0, pos, n);
+      } else {
+        n = Math.min(n, next - at);
+        this.#frameStep(frameNo, off, pos, n, fn, create, skipIfZero);
+      }
       pos += n;
-      frameNo++;
-      off = 0;
+      frameNo = Math.floor((at + n) / FRAME_SIZE);
+      off = (at + n) % FRAME_SIZE;
     }
   }
 
-  /** One step of {@linkcode PhysicalMemory.#each} inside frame `frameNo`. */
+  /** One step inside frame `frameNo`: materialised (unless the write keeps it zero) when `create`. */
   #frameStep(
     frameNo: number,
     off: number,
