@@ -136,8 +136,10 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
       io.err(`replay: ${m.problem}`);
       return 2;
     }
+    // global: drives the module as the global allocator's byte allocator.
+    const global = name.startsWith("global:");
     const family = values.family === undefined
-      ? m.families[0]
+      ? (global ? "ByteAllocator" : m.families[0])
       : values.family === "bytes"
       ? "ByteAllocator"
       : values.family === "pages"
@@ -147,8 +149,11 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
       io.err(`replay: --family is bytes or pages, not '${values.family}'`);
       return 2;
     }
-    const global = name.startsWith("global:");
-    if (!m.families.includes(family) || (global && family !== "ByteAllocator")) {
+    if (global && family !== "ByteAllocator") {
+      io.err(`replay: global:${wasmPath} is the global allocator's byte allocator: --family bytes`);
+      return 2;
+    }
+    if (!m.families.includes(family)) {
       io.err(
         `replay: ${wasmPath} exports no ${family === "ByteAllocator" ? "byte" : "page"} allocator`,
       );

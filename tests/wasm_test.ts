@@ -335,3 +335,58 @@ Deno.test("wasm: a page module is the kernel's page allocator", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("wasm: answers the ABI does not allow are errors that say so", () => {
+  const a = new WasmByteAllocator(load(fixture("stray")));
+  a.init(0x9000_0000, 0x1_0000);
+  assert.throws(
+    () => a.alloc(8, 8),
+    /stray\.wasm: byte_alloc\(8, 8\) returned 0x[0-9a-f]+, a 8-byte block outside the memory it manages/,
+  );
+  assert.throws(
+    () => a.addMemory(0x9100_0000, 0x1000),
+    /stray\.wasm: byte_add_memory\(.*\) answered 7, not an error code of the ABI/,
+  );
+});
+
+Deno.test("wasm: replay and fuzz choose a family, global: takes a byte module, and say what is wrong", async () => {
+  const replay = (args: string[]) => task("cli/replay.ts", args, ["--allow-read"]);
+  const global = await replay(["-a", `global:${FIRST_FIT}`, "tests/fidelity/global-1.trace.gz"]);
+  assert.equal(global.code, 0, global.err);
+  assert.match(global.out, /^init heap 0xffffffc0[0-9a-f]+\n/);
+  assert.match(
+    global.out,
+    /^stats used_bytes=\d+ available_bytes=\d+ used_pages=\d+ available_pages=\d+$/m,
+  );
+  const pages = await replay([
+    "-a",
+    BITMAP,
+    "--family",
+    "pages",
+    "tests/fidelity/pages-frames-1.trace.gz",
+  ]);
+  assert.equal(pages.code, 0, pages.err);
+  const cases: [string[], RegExp][] = [
+    [["-a", BITMAP, "--family", "bytes", "x"], /exports no byte allocator/],
+    [["-a", `global:${BITMAP}`, "x"], /exports no byte allocator/],
+    [["-a", FIRST_FIT, "--family", "both", "x"], /--family is bytes or pages, not 'both'/],
+    [["-a", FIRST_FIT, "--pointer-width", "4", "x"], /--pointer-width is for mmsim's models/],
+    [["-a", "tlsf", "--family", "pages", "x"], /--family is for a \.wasm module/],
+    [["-a", fixture("imports"), "x"], /refused .*imports env\.host_log/],
+  ];
+  for (const [args, why] of cases) {
+    const r = await replay(args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.err, why);
+  }
+  const flags = ["--allow-read", "--allow-write=.", "--allow-run", "--unstable-worker-options"];
+  const family = await task("cli/fuzz.ts", ["--allocator", FIRST_FIT, "--family", "pages"], flags);
+  assert.equal(family.code, 2);
+  assert.match(family.err, /exports no page allocator/);
+  const notWasm = await task("cli/fuzz.ts", ["--allocator", "tlsf", "--family", "bytes"], flags);
+  assert.equal(notWasm.code, 2);
+  assert.match(notWasm.err, /--family is for a \.wasm module/);
+  const exact = await conformance(["--allocator", FIRST_FIT, "--exact", "nope"]);
+  assert.equal(exact.code, 2);
+  assert.match(exact.err, /--exact takes a byte or page allocator model \(.*tlsf.*\), not 'nope'/);
+});

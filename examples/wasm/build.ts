@@ -24,9 +24,10 @@ const C_MODULES: { source: string; out: string; target?: string }[] = [
     out: `${FIXTURES}bitmap_pages64.wasm`,
     target: "wasm64",
   },
-  ...["scribbles", "traps", "spins_when_full", "missing_export", "imports", "version_two"].map(
-    (name) => ({ source: `${FIXTURES}${name}.c`, out: `${FIXTURES}${name}.wasm` }),
-  ),
+  ...["scribbles", "traps", "spins_when_full", "missing_export", "imports", "version_two", "stray"]
+    .map(
+      (name) => ({ source: `${FIXTURES}${name}.c`, out: `${FIXTURES}${name}.wasm` }),
+    ),
 ];
 
 function run(cmd: string, args: string[]): { ok: boolean; text: string } {

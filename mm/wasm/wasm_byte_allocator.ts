@@ -6,7 +6,6 @@
  * @module
  */
 
-import { hex } from "../../hal/int.ts";
 import { AllocError, NO_MEMORY } from "../allocator/alloc_error.ts";
 import type { ByteAllocator, ManagedMemory } from "../allocator/traits.ts";
 import { WasmInstance } from "./wasm_instance.ts";
@@ -55,24 +54,12 @@ export class WasmByteAllocator implements ByteAllocator, ManagedMemory {
 
   /** `byte_init` over the region, placed in the module's memory. */
   init(start: number, size: number): void {
-    const offset = this.#w.place(start, size);
-    this.onRegion?.(start, size);
-    this.#w.call("byte_init", [offset, size]);
+    this.#w.giveRegion("byte", false, start, size, this.onRegion);
   }
 
   /** `byte_add_memory`; a non-zero answer is the error it names. */
   addMemory(start: number, size: number): void {
-    const offset = this.#w.place(start, size);
-    this.onRegion?.(start, size);
-    const code = this.#w.call("byte_add_memory", [offset, size]);
-    if (code !== 0) {
-      const kind = ["InvalidParam", "MemoryOverlap", "NoMemory", "NotAllocated"][code - 1];
-      if (kind === undefined) throw this.#w.lastError("byte_add_memory", [offset, size]);
-      throw new AllocError(kind as "InvalidParam", {
-        address: start,
-        reason: `byte_add_memory(${hex(start)}, ${hex(size)}) answered ${code}`,
-      });
-    }
+    this.#w.giveRegion("byte", true, start, size, this.onRegion);
   }
 
   /** `byte_alloc`: the block, or the error `last_error()` names. */
@@ -121,13 +108,7 @@ export class WasmByteAllocator implements ByteAllocator, ManagedMemory {
    */
   dealloc(ptr: number, size: number, align: number): void {
     const w = this.#w;
-    const at = w.regions.toLinear(ptr);
-    if (at < 0) {
-      throw new AllocError("NotAllocated", {
-        address: ptr,
-        reason: `${hex(ptr)} is not in the memory ${this.path} manages`,
-      });
-    }
+    const at = w.freeTarget(ptr);
     if (this.#dealloc !== undefined) {
       try {
         this.#dealloc(at, size, align);

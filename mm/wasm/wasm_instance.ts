@@ -100,17 +100,67 @@ export class WasmInstance {
 
   /** After a call answered failure: the {@linkcode AllocError} `last_error()` names. */
   lastError(name: string, args: readonly number[]): AllocError | WasmCallError {
-    const code = this.call("last_error", []);
+    return this.#errorOf(name, args, this.call("last_error", []), "failed and last_error() is");
+  }
+
+  #errorOf(
+    name: string,
+    args: readonly number[],
+    code: number,
+    said: string,
+  ): AllocError | WasmCallError {
     const kind = ERROR_CODES[code];
     if (kind === undefined) {
       return new WasmCallError(
         this.path,
         this.describe(name, args),
-        `failed and last_error() is ${code}, not an error code of the ABI ` +
+        `${said} ${code}, not an error code of the ABI ` +
           "(1 InvalidParam, 2 MemoryOverlap, 3 NoMemory, 4 NotAllocated)",
       );
     }
     return new AllocError(kind, { reason: `${this.describe(name, args)} failed` });
+  }
+
+  /**
+   * `PREFIX_init` (or, with `add`, `PREFIX_add_memory`, whose non-zero answer
+   * is the error it names) over simulated `[start, start + size)`, placed in
+   * the module's memory first; `onRegion` is told once the bytes are there.
+   */
+  giveRegion(
+    prefix: "byte" | "page",
+    add: boolean,
+    start: number,
+    size: number,
+    onRegion: ((start: number, size: number) => void) | undefined,
+  ): void {
+    const offset = this.place(start, size);
+    onRegion?.(start, size);
+    const name = add ? `${prefix}_add_memory` : `${prefix}_init`;
+    const code = this.call(name, [offset, size]);
+    if (add && code !== 0) throw this.#errorOf(name, [offset, size], code, "answered");
+  }
+
+  /**
+   * The offset of a block a free names, or a `NotAllocated` refusal: a
+   * pointer outside the memory the module manages is never passed on,
+   * where it would make the module write outside its heap.
+   */
+  freeTarget(addr: number): number {
+    const at = this.regions.toLinear(addr);
+    if (at < 0) {
+      throw new AllocError("NotAllocated", {
+        address: addr,
+        reason: `${hex(addr)} is not in the memory ${this.path} manages`,
+      });
+    }
+    return at;
+  }
+
+  /** Calls an allocating export: the block's simulated address, or the error it failed with. */
+  allocate(name: string, args: readonly number[], bytes: number): number {
+    const p = this.call(name, args);
+    if (p === 0) throw this.lastError(name, args);
+    return this.returned(name, args, p, bytes);
   }
 
   /**

@@ -50,32 +50,18 @@ export class WasmPageAllocator implements PageAllocator, ManagedMemory {
 
   /** `page_init` over the region, placed in the module's memory. */
   init(start: number, size: number): void {
-    const offset = this.#w.place(start, size);
-    this.onRegion?.(start, size);
-    this.#w.call("page_init", [offset, size]);
+    this.#w.giveRegion("page", false, start, size, this.onRegion);
   }
 
   /** `page_add_memory`; a non-zero answer is the error it names. */
   addMemory(start: number, size: number): void {
-    const offset = this.#w.place(start, size);
-    this.onRegion?.(start, size);
-    const code = this.#w.call("page_add_memory", [offset, size]);
-    if (code !== 0) {
-      const kind = ["InvalidParam", "MemoryOverlap", "NoMemory", "NotAllocated"][code - 1];
-      if (kind === undefined) throw this.#w.lastError("page_add_memory", [offset, size]);
-      throw new AllocError(kind as "InvalidParam", {
-        address: start,
-        reason: `page_add_memory(${hex(start)}, ${hex(size)}) answered ${code}`,
-      });
-    }
+    this.#w.giveRegion("page", true, start, size, this.onRegion);
   }
 
   /** `page_alloc_pages`: the first page, or the error `last_error()` names. */
   allocPages(numPages: number, alignPow2: number): number {
     const args = this.#args(numPages, alignPow2);
-    const p = this.#w.call("page_alloc_pages", args);
-    if (p === 0) throw this.#w.lastError("page_alloc_pages", args);
-    return this.#w.returned("page_alloc_pages", args, p, numPages * WASM_PAGE_SIZE);
+    return this.#w.allocate("page_alloc_pages", args, numPages * WASM_PAGE_SIZE);
   }
 
   /**
@@ -92,22 +78,12 @@ export class WasmPageAllocator implements PageAllocator, ManagedMemory {
       });
     }
     const args = [at, ...this.#args(numPages, alignPow2)];
-    const p = w.call("page_alloc_pages_at", args);
-    if (p === 0) throw w.lastError("page_alloc_pages_at", args);
-    return w.returned("page_alloc_pages_at", args, p, numPages * WASM_PAGE_SIZE);
+    return w.allocate("page_alloc_pages_at", args, numPages * WASM_PAGE_SIZE);
   }
 
   /** `page_dealloc_pages`; pages outside the managed memory are `NotAllocated`, never passed on. */
   deallocPages(pos: number, numPages: number): void {
-    const w = this.#w;
-    const at = w.regions.toLinear(pos);
-    if (at < 0) {
-      throw new AllocError("NotAllocated", {
-        address: pos,
-        reason: `${hex(pos)} is not in the memory ${this.path} manages`,
-      });
-    }
-    w.call("page_dealloc_pages", [at, numPages]);
+    this.#w.call("page_dealloc_pages", [this.#w.freeTarget(pos), numPages]);
   }
 
   /** `page_total_pages()`. */
