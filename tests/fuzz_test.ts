@@ -10,20 +10,7 @@ import { fuzzSubject, reproducer, stepsOfLog } from "../conformance/fuzz.ts";
 import { builtinTarget, fuzzLimits } from "../conformance/runner.ts";
 import { NaiveBuddy } from "./reference/naive_buddy.ts";
 import { NaiveBitmap } from "./reference/naive_bitmap.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
-
-async function deno(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const d = new TextDecoder();
-  return { code: r.code, out: d.decode(r.stdout), err: d.decode(r.stderr) };
-}
+import { deno } from "./run_helpers.ts";
 
 const fuzz = (args: string[]) =>
   deno([

@@ -3,36 +3,29 @@
 // (spin, exit, overflow its stack) stops the run or makes it pass. Each run
 // is a subprocess, so that a spinning worker thread ends with it.
 import assert from "node:assert/strict";
-
-const ROOT = new URL("..", import.meta.url).pathname;
+import { deno } from "./run_helpers.ts";
 
 async function conformance(
   fixture: string,
 ): Promise<{ code: number; out: string; err: string; rows: string[] }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--cached-only",
-      "--allow-read",
-      "--allow-run",
-      "--unstable-worker-options",
-      "cli/conformance.ts",
-      "--allocator",
-      `tests/fixtures/${fixture}_allocator.ts`,
-      "--allow-user-code",
-      "--timeout",
-      // Filling a 1 GiB heap can take longer than 2 s on a loaded machine.
-      fixture === "memory_hog" ? "60" : "2",
-    ],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const d = new TextDecoder();
-  const out = d.decode(r.stdout);
-  const rows = out.split("\n").filter((l) => / FAIL /.test(l)).map((l) => l.replace(/ {2,}/g, " "));
-  return { code: r.code, out, err: d.decode(r.stderr), rows };
+  const r = await deno([
+    "run",
+    "--cached-only",
+    "--allow-read",
+    "--allow-run",
+    "--unstable-worker-options",
+    "cli/conformance.ts",
+    "--allocator",
+    `tests/fixtures/${fixture}_allocator.ts`,
+    "--allow-user-code",
+    "--timeout",
+    // Filling a 1 GiB heap can take longer than 2 s on a loaded machine.
+    fixture === "memory_hog" ? "60" : "2",
+  ]);
+  const rows = r.out.split("\n").filter((l) => / FAIL /.test(l)).map((l) =>
+    l.replace(/ {2,}/g, " ")
+  );
+  return { ...r, rows };
 }
 
 /** The fixture, then for each failing contract it must have: its name and why. */

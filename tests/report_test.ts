@@ -4,23 +4,20 @@
 // the script line behind it; failures are linked to their line.
 import assert from "node:assert/strict";
 import { browserMissing, lookAt } from "../tools/browser.ts";
+import { type CommandOutput, deno } from "./run_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SHOTS = `${ROOT}.screenshots`;
 
-async function run(
-  args: string[],
-  write: string,
-): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--cached-only", "--allow-read", `--allow-write=${write}`, "cli/run.ts", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const d = new TextDecoder();
-  return { code: r.code, out: d.decode(r.stdout), err: d.decode(r.stderr) };
+function run(args: string[], write: string): Promise<CommandOutput> {
+  return deno([
+    "run",
+    "--cached-only",
+    "--allow-read",
+    `--allow-write=${write}`,
+    "cli/run.ts",
+    ...args,
+  ]);
 }
 
 Deno.test("report: --report writes one self-contained page; it needs the write permission", async () => {

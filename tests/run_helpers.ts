@@ -37,3 +37,26 @@ export function runScript(args: string[], files: Record<string, string> = {}): R
   const code = main(args, io);
   return { code, out, err, written };
 }
+
+/** What a command printed and returned. */
+export interface CommandOutput {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/**
+ * Runs `deno ARGS` from the repository root as a user would (no colour),
+ * and waits for it.
+ */
+export async function deno(args: string[]): Promise<CommandOutput> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const d = new TextDecoder();
+  return { code: r.code, out: d.decode(r.stdout), err: d.decode(r.stderr) };
+}

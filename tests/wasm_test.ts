@@ -13,6 +13,7 @@ import { AllocError } from "../mm/allocator/alloc_error.ts";
 import { parseTrace } from "../trace/trace.ts";
 import { formatReplay, replayOn } from "../trace/replay.ts";
 import { readTraceText } from "../cli/read_input.ts";
+import { type CommandOutput, deno } from "./run_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const FIRST_FIT = "examples/wasm/first_fit.wasm";
@@ -20,20 +21,12 @@ const BITMAP = "examples/wasm/bitmap_pages.wasm";
 const fixture = (name: string) => `tests/fixtures/wasm/${name}.wasm`;
 const load = (path: string) => loadWasmAllocator(Deno.readFileSync(`${ROOT}${path}`), path);
 
-async function task(
+function task(
   script: string,
   args: string[],
   flags = ["--allow-read", "--allow-run", "--unstable-worker-options"],
-): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--cached-only", ...flags, script, ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const d = new TextDecoder();
-  return { code: r.code, out: d.decode(r.stdout), err: d.decode(r.stderr) };
+): Promise<CommandOutput> {
+  return deno(["run", "--cached-only", ...flags, script, ...args]);
 }
 
 const conformance = (args: string[]) => task("cli/conformance.ts", args);
