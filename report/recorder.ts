@@ -58,10 +58,10 @@ export class RunRecorder implements ShadowObserver {
   readonly #world: World;
   /** Sites, `where\tcall`, by index. */
   readonly sites: string[] = [];
-  readonly #siteIndex = new Map<string, number>();
+  readonly #sites = new Interner(this.sites);
   /** Owners (`global bytes`, `kmalloc`, ...), by index. */
   readonly owners: string[] = [];
-  readonly #ownerIndex = new Map<string, number>();
+  readonly #owners = new Interner(this.owners);
   // The blocks, column by column.
   readonly start: number[] = [];
   readonly size: number[] = [];
@@ -81,7 +81,7 @@ export class RunRecorder implements ShadowObserver {
   readonly failures: Failure[] = [];
   /** Texts the samples share (buddyinfo and slabinfo change less often than they are sampled). */
   readonly texts: string[] = [];
-  readonly #textIndex = new Map<string, number>();
+  readonly #texts = new Interner(this.texts);
 
   /** A recorder of `world`'s run. */
   constructor(world: World) {
@@ -103,25 +103,7 @@ export class RunRecorder implements ShadowObserver {
   }
 
   #site(site: EventSite | undefined): number {
-    if (site === undefined) return -1;
-    const key = `${site.where}\t${site.call}`;
-    let i = this.#siteIndex.get(key);
-    if (i === undefined) {
-      i = this.sites.length;
-      this.sites.push(key);
-      this.#siteIndex.set(key, i);
-    }
-    return i;
-  }
-
-  #ownerOf(name: string): number {
-    let i = this.#ownerIndex.get(name);
-    if (i === undefined) {
-      i = this.owners.length;
-      this.owners.push(name);
-      this.#ownerIndex.set(name, i);
-    }
-    return i;
+    return site === undefined ? -1 : this.#sites.index(`${site.where}\t${site.call}`);
   }
 
   #open_(
@@ -135,7 +117,7 @@ export class RunRecorder implements ShadowObserver {
     this.start.push(Number(start));
     this.size.push(size);
     this.align.push(align);
-    this.owner.push(this.#ownerOf(owner));
+    this.owner.push(this.#owners.index(owner));
     this.allocOp.push(this.op);
     this.freeOp.push(-1);
     this.allocSite.push(this.#site(site));
@@ -232,27 +214,37 @@ export class RunRecorder implements ShadowObserver {
     const d = this.#world.peekDragon();
     if (d !== undefined) {
       const buddy = buddyinfo(d);
-      sample.buddyinfo = this.#text(buddy);
-      sample.slabinfo = this.#text(slabinfo(d));
+      sample.buddyinfo = this.#texts.index(buddy);
+      sample.slabinfo = this.#texts.index(slabinfo(d));
       const zones = zoneFree(buddy, d.pages.pageSize);
       if (zones !== undefined) free["zone pages"] = zones;
     }
     this.samples.push(sample);
   }
 
-  #text(text: string): number {
-    let i = this.#textIndex.get(text);
-    if (i === undefined) {
-      i = this.texts.length;
-      this.texts.push(text);
-      this.#textIndex.set(text, i);
-    }
-    return i;
-  }
-
   /** Ends the recording: a last sample. */
   finish(): void {
     this.#sample();
+  }
+}
+
+/** A list of distinct strings, each stored once: its index stands for it. */
+class Interner {
+  readonly #list: string[];
+  readonly #index = new Map<string, number>();
+  constructor(list: string[]) {
+    this.#list = list;
+  }
+
+  /** The index of `text`, added at the end the first time. */
+  index(text: string): number {
+    let i = this.#index.get(text);
+    if (i === undefined) {
+      i = this.#list.length;
+      this.#list.push(text);
+      this.#index.set(text, i);
+    }
+    return i;
   }
 }
 
