@@ -78,6 +78,12 @@ Deno.test("lsp: an editor's session: diagnostics, completion, hover, definition,
     for (const name of ["twice", "big", "let", "_skernel", "final_init"]) {
       assert.ok(all.some((i) => i.label === name), name);
     }
+    // A constant's value is filled in when the editor resolves its item.
+    const skernel = all.find((i) => i.label === "_skernel")!;
+    const resolved = (await lsp.request("completionItem/resolve", skernel)).result as {
+      detail: string;
+    };
+    assert.match(resolved.detail, /^_skernel = 0xffffffc080200000/);
     // Hover: a builtin's doc, a constant's value on the script's platform.
     const h1 = (await lsp.request("textDocument/hover", {
       textDocument: { uri: doc },

@@ -128,7 +128,7 @@ Deno.test("playground: deno task serve serves its own files on 127.0.0.1 only", 
   }
 });
 
-Deno.test("playground: serve refuses a bad port", async () => {
+Deno.test("playground: serve refuses a bad port, and says when the port is in use", async () => {
   const r = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-read", "--allow-net=127.0.0.1", "playground/serve.ts", "--port", "http"],
     cwd: ROOT,
@@ -137,6 +137,33 @@ Deno.test("playground: serve refuses a bad port", async () => {
   }).output();
   assert.equal(r.code, 2);
   assert.match(new TextDecoder().decode(r.stderr), /--port takes 0\.\.65535, not 'http'/);
+  // A port in use is one line and exit 1.
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const busy = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-run",
+        "--allow-net=127.0.0.1",
+        "--allow-env",
+        "playground/serve.ts",
+        "--port",
+        String(taken.addr.port),
+      ],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(busy.code, 1);
+    assert.equal(
+      new TextDecoder().decode(busy.stderr).trim(),
+      `serve: port ${taken.addr.port} is in use (try --port N)`,
+    );
+  } finally {
+    taken.close();
+  }
 });
 
 if (browserMissing() !== undefined) {

@@ -95,6 +95,21 @@ Deno.test({
         "final_init()\nlet big = 0\nexpect error NoMemory { alloc_pages(1_000_000, 4K) }\n" +
           'let k = kmalloc(64)\nexpect k == 0 "never"\n',
       );
+      await Deno.writeTextFile(
+        `${dir}/uaf.mms`,
+        "final_init()\nlet p = kmalloc(64)\nkfree(p)\nwrite8(p, 1)\n",
+      );
+      const uaf = `${dir}/uaf.html`;
+      assert.equal((await run([`${dir}/uaf.mms`, "--report", uaf], dir)).code, 1);
+      const sanitizer = await lookAt({
+        url: `file://${uaf}`,
+        steps: [{ wait: "body[data-ready]" }],
+        text: ["#failures"],
+      });
+      assert.match(
+        sanitizer.texts["#failures"],
+        /sanitizer at op \d+ .*uaf\.mms:4:1: .*use-after-free/i,
+      );
       const out = `${dir}/oom.html`;
       const r = await run([`${dir}/oom.mms`, "--report", out], dir);
       assert.equal(r.code, 1);

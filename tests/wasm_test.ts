@@ -324,6 +324,18 @@ Deno.test("wasm: a page module is the kernel's page allocator", async () => {
     const wrong = await task("cli/run.ts", [`${dir}/wrong.mms`], ["--allow-read"]);
     assert.notEqual(wrong.code, 0);
     assert.match(wrong.err + wrong.out, /wrong\.mms:1:1: .*exports no page allocator/);
+    // `kernel page_allocator = bitmap` takes the model back; anything else is said.
+    await Deno.writeTextFile(
+      `${dir}/back.mms`,
+      'kernel page_allocator = "pages.wasm"\nkernel page_allocator = bitmap\nfinal_init()\n' +
+        "print allocator_name()\n",
+    );
+    const back = await task("cli/run.ts", [`${dir}/back.mms`], ["--allow-read"]);
+    assert.equal(back.code, 0, back.err);
+    await Deno.writeTextFile(`${dir}/odd.mms`, "kernel page_allocator = buddy\n");
+    const odd = await task("cli/run.ts", [`${dir}/odd.mms`], ["--allow-read"]);
+    assert.notEqual(odd.code, 0);
+    assert.match(odd.err, /odd\.mms:1:1: .*kernel page_allocator must be bitmap or "FILE\.wasm"/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
