@@ -211,7 +211,7 @@ export async function main(args: string[], io0: ConformanceIo = {
       io.err(`conformance: ${m.problem}`);
       return 2;
     }
-    for (const family of m.families) {
+    for (const family of m.module.families) {
       targets.push({ spec: { wasm: m.bytes, path: o.allocator, family }, readable: [] });
     }
   } else if (/\.(ts|js|mjs|mts)$/.test(o.allocator)) {

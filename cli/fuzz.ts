@@ -191,10 +191,10 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
     const family = o.family === "pages"
       ? "PageAllocator"
       : o.family === undefined || o.family === "bytes"
-      ? (m.families.includes("ByteAllocator") ? "ByteAllocator" : "PageAllocator")
+      ? (m.module.families.includes("ByteAllocator") ? "ByteAllocator" : "PageAllocator")
       : undefined;
     if (family === undefined) return bad(`--family is bytes or pages, not '${o.family}'`);
-    if (!m.families.includes(family)) {
+    if (!m.module.families.includes(family)) {
       return bad(`${o.allocator} exports no ${o.family === "pages" ? "page" : "byte"} allocator`);
     }
     target = { wasm: m.bytes, path: o.allocator, family };

@@ -139,7 +139,7 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
     // global: drives the module as the global allocator's byte allocator.
     const global = name.startsWith("global:");
     const family = values.family === undefined
-      ? (global ? "ByteAllocator" : m.families[0])
+      ? (global ? "ByteAllocator" : m.module.families[0])
       : values.family === "bytes"
       ? "ByteAllocator"
       : values.family === "pages"
@@ -153,7 +153,7 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
       io.err(`replay: global:${wasmPath} is the global allocator's byte allocator: --family bytes`);
       return 2;
     }
-    if (!m.families.includes(family)) {
+    if (!m.module.families.includes(family)) {
       io.err(
         `replay: ${wasmPath} exports no ${family === "ByteAllocator" ? "byte" : "page"} allocator`,
       );

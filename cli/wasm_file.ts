@@ -5,15 +5,13 @@
  * @module
  */
 
-import { loadWasmAllocator, type WasmFamily, WasmModuleError } from "../mm/wasm/wasm_module.ts";
+import { loadWasmAllocator, WasmModuleError } from "../mm/wasm/wasm_module.ts";
 import type { WasmAllocatorModule } from "../mm/wasm/wasm_module.ts";
 
 /** A checked module and its bytes (for a worker, which compiles them again). */
 export interface WasmFile {
   /** The file's bytes. */
   bytes: Uint8Array;
-  /** The families it exports. */
-  families: readonly WasmFamily[];
   /** The compiled module. */
   module: WasmAllocatorModule;
 }
@@ -36,7 +34,7 @@ export function wasmModule(path: string): WasmFile | { problem: string } {
   }
   try {
     const module = loadWasmAllocator(bytes, path);
-    return { bytes, families: module.families, module };
+    return { bytes, module };
   } catch (e) {
     if (e instanceof WasmModuleError) return { problem: `refused ${e.message}` };
     throw e;

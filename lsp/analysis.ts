@@ -13,9 +13,8 @@ import { ALL_TOKENS } from "../dsl/lexer.ts";
 import { walk } from "../dsl/walk.ts";
 import { type FileAccess, load, type LoadedScript } from "../runtime/loader.ts";
 import { BUILTINS, constant, CONSTANT_NAMES } from "../runtime/builtins.ts";
-import { World } from "../runtime/world.ts";
+import { KERNEL_KEYS, World } from "../runtime/world.ts";
 import { formatValue } from "../runtime/values.ts";
-import { KERNEL_KEYS } from "../runtime/world.ts";
 
 /** A position in a file: 0-based line and UTF-16 character, as editors count. */
 export interface Position {
