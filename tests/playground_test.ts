@@ -81,19 +81,22 @@ Deno.test({
   },
 });
 
+/** `deno task serve --port PORT`, as the task runs it. */
+const serveArgs = (port: number) => [
+  "run",
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  "--allow-net=127.0.0.1",
+  "--allow-env",
+  "playground/serve.ts",
+  "--port",
+  String(port),
+];
+
 Deno.test("playground: deno task serve serves its own files on 127.0.0.1 only", async () => {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-run",
-      "--allow-net=127.0.0.1",
-      "--allow-env",
-      "playground/serve.ts",
-      "--port",
-      "0",
-    ],
+    args: serveArgs(0),
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
@@ -141,17 +144,7 @@ Deno.test("playground: serve refuses a bad port, and says when the port is in us
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
     const busy = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-run",
-        "--allow-net=127.0.0.1",
-        "--allow-env",
-        "playground/serve.ts",
-        "--port",
-        String(taken.addr.port),
-      ],
+      args: serveArgs(taken.addr.port),
       cwd: ROOT,
       stdout: "piped",
       stderr: "piped",
