@@ -825,9 +825,18 @@ function commands(kind: Model["kind"], alignments: number) {
 }
 
 /**
+ * How long shrinking a failure may take at most: a bound against a
+ * pathological shrink (within the margin the fuzz command gives a campaign
+ * past its time), far beyond the second or so a shrink takes, so that
+ * the load of the machine does not change the reproducer.
+ */
+const SHRINK_MS = 50_000;
+
+/**
  * Fuzzes a subject (a byte or page allocator) for at most `options.ms`
- * milliseconds. On a failure, fast-check shrinks the sequence; the
- * outcome's steps are the shrunk sequence as `.mms` lines.
+ * milliseconds. On a failure, fast-check shrinks the sequence (without
+ * that time limit); the outcome's steps are the shrunk sequence as `.mms`
+ * lines.
  *
  * @example
  * ```ts ignore
@@ -884,10 +893,24 @@ export function fuzzSubject(subject: Subject, options: FuzzOptions): FuzzOutcome
       for (const b of s.model.live) checkContents(s.model, b, "by the end of the sequence");
     },
   );
-  const details = fc.check(property, {
+  // The search has the time limit; the shrinking does not (the same seed
+  // must give the same reproducer however loaded the machine is), so the
+  // failing run is found first and then replayed by its path and shrunk.
+  const found = fc.check(property, {
     seed: options.seed,
     numRuns: options.runs ?? 1_000_000,
     interruptAfterTimeLimit: options.ms,
+    markInterruptAsFailure: false,
+    endOnFailure: true,
+  });
+  if (!found.failed || found.counterexamplePath === null) {
+    return { steps: [], runs, operations: operations.count };
+  }
+  const details = fc.check(property, {
+    seed: options.seed,
+    path: found.counterexamplePath,
+    numRuns: 1,
+    interruptAfterTimeLimit: SHRINK_MS,
     markInterruptAsFailure: false,
   });
   if (!details.failed || details.counterexample === null) {
