@@ -6,7 +6,15 @@
  * The real heap keeps one LIFO singly linked free list per order and, when
  * freeing, scans the buddy's list from its head. This model keeps the same
  * lists in the same order (so every address comes out the same) but indexes
- * free blocks by address, so finding a buddy costs O(1) instead of a scan.
+ * every block by its position, so finding a buddy costs O(1) instead of a scan.
+ *
+ * Positions are exact 32-bit integers, not addresses: the address space is
+ * cut into segments of 2 GiB, and a block is its segment's number (the
+ * address's bits 31 and up) and its offset in bytes. A naturally aligned block of at most 2^31 bytes never
+ * crosses a segment boundary, so a block and its buddy share a segment and
+ * the buddy's offset is one XOR away. Addresses
+ * (doubles, usually above 2^31) are converted only where they enter or leave
+ * the heap: the hot paths do integer arithmetic only.
  *
  * @module
  */
@@ -21,7 +29,6 @@ import {
   POW2,
   prevPowerOfTwo,
 } from "../../hal/int.ts";
-import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
 import { AllocError, NO_MEMORY } from "./alloc_error.ts";
 import { KernelPanic } from "../kernel_panic.ts";
 import { checkLayout, checkRegion, type PointerWidthOptions } from "./layout.ts";
@@ -30,6 +37,13 @@ import { checkLayout, checkRegion, type PointerWidthOptions } from "./layout.ts"
 export const BUDDY_ORDERS = 32;
 /** The flag {@linkcode BuddyHeap}'s node order carries while its block is allocated. */
 const LIVE = 0x80;
+/** Spreads block offsets over the index (Fibonacci hashing). */
+const GOLDEN = 0x9e3779b1;
+/** Mixes a segment's index into the hash (segment 0 leaves the offset as is). */
+const SEGMENT_MIX = 0x27d4eb2d;
+/** The span of a segment: blocks are positioned by segment and offset (below). */
+const SEGMENT_BYTES = 2 ** 31;
+const PER_SEGMENT = 2 ** -31;
 
 /**
  * The order of the block a layout takes: `log2(max(size.next_power_of_two(),
@@ -37,12 +51,21 @@ const LIVE = 0x80;
  * 32-bit one), with a 32-bit fast path; invalid layouts throw `InvalidParam`.
  */
 function blockOrder(size: number, align: number, wordLog2: number): number {
-  checkLayout(size, align);
-  if (size <= 0x4000_0000 && align <= 0x4000_0000) {
+  // Fast path: both at most 2^30, where 32-bit integer operations are exact.
+  if (
+    size >= 0 && size <= 0x4000_0000 && (size | 0) === size && align > 0 &&
+    align <= 0x4000_0000 && (align & (align - 1)) === 0
+  ) {
     const s = size <= 1 << wordLog2 ? wordLog2 : 32 - Math.clz32(size - 1);
     const a = 31 - Math.clz32(align);
     return s > a ? s : a;
   }
+  return largeBlockOrder(size, align, wordLog2);
+}
+
+/** {@linkcode blockOrder} past 2^30, out of line; invalid layouts throw `InvalidParam`. */
+function largeBlockOrder(size: number, align: number, wordLog2: number): number {
+  checkLayout(size, align);
   return log2Floor(Math.max(nextPowerOfTwo(size), align, 1 << wordLog2));
 }
 
@@ -92,10 +115,15 @@ export class BuddyHeap {
   /** `size_of::<usize>()`, the smallest block and the regions' alignment. */
   readonly #word: number;
   readonly #wordLog2: number;
-  // Free lists: intrusive doubly linked lists over a node pool.
+  // Free lists: intrusive doubly linked lists over a node pool. A node is a
+  // block, free or allocated: its segment, offset in bytes and order.
   #heads = new Int32Array(BUDDY_ORDERS).fill(-1);
+  /** The first region's segment and its start address (the usual heap has no other). */
+  #segment0 = 0;
+  #base0 = 0;
   #nonEmpty = 0;
-  #nodeAddr = new Float64Array(64);
+  #nodeSegment = new Int32Array(64);
+  #nodeOffset = new Int32Array(64);
   #nodeNext = new Int32Array(64);
   #nodePrev = new Int32Array(64);
   /** A node's block order, plus {@linkcode LIVE} while the block is allocated. */
@@ -103,11 +131,16 @@ export class BuddyHeap {
   #spareNode = -1;
   #nodeCount = 0;
   /**
-   * Every block, free or allocated, by start address: its node. An
-   * allocated block keeps its node (off every list), so allocating and
-   * freeing without a split or merge never touches this map.
+   * Every block, free or allocated, by position: an open-addressing table
+   * of nodes (-1 empty; linear probing, backward-shift deletion) keyed by
+   * the nodes' own segment and offset. An allocated block keeps its node
+   * (off every list), so allocating and freeing without a split or merge
+   * never touches this table.
    */
-  #blocks = new AddressIntMap(1024);
+  #table = new Int32Array(2048).fill(-1);
+  #mask = 2047;
+  #shift = Math.clz32(2048) + 1;
+  #tableSize = 0;
   /** Regions added, sorted by start: [start, end) pairs. */
   #regions: [number, number][] = [];
   #user = 0;
@@ -160,6 +193,10 @@ export class BuddyHeap {
       }
     }
     this.#claimRegion(s, e);
+    if (this.#regions.length === 1) {
+      this.#segment0 = Math.floor(s * PER_SEGMENT);
+      this.#base0 = this.#segment0 * SEGMENT_BYTES;
+    }
     let cur = s;
     let total = 0;
     while (cur + word <= e) {
@@ -168,7 +205,8 @@ export class BuddyHeap {
       let size = Math.min(low, prevPowerOfTwo(e - cur));
       if (size > 2 ** (BUDDY_ORDERS - 1)) size = 2 ** (BUDDY_ORDERS - 1);
       total += size;
-      this.#push(log2Floor(size), cur);
+      const segment = Math.floor(cur * PER_SEGMENT);
+      this.#push(log2Floor(size), segment, cur - segment * SEGMENT_BYTES);
       cur += size;
     }
     this.#total += total;
@@ -206,25 +244,34 @@ export class BuddyHeap {
    */
   tryAlloc(size: number, align: number): number {
     const order = blockOrder(size, align, this.#wordLog2);
-    const blockSize = POW2[order];
-    if (order >= BUDDY_ORDERS) return NO_MEMORY;
-    const candidates = (this.#nonEmpty >>> order) << order;
+    // (`>>>` counts its shift modulo 32: orders past 31 are refused first.)
+    const candidates = order < BUDDY_ORDERS ? (this.#nonEmpty >>> order) << order : 0;
     if (candidates === 0) return NO_MEMORY;
-    let j = 31 - Math.clz32(candidates & -candidates);
+    const j = 31 - Math.clz32(candidates & -candidates);
+    // Pop the head of list j.
     const n = this.#heads[j];
-    this.#detach(n);
-    const block = this.#nodeAddr[n];
-    // Each split pushes the high half, then the low half, and the next
-    // step (or the final pop) takes the low half straight back: the low
-    // half is `block` itself, whose node (and map entry) it keeps.
-    while (j > order) {
-      j--;
-      this.#push(j, block + POW2[j]);
-    }
+    const next = this.#nodeNext[n];
+    this.#heads[j] = next;
+    if (next < 0) this.#nonEmpty &= ~(1 << j);
+    else this.#nodePrev[next] = -1;
+    if (j > order) this.#split(n, j, order);
     this.#nodeOrder[n] = order | LIVE;
     this.#user += size;
-    this.#allocated += blockSize;
-    return block;
+    this.#allocated += POW2[order];
+    return this.#nodeSegment[n] * SEGMENT_BYTES + this.#nodeOffset[n];
+  }
+
+  /**
+   * Splits node `n`'s free block of order `from` down to `to`: each step
+   * pushes the high half, then the low half, and the next step (or the
+   * final pop) takes the low half straight back, so only the high halves
+   * are pushed. The low half is `n`'s own block. Out of line: most
+   * allocations find a block of their own order.
+   */
+  #split(n: number, from: number, to: number): void {
+    const segment = this.#nodeSegment[n];
+    const offset = this.#nodeOffset[n];
+    for (let j = from - 1; j >= to; j--) this.#push(j, segment, offset + (1 << j));
   }
 
   /**
@@ -234,37 +281,58 @@ export class BuddyHeap {
    */
   dealloc(ptr: number, size: number, align: number): void {
     const order = blockOrder(size, align, this.#wordLog2);
-    const blockSize = POW2[order];
-    const n = this.#blocks.get(ptr);
-    if (n === ADDRESS_INT_MAP_MISSING || this.#nodeOrder[n] < LIVE) throw notLive(ptr);
-    const liveOrder = this.#nodeOrder[n] - LIVE;
-    if (liveOrder !== order) throw wrongOrder(ptr, liveOrder, order);
-    let cur = ptr;
-    let curOrder = order;
-    // The real heap stops at order 31 (merging further would index past its
-    // 32 lists); so does the model.
-    while (curOrder < BUDDY_ORDERS - 1) {
-      const bit = POW2[curOrder];
-      // Is `cur` the upper buddy? (bit <= 2^30: the low 32 bits decide.)
-      const high = ((cur >>> 0) & bit) !== 0;
-      const buddy = high ? cur - bit : cur + bit;
-      const node = this.#blocks.get(buddy);
-      if (node < 0 || this.#nodeOrder[node] !== curOrder) break; // missing, split or allocated
-      this.#blocks.delete(buddy);
-      this.#detach(node);
-      this.#release(node);
-      if (high) cur = buddy;
-      curOrder++;
+    // The block's position: in the first region's segment (one subtraction
+    // tells), or out of line.
+    let segment = this.#segment0;
+    let offset = (ptr - this.#base0) | 0;
+    if (offset < 0 || offset + this.#base0 !== ptr) {
+      segment = Math.floor(ptr * PER_SEGMENT);
+      offset = this.#offsetIn(segment, ptr);
     }
-    // The merged block's node is ptr's, moved to the merged block's start.
-    if (cur !== ptr) {
-      this.#blocks.delete(ptr);
-      this.#blocks.set(cur, n);
-      this.#nodeAddr[n] = cur;
-    }
-    this.#link(n, curOrder);
+    const n = offset >= 0 ? this.#find(segment, offset) : -1;
+    if (n < 0 || this.#nodeOrder[n] !== (order | LIVE)) throw this.#badFree(ptr, n, order);
+    // The real heap stops merging at order 31 (merging further would index
+    // past its 32 lists); so does the model.
+    const b = order < BUDDY_ORDERS - 1 ? this.#find(segment, offset ^ (1 << order)) : -1;
+    if (b >= 0 && this.#nodeOrder[b] === order) this.#merge(n, order);
+    else this.#link(n, order);
     this.#user -= size;
-    this.#allocated -= blockSize;
+    this.#allocated -= POW2[order];
+  }
+
+  /** Why a free was refused: the error {@linkcode BuddyHeap.dealloc} throws. */
+  #badFree(ptr: number, n: number, order: number): AllocError {
+    if (n < 0 || this.#nodeOrder[n] < LIVE) return notLive(ptr);
+    return wrongOrder(ptr, this.#nodeOrder[n] - LIVE, order);
+  }
+
+  /**
+   * Frees live node `n` (of `order`) whose buddy is free: merges upwards
+   * while the buddy is a free block of the same order (its node goes back
+   * to the pool), and pushes the merged block, whose node is `n` moved to
+   * its start.
+   */
+  #merge(n: number, order: number): void {
+    const segment = this.#nodeSegment[n];
+    const from = this.#nodeOffset[n];
+    let offset = from;
+    let o = order;
+    while (o < BUDDY_ORDERS - 1) {
+      const buddy = offset ^ (1 << o);
+      const b = this.#find(segment, buddy);
+      if (b < 0 || this.#nodeOrder[b] !== o) break; // missing, split or allocated
+      this.#remove(b);
+      this.#detach(b);
+      this.#release(b);
+      if (buddy < offset) offset = buddy;
+      o++;
+    }
+    if (offset !== from) {
+      this.#remove(n);
+      this.#nodeOffset[n] = offset;
+      this.#insert(n);
+    }
+    this.#link(n, o);
   }
 
   /** Bytes the callers asked for (`stats_alloc_user`). */
@@ -285,23 +353,39 @@ export class BuddyHeap {
   /** The number of free blocks on each order's list, order 0 first. */
   freeBlockCounts(): number[] {
     const counts = new Array<number>(BUDDY_ORDERS).fill(0);
-    this.#blocks.forEach((n) => {
-      if (this.#nodeOrder[n] < LIVE) counts[this.#nodeOrder[n]]++;
-    });
+    for (const n of this.#table) {
+      if (n >= 0 && this.#nodeOrder[n] < LIVE) counts[this.#nodeOrder[n]]++;
+    }
     return counts;
   }
 
   /** The free blocks of one order, in list order (head first). */
   freeList(order: number): number[] {
     const out: number[] = [];
-    for (let n = this.#heads[order]; n >= 0; n = this.#nodeNext[n]) out.push(this.#nodeAddr[n]);
+    for (let n = this.#heads[order]; n >= 0; n = this.#nodeNext[n]) out.push(this.#address(n));
     return out;
   }
 
   /** Whether `ptr` is the start of a live (allocated) block. */
   isAllocated(ptr: number): boolean {
-    const n = this.#blocks.get(ptr);
-    return n !== ADDRESS_INT_MAP_MISSING && this.#nodeOrder[n] >= LIVE;
+    const segment = Math.floor(ptr * PER_SEGMENT);
+    const offset = this.#offsetIn(segment, ptr);
+    const n = offset >= 0 ? this.#find(segment, offset) : -1;
+    return n >= 0 && this.#nodeOrder[n] >= LIVE;
+  }
+
+  /**
+   * The offset of `ptr` in `segment`, or -1 when it is not a whole number
+   * of bytes (not a pointer to any block).
+   */
+  #offsetIn(segment: number, ptr: number): number {
+    const at = ptr - segment * SEGMENT_BYTES;
+    return (at | 0) === at ? at : -1;
+  }
+
+  /** The address of node `n`'s block. */
+  #address(n: number): number {
+    return this.#nodeSegment[n] * SEGMENT_BYTES + this.#nodeOffset[n];
   }
 
   #claimRegion(start: number, end: number): void {
@@ -321,6 +405,60 @@ export class BuddyHeap {
     regions.splice(i, 0, [start, end]);
   }
 
+  /** The table slot a position hashes to. */
+  #home(segment: number, offset: number): number {
+    return Math.imul(offset ^ Math.imul(segment, SEGMENT_MIX), GOLDEN) >>> this.#shift;
+  }
+
+  /** The node of the block at (`segment`, `offset`), or -1. */
+  #find(segment: number, offset: number): number {
+    const table = this.#table;
+    const mask = this.#mask;
+    for (let i = this.#home(segment, offset);; i = (i + 1) & mask) {
+      const n = table[i];
+      if (n < 0 || (this.#nodeOffset[n] === offset && this.#nodeSegment[n] === segment)) return n;
+    }
+  }
+
+  /** Indexes node `n` by its position (not yet in the table). */
+  #insert(n: number): void {
+    const table = this.#table;
+    const mask = this.#mask;
+    let i = this.#home(this.#nodeSegment[n], this.#nodeOffset[n]);
+    while (table[i] >= 0) i = (i + 1) & mask;
+    table[i] = n;
+    if (++this.#tableSize * 2 > mask) this.#growTable();
+  }
+
+  /** Takes node `n` out of the table, closing the probe run behind it. */
+  #remove(n: number): void {
+    const table = this.#table;
+    const mask = this.#mask;
+    let hole = this.#home(this.#nodeSegment[n], this.#nodeOffset[n]);
+    while (table[hole] !== n) hole = (hole + 1) & mask;
+    for (let j = (hole + 1) & mask;; j = (j + 1) & mask) {
+      const m = table[j];
+      if (m < 0) break;
+      const home = this.#home(this.#nodeSegment[m], this.#nodeOffset[m]);
+      if (hole <= j ? (home <= hole || home > j) : (home <= hole && home > j)) {
+        table[hole] = m;
+        hole = j;
+      }
+    }
+    table[hole] = -1;
+    this.#tableSize--;
+  }
+
+  #growTable(): void {
+    const old = this.#table;
+    const cap = old.length * 2;
+    this.#table = new Int32Array(cap).fill(-1);
+    this.#mask = cap - 1;
+    this.#shift = Math.clz32(cap) + 1;
+    this.#tableSize = 0;
+    for (const n of old) if (n >= 0) this.#insert(n);
+  }
+
   #newNode(): number {
     let n = this.#spareNode;
     if (n >= 0) {
@@ -328,32 +466,30 @@ export class BuddyHeap {
       return n;
     }
     n = this.#nodeCount++;
-    if (n === this.#nodeAddr.length) this.#grow();
+    if (n === this.#nodeOffset.length) this.#growNodes();
     return n;
   }
 
-  #grow(): void {
-    const cap = this.#nodeAddr.length * 2;
-    const addr = new Float64Array(cap);
-    addr.set(this.#nodeAddr);
-    this.#nodeAddr = addr;
-    const next = new Int32Array(cap);
-    next.set(this.#nodeNext);
-    this.#nodeNext = next;
-    const prev = new Int32Array(cap);
-    prev.set(this.#nodePrev);
-    this.#nodePrev = prev;
-    const order = new Uint8Array(cap);
-    order.set(this.#nodeOrder);
-    this.#nodeOrder = order;
+  #growNodes(): void {
+    const cap = this.#nodeOffset.length * 2;
+    const grown = <T extends Int32Array | Uint8Array>(old: T, fresh: T): T => {
+      fresh.set(old);
+      return fresh;
+    };
+    this.#nodeSegment = grown(this.#nodeSegment, new Int32Array(cap));
+    this.#nodeOffset = grown(this.#nodeOffset, new Int32Array(cap));
+    this.#nodeNext = grown(this.#nodeNext, new Int32Array(cap));
+    this.#nodePrev = grown(this.#nodePrev, new Int32Array(cap));
+    this.#nodeOrder = grown(this.#nodeOrder, new Uint8Array(cap));
   }
 
-  /** Pushes a new free block on `order`'s list and into the block map. */
-  #push(order: number, addr: number): void {
+  /** Pushes a new free block on `order`'s list and into the table. */
+  #push(order: number, segment: number, offset: number): void {
     const n = this.#newNode();
-    this.#nodeAddr[n] = addr;
+    this.#nodeSegment[n] = segment;
+    this.#nodeOffset[n] = offset;
     this.#link(n, order);
-    this.#blocks.set(addr, n);
+    this.#insert(n);
   }
 
   /** Puts node `n` at the head of `order`'s list, as a free block of that order. */
@@ -367,7 +503,7 @@ export class BuddyHeap {
     this.#nonEmpty |= 1 << order;
   }
 
-  /** Takes node `n` off its list (it keeps its address and map entry). */
+  /** Takes node `n` off its list (it keeps its position and table entry). */
   #detach(n: number): void {
     const order = this.#nodeOrder[n];
     const prev = this.#nodePrev[n];
