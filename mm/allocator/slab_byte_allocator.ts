@@ -6,7 +6,7 @@
  */
 
 import { hex } from "../../hal/int.ts";
-import { AddressIntMap } from "./address_map.ts";
+import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
 import { AllocError, NO_MEMORY } from "./alloc_error.ts";
 import type { ByteAllocator } from "./traits.ts";
 import { BuddyHeap } from "./buddy_heap.ts";
@@ -50,22 +50,30 @@ export function slabClassFor(size: number, align: number): number {
   return m <= 64 ? 0 : 26 - Math.clz32(m - 1);
 }
 
+/** One slab: its block size and its free list, a stack of block ids (the top is the list's head). */
 class Slab {
   readonly blockSize: number;
-  /** The free list; its end is the list's head. */
-  readonly free: number[] = [];
+  free = new Int32Array(64);
+  freeCount = 0;
   totalBlocks = 0;
   constructor(blockSize: number) {
     this.blockSize = blockSize;
   }
 
-  /** `Slab::grow`: the new blocks go on top, the highest block at the head. */
-  grow(start: number, bytes: number): void {
-    const n = Math.floor(bytes / this.blockSize);
-    this.totalBlocks += n;
-    for (let i = 0; i < n; i++) this.free.push(start + i * this.blockSize);
+  push(id: number): void {
+    if (this.freeCount === this.free.length) {
+      const grown = new Int32Array(this.free.length * 2);
+      grown.set(this.free);
+      this.free = grown;
+    }
+    this.free[this.freeCount++] = id;
   }
 }
+
+/** What {@linkcode SlabByteAllocator}'s index holds for a live block of the buddy heap. */
+const LARGE = -2;
+/** A slab block's state while it is free (else it is its slab's index). */
+const FREE = -1;
 
 /**
  * The slab byte allocator. Its statistics reproduce the real crate's double
@@ -83,14 +91,20 @@ class Slab {
  */
 export class SlabByteAllocator implements ByteAllocator {
   readonly #slabs: Slab[] = SLAB_BLOCK_SIZES.map((b) => new Slab(b));
+  /**
+   * Every slab block ever made has an id (slab memory never returns to the
+   * buddy heap): its address, and its slab's index while allocated or
+   * {@linkcode FREE}.
+   */
+  #blockAddr = new Float64Array(1024);
+  #blockState = new Int8Array(1024);
+  #blockCount = 0;
   /** The buddy heap behind the slabs. */
   readonly buddy: BuddyHeap;
   /**
-   * Every slab block ever made: address -> slab index while allocated, -1
-   * while free (slab memory never returns to the buddy heap, so these
-   * entries stay); and each live large block served by the buddy heap ->
-   * 7, so that a stale pointer is never taken for one of the buddy blocks
-   * holding a slab's set.
+   * Every slab block by address: its id; and each live large block served
+   * by the buddy heap: {@linkcode LARGE}, so that a stale pointer is never
+   * taken for one of the buddy blocks holding a slab's set.
    */
   readonly #blocks = new AddressIntMap(1024);
   #initialised = false;
@@ -171,19 +185,42 @@ export class SlabByteAllocator implements ByteAllocator {
     if (cls === 7) {
       const p = this.buddy.tryAlloc(size, align);
       if (p === NO_MEMORY) return p;
-      this.#blocks.set(p, 7);
+      this.#blocks.set(p, LARGE);
       return p;
     }
     const slab = this.#slabs[cls];
-    if (slab.free.length === 0) {
-      const setBytes = SLAB_SET_SIZE * slab.blockSize;
-      const set = this.buddy.tryAlloc(setBytes, PAGE);
-      if (set === NO_MEMORY) return set;
-      slab.grow(set, setBytes);
+    if (slab.freeCount === 0 && !this.#grow(slab)) return NO_MEMORY;
+    const id = slab.free[--slab.freeCount];
+    this.#blockState[id] = cls;
+    return this.#blockAddr[id];
+  }
+
+  /**
+   * `Slab::grow`: a set of 64 blocks from the buddy heap, pushed so that
+   * the highest block is the head. False when the buddy heap has no room.
+   */
+  #grow(slab: Slab): boolean {
+    const setBytes = SLAB_SET_SIZE * slab.blockSize;
+    const set = this.buddy.tryAlloc(setBytes, PAGE);
+    if (set === NO_MEMORY) return false;
+    if (this.#blockCount + SLAB_SET_SIZE > this.#blockAddr.length) {
+      const addr = new Float64Array(this.#blockAddr.length * 2);
+      addr.set(this.#blockAddr);
+      this.#blockAddr = addr;
+      const state = new Int8Array(addr.length);
+      state.set(this.#blockState);
+      this.#blockState = state;
     }
-    const ptr = slab.free.pop()!;
-    this.#blocks.set(ptr, cls);
-    return ptr;
+    for (let i = 0; i < SLAB_SET_SIZE; i++) {
+      const id = this.#blockCount++;
+      const ptr = set + i * slab.blockSize;
+      this.#blockAddr[id] = ptr;
+      this.#blockState[id] = FREE;
+      this.#blocks.set(ptr, id);
+      slab.push(id);
+    }
+    slab.totalBlocks += SLAB_SET_SIZE;
+    return true;
   }
 
   /** Frees a block allocated with the same layout. */
@@ -191,7 +228,7 @@ export class SlabByteAllocator implements ByteAllocator {
     checkLayout(size, align);
     const cls = slabClassFor(size, align);
     if (cls === 7) {
-      if (this.#blocks.get(ptr) !== 7) {
+      if (this.#blocks.get(ptr) !== LARGE) {
         throw new AllocError("NotAllocated", {
           address: ptr,
           reason: `${hex(ptr)} is not an allocated large block (double free or foreign pointer)`,
@@ -201,8 +238,9 @@ export class SlabByteAllocator implements ByteAllocator {
       this.#blocks.delete(ptr);
       return;
     }
-    const liveCls = this.#blocks.get(ptr);
-    if (liveCls < 0) { // missing, or a free slab block
+    const id = this.#blocks.get(ptr);
+    const liveCls = id < 0 ? id : this.#blockState[id]; // LARGE, missing or FREE
+    if (liveCls === ADDRESS_INT_MAP_MISSING || liveCls === FREE) {
       throw new AllocError("NotAllocated", {
         address: ptr,
         reason: `${hex(ptr)} is not an allocated slab block (double free or foreign pointer)`,
@@ -213,13 +251,13 @@ export class SlabByteAllocator implements ByteAllocator {
         address: ptr,
         reason:
           `${hex(ptr)} came from ${
-            liveCls === 7 ? "the buddy heap" : `the ${SLAB_BLOCK_SIZES[liveCls]}-byte slab`
+            liveCls === LARGE ? "the buddy heap" : `the ${SLAB_BLOCK_SIZES[liveCls]}-byte slab`
           }, ` +
           `freed with a layout of the ${SLAB_BLOCK_SIZES[cls]}-byte slab`,
       });
     }
-    this.#blocks.set(ptr, -1);
-    this.#slabs[cls].free.push(ptr);
+    this.#blockState[id] = FREE;
+    this.#slabs[cls].push(id);
   }
 
   /** Slab capacities plus the buddy heap's total. */
@@ -232,7 +270,7 @@ export class SlabByteAllocator implements ByteAllocator {
   /** Used slab blocks plus the buddy heap's allocated bytes (slab sets included). */
   usedBytes(): number {
     let u = this.buddy.statsAllocActual();
-    for (const s of this.#slabs) u += (s.totalBlocks - s.free.length) * s.blockSize;
+    for (const s of this.#slabs) u += (s.totalBlocks - s.freeCount) * s.blockSize;
     return u;
   }
 
@@ -246,7 +284,7 @@ export class SlabByteAllocator implements ByteAllocator {
     return this.#slabs.map((s) => ({
       blockSize: s.blockSize,
       totalBlocks: s.totalBlocks,
-      usedBlocks: s.totalBlocks - s.free.length,
+      usedBlocks: s.totalBlocks - s.freeCount,
     }));
   }
 }
