@@ -35,6 +35,15 @@ export const OP_ADD = 4;
 /** The names of the operation codes, as written in traces. */
 export const OP_NAMES: readonly string[] = ["a", "at", "p", "f", "add"];
 
+/**
+ * A column of a trace's operands: an `Int32Array` when every value fits in
+ * 32 bits (the usual trace's sizes and alignments), else a `Float64Array`.
+ * Small integers from an `Int32Array` reach the models as small integers,
+ * so the JIT compiles their arithmetic on sizes as integer arithmetic; read
+ * from a `Float64Array`, the same values are doubles.
+ */
+export type TraceColumn = Int32Array | Float64Array;
+
 /** A parsed trace, in flat arrays for fast replay. */
 export interface Trace {
   /** Where the trace came from (a path, or `-` for standard input). */
@@ -57,11 +66,11 @@ export interface Trace {
    * `a`: size or page count; `at`: base (local to `window`, -1 outside it,
    * see {@linkcode Trace.farBase}); `p`: page count; `add`: base (local).
    */
-  arg0: Float64Array;
+  arg0: TraceColumn;
   /** `a`, `p`: alignment; `at`: page count; `add`: size. */
-  arg1: Float64Array;
+  arg1: TraceColumn;
   /** `at`: alignment. */
-  arg2: Float64Array;
+  arg2: TraceColumn;
   /** The 1-based source line of each operation. */
   line: Int32Array;
   /** The base of each `at` whose base lies outside `window`, by operation index. */
@@ -258,13 +267,19 @@ export function parseTrace(text: string, name: string): Trace {
     length: count,
     kind: kinds,
     id: ids,
-    arg0: arg0.subarray(0, count),
-    arg1: arg1.subarray(0, count),
-    arg2: arg2.subarray(0, count),
+    arg0: narrowed(arg0.subarray(0, count)),
+    arg1: narrowed(arg1.subarray(0, count)),
+    arg2: narrowed(arg2.subarray(0, count)),
     line: lineNo.subarray(0, count),
     farBase,
     allocOf: pairFrees(kinds, ids, maxId),
   };
+}
+
+/** `values` as an `Int32Array` when every one fits (see {@linkcode TraceColumn}). */
+function narrowed(values: Float64Array): TraceColumn {
+  for (const v of values) if ((v | 0) !== v) return values;
+  return Int32Array.from(values);
 }
 
 /**
