@@ -70,8 +70,6 @@ class Slab {
   }
 }
 
-/** What {@linkcode SlabByteAllocator}'s index holds for a live block of the buddy heap. */
-const LARGE = -2;
 /** A slab block's state while it is free (else it is its slab's index). */
 const FREE = -1;
 
@@ -102,9 +100,10 @@ export class SlabByteAllocator implements ByteAllocator {
   /** The buddy heap behind the slabs. */
   readonly buddy: BuddyHeap;
   /**
-   * Every slab block by address: its id; and each live large block served
-   * by the buddy heap: {@linkcode LARGE}, so that a stale pointer is never
-   * taken for one of the buddy blocks holding a slab's set.
+   * Every slab block by address: its id. A large block (served by the
+   * buddy heap) is never at a slab block's address, and a slab's set is a
+   * buddy block that starts at one: so a stale large pointer whose memory
+   * now holds a set is never freed as a large block.
    */
   readonly #blocks = new AddressIntMap(1024);
   #initialised = false;
@@ -183,10 +182,7 @@ export class SlabByteAllocator implements ByteAllocator {
     checkLayout(size, align);
     const cls = slabClassFor(size, align);
     if (cls === 7) {
-      const p = this.buddy.tryAlloc(size, align);
-      if (p === NO_MEMORY) return p;
-      this.#blocks.set(p, LARGE);
-      return p;
+      return this.buddy.tryAlloc(size, align);
     }
     const slab = this.#slabs[cls];
     if (slab.freeCount === 0 && !this.#grow(slab)) return NO_MEMORY;
@@ -228,19 +224,29 @@ export class SlabByteAllocator implements ByteAllocator {
     checkLayout(size, align);
     const cls = slabClassFor(size, align);
     if (cls === 7) {
-      if (this.#blocks.get(ptr) !== LARGE) {
-        throw new AllocError("NotAllocated", {
-          address: ptr,
-          reason: `${hex(ptr)} is not an allocated large block (double free or foreign pointer)`,
-        });
+      if (this.#blocks.get(ptr) === ADDRESS_INT_MAP_MISSING) {
+        try {
+          this.buddy.dealloc(ptr, size, align);
+          return;
+        } catch (e) {
+          if (!(e instanceof AllocError && e.kind === "NotAllocated")) throw e;
+        }
       }
-      this.buddy.dealloc(ptr, size, align);
-      this.#blocks.delete(ptr);
-      return;
+      throw new AllocError("NotAllocated", {
+        address: ptr,
+        reason: `${hex(ptr)} is not an allocated large block (double free or foreign pointer)`,
+      });
     }
     const id = this.#blocks.get(ptr);
-    const liveCls = id < 0 ? id : this.#blockState[id]; // LARGE, missing or FREE
-    if (liveCls === ADDRESS_INT_MAP_MISSING || liveCls === FREE) {
+    if (id === ADDRESS_INT_MAP_MISSING && this.buddy.isAllocated(ptr)) {
+      throw new AllocError("InvalidParam", {
+        address: ptr,
+        reason: `${hex(ptr)} came from the buddy heap, ` +
+          `freed with a layout of the ${SLAB_BLOCK_SIZES[cls]}-byte slab`,
+      });
+    }
+    const liveCls = id === ADDRESS_INT_MAP_MISSING ? FREE : this.#blockState[id];
+    if (liveCls === FREE) {
       throw new AllocError("NotAllocated", {
         address: ptr,
         reason: `${hex(ptr)} is not an allocated slab block (double free or foreign pointer)`,
@@ -249,10 +255,7 @@ export class SlabByteAllocator implements ByteAllocator {
     if (liveCls !== cls) {
       throw new AllocError("InvalidParam", {
         address: ptr,
-        reason:
-          `${hex(ptr)} came from ${
-            liveCls === LARGE ? "the buddy heap" : `the ${SLAB_BLOCK_SIZES[liveCls]}-byte slab`
-          }, ` +
+        reason: `${hex(ptr)} came from the ${SLAB_BLOCK_SIZES[liveCls]}-byte slab, ` +
           `freed with a layout of the ${SLAB_BLOCK_SIZES[cls]}-byte slab`,
       });
     }
