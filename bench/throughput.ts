@@ -13,7 +13,8 @@
  * absolute times drift on shared machines.
  *
  * `deno task bench [SECONDS]`; with `--only N` it measures workload N alone
- * and prints its Mops/s (what the parent process runs).
+ * and prints its Mops/s (what the parent process runs, with the V8 flags of
+ * `deno task replay`).
  *
  * @module
  */
@@ -79,9 +80,29 @@ async function measure(index: number, seconds: number): Promise<number> {
   return trace.length / best / 1000;
 }
 
+/**
+ * The V8 flags `deno task replay` runs with (its larger inlining budget lets
+ * the models' hot paths inline into the replay loop), read from
+ * `deno.json`, so that the benchmark measures what the replay task runs.
+ */
+function replayTaskFlags(): string[] {
+  const config = JSON.parse(
+    Deno.readTextFileSync(new URL("../deno.json", import.meta.url)),
+  ) as { tasks: Record<string, string> };
+  return config.tasks.replay.split(/\s+/).filter((a) => a.startsWith("--v8-flags="));
+}
+
 async function inChild(index: number, seconds: number): Promise<number> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", import.meta.filename!, String(seconds), "--only", String(index)],
+    args: [
+      "run",
+      "--allow-read",
+      ...replayTaskFlags(),
+      import.meta.filename!,
+      String(seconds),
+      "--only",
+      String(index),
+    ],
     stderr: "inherit",
   }).output();
   const text = new TextDecoder().decode(out.stdout).trim();
