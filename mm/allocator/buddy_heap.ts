@@ -293,7 +293,10 @@ export class BuddyHeap {
     if (n < 0 || this.#nodeOrder[n] !== (order | LIVE)) throw this.#badFree(ptr, n, order);
     // The real heap stops merging at order 31 (merging further would index
     // past its 32 lists); so does the model.
-    const b = order < BUDDY_ORDERS - 1 ? this.#find(segment, offset ^ (1 << order)) : -1;
+    // (With its order's list empty, the buddy is not free: no lookup.)
+    const b = order < BUDDY_ORDERS - 1 && (this.#nonEmpty & (1 << order)) !== 0
+      ? this.#find(segment, offset ^ (1 << order))
+      : -1;
     if (b >= 0 && this.#nodeOrder[b] === order) this.#merge(n, order);
     else this.#link(n, order);
     this.#user -= size;
@@ -318,6 +321,7 @@ export class BuddyHeap {
     let offset = from;
     let o = order;
     while (o < BUDDY_ORDERS - 1) {
+      if ((this.#nonEmpty & (1 << o)) === 0) break; // no free block of this order
       const buddy = offset ^ (1 << o);
       const b = this.#find(segment, buddy);
       if (b < 0 || this.#nodeOrder[b] !== o) break; // missing, split or allocated
