@@ -297,7 +297,7 @@ export class BuddyHeap {
     const b = order < BUDDY_ORDERS - 1 && (this.#nonEmpty & (1 << order)) !== 0
       ? this.#find(segment, offset ^ (1 << order))
       : -1;
-    if (b >= 0 && this.#nodeOrder[b] === order) this.#merge(n, order);
+    if (b >= 0 && this.#nodeOrder[b] === order) this.#merge(n, order, b);
     else this.#link(n, order);
     this.#user -= size;
     this.#allocated -= POW2[order];
@@ -310,31 +310,27 @@ export class BuddyHeap {
   }
 
   /**
-   * Frees live node `n` (of `order`) whose buddy is free: merges upwards
-   * while the buddy is a free block of the same order (its node goes back
-   * to the pool), and pushes the merged block, whose node is `n` moved to
-   * its start.
+   * Frees live node `n` (of `order`) whose buddy, node `b`, is free: merges
+   * upwards while the buddy is a free block of the same order. Of two
+   * buddies the one at the lower address lives on (its table entry stays)
+   * and the other's node goes back to the pool. Pushes the merged block.
    */
-  #merge(n: number, order: number): void {
+  #merge(n: number, order: number, b: number): void {
     const segment = this.#nodeSegment[n];
-    const from = this.#nodeOffset[n];
-    let offset = from;
     let o = order;
-    while (o < BUDDY_ORDERS - 1) {
-      if ((this.#nonEmpty & (1 << o)) === 0) break; // no free block of this order
-      const buddy = offset ^ (1 << o);
-      const b = this.#find(segment, buddy);
-      if (b < 0 || this.#nodeOrder[b] !== o) break; // missing, split or allocated
-      this.#remove(b);
+    for (;;) {
       this.#detach(b);
-      this.#release(b);
-      if (buddy < offset) offset = buddy;
+      let gone = b;
+      if (this.#nodeOffset[b] < this.#nodeOffset[n]) {
+        gone = n;
+        n = b;
+      }
+      this.#remove(gone);
+      this.#release(gone);
       o++;
-    }
-    if (offset !== from) {
-      this.#remove(n);
-      this.#nodeOffset[n] = offset;
-      this.#insert(n);
+      if (o >= BUDDY_ORDERS - 1 || (this.#nonEmpty & (1 << o)) === 0) break;
+      b = this.#find(segment, this.#nodeOffset[n] ^ (1 << o));
+      if (b < 0 || this.#nodeOrder[b] !== o) break; // missing, split or allocated
     }
     this.#link(n, o);
   }
