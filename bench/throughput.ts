@@ -126,8 +126,6 @@ if (only >= 0) {
     "| allocator | trace | ops | mmsim Mops/s | native Mops/s | native | ratio | target |",
     "| --- | --- | ---: | ---: | ---: | --- | ---: | --- |",
   ];
-  /** Each measured row's Mops/s, by allocator and trace (for the NoMemory rows' target). */
-  const measured = new Map<string, number>();
   for (let i = 0; i < WORKLOADS.length; i++) {
     const w = WORKLOADS[i];
     // Medians of three fresh processes (five where an issue sets a target),
@@ -143,13 +141,19 @@ if (only >= 0) {
     const hasTarget = w.target !== undefined || w.minMops !== undefined ||
       w.slowerThanChurnAtMost !== undefined;
     const runs = hasTarget ? 5 : 3;
+    // A NoMemory-heavy row is compared with the same allocator's churn rate
+    // measured in the same minutes, alternating with it.
+    const churnIndex = w.slowerThanChurnAtMost === undefined
+      ? -1
+      : WORKLOADS.findIndex((x) => x.allocator === w.allocator && x.trace === "bytes-churn-1");
+    const churnRuns: number[] = [];
     for (let k = 0; k < runs; k++) {
       if (binary !== undefined) theirs.push(await nativeRun(binary, traceText));
       ours.push(await inChild(i, seconds));
+      if (churnIndex >= 0) churnRuns.push(await inChild(churnIndex, seconds));
     }
     const mops = median(ours);
-    measured.set(`${w.allocator} ${w.trace}`, mops);
-    const churn = measured.get(`${w.allocator} bytes-churn-1`);
+    const churn = churnRuns.length > 0 ? median(churnRuns) : undefined;
     const live = theirs.length > 0;
     const native = live ? median(theirs) : w.native;
     const ops = (await loadTrace(w.trace)).length;
