@@ -240,3 +240,53 @@ Deno.test("buddy: the indexed model gives the addresses of a literal transcripti
     { numRuns: RUNS },
   );
 });
+
+Deno.test("buddy: regions across 2 GiB segments and far apart give the literal transcription's addresses", () => {
+  // The model positions blocks by 2 GiB segment and offset: a region that
+  // straddles 4 GiB, one just below a 2 GiB boundary and one past 2^45.
+  const regions: [number, number][] = [
+    [2 ** 32 - 0x2_0000, 0x4_0000],
+    [2 ** 31 * 5 - 0x1_0000, 0x1_0000],
+    [2 ** 45 + 0x1000, 0x2_0000],
+  ];
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 160 }), (ops) => {
+      const a = new BuddyByteAllocator();
+      const ref = new NaiveBuddy();
+      a.init(regions[0][0], regions[0][1]);
+      for (const [start, size] of regions.slice(1)) a.addMemory(start, size);
+      for (const [start, size] of regions) ref.addToHeap(start, start + size);
+      const live: Live[] = [];
+      for (const op of ops) {
+        if (op.t === "alloc") {
+          const align = 2 ** op.alignLog2;
+          let p: number | null;
+          try {
+            p = a.alloc(op.size, align);
+          } catch {
+            p = null;
+          }
+          assert.equal(p, ref.alloc(op.size, align));
+          if (p !== null) live.push({ ptr: p, size: op.size, align });
+        } else if (op.t === "free" && live.length > 0) {
+          const [l] = live.splice(op.pick % live.length, 1);
+          a.dealloc(l.ptr, l.size, l.align);
+          ref.dealloc(l.ptr, l.size, l.align);
+        } else if (op.t === "interior" && live.length > 0) {
+          // Not a block's start: refused, nothing changes.
+          const l = live[op.pick % live.length];
+          for (const bad of [l.ptr + 0.5, l.ptr + 2 ** 31, l.ptr - 2 ** 32, NaN, -8]) {
+            assert.equal(a.heap.isAllocated(bad), false);
+            assert.throws(() => a.dealloc(bad, l.size, l.align), isAllocError);
+          }
+          assert.equal(a.heap.isAllocated(l.ptr), true);
+        }
+        assert.equal(a.usedBytes(), ref.allocated);
+      }
+      for (let order = 0; order < 32; order++) {
+        assert.deepEqual(a.heap.freeList(order), [...ref.lists[order]].reverse());
+      }
+    }),
+    { numRuns: RUNS / 4 },
+  );
+});
