@@ -10,11 +10,11 @@
  *
  * Positions are exact 32-bit integers, not addresses: the address space is
  * cut into segments of 2 GiB, and a block is its segment's number (the
- * address's bits 31 and up) and its offset in bytes. A naturally aligned block of at most 2^31 bytes never
- * crosses a segment boundary, so a block and its buddy share a segment and
- * the buddy's offset is one XOR away. Addresses
- * (doubles, usually above 2^31) are converted only where they enter or leave
- * the heap: the hot paths do integer arithmetic only.
+ * address's bits 31 and up) and its offset in bytes. A naturally aligned
+ * block of at most 2^31 bytes never crosses a segment boundary, so a block
+ * and its buddy share a segment and the buddy's offset is one XOR away.
+ * Addresses (doubles, usually above 2^31) are converted only where they
+ * enter or leave the heap: the hot paths do integer arithmetic only.
  *
  * @module
  */
@@ -43,6 +43,7 @@ const GOLDEN = 0x9e3779b1;
 const SEGMENT_MIX = 0x27d4eb2d;
 /** The span of a segment: blocks are positioned by segment and offset (below). */
 const SEGMENT_BYTES = 2 ** 31;
+/** `1 / SEGMENT_BYTES`: an address times this, floored, is its segment's number. */
 const PER_SEGMENT = 2 ** -31;
 
 /**
@@ -258,7 +259,7 @@ export class BuddyHeap {
     this.#nodeOrder[n] = order | LIVE;
     this.#user += size;
     this.#allocated += POW2[order];
-    return this.#nodeSegment[n] * SEGMENT_BYTES + this.#nodeOffset[n];
+    return this.#address(n);
   }
 
   /**
