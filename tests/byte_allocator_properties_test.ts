@@ -201,6 +201,45 @@ for (const subject of subjects) {
   });
 }
 
+/**
+ * Runs `ops` on the model and on the literal transcription side by side:
+ * every allocation must get the same address (or fail on both), the used
+ * bytes agree after each step and the free lists agree at the end.
+ * `onInterior` is told of a live block for each `interior` op.
+ */
+function sameAsTranscription(
+  a: BuddyByteAllocator,
+  ref: NaiveBuddy,
+  ops: Op[],
+  onInterior: (l: Live) => void = () => {},
+): void {
+  const live: Live[] = [];
+  for (const op of ops) {
+    if (op.t === "alloc") {
+      const align = 2 ** op.alignLog2;
+      let p: number | null;
+      try {
+        p = a.alloc(op.size, align);
+      } catch {
+        p = null;
+      }
+      assert.equal(p, ref.alloc(op.size, align));
+      if (p !== null) live.push({ ptr: p, size: op.size, align });
+    } else if (op.t === "free" && live.length > 0) {
+      const [l] = live.splice(op.pick % live.length, 1);
+      a.dealloc(l.ptr, l.size, l.align);
+      ref.dealloc(l.ptr, l.size, l.align);
+    } else if (op.t === "interior" && live.length > 0) {
+      onInterior(live[op.pick % live.length]);
+    }
+    assert.equal(a.usedBytes(), ref.allocated);
+  }
+  assert.equal(a.totalBytes(), ref.total);
+  for (let order = 0; order < 32; order++) {
+    assert.deepEqual(a.heap.freeList(order), [...ref.lists[order]].reverse());
+  }
+}
+
 Deno.test("buddy: the indexed model gives the addresses of a literal transcription", () => {
   fc.assert(
     fc.property(
@@ -212,29 +251,7 @@ Deno.test("buddy: the indexed model gives the addresses of a literal transcripti
         const ref = new NaiveBuddy();
         a.init(start, REGION);
         ref.addToHeap(start, start + REGION);
-        const live: Live[] = [];
-        for (const op of ops) {
-          if (op.t === "alloc") {
-            const align = 2 ** op.alignLog2;
-            let p: number | null;
-            try {
-              p = a.alloc(op.size, align);
-            } catch {
-              p = null;
-            }
-            assert.equal(p, ref.alloc(op.size, align));
-            if (p !== null) live.push({ ptr: p, size: op.size, align });
-          } else if (op.t === "free" && live.length > 0) {
-            const [l] = live.splice(op.pick % live.length, 1);
-            a.dealloc(l.ptr, l.size, l.align);
-            ref.dealloc(l.ptr, l.size, l.align);
-          }
-          assert.equal(a.usedBytes(), ref.allocated);
-        }
-        assert.equal(a.totalBytes(), ref.total);
-        for (let order = 0; order < 32; order++) {
-          assert.deepEqual(a.heap.freeList(order), [...ref.lists[order]].reverse());
-        }
+        sameAsTranscription(a, ref, ops);
       },
     ),
     { numRuns: RUNS },
@@ -256,36 +273,14 @@ Deno.test("buddy: regions across 2 GiB segments and far apart give the literal t
       a.init(regions[0][0], regions[0][1]);
       for (const [start, size] of regions.slice(1)) a.addMemory(start, size);
       for (const [start, size] of regions) ref.addToHeap(start, start + size);
-      const live: Live[] = [];
-      for (const op of ops) {
-        if (op.t === "alloc") {
-          const align = 2 ** op.alignLog2;
-          let p: number | null;
-          try {
-            p = a.alloc(op.size, align);
-          } catch {
-            p = null;
-          }
-          assert.equal(p, ref.alloc(op.size, align));
-          if (p !== null) live.push({ ptr: p, size: op.size, align });
-        } else if (op.t === "free" && live.length > 0) {
-          const [l] = live.splice(op.pick % live.length, 1);
-          a.dealloc(l.ptr, l.size, l.align);
-          ref.dealloc(l.ptr, l.size, l.align);
-        } else if (op.t === "interior" && live.length > 0) {
-          // Not a block's start: refused, nothing changes.
-          const l = live[op.pick % live.length];
-          for (const bad of [l.ptr + 0.5, l.ptr + 2 ** 31, l.ptr - 2 ** 32, NaN, -8]) {
-            assert.equal(a.heap.isAllocated(bad), false);
-            assert.throws(() => a.dealloc(bad, l.size, l.align), isAllocError);
-          }
-          assert.equal(a.heap.isAllocated(l.ptr), true);
+      sameAsTranscription(a, ref, ops, (l) => {
+        // Not a block's start: refused, nothing changes.
+        for (const bad of [l.ptr + 0.5, l.ptr + 2 ** 31, l.ptr - 2 ** 32, NaN, -8]) {
+          assert.equal(a.heap.isAllocated(bad), false);
+          assert.throws(() => a.dealloc(bad, l.size, l.align), isAllocError);
         }
-        assert.equal(a.usedBytes(), ref.allocated);
-      }
-      for (let order = 0; order < 32; order++) {
-        assert.deepEqual(a.heap.freeList(order), [...ref.lists[order]].reverse());
-      }
+        assert.equal(a.heap.isAllocated(l.ptr), true);
+      });
     }),
     { numRuns: RUNS / 4 },
   );
