@@ -141,6 +141,15 @@ Deno.test("slab: classes, the highest block of a new set first, double count in 
   assert.equal(small, big + 63 * 512);
   assert.throws(() => b.dealloc(big, 20000, 8), /not an allocated large block/);
   assert.throws(() => b.dealloc(big, 500, 8), /not an allocated slab block/);
+  // A live large block freed with a slab's layout is refused and stays live.
+  const large = b.alloc(9000, 8);
+  assert.throws(
+    () => b.dealloc(large, 100, 8),
+    (e) =>
+      isAllocError(e) && e.kind === "InvalidParam" && /came from the buddy heap/.test(e.message),
+  );
+  b.dealloc(large, 9000, 8);
+  assert.throws(() => b.dealloc(large, 9000, 8), /not an allocated large block/);
   assert.equal(kindOf(() => new SlabByteAllocator().init(0x8000_0000, 0x9000)), "InvalidParam");
 });
 

@@ -4,6 +4,9 @@ import { main } from "../cli/replay.ts";
 import { escapeLines } from "../dsl/diagnostics.ts";
 import { parseTrace, TraceSyntaxError } from "../trace/trace.ts";
 import { formatReplay, replay, ReplayError } from "../trace/replay.ts";
+import { deno } from "./run_helpers.ts";
+
+const MIXED = "tests/fidelity/bytes-mixed-1.trace.gz";
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string[] }> {
   let out = "";
@@ -209,4 +212,30 @@ Deno.test("replay cli: --pointer-width 4 replays the 32-bit variant", async () =
   const bad = await run(["--allocator", "tlsf", "--pointer-width", "16", "x"]);
   assert.equal(bad.code, 2);
   assert.match(bad.err[0], /--pointer-width takes 8 or 4/);
+});
+
+Deno.test("replay task: runs with its V8 flags, prints the reference output, and --bench a rate", async () => {
+  const expected = new TextDecoder().decode(
+    await new Response(
+      (await Deno.open("tests/fidelity/bytes-mixed-1.buddy.expected.gz")).readable.pipeThrough(
+        new DecompressionStream("gzip"),
+      ),
+    ).arrayBuffer(),
+  );
+  const r = await deno(["task", "-q", "replay", "--allocator", "buddy", MIXED]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, expected);
+  const b = await deno([
+    "task",
+    "-q",
+    "replay",
+    "--allocator",
+    "buddy",
+    "--bench",
+    "--seconds",
+    "0.2",
+    MIXED,
+  ]);
+  assert.equal(b.code, 0, b.err);
+  assert.match(b.out, /^buddy \S+: 100000 ops x \d+ runs in \d+ ms: [\d.]+ Mops\/s\n$/);
 });
