@@ -68,17 +68,20 @@ async function measure(index: number, seconds: number): Promise<number> {
   const w = WORKLOADS[index];
   const trace = await loadTrace(w.trace);
   const run = replayer(w.allocator);
+  // Every pass writes its results into one buffer, as the native harness
+  // keeps one address vector for all its passes.
+  const results = new Float64Array(trace.length);
   // Passes for a quarter of a second to warm up (the JIT compiles then, as
   // the native binary was compiled before), then passes for about
   // `seconds`: operations over the time they took, as the native harness
   // and `replay --bench` count.
   const warm = performance.now() + 250;
-  do run(trace); while (performance.now() < warm);
+  do run(trace, results); while (performance.now() < warm);
   let runs = 0;
   const start = performance.now();
   let elapsed = 0;
   do {
-    run(trace);
+    run(trace, results);
     runs++;
     elapsed = performance.now() - start;
   } while (elapsed < seconds * 1000);

@@ -34,15 +34,21 @@ export interface Workload {
   slowerThanChurnAtMost?: number;
 }
 
+/** One replay of a workload, writing its results into `results` when given. */
+export type Replayer = (trace: Trace, results?: Float64Array) => ReplayResult;
+
 /** How a workload replays: a model by name, or a fresh instance of a WebAssembly module. */
-export function replayer(allocator: string): (trace: Trace) => ReplayResult {
-  if (!allocator.endsWith(".wasm")) return (trace) => replay(trace, allocator);
+export function replayer(allocator: string): Replayer {
+  if (!allocator.endsWith(".wasm")) {
+    return (trace, results) => replay(trace, allocator, { results });
+  }
   const path = new URL(`../${allocator}`, import.meta.url).pathname;
   const m = loadWasmAllocator(Deno.readFileSync(path), allocator);
-  return (trace) =>
+  return (trace, results) =>
     replayOn(
       trace,
       m.families.includes("ByteAllocator") ? new WasmByteAllocator(m) : new WasmPageAllocator(m),
+      { results },
     );
 }
 

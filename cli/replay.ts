@@ -171,12 +171,12 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
     io.err("replay: --family is for a .wasm module");
     return 2;
   }
-  const run = (trace: Trace) =>
+  const run = (trace: Trace, results?: Float64Array) =>
     make === undefined
-      ? replay(trace, name, { pointerWidth })
+      ? replay(trace, name, { pointerWidth, results })
       : name.startsWith("global:")
-      ? replay(trace, name, { userByteAllocator: make() as ByteAllocator })
-      : replayOn(trace, make());
+      ? replay(trace, name, { userByteAllocator: make() as ByteAllocator, results })
+      : replayOn(trace, make(), { results });
   const path = positionals[0];
   let text: string;
   try {
@@ -188,11 +188,13 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
   try {
     const trace = parseTrace(text, path);
     if (values.bench) {
+      // One results buffer for every pass, as a native harness keeps one.
+      const results = new Float64Array(trace.length);
       let runs = 0;
       const start = performance.now();
       let elapsed = 0;
       do {
-        run(trace);
+        run(trace, results);
         runs++;
         elapsed = performance.now() - start;
       } while (elapsed < seconds * 1000);

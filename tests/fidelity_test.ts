@@ -70,3 +70,31 @@ for (const [name, url] of [...expected].sort()) {
     }
   });
 }
+
+Deno.test("fidelity: replaying into a reused results buffer prints what a fresh replay prints", async () => {
+  const read = async (name: string) =>
+    parseTrace(
+      await readTraceText(new URL(`./fidelity/${name}.trace.gz`, import.meta.url).pathname),
+      name,
+    );
+  const churn = await read("bytes-churn-1");
+  const mixed = await read("bytes-mixed-1");
+  // Longer than either trace, and full of what no replay writes.
+  const buffer = new Float64Array(Math.max(churn.length, mixed.length) + 7).fill(12345.5);
+  for (const allocator of ["buddy", "slab", "tlsf"]) {
+    for (const trace of [churn, mixed, churn]) {
+      const fresh = replay(trace, allocator);
+      const reused = replay(trace, allocator, { results: buffer });
+      assert.equal(reused.results.length, trace.length);
+      assert.equal(reused.results.buffer, buffer.buffer, "the results are a view of the buffer");
+      assert.deepEqual(reused.results, fresh.results, `${allocator} on ${trace.name}`);
+      assert.equal(formatReplay(trace, reused), formatReplay(trace, fresh));
+    }
+  }
+  assert.throws(
+    () => replay(churn, "buddy", { results: new Float64Array(churn.length - 1) }),
+    (e: unknown) =>
+      e instanceof RangeError &&
+      /results buffer holds \d+ operations, the trace \d+/.test(e.message),
+  );
+});

@@ -100,6 +100,30 @@ export interface ReplayOptions {
   pointerWidth?: PointerWidth;
   /** For `global:*`: a user's byte allocator in place of the model (the name after `global:`). */
   userByteAllocator?: ByteAllocator;
+  /**
+   * Where to write the per-operation results, at least `trace.length`
+   * long: a caller that replays again and again (a benchmark, say) reuses
+   * one buffer instead of a new one per replay, as a native replay harness
+   * keeps its address vector. {@linkcode ReplayResult.results} is then a
+   * view of its first `trace.length` elements, overwritten by the next
+   * replay into the same buffer.
+   */
+  results?: Float64Array;
+}
+
+/** What {@linkcode replayOn} accepts besides the trace and the allocator. */
+export type ReplayOnOptions = Pick<ReplayOptions, "results">;
+
+/** The buffer a replay writes its results into: the caller's (checked), or a new one. */
+function resultsBuffer(trace: Trace, given: Float64Array | undefined): Float64Array {
+  const n = trace.length;
+  if (given === undefined) return new Float64Array(n);
+  if (given.length < n) {
+    throw new RangeError(
+      `the results buffer holds ${given.length} operations, the trace ${n}`,
+    );
+  }
+  return given.length === n ? given : given.subarray(0, n);
 }
 
 /**
@@ -120,6 +144,7 @@ export function replay(
   options: ReplayOptions = {},
 ): ReplayResult {
   const { pointerWidth } = options;
+  const into = resultsBuffer(trace, options.results);
   const base = trace.window.toLocal(trace.base);
   const size = Number(trace.size);
   const kind = allocator.startsWith("global:") ? allocator.slice(7) : undefined;
@@ -135,7 +160,7 @@ export function replay(
       userByteAllocator: user === undefined ? undefined : { name: kind, allocator: user },
     });
     initOrThrow(trace, () => g.init(base, size));
-    const results = replayGlobal(trace, g);
+    const results = replayGlobal(trace, g, into);
     return {
       results,
       stats: [
@@ -152,9 +177,11 @@ export function replay(
     throw new RangeError(`unknown allocator ${allocator}`);
   }
   if (entry.interface === "PageAllocator") {
-    return replayOn(trace, entry.create({ capacity: trace.capacity }) as PageAllocator);
+    return replayOn(trace, entry.create({ capacity: trace.capacity }) as PageAllocator, {
+      results: into,
+    });
   }
-  return replayOn(trace, entry.create({ pointerWidth }) as ByteAllocator);
+  return replayOn(trace, entry.create({ pointerWidth }) as ByteAllocator, { results: into });
 }
 
 /**
@@ -170,13 +197,18 @@ export function replay(
  * console.log(formatReplay(t, replayOn(t, new BuddyByteAllocator({ pointerWidth: 4 }))));
  * ```
  */
-export function replayOn(trace: Trace, allocator: ByteAllocator | PageAllocator): ReplayResult {
+export function replayOn(
+  trace: Trace,
+  allocator: ByteAllocator | PageAllocator,
+  options: ReplayOnOptions = {},
+): ReplayResult {
+  const into = resultsBuffer(trace, options.results);
   const base = trace.window.toLocal(trace.base);
   const size = Number(trace.size);
   if ("allocPages" in allocator) {
     const a = allocator;
     initOrThrow(trace, () => a.init(base, size));
-    const results = replayPages(trace, a);
+    const results = replayPages(trace, a, into);
     return {
       results,
       stats: [["total", a.totalPages()], ["used", a.usedPages()], [
@@ -188,7 +220,7 @@ export function replayOn(trace: Trace, allocator: ByteAllocator | PageAllocator)
   }
   const a = allocator;
   initOrThrow(trace, () => a.init(base, size));
-  const results = replayBytes(trace, a);
+  const results = replayBytes(trace, a, into);
   return {
     results,
     stats: [["total", a.totalBytes()], ["used", a.usedBytes()], [
@@ -249,9 +281,8 @@ function freeFailed(trace: Trace, i: number, e: unknown): never {
 // code: an allocation that failed is not freed).
 
 /** Replays the `a` / `f` lines of a byte-allocator trace. */
-function replayBytes(trace: Trace, a: ByteAllocator): Float64Array {
+function replayBytes(trace: Trace, a: ByteAllocator, results: Float64Array): Float64Array {
   const n = trace.length;
-  const results = new Float64Array(n);
   const { kind, allocOf, arg0, arg1 } = trace;
   // A model's tryAlloc answers NoMemory with its error code, without an exception.
   const quiet = a.tryAlloc !== undefined;
@@ -264,6 +295,7 @@ function replayBytes(trace: Trace, a: ByteAllocator): Float64Array {
         results[i] = errorCode(e, trace, i);
       }
     } else if (k === OP_FREE) {
+      results[i] = 0; // (a reused buffer holds an earlier replay's)
       const o = allocOf[i];
       if (o < 0) badFree(trace, i, o);
       const p = results[o];
@@ -274,16 +306,17 @@ function replayBytes(trace: Trace, a: ByteAllocator): Float64Array {
           freeFailed(trace, i, e);
         }
       }
-    } else if (k === OP_ADD) addMemory(trace, i, (s, n) => a.addMemory(s, n));
-    else unsupported(trace, i, "a byte allocator");
+    } else if (k === OP_ADD) {
+      results[i] = 0;
+      addMemory(trace, i, (s, n) => a.addMemory(s, n));
+    } else unsupported(trace, i, "a byte allocator");
   }
   return results;
 }
 
 /** Replays the `a` / `at` / `f` lines of a page-allocator trace. */
-function replayPages(trace: Trace, a: PageAllocator): Float64Array {
+function replayPages(trace: Trace, a: PageAllocator, results: Float64Array): Float64Array {
   const n = trace.length;
-  const results = new Float64Array(n);
   const { kind, allocOf, arg0, arg1, arg2 } = trace;
   for (let i = 0; i < n; i++) {
     const k = kind[i];
@@ -298,6 +331,7 @@ function replayPages(trace: Trace, a: PageAllocator): Float64Array {
         results[i] = errorCode(e, trace, i);
       }
     } else if (k === OP_FREE) {
+      results[i] = 0; // (a reused buffer holds an earlier replay's)
       const o = allocOf[i];
       if (o < 0) badFree(trace, i, o);
       const p = results[o];
@@ -314,9 +348,8 @@ function replayPages(trace: Trace, a: PageAllocator): Float64Array {
 }
 
 /** Replays the `a` / `p` / `f` lines of a global-allocator trace. */
-function replayGlobal(trace: Trace, g: GlobalAllocator): Float64Array {
+function replayGlobal(trace: Trace, g: GlobalAllocator, results: Float64Array): Float64Array {
   const n = trace.length;
-  const results = new Float64Array(n);
   const { kind, allocOf, arg0, arg1 } = trace;
   for (let i = 0; i < n; i++) {
     const k = kind[i];
@@ -327,6 +360,7 @@ function replayGlobal(trace: Trace, g: GlobalAllocator): Float64Array {
         results[i] = errorCode(e, trace, i);
       }
     } else if (k === OP_FREE) {
+      results[i] = 0; // (a reused buffer holds an earlier replay's)
       const o = allocOf[i];
       if (o < 0) badFree(trace, i, o);
       const p = results[o];
@@ -338,8 +372,10 @@ function replayGlobal(trace: Trace, g: GlobalAllocator): Float64Array {
           freeFailed(trace, i, e);
         }
       }
-    } else if (k === OP_ADD) addMemory(trace, i, (s, n) => g.addMemory(s, n));
-    else unsupported(trace, i, "the global allocator");
+    } else if (k === OP_ADD) {
+      results[i] = 0;
+      addMemory(trace, i, (s, n) => g.addMemory(s, n));
+    } else unsupported(trace, i, "the global allocator");
   }
   return results;
 }
