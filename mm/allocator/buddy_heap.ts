@@ -57,9 +57,13 @@ function blockOrder(size: number, align: number, wordLog2: number): number {
     size >= 0 && size <= 0x4000_0000 && (size | 0) === size && align > 0 &&
     align <= 0x4000_0000 && (align & (align - 1)) === 0
   ) {
-    const s = size <= 1 << wordLog2 ? wordLog2 : 32 - Math.clz32(size - 1);
+    // Branch-free (mixed sizes and alignments would mispredict every
+    // branch here): `s` is log2 of max(size.next_power_of_two(), word), from
+    // max(size - 1, 0) with the word's low bits set; then max(s, a).
+    const m = size - 1;
+    const s = 32 - Math.clz32((m & ~(m >> 31)) | ((1 << wordLog2) - 1));
     const a = 31 - Math.clz32(align);
-    return s > a ? s : a;
+    return s + ((a - s) & ((s - a) >> 31));
   }
   return largeBlockOrder(size, align, wordLog2);
 }
