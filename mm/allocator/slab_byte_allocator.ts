@@ -44,10 +44,14 @@ export interface SlabClassStats {
  */
 export function slabClassFor(size: number, align: number): number {
   if (size > 4096) return 7;
-  // Class i holds max(size, align) <= 64 << i; alignments past 2048 land in 6.
-  if (align > 2048) return 6;
-  const m = size > align ? size : align;
-  return m <= 64 ? 0 : 26 - Math.clz32(m - 1);
+  // Class i holds max(size, align) <= 64 << i; alignments past 2048 land in
+  // 6 (as 4096 does). Branch-free below: with mixed sizes and alignments
+  // every branch on them would mispredict.
+  const a = Math.min(align, 4096);
+  const d = size - a;
+  const m1 = a + (d & ~(d >> 31)) - 1; // max(size, a) - 1
+  const c = 26 - Math.clz32(m1 & ~(m1 >> 31));
+  return c & ~(c >> 31);
 }
 
 /** One slab: its block size and its free list, a stack of block ids (the top is the list's head). */
