@@ -153,6 +153,25 @@ Deno.test("slab: classes, the highest block of a new set first, double count in 
   assert.equal(kindOf(() => new SlabByteAllocator().init(0x8000_0000, 0x9000)), "InvalidParam");
 });
 
+Deno.test("tlsf: a class whose other lists emptied is still found through the first-level bitmap", () => {
+  const a = new TlsfByteAllocator();
+  const base = 0x8000_0000;
+  a.init(base, 0x1_0000);
+  // 64-byte and 96-byte blocks (first-level class 1, second-level 0 and
+  // 16), kept apart by used blocks.
+  const small = a.alloc(48, 8);
+  a.alloc(48, 8);
+  const mid = a.alloc(80, 8);
+  a.alloc(48, 8);
+  a.dealloc(small, 48, 8);
+  a.dealloc(mid, 80, 8);
+  // Taking the 96-byte hole empties its list; class 1 still has the 64-byte one.
+  assert.equal(a.alloc(80, 8), mid);
+  // A 32-byte block: class 0 is empty, so the search goes through the
+  // first-level bitmap and must find class 1's hole, not the pool's rest.
+  assert.equal(a.alloc(1, 1), base + 16);
+});
+
 Deno.test("tlsf: header before the payload, good fit, merging and sentinel", () => {
   const a = new TlsfByteAllocator();
   a.init(0x8000_0000, 0x1000);

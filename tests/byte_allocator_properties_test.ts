@@ -11,6 +11,7 @@ import { SlabByteAllocator } from "../mm/allocator/slab_byte_allocator.ts";
 import { TlsfByteAllocator } from "../mm/allocator/tlsf_byte_allocator.ts";
 import { nextPowerOfTwo } from "../hal/int.ts";
 import { NaiveBuddy } from "./reference/naive_buddy.ts";
+import { NaiveTlsf } from "./reference/naive_tlsf.ts";
 
 const RUNS = 1000;
 const BASE = 0x8000_0000;
@@ -283,5 +284,65 @@ Deno.test("buddy: regions across 2 GiB segments and far apart give the literal t
       });
     }),
     { numRuns: RUNS / 4 },
+  );
+});
+
+/**
+ * Few sizes and alignments, and as many frees as allocations: many free
+ * blocks share a list, so blocks are unlinked from the middle and the end of
+ * lists, and lists empty and fill again.
+ */
+const sameListsAllocArb: fc.Arbitrary<Op> = fc.record({
+  t: fc.constant("alloc" as const),
+  size: fc.constantFrom(1, 16, 24, 40, 48, 80, 100, 112, 200, 240, 496, 1000, 1008, 3000),
+  alignLog2: fc.constantFrom(0, 3, 6),
+});
+const sameListsOpArb: fc.Arbitrary<Op> = fc.oneof(
+  sameListsAllocArb,
+  fc.record({ t: fc.constant("free" as const), pick: fc.nat() }),
+);
+
+Deno.test("tlsf: the model gives the addresses of a literal transcription that scans its lists", () => {
+  // The transcription keeps no bitmaps and finds a list by scanning them,
+  // so a bitmap or free-list link the model gets wrong changes an address.
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 64 }),
+      fc.oneof(
+        fc.array(opArb, { maxLength: 160 }),
+        // Many live blocks first, then churn: holes of one size pile up on
+        // one list, and freeing their neighbours unlinks them mid-list.
+        fc.tuple(
+          fc.array(sameListsAllocArb, { minLength: 20, maxLength: 80 }),
+          fc.array(sameListsOpArb, { maxLength: 300 }),
+        ).map(([fill, churn]) => [...fill, ...churn]),
+      ),
+      (startWords, ops) => {
+        const start = BASE + startWords * 8; // unaligned starts: the pool is aligned inwards
+        const a = new TlsfByteAllocator();
+        const ref = new NaiveTlsf();
+        a.init(start, REGION);
+        ref.insertPool(start, REGION);
+        const live: Live[] = [];
+        for (const op of ops) {
+          if (op.t === "alloc") {
+            const align = 2 ** op.alignLog2;
+            const p = a.tryAlloc(op.size, align);
+            assert.equal(p < 0 ? null : p, ref.alloc(op.size, align));
+            if (p >= 0) live.push({ ptr: p, size: op.size, align });
+          } else if (op.t === "free" && live.length > 0) {
+            const [l] = live.splice(op.pick % live.length, 1);
+            a.dealloc(l.ptr, l.size, l.align);
+            ref.dealloc(l.ptr, l.size);
+          }
+          assert.equal(a.usedBytes(), ref.used);
+        }
+        assert.deepEqual(a.freeBlocks(), ref.freeBlocks());
+        for (let list = 0; list < 28 * 32; list++) {
+          assert.deepEqual(a.freeList(list), ref.freeList(list), `list ${list}`);
+        }
+      },
+    ),
+    { numRuns: RUNS },
   );
 });

@@ -320,6 +320,18 @@ export class TlsfByteAllocator implements ByteAllocator {
     return best;
   }
 
+  /**
+   * The free blocks' addresses on list `fl * 32 + sl` (first-level class
+   * `fl`, second-level `sl`), head first: the order in which the list hands
+   * them out.
+   */
+  freeList(list: number): number[] {
+    const out: number[] = [];
+    const first = list >= 0 && list < this.#firstFree.length ? this.#firstFree[list] : NONE;
+    for (let b = first; b !== NONE; b = this.#nextFree[b]) out.push(this.#addr[b]);
+    return out;
+  }
+
   /** The sizes of all free blocks, in address order (for reports and tests). */
   freeBlocks(): { addr: number; size: number }[] {
     const out: { addr: number; size: number }[] = [];
