@@ -155,8 +155,12 @@ export class TlsfByteAllocator implements ByteAllocator {
   #flags = new Uint8Array(64);
   #prevPhys = new Int32Array(64);
   #nextPhys = new Int32Array(64);
-  #prevFree = new Int32Array(64);
-  #nextFree = new Int32Array(64);
+  // The free list links are kept at index `block + 1`: slot 0 takes the
+  // writes through a missing link (`NONE + 1`), so that linking and
+  // unlinking need no branch on a neighbour (the lists' shapes are random,
+  // and such a branch mispredicts). The spare chain uses `#nextFree` too.
+  #prevFree = new Int32Array(65);
+  #nextFree = new Int32Array(65);
   #reqSize = new Float64Array(64);
   #reqAlign = new Float64Array(64);
   #blockCount = 0;
@@ -313,7 +317,7 @@ export class TlsfByteAllocator implements ByteAllocator {
   largestFreeBlock(): number {
     let best = 0;
     for (const head of this.#firstFree) {
-      for (let b = head; b !== NONE; b = this.#nextFree[b]) {
+      for (let b = head; b !== NONE; b = this.#nextFree[b + 1]) {
         if (this.#size[b] > best) best = this.#size[b];
       }
     }
@@ -328,7 +332,7 @@ export class TlsfByteAllocator implements ByteAllocator {
   freeList(list: number): number[] {
     const out: number[] = [];
     const first = list >= 0 && list < this.#firstFree.length ? this.#firstFree[list] : NONE;
-    for (let b = first; b !== NONE; b = this.#nextFree[b]) out.push(this.#addr[b]);
+    for (let b = first; b !== NONE; b = this.#nextFree[b + 1]) out.push(this.#addr[b]);
     return out;
   }
 
@@ -336,7 +340,7 @@ export class TlsfByteAllocator implements ByteAllocator {
   freeBlocks(): { addr: number; size: number }[] {
     const out: { addr: number; size: number }[] = [];
     for (const head of this.#firstFree) {
-      for (let b = head; b !== NONE; b = this.#nextFree[b]) {
+      for (let b = head; b !== NONE; b = this.#nextFree[b + 1]) {
         out.push({ addr: this.#addr[b], size: this.#size[b] });
       }
     }
@@ -387,7 +391,7 @@ export class TlsfByteAllocator implements ByteAllocator {
   /** A block header at `addr`; the caller sets its physical links. */
   #newBlock(addr: number, size: number, flags: number): number {
     let b = this.#spare;
-    if (b !== NONE) this.#spare = this.#nextFree[b];
+    if (b !== NONE) this.#spare = this.#nextFree[b + 1];
     else {
       b = this.#blockCount++;
       if (b === this.#flags.length) this.#grow();
@@ -399,7 +403,7 @@ export class TlsfByteAllocator implements ByteAllocator {
   }
 
   #release(b: number): void {
-    this.#nextFree[b] = this.#spare;
+    this.#nextFree[b + 1] = this.#spare;
     this.#spare = b;
   }
 
@@ -422,8 +426,8 @@ export class TlsfByteAllocator implements ByteAllocator {
     this.#flags = grown(this.#flags, (n) => new Uint8Array(n));
     this.#prevPhys = grown(this.#prevPhys, i32);
     this.#nextPhys = grown(this.#nextPhys, i32);
-    this.#prevFree = grown(this.#prevFree, i32);
-    this.#nextFree = grown(this.#nextFree, i32);
+    this.#prevFree = grown(this.#prevFree, (n) => new Int32Array(n + 1));
+    this.#nextFree = grown(this.#nextFree, (n) => new Int32Array(n + 1));
   }
 
   // The list operations read each array once into a local: fewer bytecodes,
@@ -434,28 +438,37 @@ export class TlsfByteAllocator implements ByteAllocator {
     const firstFree = this.#firstFree;
     const prevFree = this.#prevFree;
     const head = firstFree[list];
-    this.#nextFree[block] = head;
-    prevFree[block] = NONE;
-    if (head !== NONE) prevFree[head] = block;
+    this.#nextFree[block + 1] = head;
+    prevFree[block + 1] = NONE;
+    prevFree[head + 1] = block; // (an empty list: slot 0)
     firstFree[list] = block;
     this.#flBitmap |= 1 << (list >>> 5);
     this.#slBitmap[list >>> 5] |= 1 << (list & 31);
   }
 
+  /**
+   * Takes `block` off free list `list`, without a branch: the links through
+   * a missing neighbour land in slot 0, and the list's head and the
+   * bitmaps are updated under masks (-1 or 0) instead of conditions.
+   */
   #unlink(block: number, list: number): void {
     const nextFree = this.#nextFree;
     const prevFree = this.#prevFree;
-    const next = nextFree[block];
-    const prev = prevFree[block];
-    if (next !== NONE) prevFree[next] = prev;
-    if (prev !== NONE) nextFree[prev] = next;
-    else {
-      this.#firstFree[list] = next;
-      if (next === NONE) {
-        const slBitmap = this.#slBitmap;
-        const fl = list >>> 5;
-        if ((slBitmap[fl] &= ~(1 << (list & 31))) === 0) this.#flBitmap &= ~(1 << fl);
-      }
-    }
+    const next = nextFree[block + 1];
+    const prev = prevFree[block + 1];
+    prevFree[next + 1] = prev;
+    nextFree[prev + 1] = next;
+    const wasHead = prev >> 31; // -1 when `block` was the list's head (prev is NONE)
+    const firstFree = this.#firstFree;
+    firstFree[list] = (next & wasHead) | (firstFree[list] & ~wasHead);
+    const emptied = wasHead & (next >> 31); // -1 when the list is now empty
+    const slBitmap = this.#slBitmap;
+    const fl = list >>> 5;
+    const sl = slBitmap[fl] & ~((1 << (list & 31)) & emptied);
+    slBitmap[fl] = sl;
+    // Clear the first-level bit when the second-level word became 0
+    // (`0 - x >> 31` is -1 for a word's nonzero 31-bit digest `x`).
+    const nonzero = (0 - ((sl >>> 1) | (sl & 1))) >> 31;
+    this.#flBitmap &= ~((1 << fl) & emptied & ~nonzero);
   }
 }
