@@ -129,8 +129,12 @@ export class BuddyHeap {
   #nonEmpty = 0;
   #nodeSegment = new Int32Array(64);
   #nodeOffset = new Int32Array(64);
-  #nodeNext = new Int32Array(64);
-  #nodePrev = new Int32Array(64);
+  // The list links are kept at index `node + 1`: slot 0 takes the writes
+  // through a missing link (-1 + 1), so that list updates need no branch
+  // on a neighbour (the lists' shapes are random, and such a branch
+  // mispredicts). The spare pool is chained through `#nodeNext` too.
+  #nodeNext = new Int32Array(65);
+  #nodePrev = new Int32Array(65);
   /** A node's block order, plus {@linkcode LIVE} while the block is allocated. */
   #nodeOrder = new Uint8Array(64);
   #spareNode = -1;
@@ -255,10 +259,10 @@ export class BuddyHeap {
     const j = 31 - Math.clz32(candidates & -candidates);
     // Pop the head of list j.
     const n = this.#heads[j];
-    const next = this.#nodeNext[n];
+    const next = this.#nodeNext[n + 1];
     this.#heads[j] = next;
-    if (next < 0) this.#nonEmpty &= ~(1 << j);
-    else this.#nodePrev[next] = -1;
+    this.#nodePrev[next + 1] = -1; // (the list is now empty: slot 0)
+    this.#nonEmpty &= ~((1 << j) & (next >> 31));
     if (j > order) this.#split(n, j, order);
     this.#nodeOrder[n] = order | LIVE;
     this.#user += size;
@@ -367,7 +371,9 @@ export class BuddyHeap {
   /** The free blocks of one order, in list order (head first). */
   freeList(order: number): number[] {
     const out: number[] = [];
-    for (let n = this.#heads[order]; n >= 0; n = this.#nodeNext[n]) out.push(this.#address(n));
+    for (let n = this.#heads[order]; n >= 0; n = this.#nodeNext[n + 1]) {
+      out.push(this.#address(n));
+    }
     return out;
   }
 
@@ -467,7 +473,7 @@ export class BuddyHeap {
   #newNode(): number {
     let n = this.#spareNode;
     if (n >= 0) {
-      this.#spareNode = this.#nodeNext[n];
+      this.#spareNode = this.#nodeNext[n + 1];
       return n;
     }
     n = this.#nodeCount++;
@@ -483,8 +489,8 @@ export class BuddyHeap {
     };
     this.#nodeSegment = grown(this.#nodeSegment, new Int32Array(cap));
     this.#nodeOffset = grown(this.#nodeOffset, new Int32Array(cap));
-    this.#nodeNext = grown(this.#nodeNext, new Int32Array(cap));
-    this.#nodePrev = grown(this.#nodePrev, new Int32Array(cap));
+    this.#nodeNext = grown(this.#nodeNext, new Int32Array(cap + 1));
+    this.#nodePrev = grown(this.#nodePrev, new Int32Array(cap + 1));
     this.#nodeOrder = grown(this.#nodeOrder, new Uint8Array(cap));
   }
 
@@ -501,29 +507,33 @@ export class BuddyHeap {
   #link(n: number, order: number): void {
     const head = this.#heads[order];
     this.#nodeOrder[n] = order;
-    this.#nodePrev[n] = -1;
-    this.#nodeNext[n] = head;
-    if (head >= 0) this.#nodePrev[head] = n;
+    this.#nodePrev[n + 1] = -1;
+    this.#nodeNext[n + 1] = head;
+    this.#nodePrev[head + 1] = n; // (an empty list: slot 0)
     this.#heads[order] = n;
     this.#nonEmpty |= 1 << order;
   }
 
-  /** Takes node `n` off its list (it keeps its position and table entry). */
+  /**
+   * Takes node `n` off its list (it keeps its position and table entry),
+   * without a branch: links through a missing neighbour land in slot 0, and
+   * the head and the non-empty mask are updated under -1/0 masks.
+   */
   #detach(n: number): void {
     const order = this.#nodeOrder[n];
-    const prev = this.#nodePrev[n];
-    const next = this.#nodeNext[n];
-    if (prev >= 0) this.#nodeNext[prev] = next;
-    else {
-      this.#heads[order] = next;
-      if (next < 0) this.#nonEmpty &= ~(1 << order);
-    }
-    if (next >= 0) this.#nodePrev[next] = prev;
+    const prev = this.#nodePrev[n + 1];
+    const next = this.#nodeNext[n + 1];
+    this.#nodeNext[prev + 1] = next;
+    this.#nodePrev[next + 1] = prev;
+    const wasHead = prev >> 31; // -1 when `n` was the head (prev is -1)
+    const heads = this.#heads;
+    heads[order] = (next & wasHead) | (heads[order] & ~wasHead);
+    this.#nonEmpty &= ~((1 << order) & wasHead & (next >> 31));
   }
 
   /** Returns node `n` to the spare pool. */
   #release(n: number): void {
-    this.#nodeNext[n] = this.#spareNode;
+    this.#nodeNext[n + 1] = this.#spareNode;
     this.#spareNode = n;
   }
 }
