@@ -143,8 +143,7 @@ export function replay(
   allocator: ReplayAllocatorName,
   options: ReplayOptions = {},
 ): ReplayResult {
-  const { pointerWidth } = options;
-  const into = resultsBuffer(trace, options.results);
+  const { pointerWidth, results } = options;
   const base = trace.window.toLocal(trace.base);
   const size = Number(trace.size);
   const kind = allocator.startsWith("global:") ? allocator.slice(7) : undefined;
@@ -160,9 +159,8 @@ export function replay(
       userByteAllocator: user === undefined ? undefined : { name: kind, allocator: user },
     });
     initOrThrow(trace, () => g.init(base, size));
-    const results = replayGlobal(trace, g, into);
     return {
-      results,
+      results: replayGlobal(trace, g, resultsBuffer(trace, results)),
       stats: [
         ["used_bytes", g.usedBytes()],
         ["available_bytes", g.availableBytes()],
@@ -178,10 +176,10 @@ export function replay(
   }
   if (entry.interface === "PageAllocator") {
     return replayOn(trace, entry.create({ capacity: trace.capacity }) as PageAllocator, {
-      results: into,
+      results,
     });
   }
-  return replayOn(trace, entry.create({ pointerWidth }) as ByteAllocator, { results: into });
+  return replayOn(trace, entry.create({ pointerWidth }) as ByteAllocator, { results });
 }
 
 /**
