@@ -60,3 +60,15 @@ Deno.test("docs: every builtin, constant and statement has an example", () => {
   }
   assert.match(doc, /include "other\.mms"/);
 });
+
+Deno.test("docs: the README's quick start shows what `deno task run boot.mms` prints", () => {
+  const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
+  const quoted = readme.match(/The first command runs[^\n]*\n\n```\n([\s\S]*?)```/);
+  assert.ok(quoted, "the README quotes the first command's output");
+  const r = runScript(["boot.mms"]);
+  assert.equal(r.code, 0, r.err.join("\n"));
+  assert.deepEqual([...r.out, ...r.err].join("\n") + "\n", quoted[1]);
+  const expects = Number(readme.match(/and (\d+) `expect`s hold/)?.[1]);
+  const script = Deno.readTextFileSync(new URL("../scripts/boot.mms", import.meta.url));
+  assert.equal(expects, script.match(/^\s*expect\b/gm)?.length);
+});
