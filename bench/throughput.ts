@@ -4,8 +4,8 @@
  * --bench` runs one allocator; the median counts), and prints a Markdown
  * table of Mops/s against native throughput and the issues' targets.
  *
- * Where `../shared/native/` holds the real allocator built natively (buddy,
- * TLSF, slab), each mmsim run alternates with a native run of the same trace
+ * Where `../shared/native/` (or `$MMSIM_NATIVE_DIR`) holds the real
+ * allocator built natively (buddy, TLSF, slab), each mmsim run alternates with a native run of the same trace
  * in the same minutes, and the ratio is of the two medians: the `native`
  * column says `live`. Elsewhere the ratio divides by a fixed figure measured
  * on another day with another harness, and the column says `fixed`: such a
@@ -22,20 +22,34 @@
 import { readTraceText } from "../cli/read_input.ts";
 import { generatedTrace, loadTrace, replayer, WORKLOADS } from "./workloads.ts";
 
-/** The natively built real allocators, by mmsim's name (when `../shared/native/` is there). */
-const NATIVE_DIR = new URL("../../shared/native/", import.meta.url).pathname;
+/** The natively built real allocators, by mmsim's name. */
 const NATIVE: Readonly<Record<string, string>> = {
   buddy: "natbuddy",
   tlsf: "nattlsf",
   slab: "natslab",
 };
 
+let nativeDirFound: string | undefined;
+
+/**
+ * Where the natively built real allocators are: `$MMSIM_NATIVE_DIR`, or
+ * `../shared/native/` beside this checkout (asked in the parent process only).
+ */
+function nativeDir(): string {
+  if (nativeDirFound !== undefined) return nativeDirFound;
+  const given = Deno.env.get("MMSIM_NATIVE_DIR");
+  nativeDirFound = given !== undefined && given !== ""
+    ? (given.endsWith("/") ? given : `${given}/`)
+    : new URL("../../shared/native/", import.meta.url).pathname;
+  return nativeDirFound;
+}
+
 /** The native binary for an allocator, if this machine has it. */
 function nativeBinary(allocator: string): string | undefined {
   const name = NATIVE[allocator];
   if (name === undefined) return undefined;
   try {
-    return Deno.statSync(NATIVE_DIR + name).isFile ? NATIVE_DIR + name : undefined;
+    return Deno.statSync(nativeDir() + name).isFile ? nativeDir() + name : undefined;
   } catch {
     return undefined;
   }
@@ -125,6 +139,14 @@ const only = Deno.args.indexOf("--only");
 if (only >= 0) {
   console.log((await measure(Number(Deno.args[only + 1]), seconds)).toFixed(3));
 } else {
+  const found = Object.keys(NATIVE).filter((a) => nativeBinary(a) !== undefined);
+  console.error(
+    found.length > 0
+      ? `native allocators from ${nativeDir()} (${found.join(", ")}): their ratios are live`
+      : `no native allocators in ${nativeDir()} (set MMSIM_NATIVE_DIR to the folder of ` +
+        `natbuddy, nattlsf, natslab): every ratio divides by a fixed figure from ` +
+        `tests/fidelity/README.md, measured on another day with another harness, and says 'fixed'`,
+  );
   const rows: string[] = [
     "| allocator | trace | ops | mmsim Mops/s | native Mops/s | native | ratio | target |",
     "| --- | --- | ---: | ---: | ---: | --- | ---: | --- |",
@@ -169,7 +191,9 @@ if (only >= 0) {
       ? `>= ${w.minMops} Mops/s: ${mops >= w.minMops ? "met" : "not met"}`
       : w.target === undefined
       ? ""
-      : `>= ${w.target}x: ${ratio !== undefined && ratio >= w.target ? "met" : "not met"}`;
+      : `>= ${w.target}x: ${ratio !== undefined && ratio >= w.target ? "met" : "not met"}${
+        live ? "" : " (against a fixed figure)"
+      }`;
     rows.push(
       `| ${w.allocator} | ${w.trace} | ${ops} | ${mops.toFixed(2)} | ${
         native === undefined ? "" : live ? native.toFixed(2) : native
