@@ -295,3 +295,89 @@ Deno.test("tryAlloc gives alloc's addresses, and NO_MEMORY where alloc throws No
     assert.equal(quiet.usedBytes(), loud.usedBytes());
   }
 });
+
+Deno.test("tryAllocPages and tryAllocPagesAt give the bitmap's pages, and NO_MEMORY where it throws NoMemory", () => {
+  const loud = new BitmapPageAllocator();
+  const quiet = new BitmapPageAllocator();
+  loud.init(0x8040_0000, 0x10_0000); // 256 pages
+  quiet.init(0x8040_0000, 0x10_0000);
+  const live: [number, number][] = [];
+  let failures = 0;
+  for (let i = 0; i < 600; i++) {
+    if (live.length > 0 && i % 3 === 2) {
+      const [p, n] = live.splice((i * 31) % live.length, 1)[0];
+      loud.deallocPages(p, n);
+      quiet.deallocPages(p, n);
+      continue;
+    }
+    const n = [1, 3, 16, 40][i % 4];
+    const align = 0x1000 << (i % 5);
+    let want: number;
+    let message = "";
+    try {
+      want = loud.allocPages(n, align);
+    } catch (e) {
+      assert.ok(isAllocError(e) && e.kind === "NoMemory", String(e));
+      want = NO_MEMORY;
+      message = e.message;
+      failures++;
+    }
+    const got = quiet.tryAllocPages(n, align);
+    assert.equal(got, want, `allocPages(${n}, ${align})`);
+    if (got === NO_MEMORY) assert.equal(quiet.noMemory(n, align).message, message);
+    else live.push([got, n]);
+  }
+  assert.ok(failures > 10, `only ${failures} failures`);
+  assert.equal(quiet.usedPages(), loud.usedPages());
+  // An invalid request still throws; a taken range is NO_MEMORY, a free one is allocated.
+  assert.throws(() => quiet.tryAllocPages(0, 0x1000), /zero pages/);
+  assert.throws(() => quiet.tryAllocPages(1, 0x1800), /InvalidParam|alignment/);
+  const taken = quiet.tryAllocPages(1, 0x1000);
+  assert.ok(taken > 0);
+  assert.equal(quiet.tryAllocPagesAt(taken, 1, 0x1000), NO_MEMORY);
+  assert.throws(() => quiet.allocPagesAt(taken, 1, 0x1000), /is not all free/);
+  quiet.deallocPages(taken, 1);
+  assert.equal(quiet.tryAllocPagesAt(taken, 1, 0x1000), taken);
+});
+
+Deno.test("GlobalAllocator tryAlloc and tryAllocPages follow alloc and allocPages, with NO_MEMORY for NoMemory", () => {
+  for (const kind of ["tlsf", "slab", "buddy"] as const) {
+    const loud = new GlobalAllocator({ byteAllocator: kind });
+    const quiet = new GlobalAllocator({ byteAllocator: kind });
+    loud.init(0x8040_0000, 0x40_0000); // 4 MiB: the heap's growth runs out of pages
+    quiet.init(0x8040_0000, 0x40_0000);
+    let failures = 0;
+    const live: [number, number, number, boolean][] = [];
+    for (let i = 0; i < 3000; i++) {
+      if (live.length > 0 && i % 5 < 2) {
+        const [p, a, b, pages] = live.splice((i * 17) % live.length, 1)[0];
+        if (pages) (loud.deallocPages(p, a), quiet.deallocPages(p, a));
+        else (loud.dealloc(p, a, b), quiet.dealloc(p, a, b));
+        continue;
+      }
+      const pages = i % 4 === 0;
+      const a = pages ? [1, 4, 32][i % 3] : [16, 300, 4000, 70000, 300000][i % 5];
+      const b = pages ? 0x1000 : 8 << (i % 4);
+      let want: number;
+      try {
+        want = pages ? loud.allocPages(a, b) : loud.alloc(a, b);
+      } catch (e) {
+        assert.ok(isAllocError(e) && e.kind === "NoMemory", String(e));
+        want = NO_MEMORY;
+        failures++;
+      }
+      const got = pages ? quiet.tryAllocPages(a, b) : quiet.tryAlloc(a, b);
+      assert.equal(got, want, `${kind}: ${pages ? "allocPages" : "alloc"}(${a}, ${b})`);
+      if (got !== NO_MEMORY) live.push([got, a, b, pages]);
+    }
+    assert.ok(failures > 10, `${kind}: only ${failures} failures`);
+    assert.deepEqual(quiet.heapRegions, loud.heapRegions);
+    assert.equal(quiet.usedPages(), loud.usedPages());
+    assert.equal(quiet.usedBytes(), loud.usedBytes());
+  }
+  // Before init, and for an invalid layout, the quiet forms still throw.
+  assert.throws(() => new GlobalAllocator().tryAlloc(8, 8), /init/);
+  const g = new GlobalAllocator();
+  g.init(0x8040_0000, 0x40_0000);
+  assert.throws(() => g.tryAlloc(8, 3), /InvalidParam|power of two/);
+});

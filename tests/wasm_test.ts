@@ -9,7 +9,7 @@ import { WasmByteAllocator } from "../mm/wasm/wasm_byte_allocator.ts";
 import { WasmPageAllocator } from "../mm/wasm/wasm_page_allocator.ts";
 import { LinearRegions } from "../mm/wasm/linear_memory.ts";
 import { KernelMemory } from "../mm/axalloc/kernel_memory.ts";
-import { AllocError } from "../mm/allocator/alloc_error.ts";
+import { AllocError, NO_MEMORY } from "../mm/allocator/alloc_error.ts";
 import { parseTrace } from "../trace/trace.ts";
 import { formatReplay, replayOn } from "../trace/replay.ts";
 import { readTraceText } from "../cli/read_input.ts";
@@ -298,6 +298,27 @@ Deno.test("wasm: a memory64 page allocator counts in bigints and answers as wasm
   assert.equal(a.allocPages(1, 0x1_0000), 0x8041_0000);
   assert.equal(a.usedPages(), 3);
   assert.throws(() => a.allocPages(0, 4096), /InvalidParam/);
+});
+
+Deno.test("wasm: tryAllocPages answers the module's NoMemory with NO_MEMORY, allocPages throws it", () => {
+  const quiet = new WasmPageAllocator(load(BITMAP));
+  const loud = new WasmPageAllocator(load(BITMAP));
+  quiet.init(0x8040_0000, 0x10_000); // 16 pages
+  loud.init(0x8040_0000, 0x10_000);
+  for (const n of [4, 8, 8, 2, 1, 1, 1]) {
+    let want: number;
+    try {
+      want = loud.allocPages(n, 4096);
+    } catch (e) {
+      assert.ok(e instanceof AllocError && e.kind === "NoMemory", String(e));
+      assert.match(e.message, /page_alloc_pages\(.*\) failed/);
+      want = NO_MEMORY;
+    }
+    assert.equal(quiet.tryAllocPages(n, 4096), want, `allocPages(${n})`);
+  }
+  assert.equal(quiet.usedPages(), loud.usedPages());
+  assert.equal(quiet.tryAllocPages(1, 4096), NO_MEMORY, "all 16 pages are in use");
+  assert.throws(() => quiet.tryAllocPages(2 ** 33, 4096), /InvalidParam|32-bit target/);
 });
 
 Deno.test("wasm: a page module is the kernel's page allocator", async () => {

@@ -316,14 +316,19 @@ function replayBytes(trace: Trace, a: ByteAllocator, results: Float64Array): Flo
 function replayPages(trace: Trace, a: PageAllocator, results: Float64Array): Float64Array {
   const n = trace.length;
   const { kind, allocOf, arg0, arg1, arg2 } = trace;
+  // A model's tryAllocPages(At) answers NoMemory with its error code, without an exception.
+  const quiet = a.tryAllocPages !== undefined;
+  const quietAt = a.tryAllocPagesAt !== undefined;
   for (let i = 0; i < n; i++) {
     const k = kind[i];
     if (k === OP_ALLOC || k === OP_ALLOC_AT) {
       try {
         results[i] = k === OP_ALLOC
-          ? a.allocPages(arg0[i], arg1[i])
+          ? (quiet ? a.tryAllocPages!(arg0[i], arg1[i]) : a.allocPages(arg0[i], arg1[i]))
           : arg0[i] < 0
           ? outsideWindow(trace.farBase.get(i)!, arg2[i])
+          : quietAt
+          ? a.tryAllocPagesAt!(arg0[i], arg1[i], arg2[i])
           : a.allocPagesAt(arg0[i], arg1[i], arg2[i]);
       } catch (e) {
         results[i] = errorCode(e, trace, i);
@@ -353,7 +358,10 @@ function replayGlobal(trace: Trace, g: GlobalAllocator, results: Float64Array): 
     const k = kind[i];
     if (k === OP_ALLOC || k === OP_PAGES) {
       try {
-        results[i] = k === OP_ALLOC ? g.alloc(arg0[i], arg1[i]) : g.allocPages(arg0[i], arg1[i]);
+        // NoMemory comes back as its error code, without an exception.
+        results[i] = k === OP_ALLOC
+          ? g.tryAlloc(arg0[i], arg1[i])
+          : g.tryAllocPages(arg0[i], arg1[i]);
       } catch (e) {
         results[i] = errorCode(e, trace, i);
       }

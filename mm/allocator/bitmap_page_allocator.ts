@@ -6,7 +6,7 @@
  */
 
 import { alignDown, alignUp, hex, isAligned, isPowerOfTwo, log2Floor } from "../../hal/int.ts";
-import { AllocError } from "./alloc_error.ts";
+import { AllocError, NO_MEMORY } from "./alloc_error.ts";
 import type { PageAllocator } from "./traits.ts";
 import { BitAllocator } from "./bit_allocator.ts";
 import { checkRegion } from "./layout.ts";
@@ -156,32 +156,63 @@ export class BitmapPageAllocator implements PageAllocator {
 
   /** Allocates `numPages` pages, the first aligned to `alignPow2` bytes (first fit). */
   allocPages(numPages: number, alignPow2: number): number {
+    const p = this.tryAllocPages(numPages, alignPow2);
+    if (p === NO_MEMORY) throw this.noMemory(numPages, alignPow2);
+    return p;
+  }
+
+  /**
+   * {@linkcode BitmapPageAllocator.allocPages} that answers `NoMemory` with
+   * {@linkcode NO_MEMORY} instead of an exception (an invalid request still
+   * throws `InvalidParam`): a failure then costs what a success does.
+   */
+  tryAllocPages(numPages: number, alignPow2: number): number {
     const alignLog2 = this.#alignLog2(alignPow2);
     if (!Number.isSafeInteger(numPages) || numPages < 0) {
       throw new AllocError("InvalidParam", { reason: `page count ${numPages} is invalid` });
     }
-    if (numPages > this.availablePages()) {
-      throw new AllocError("NoMemory", {
-        reason: `${numPages} pages requested, ${this.availablePages()} available`,
-      });
-    }
+    if (numPages > this.availablePages()) return NO_MEMORY;
     if (numPages === 0) {
       throw new AllocError("InvalidParam", { reason: "zero pages requested" });
     }
     const idx = numPages === 1
       ? this.#bits.alloc()
       : this.#bits.allocContiguous(numPages, alignLog2);
-    if (idx < 0) {
-      throw new AllocError("NoMemory", {
-        reason: `no run of ${numPages} free pages aligned to ${hex(alignPow2)}`,
-      });
-    }
+    if (idx < 0) return NO_MEMORY;
     this.#usedPages += numPages;
     return this.#base + idx * this.pageSize;
   }
 
+  /**
+   * The `NoMemory` error, in words, of a request
+   * {@linkcode BitmapPageAllocator.tryAllocPages} refused (asked before the
+   * allocator changes).
+   */
+  noMemory(numPages: number, alignPow2: number): AllocError {
+    return new AllocError("NoMemory", {
+      reason: numPages > this.availablePages()
+        ? `${numPages} pages requested, ${this.availablePages()} available`
+        : `no run of ${numPages} free pages aligned to ${hex(alignPow2)}`,
+    });
+  }
+
   /** Allocates exactly `[base, base + numPages pages)`; `NoMemory` if any is taken. */
   allocPagesAt(base: number, numPages: number, alignPow2: number): number {
+    const p = this.tryAllocPagesAt(base, numPages, alignPow2);
+    if (p === NO_MEMORY) {
+      throw new AllocError("NoMemory", {
+        address: base,
+        reason: `[${hex(base)}, +${numPages} pages) is not all free`,
+      });
+    }
+    return p;
+  }
+
+  /**
+   * {@linkcode BitmapPageAllocator.allocPagesAt} that answers `NoMemory`
+   * with {@linkcode NO_MEMORY} instead of an exception.
+   */
+  tryAllocPagesAt(base: number, numPages: number, alignPow2: number): number {
     if (alignPow2 > MAX_ALIGN_1GB || !Number.isSafeInteger(alignPow2) || alignPow2 <= 0) {
       throw new AllocError("InvalidParam", { reason: `alignment ${alignPow2} is invalid` });
     }
@@ -205,10 +236,7 @@ export class BitmapPageAllocator implements PageAllocator {
     // Below the bitmap's base the real code's index wraps around: NoMemory.
     const idx = base >= this.#base ? (base - this.#base) / this.pageSize : Infinity;
     if (idx === Infinity || !this.#bits.allocContiguousAt(idx, numPages, alignLog2)) {
-      throw new AllocError("NoMemory", {
-        address: base,
-        reason: `[${hex(base)}, +${numPages} pages) is not all free`,
-      });
+      return NO_MEMORY;
     }
     this.#usedPages += numPages;
     return base;

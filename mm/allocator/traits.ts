@@ -80,8 +80,15 @@ export interface PageAllocator extends BaseAllocator {
   readonly pageSize: number;
   /** Allocates `numPages` contiguous pages aligned to `alignPow2` bytes. */
   allocPages(numPages: number, alignPow2: number): number;
+  /**
+   * Optional: `allocPages` that returns `NO_MEMORY` (-3) instead of throwing
+   * `NoMemory` (other errors still throw), as `ByteAllocator.tryAlloc`.
+   */
+  tryAllocPages?(numPages: number, alignPow2: number): number;
   /** Allocates exactly the pages `[base, base + numPages pages)`. */
   allocPagesAt(base: number, numPages: number, alignPow2: number): number;
+  /** Optional: `allocPagesAt` that returns `NO_MEMORY` (-3) instead of throwing `NoMemory`. */
+  tryAllocPagesAt?(base: number, numPages: number, alignPow2: number): number;
   /** Frees `numPages` pages starting at `pos`. */
   deallocPages(pos: number, numPages: number): void;
   /** Number of pages managed. */

@@ -10,7 +10,7 @@
  */
 
 import { nextPowerOfTwo } from "../../hal/int.ts";
-import { AllocError, isAllocError } from "../allocator/alloc_error.ts";
+import { AllocError, isAllocError, NO_MEMORY } from "../allocator/alloc_error.ts";
 import type { ByteAllocator, PageAllocator } from "../allocator/traits.ts";
 import { type BitmapCapacity, BitmapPageAllocator } from "../allocator/bitmap_page_allocator.ts";
 import { checkLayout, type PointerWidth } from "../allocator/layout.ts";
@@ -182,24 +182,71 @@ export class GlobalAllocator {
     return p;
   }
 
-  #alloc(size: number, align: number): number {
+  /**
+   * {@linkcode GlobalAllocator.alloc} that answers `NoMemory` with
+   * {@linkcode NO_MEMORY} instead of an exception (other errors still
+   * throw): an out-of-memory phase of a replay then costs what its
+   * successful allocations do.
+   */
+  tryAlloc(size: number, align: number): number {
+    if (this.#observer !== undefined) return this.#quietly(() => this.alloc(size, align));
+    return this.#alloc(size, align, true);
+  }
+
+  /**
+   * The byte heap's allocation loop: a miss grows the heap from the page
+   * allocator and retries. Out of pages, `quiet` answers
+   * {@linkcode NO_MEMORY}, and otherwise the page allocator's error is thrown.
+   */
+  #alloc(size: number, align: number, quiet = false): number {
     this.#requireInit();
     checkLayout(size, align);
     const balloc = this.balloc;
     for (;;) {
-      try {
-        return balloc.alloc(size, align);
-      } catch (e) {
-        if (!isAllocError(e)) throw e;
-      }
+      const p = this.#byteHeapAlloc(size, align);
+      if (p !== NO_MEMORY) return p;
       const expand = Math.max(
         nextPowerOfTwo(Math.max(balloc.totalBytes(), size)),
         GLOBAL_PAGE_SIZE,
       );
-      const heap = this.palloc.allocPages(expand / GLOBAL_PAGE_SIZE, GLOBAL_PAGE_SIZE);
+      const pages = expand / GLOBAL_PAGE_SIZE;
+      const heap = quiet
+        ? this.#tryPages(pages, GLOBAL_PAGE_SIZE)
+        : this.palloc.allocPages(pages, GLOBAL_PAGE_SIZE);
+      if (heap === NO_MEMORY) return NO_MEMORY;
       this.#onExpand?.(heap, expand);
       balloc.addMemory(heap, expand);
       this.#heapRegions.push({ start: heap, size: expand });
+    }
+  }
+
+  /** One try of the byte allocator: any `AllocError` is a miss, as any `Err` is in the real loop. */
+  #byteHeapAlloc(size: number, align: number): number {
+    const balloc = this.balloc;
+    try {
+      return balloc.tryAlloc !== undefined
+        ? balloc.tryAlloc(size, align)
+        : balloc.alloc(size, align);
+    } catch (e) {
+      if (!isAllocError(e)) throw e;
+      return NO_MEMORY;
+    }
+  }
+
+  /** Pages from the page allocator, `NoMemory` answered as {@linkcode NO_MEMORY}. */
+  #tryPages(numPages: number, alignPow2: number): number {
+    const palloc = this.palloc;
+    if (palloc.tryAllocPages !== undefined) return palloc.tryAllocPages(numPages, alignPow2);
+    return this.#quietly(() => palloc.allocPages(numPages, alignPow2));
+  }
+
+  /** Runs `allocate`, answering a `NoMemory` it throws with {@linkcode NO_MEMORY}. */
+  #quietly(allocate: () => number): number {
+    try {
+      return allocate();
+    } catch (e) {
+      if (isAllocError(e) && e.kind === "NoMemory") return NO_MEMORY;
+      throw e;
     }
   }
 
@@ -208,6 +255,18 @@ export class GlobalAllocator {
     this.#requireInit();
     this.balloc.dealloc(ptr, size, align);
     this.#observer?.dealloc(ptr, size, align);
+  }
+
+  /**
+   * {@linkcode GlobalAllocator.allocPages} that answers `NoMemory` with
+   * {@linkcode NO_MEMORY} instead of an exception (other errors still throw).
+   */
+  tryAllocPages(numPages: number, alignPow2: number): number {
+    this.#requireInit();
+    if (this.#observer !== undefined) {
+      return this.#quietly(() => this.allocPages(numPages, alignPow2));
+    }
+    return this.#tryPages(numPages, alignPow2);
   }
 
   /** Allocates pages from the page allocator. */

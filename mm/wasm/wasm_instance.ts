@@ -7,7 +7,7 @@
  */
 
 import { hex } from "../../hal/int.ts";
-import { AllocError, type AllocErrorKind } from "../allocator/alloc_error.ts";
+import { AllocError, type AllocErrorKind, NO_MEMORY } from "../allocator/alloc_error.ts";
 import { LinearRegions, PlacementError } from "./linear_memory.ts";
 import { type WasmAllocatorModule, WasmCallError } from "./wasm_module.ts";
 
@@ -158,8 +158,24 @@ export class WasmInstance {
 
   /** Calls an allocating export: the block's simulated address, or the error it failed with. */
   allocate(name: string, args: readonly number[], bytes: number): number {
+    const p = this.tryAllocate(name, args, bytes);
+    if (p === NO_MEMORY) {
+      throw new AllocError("NoMemory", { reason: `${this.describe(name, args)} failed` });
+    }
+    return p;
+  }
+
+  /**
+   * {@linkcode WasmInstance.allocate} that answers a `NoMemory` failure with
+   * {@linkcode NO_MEMORY} instead of an exception (other errors still throw).
+   */
+  tryAllocate(name: string, args: readonly number[], bytes: number): number {
     const p = this.call(name, args);
-    if (p === 0) throw this.lastError(name, args);
+    if (p === 0) {
+      const e = this.lastError(name, args);
+      if (e instanceof AllocError && e.kind === "NoMemory") return NO_MEMORY;
+      throw e;
+    }
     return this.returned(name, args, p, bytes);
   }
 

@@ -65,6 +65,15 @@ export class WasmPageAllocator implements PageAllocator, ManagedMemory {
   }
 
   /**
+   * {@linkcode WasmPageAllocator.allocPages} that answers `NoMemory` with
+   * `NO_MEMORY` (-3) instead of an exception (other errors still throw).
+   */
+  tryAllocPages(numPages: number, alignPow2: number): number {
+    const args = this.#args(numPages, alignPow2);
+    return this.#w.tryAllocate("page_alloc_pages", args, numPages * WASM_PAGE_SIZE);
+  }
+
+  /**
    * `page_alloc_pages_at`: `base` is translated as the nearest region's
    * addresses are, so that the module judges a base it does not manage.
    */
