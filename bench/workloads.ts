@@ -28,10 +28,12 @@ export interface Workload {
   minMops?: number;
   /**
    * For a trace of failing allocations: how many times slower than the same
-   * allocator on `bytes-churn-1` (successful requests, measured in the same
-   * run) it may be at most.
+   * allocator on its {@linkcode Workload.baseline} (successful requests,
+   * measured in the same minutes) it may be at most.
    */
   slowerThanChurnAtMost?: number;
+  /** The trace of successful requests such a row is compared with (`bytes-churn-1` unless said). */
+  baseline?: string;
 }
 
 /** One replay of a workload, writing its results into `results` when given. */
@@ -68,6 +70,18 @@ export const WORKLOADS: readonly Workload[] = [
   { allocator: "buddy", trace: "nomem-heavy", slowerThanChurnAtMost: 2 },
   { allocator: "slab", trace: "nomem-heavy", slowerThanChurnAtMost: 2 },
   { allocator: "tlsf", trace: "nomem-heavy", slowerThanChurnAtMost: 2 },
+  {
+    allocator: "bitmap",
+    trace: "pages-nomem",
+    slowerThanChurnAtMost: 2,
+    baseline: "pages-frames-1",
+  },
+  {
+    allocator: "global:tlsf",
+    trace: "global-nomem",
+    slowerThanChurnAtMost: 2,
+    baseline: "global-1",
+  },
   // A user's allocators compiled to WebAssembly, replayed through the ABI.
   { allocator: "examples/wasm/first_fit.wasm", trace: "bytes-churn-1", minMops: 5 },
   { allocator: "examples/wasm/first_fit.wasm", trace: "bytes-mixed-1" },
@@ -83,11 +97,7 @@ export const WORKLOADS: readonly Workload[] = [
  * new one. Seeded, so every run replays the same operations.
  */
 export function rampTrace(ops = 200_000, live = 20_000, seed = 1): string {
-  let s = seed >>> 0;
-  const rand = (n: number) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % n;
-  };
+  const rand = lcg(seed);
   const lines = [
     `# ramp: ${live} live blocks, random frees, seed ${seed}`,
     "region 0x80000000 0x4000000",
@@ -109,23 +119,29 @@ export function rampTrace(ops = 200_000, live = 20_000, seed = 1): string {
   return lines.join("\n") + "\n";
 }
 
-/**
- * An out-of-memory-heavy trace: 60,000 operations on 1 MiB, allocations of 16
- * bytes to 68 KiB and random frees, so that about a fifth of the
- * allocations fail with `NoMemory`. Seeded.
- */
-export function nomemTrace(ops = 60_000, seed = 3): string {
+/** A seeded linear congruential generator: `rand(n)` is in `[0, n)`. */
+function lcg(seed: number): (n: number) => number {
   let s = seed >>> 0;
-  const rand = (n: number) => {
+  return (n) => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s % n;
   };
-  const sizes = [16, 64, 300, 4000, 20000, 70000];
-  const aligns = [8, 16, 64];
-  const lines = [
-    "# nomem-heavy: 1 MiB, sizes up to 68 KiB, random frees",
-    "region 0x80000000 1048576",
-  ];
+}
+
+/**
+ * An out-of-memory trace: `ops` operations on a small `region` line, 45%
+ * random frees of live allocations, the rest `request(i, rand)` lines, so
+ * that many requests fail with `NoMemory`. Seeded.
+ */
+function oomTrace(
+  title: string,
+  region: string,
+  ops: number,
+  seed: number,
+  request: (id: number, rand: (n: number) => number) => string,
+): string {
+  const rand = lcg(seed);
+  const lines = [`# ${title}`, region];
   const live: number[] = [];
   for (let i = 0; i < ops; i++) {
     if (live.length > 0 && rand(100) < 45) {
@@ -134,17 +150,79 @@ export function nomemTrace(ops = 60_000, seed = 3): string {
       live[k] = live[live.length - 1];
       live.pop();
     } else {
-      lines.push(`a ${i} ${sizes[rand(sizes.length)]} ${aligns[rand(aligns.length)]}`);
+      lines.push(request(i, rand));
       live.push(i);
     }
   }
   return lines.join("\n") + "\n";
 }
 
+const OOM_SIZES = [16, 64, 300, 4000, 20000, 70000];
+const OOM_ALIGNS = [8, 16, 64];
+
+/**
+ * An out-of-memory-heavy byte trace: 60,000 operations on 1 MiB,
+ * allocations of 16 bytes to 68 KiB and random frees, so that about a
+ * fifth of the allocations fail with `NoMemory`. Seeded.
+ */
+export function nomemTrace(ops = 60_000, seed = 3): string {
+  return oomTrace(
+    "nomem-heavy: 1 MiB, sizes up to 68 KiB, random frees",
+    "region 0x80000000 1048576",
+    ops,
+    seed,
+    (i, rand) =>
+      `a ${i} ${OOM_SIZES[rand(OOM_SIZES.length)]} ${OOM_ALIGNS[rand(OOM_ALIGNS.length)]}`,
+  );
+}
+
+/**
+ * An out-of-memory-heavy page trace: 60,000 operations on 4 MiB (1024
+ * frames), runs of 1 to 64 pages and random frees: about two thirds of the
+ * requests fail. Seeded.
+ */
+export function pagesNomemTrace(ops = 60_000, seed = 5): string {
+  const runs = [1, 2, 4, 16, 64];
+  return oomTrace(
+    "pages-nomem: 4 MiB, runs of 1 to 64 pages, random frees",
+    "region 0x80400000 4194304",
+    ops,
+    seed,
+    (i, rand) => `a ${i} ${runs[rand(runs.length)]} 4096`,
+  );
+}
+
+/**
+ * An out-of-memory-heavy global-allocator trace: 60,000 operations on 8 MiB
+ * of kernel memory, byte allocations of 16 bytes to 68 KiB (which grow the
+ * byte heap from the pages) and page runs, with random frees: about a
+ * third of the requests fail. Seeded.
+ */
+export function globalNomemTrace(ops = 60_000, seed = 7): string {
+  const runs = [1, 2, 4, 16];
+  return oomTrace(
+    "global-nomem: 8 MiB, bytes up to 68 KiB and page runs, random frees",
+    "region 0xffffffc080400000 8388608",
+    ops,
+    seed,
+    (i, rand) =>
+      rand(2) === 0
+        ? `a ${i} ${OOM_SIZES[rand(OOM_SIZES.length)]} ${OOM_ALIGNS[rand(OOM_ALIGNS.length)]}`
+        : `p ${i} ${runs[rand(runs.length)]} 4096`,
+  );
+}
+
 /** The text of a generated workload trace, or `undefined` for a shipped one. */
 export function generatedTrace(name: string): string | undefined {
-  return name === "ramp-20k" ? rampTrace() : name === "nomem-heavy" ? nomemTrace() : undefined;
+  return GENERATED[name]?.();
 }
+
+const GENERATED: Readonly<Record<string, () => string>> = {
+  "ramp-20k": () => rampTrace(),
+  "nomem-heavy": () => nomemTrace(),
+  "pages-nomem": () => pagesNomemTrace(),
+  "global-nomem": () => globalNomemTrace(),
+};
 
 const cache = new Map<string, Trace>();
 
