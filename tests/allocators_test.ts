@@ -381,3 +381,65 @@ Deno.test("GlobalAllocator tryAlloc and tryAllocPages follow alloc and allocPage
   g.init(0x8040_0000, 0x40_0000);
   assert.throws(() => g.tryAlloc(8, 3), /InvalidParam|power of two/);
 });
+
+Deno.test("deallocHandle frees what dealloc frees, and a wrong handle is checked by address", () => {
+  const names = ["tlsf", "buddy", "slab"].filter((n) =>
+    (allocatorEntry(n)!.create() as ByteAllocator).deallocHandle !== undefined
+  );
+  assert.ok(names.includes("tlsf"));
+  for (const name of names) {
+    const plain = allocatorEntry(name)!.create() as ByteAllocator;
+    const handled = allocatorEntry(name)!.create() as ByteAllocator;
+    plain.init(0x8000_0000, 0x10_0000);
+    handled.init(0x8000_0000, 0x10_0000);
+    const live: { p: number; size: number; align: number; handle: number }[] = [];
+    const freed: { p: number; size: number; align: number; handle: number }[] = [];
+    const outcome = (f: () => void) => {
+      try {
+        f();
+        return "ok";
+      } catch (e) {
+        assert.ok(isAllocError(e), String(e));
+        return e.message;
+      }
+    };
+    for (let i = 0; i < 4000; i++) {
+      const r = (i * 2654435761) >>> 0;
+      if (live.length > 0 && r % 100 < 45) {
+        const [b] = live.splice(r % live.length, 1);
+        const way = (r >>> 8) % 8;
+        // 0-3: its own handle; 4: another live block's; 5: a freed block's;
+        // 6: none at all (-1); 7: a free by address (the index is made then).
+        const other = live.length > 0 ? live[(r >>> 12) % live.length].handle : 0;
+        const stale = freed.length > 0 ? freed[(r >>> 12) % freed.length].handle : 1e9;
+        const handle = way < 4 ? b.handle : way === 4 ? other : way === 5 ? stale : -1;
+        const want = outcome(() => plain.dealloc(b.p, b.size, b.align));
+        const got = outcome(() =>
+          way === 7
+            ? handled.dealloc(b.p, b.size, b.align)
+            : handled.deallocHandle!(b.p, b.size, b.align, handle)
+        );
+        assert.equal(got, want, `${name}: free #${i}`);
+        freed.push(b);
+      } else if (freed.length > 0 && r % 100 < 50) {
+        // A double free (or a foreign pointer once the block is reused), by handle.
+        const b = freed[r % freed.length];
+        const want = outcome(() => plain.dealloc(b.p, b.size, b.align));
+        const got = outcome(() => handled.deallocHandle!(b.p, b.size, b.align, b.handle));
+        assert.equal(got, want, `${name}: double free #${i}`);
+      } else {
+        const size = 1 + (r % 3000);
+        const align = 1 << ((r >>> 4) % 8);
+        const p = plain.tryAlloc!(size, align);
+        assert.equal(handled.tryAlloc!(size, align), p, `${name}: alloc #${i}`);
+        if (p !== NO_MEMORY) live.push({ p, size, align, handle: handled.lastHandle! });
+      }
+      assert.equal(handled.usedBytes(), plain.usedBytes());
+    }
+    // A wrong layout through the handle is the same InvalidParam, and changes nothing.
+    const b = live[0];
+    const want = outcome(() => plain.dealloc(b.p, b.size + 1, b.align));
+    assert.equal(outcome(() => handled.deallocHandle!(b.p, b.size + 1, b.align, b.handle)), want);
+    assert.equal(outcome(() => handled.deallocHandle!(b.p, b.size, b.align, b.handle)), "ok");
+  }
+});

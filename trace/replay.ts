@@ -278,17 +278,26 @@ function freeFailed(trace: Trace, i: number, e: unknown): never {
 // `results` holds what each allocation got (an address, or a negative error
 // code: an allocation that failed is not freed).
 
+/** Every allocation's block handle, kept by byte replays (one buffer, grown as traces need). */
+let handleBuffer = new Int32Array(0);
+
 /** Replays the `a` / `f` lines of a byte-allocator trace. */
 function replayBytes(trace: Trace, a: ByteAllocator, results: Float64Array): Float64Array {
   const n = trace.length;
   const { kind, allocOf, arg0, arg1 } = trace;
   // A model's tryAlloc answers NoMemory with its error code, without an exception.
   const quiet = a.tryAlloc !== undefined;
+  // A model that gives block handles frees each allocation by its handle,
+  // without looking the pointer up (every check is still made).
+  const byHandle = a.deallocHandle !== undefined;
+  if (byHandle && handleBuffer.length < n) handleBuffer = new Int32Array(n);
+  const handles = handleBuffer;
   for (let i = 0; i < n; i++) {
     const k = kind[i];
     if (k === OP_ALLOC) {
       try {
         results[i] = quiet ? a.tryAlloc!(arg0[i], arg1[i]) : a.alloc(arg0[i], arg1[i]);
+        if (byHandle) handles[i] = a.lastHandle!;
       } catch (e) {
         results[i] = errorCode(e, trace, i);
       }
@@ -299,7 +308,8 @@ function replayBytes(trace: Trace, a: ByteAllocator, results: Float64Array): Flo
       const p = results[o];
       if (p >= 0) {
         try {
-          a.dealloc(p, arg0[o], arg1[o]);
+          if (byHandle) a.deallocHandle!(p, arg0[o], arg1[o], handles[o]);
+          else a.dealloc(p, arg0[o], arg1[o]);
         } catch (e) {
           freeFailed(trace, i, e);
         }

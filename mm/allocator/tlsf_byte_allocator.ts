@@ -166,8 +166,18 @@ export class TlsfByteAllocator implements ByteAllocator {
   #blockCount = 0;
   /** Indices of blocks merged away (their headers are gone), chained by `#nextFree`. */
   #spare = NONE;
-  /** Live allocations: payload pointer -> its block. */
-  readonly #live = new AddressIntMap(1024);
+  /** A used block's payload pointer (-1 for every other block): a handle's check. */
+  #ptr = new Float64Array(64);
+  /**
+   * Live allocations: payload pointer -> its block, made on the first free
+   * without a handle (a replay, which frees by handle, never needs it).
+   */
+  #live: AddressIntMap | undefined;
+  /**
+   * The handle of the block the last successful allocation took, for
+   * {@linkcode TlsfByteAllocator.deallocHandle}.
+   */
+  lastHandle = -1;
   readonly #regions: [number, number][] = [];
   #total = 0;
   #used = 0;
@@ -253,7 +263,9 @@ export class TlsfByteAllocator implements ByteAllocator {
     this.#flags[block] = USED;
     this.#reqSize[block] = size;
     this.#reqAlign[block] = align;
-    this.#live.set(ptr, block);
+    this.#ptr[block] = ptr;
+    this.#live?.set(ptr, block);
+    this.lastHandle = block;
     this.#used += size;
     return ptr;
   }
@@ -265,12 +277,47 @@ export class TlsfByteAllocator implements ByteAllocator {
    */
   dealloc(ptr: number, size: number, align: number): void {
     // The layout must be the one `alloc` checked and recorded.
-    const live = this.#live.take(ptr);
+    const index = this.#index();
+    const live = index.take(ptr);
     if (live === ADDRESS_INT_MAP_MISSING) throw notLive(ptr);
     if (this.#reqAlign[live] !== align || this.#reqSize[live] !== size) {
-      this.#live.set(ptr, live); // nothing changes
+      index.set(ptr, live); // nothing changes
       throw wrongLayout(ptr, this.#reqSize[live], this.#reqAlign[live], size, align);
     }
+    this.#free(live, size);
+  }
+
+  /**
+   * {@linkcode TlsfByteAllocator.dealloc} told the handle
+   * {@linkcode TlsfByteAllocator.lastHandle} gave when `ptr` was allocated:
+   * the block is found without a lookup. A handle that is not `ptr`'s live
+   * block, or a different layout, is checked and reported as `dealloc` does.
+   */
+  deallocHandle(ptr: number, size: number, align: number, handle: number): void {
+    if (
+      handle >= 0 && handle < this.#blockCount && this.#ptr[handle] === ptr &&
+      this.#reqAlign[handle] === align && this.#reqSize[handle] === size
+    ) {
+      this.#live?.take(ptr);
+      this.#free(handle, size);
+    } else this.dealloc(ptr, size, align);
+  }
+
+  /** The live index, made from the used blocks on first use. */
+  #index(): AddressIntMap {
+    let live = this.#live;
+    if (live === undefined) {
+      live = new AddressIntMap(1024);
+      const ptrs = this.#ptr;
+      for (let b = 0; b < this.#blockCount; b++) if (ptrs[b] >= 0) live.set(ptrs[b], b);
+      this.#live = live;
+    }
+    return live;
+  }
+
+  /** Frees the live `block` (`size` requested bytes), merging it with free neighbours. */
+  #free(live: number, size: number): void {
+    this.#ptr[live] = -1;
     let block = live;
     let newSize = this.#size[block];
     let after = this.#nextPhys[block];
@@ -399,6 +446,7 @@ export class TlsfByteAllocator implements ByteAllocator {
     this.#addr[b] = addr;
     this.#size[b] = size;
     this.#flags[b] = flags;
+    this.#ptr[b] = -1;
     return b;
   }
 
@@ -420,6 +468,7 @@ export class TlsfByteAllocator implements ByteAllocator {
     const f64 = (n: number) => new Float64Array(n);
     const i32 = (n: number) => new Int32Array(n);
     this.#addr = grown(this.#addr, f64);
+    this.#ptr = grown(this.#ptr, f64);
     this.#size = grown(this.#size, f64);
     this.#reqSize = grown(this.#reqSize, f64);
     this.#reqAlign = grown(this.#reqAlign, f64);

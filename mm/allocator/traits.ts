@@ -51,6 +51,18 @@ export interface ByteAllocator extends BaseAllocator {
    * a replay's failed allocations cost what successful ones do.
    */
   tryAlloc?(size: number, align: number): number;
+  /**
+   * Optional, with `deallocHandle`: the allocator's handle for the block the
+   * last successful allocation returned (its index in the model's tables).
+   */
+  readonly lastHandle?: number;
+  /**
+   * Optional: `dealloc` told the `lastHandle` that `ptr`'s allocation gave,
+   * so that the block is found without a lookup (a replay keeps every
+   * allocation's handle). The same checks as `dealloc`: a handle that is not
+   * `ptr`'s live block is ignored, and the free checked by address.
+   */
+  deallocHandle?(ptr: number, size: number, align: number, handle: number): void;
   /** The largest free block in bytes, where the allocator can tell (fragmentation reports). */
   largestFreeBlock?(): number;
   /** Frees `ptr`, allocated with the same `size` and `align`. */
