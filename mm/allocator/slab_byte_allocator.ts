@@ -111,6 +111,11 @@ export class SlabByteAllocator implements ByteAllocator {
    */
   readonly #blocks = new AddressIntMap(1024);
   #initialised = false;
+  /**
+   * The handle (slab block id) of the last successful allocation, -1 for a
+   * large one, for {@linkcode SlabByteAllocator.deallocHandle}.
+   */
+  lastHandle = -1;
 
   /**
    * A model for a 64-bit target, or for a 32-bit one with `pointerWidth: 4`
@@ -186,13 +191,34 @@ export class SlabByteAllocator implements ByteAllocator {
     checkLayout(size, align);
     const cls = slabClassFor(size, align);
     if (cls === 7) {
+      this.lastHandle = -1;
       return this.buddy.tryAlloc(size, align);
     }
     const slab = this.#slabs[cls];
     if (slab.freeCount === 0 && !this.#grow(slab)) return NO_MEMORY;
     const id = slab.free[--slab.freeCount];
     this.#blockState[id] = cls;
+    this.lastHandle = id;
     return this.#blockAddr[id];
+  }
+
+  /**
+   * {@linkcode SlabByteAllocator.dealloc} told the handle
+   * {@linkcode SlabByteAllocator.lastHandle} gave when `ptr` was allocated:
+   * the slab block is found without a lookup. A handle that is not `ptr`'s
+   * live block of this layout's slab is ignored, and the free checked by
+   * address.
+   */
+  deallocHandle(ptr: number, size: number, align: number, handle: number): void {
+    checkLayout(size, align);
+    const cls = slabClassFor(size, align);
+    if (
+      cls !== 7 && handle >= 0 && handle < this.#blockCount && this.#blockAddr[handle] === ptr &&
+      this.#blockState[handle] === cls
+    ) {
+      this.#blockState[handle] = FREE;
+      this.#slabs[cls].push(handle);
+    } else this.dealloc(ptr, size, align);
   }
 
   /**
