@@ -115,7 +115,7 @@ export class SlabByteAllocator implements ByteAllocator {
    * The handle (slab block id) of the last successful allocation, -1 for a
    * large one, for {@linkcode SlabByteAllocator.deallocHandle}.
    */
-  lastHandle = -1;
+  lastHandle: number = -1;
 
   /**
    * A model for a 64-bit target, or for a 32-bit one with `pointerWidth: 4`

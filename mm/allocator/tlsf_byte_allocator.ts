@@ -177,7 +177,7 @@ export class TlsfByteAllocator implements ByteAllocator {
    * The handle of the block the last successful allocation took, for
    * {@linkcode TlsfByteAllocator.deallocHandle}.
    */
-  lastHandle = -1;
+  lastHandle: number = -1;
   readonly #regions: [number, number][] = [];
   #total = 0;
   #used = 0;
