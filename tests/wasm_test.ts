@@ -11,7 +11,7 @@ import { LinearRegions } from "../mm/wasm/linear_memory.ts";
 import { KernelMemory } from "../mm/axalloc/kernel_memory.ts";
 import { AllocError, NO_MEMORY } from "../mm/allocator/alloc_error.ts";
 import { parseTrace } from "../trace/trace.ts";
-import { formatReplay, replayOn } from "../trace/replay.ts";
+import { formatReplay, replay, replayOn } from "../trace/replay.ts";
 import { readTraceText } from "../cli/read_input.ts";
 import { type CommandOutput, deno } from "./run_helpers.ts";
 
@@ -84,6 +84,92 @@ Deno.test("wasm: regions sit above the module's memory, aligned like the simulat
   assert.equal(r.toLinear(0x9020_1010), b + 0x10);
   assert.equal(r.toLinear(0x1234), -1);
   assert.ok(memory.buffer.byteLength >= c + 0x1000, "grown to hold them");
+});
+
+Deno.test("wasm: translation at every region boundary: a region's end is the next one's start", () => {
+  const memory = new WebAssembly.Memory({ initial: 2 });
+  const r = new LinearRegions(memory, 4);
+  // A heap grown three times, back to back in the simulation: each region is
+  // aligned like its simulated address, so each lies apart in linear memory.
+  const starts = [0x8040_0000, 0x8040_8000, 0x8041_0000, 0x8042_0000];
+  const sizes = [0x8000, 0x8000, 0x1_0000, 0x2_0000];
+  const at = starts.map((s, i) => r.place(s, sizes[i]));
+  for (let i = 0; i < starts.length; i++) {
+    const [s, n, o] = [starts[i], sizes[i], at[i]];
+    assert.equal(r.toLinear(s), o, `start of region ${i}`);
+    assert.equal(r.toLinear(s + n - 1), o + n - 1, `last byte of region ${i}`);
+    assert.equal(r.fromLinear(o), s);
+    assert.equal(r.fromLinear(o + n - 1), s + n - 1);
+    if (i + 1 < starts.length) {
+      // The cache points at region i now; the next region's start is not its end.
+      assert.equal(r.toLinear(s + n), at[i + 1], `region ${i}'s end is region ${i + 1}'s start`);
+      r.toLinear(s);
+      assert.equal(r.blockFromLinear(o, n), s, `all of region ${i} is one block`);
+      if (at[i + 1] !== o + n) {
+        assert.equal(r.fromLinear(o + n), -1, "the gap is nobody's");
+        // A block running past a region into the gap is outside managed memory.
+        assert.equal(r.blockFromLinear(o + n - 8, 16), -1);
+      }
+    }
+  }
+  assert.equal(r.toLinear(starts[3] + sizes[3]), -1, "the last region's end is outside");
+  // Regions that continue each other in linear memory translate as one.
+  const m2 = new LinearRegions(new WebAssembly.Memory({ initial: 1 }), 4);
+  const x = m2.place(0x9000_0000, 0x1000);
+  const y = m2.place(0x9000_1000, 0x1000);
+  assert.equal(y, x + 0x1000);
+  assert.equal(m2.blockFromLinear(x + 0xff0, 0x20), 0x9000_0ff0);
+  assert.equal(m2.toLinear(0x9000_1000), y);
+});
+
+/** A seeded global churn: bytes of 8 B to 128 KiB (the heap grows many times) and page runs. */
+function globalChurnTrace(ops: number, seed: number): string {
+  let s = seed >>> 0;
+  const rand = (n: number) => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % n;
+  const sizes = [8, 24, 64, 200, 1000, 4096, 16384, 32768, 65536, 131072];
+  const lines = ["region 0xffffffc080400000 0x4000000"];
+  const live: number[] = [];
+  for (let i = 0; i < ops; i++) {
+    if (live.length > 0 && rand(100) < 48) {
+      const k = rand(live.length);
+      lines.push(`f ${live[k]}`);
+      live[k] = live[live.length - 1];
+      live.pop();
+    } else if (rand(8) === 0) {
+      lines.push(`p ${i} ${1 + rand(4)} 4096`);
+      live.push(i);
+    } else {
+      lines.push(`a ${i} ${sizes[rand(sizes.length)] - rand(8)} ${2 ** rand(7)}`);
+      live.push(i);
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+Deno.test("wasm: a long global churn through the Rust module, with many grown regions", () => {
+  const trace = parseTrace(globalChurnTrace(40_000, 11), "churn");
+  const allocator = new WasmByteAllocator(load(FIRST_FIT));
+  const out = formatReplay(
+    trace,
+    replay(trace, `global:${FIRST_FIT}`, { userByteAllocator: allocator }),
+  );
+  // Every request either succeeds or fails for lack of memory: no ABI error
+  // (a replay stops at the first one).
+  assert.doesNotMatch(out, /InvalidParam|outside/);
+  assert.ok((out.match(/ 0xffffffc0/g) ?? []).length > 15_000, "most requests succeed");
+});
+
+Deno.test("wasm: every scenario runs with each example module as the kernel's allocator", async () => {
+  const scripts = [...Deno.readDirSync(`${ROOT}scripts`)].map((e) => e.name)
+    .filter((n) => n.endsWith(".mms")).sort();
+  for (const name of scripts) {
+    for (const module of [FIRST_FIT, BITMAP]) {
+      const r = await task("cli/run.ts", [`scripts/${name}`, "--quiet", "--allocator", module], [
+        "--allow-read",
+      ]);
+      assert.equal(r.code, 0, `${name} --allocator ${module}:\n${r.err}`);
+    }
+  }
 });
 
 Deno.test("wasm: a byte allocator's errors, and a foreign pointer never reaches the module", () => {

@@ -126,14 +126,18 @@ export class LinearRegions {
     return offset;
   }
 
-  /** The offset of simulated `addr` (a region's end included), or -1 outside every region. */
+  /**
+   * The offset of simulated `addr` inside a region (`[start, start + size)`:
+   * a region's end is the next region's start, which may lie elsewhere in
+   * linear memory), or -1 outside every region.
+   */
   toLinear(addr: number): number {
     const last = this.#last;
-    if (last !== undefined && addr >= last.start && addr <= last.start + last.size) {
+    if (last !== undefined && addr >= last.start && addr < last.start + last.size) {
       return addr - last.start + last.offset;
     }
     for (const r of this.#regions) {
-      if (addr >= r.start && addr <= r.start + r.size) {
+      if (addr >= r.start && addr < r.start + r.size) {
         this.#last = r;
         return addr - r.start + r.offset;
       }
@@ -158,19 +162,30 @@ export class LinearRegions {
     return offset >= 0 && offset < this.#limit ? offset : -1;
   }
 
-  /** The simulated address of linear `offset` inside a region (its end included), or -1. */
+  /** The simulated address of linear `offset` inside a region (`[offset, offset + size)`), or -1. */
   fromLinear(offset: number): number {
     const last = this.#last;
-    if (last !== undefined && offset >= last.offset && offset <= last.offset + last.size) {
+    if (last !== undefined && offset >= last.offset && offset < last.offset + last.size) {
       return offset - last.offset + last.start;
     }
     for (const r of this.#regions) {
-      if (offset >= r.offset && offset <= r.offset + r.size) {
+      if (offset >= r.offset && offset < r.offset + r.size) {
         this.#last = r;
         return offset - r.offset + r.start;
       }
     }
     return -1;
+  }
+
+  /**
+   * The simulated address of a `bytes`-long block at linear `offset` when
+   * all of it lies in managed memory and is contiguous there as in the
+   * simulation (its first and last bytes translate `bytes - 1` apart), or -1.
+   */
+  blockFromLinear(offset: number, bytes: number): number {
+    const addr = this.fromLinear(offset);
+    if (addr < 0 || bytes <= 1) return addr;
+    return this.fromLinear(offset + bytes - 1) === addr + bytes - 1 ? addr : -1;
   }
 
   /**

@@ -203,8 +203,8 @@ export class WasmInstance {
    * `bytes` long; a block outside the memory it manages breaks the ABI.
    */
   returned(name: string, args: readonly number[], offset: number, bytes: number): number {
-    const addr = this.regions.fromLinear(offset);
-    if (addr < 0 || this.regions.fromLinear(offset + bytes) !== addr + bytes) {
+    const addr = this.regions.blockFromLinear(offset, bytes);
+    if (addr < 0) {
       throw new WasmCallError(
         this.path,
         this.describe(name, args),
