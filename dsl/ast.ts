@@ -30,7 +30,7 @@ export type Expr =
 
 /** A statement. */
 export type Stmt =
-  | { kind: "let"; name: string; value: Expr; loc: Loc }
+  | { kind: "let"; name: string; nameLoc: Loc; value: Expr; loc: Loc }
   | { kind: "assign"; name: string; value: Expr; loc: Loc }
   | { kind: "expr"; expr: Expr; loc: Loc }
   | { kind: "print"; value: Expr; loc: Loc }
@@ -39,15 +39,23 @@ export type Stmt =
   | { kind: "if"; cond: Expr; then: Stmt[]; else: Stmt[] | undefined; loc: Loc }
   | { kind: "repeat"; count: Expr; body: Stmt[]; loc: Loc }
   | { kind: "while"; cond: Expr; body: Stmt[]; loc: Loc }
-  | { kind: "for"; name: string; from: Expr; to: Expr; body: Stmt[]; loc: Loc }
-  | { kind: "proc"; name: string; params: string[]; body: Stmt[]; loc: Loc }
+  | { kind: "for"; name: string; nameLoc: Loc; from: Expr; to: Expr; body: Stmt[]; loc: Loc }
+  | {
+    kind: "proc";
+    name: string;
+    nameLoc: Loc;
+    params: string[];
+    paramLocs: Loc[];
+    body: Stmt[];
+    loc: Loc;
+  }
   | { kind: "return"; value: Expr | undefined; loc: Loc }
   | { kind: "include"; path: string; loc: Loc }
   | { kind: "platform"; name: string; loc: Loc }
   | { kind: "kernel"; key: string; value: Expr; loc: Loc }
-  | { kind: "using"; name: string; value: Expr; body: Stmt[]; loc: Loc }
+  | { kind: "using"; name: string; nameLoc: Loc; value: Expr; body: Stmt[]; loc: Loc }
   | { kind: "unchecked"; body: Stmt[]; loc: Loc }
-  | { kind: "contract"; name: string; body: Stmt[]; loc: Loc };
+  | { kind: "contract"; name: string; nameLoc: Loc; body: Stmt[]; loc: Loc };
 
 /** A parsed file. */
 export interface Program {

@@ -240,10 +240,11 @@ class MmsParser extends EmbeddedActionsParser {
 
   letStatement = this.RULE("letStatement", (): Stmt => {
     const first = this.CONSUME(T.Let);
-    const name = this.CONSUME(T.Identifier).image;
+    const named = this.CONSUME(T.Identifier);
     this.CONSUME(T.Assign);
     const value = this.SUBRULE(this.expression);
-    return { kind: "let", name, value, loc: this.#loc(first) };
+    const [name, nameLoc] = [named.image, this.#loc(named, named)];
+    return { kind: "let", name, nameLoc, value, loc: this.#loc(first) };
   });
 
   assignStatement = this.RULE("assignStatement", (): Stmt => {
@@ -304,29 +305,34 @@ class MmsParser extends EmbeddedActionsParser {
 
   forStatement = this.RULE("forStatement", (): Stmt => {
     const first = this.CONSUME(T.For);
-    const name = this.CONSUME(T.Identifier).image;
+    const named = this.CONSUME(T.Identifier);
     this.CONSUME(T.In);
     const from = this.SUBRULE(this.expression);
     this.CONSUME(T.DotDot);
     const to = this.SUBRULE2(this.expression);
     const body = this.SUBRULE(this.block);
-    return { kind: "for", name, from, to, body, loc: this.#loc(first, first) };
+    const [name, nameLoc] = [named.image, this.#loc(named, named)];
+    return { kind: "for", name, nameLoc, from, to, body, loc: this.#loc(first, first) };
   });
 
   procStatement = this.RULE("procStatement", (): Stmt => {
     const first = this.CONSUME(T.Proc);
-    const name = this.CONSUME(T.Identifier).image;
+    const named = this.CONSUME(T.Identifier);
     this.CONSUME(T.LParen);
     const params: string[] = [];
+    const paramLocs: Loc[] = [];
     this.MANY_SEP({
       SEP: T.Comma,
       DEF: () => {
-        params.push(this.CONSUME2(T.Identifier).image);
+        const p = this.CONSUME2(T.Identifier);
+        params.push(p.image);
+        paramLocs.push(this.#loc(p, p));
       },
     });
     this.CONSUME(T.RParen);
     const body = this.SUBRULE(this.block);
-    return { kind: "proc", name, params, body, loc: this.#loc(first, first) };
+    const [name, nameLoc] = [named.image, this.#loc(named, named)];
+    return { kind: "proc", name, nameLoc, params, paramLocs, body, loc: this.#loc(first, first) };
   });
 
   returnStatement = this.RULE("returnStatement", (): Stmt => {
@@ -378,11 +384,12 @@ class MmsParser extends EmbeddedActionsParser {
 
   usingStatement = this.RULE("usingStatement", (): Stmt => {
     const first = this.CONSUME(T.Using);
-    const name = this.CONSUME(T.Identifier).image;
+    const named = this.CONSUME(T.Identifier);
     this.CONSUME(T.Assign);
     const value = this.SUBRULE(this.expression);
     const body = this.SUBRULE(this.block);
-    return { kind: "using", name, value, body, loc: this.#loc(first, first) };
+    const [name, nameLoc] = [named.image, this.#loc(named, named)];
+    return { kind: "using", name, nameLoc, value, body, loc: this.#loc(first, first) };
   });
 
   uncheckedStatement = this.RULE("uncheckedStatement", (): Stmt => {
@@ -393,10 +400,12 @@ class MmsParser extends EmbeddedActionsParser {
 
   contractStatement = this.RULE("contractStatement", (): Stmt => {
     const first = this.CONSUME(T.Contract);
+    const nameToken = this.LA(1);
     const name = this.SUBRULE(this.plainString);
     const named = this.LA(0);
     const body = this.SUBRULE(this.block);
-    return { kind: "contract", name, body, loc: this.#loc(first, named) };
+    const nameLoc = this.#loc(nameToken, named);
+    return { kind: "contract", name, nameLoc, body, loc: this.#loc(first, named) };
   });
 
   expressionStatement = this.RULE("expressionStatement", (): Stmt => {

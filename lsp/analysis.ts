@@ -10,7 +10,7 @@
 
 import type { Loc, Program, Stmt } from "../dsl/ast.ts";
 import { ALL_TOKENS } from "../dsl/lexer.ts";
-import { walk } from "../dsl/walk.ts";
+import { forEachChild, walk } from "../dsl/walk.ts";
 import { type FileAccess, load, type LoadedScript } from "../runtime/loader.ts";
 import { BUILTINS, constant, CONSTANT_NAMES } from "../runtime/builtins.ts";
 import { KERNEL_KEYS, World } from "../runtime/world.ts";
@@ -113,31 +113,42 @@ function rangeOf(loc: Loc, text: string): Range {
   };
 }
 
-/** The editor position of offset `offset` in `text`. */
-export function positionAt(text: string, offset: number): Position {
-  let line = 0;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
+/** The offsets where the lines of the last text asked about start (LF, CRLF or a lone CR). */
+let lineIndex: { text: string; starts: number[] } | undefined;
+
+function lineStarts(text: string): number[] {
+  if (lineIndex?.text === text) return lineIndex.starts;
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
-      line++;
-      lineStart = i + 1;
-    }
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
   }
-  return { line, character: Math.min(offset, text.length) - lineStart };
+  lineIndex = { text, starts };
+  return starts;
 }
 
-/** The offset of an editor position in `text`. */
-export function offsetAt(text: string, pos: Position): number {
-  let line = 0;
-  let i = 0;
-  while (line < pos.line && i < text.length) {
-    const c = text.charCodeAt(i++);
-    if (c === 10 || (c === 13 && text.charCodeAt(i) !== 10)) line++;
+/** The editor position of offset `offset` in `text` (a binary search of its line starts). */
+export function positionAt(text: string, offset: number): Position {
+  const at = Math.max(0, Math.min(offset, text.length));
+  const starts = lineStarts(text);
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= at) lo = mid;
+    else hi = mid - 1;
   }
-  let end = i;
-  while (end < text.length && text[end] !== "\n" && text[end] !== "\r") end++;
-  return Math.min(i + pos.character, end);
+  return { line: lo, character: at - starts[lo] };
+}
+
+/** The offset of an editor position in `text` (a position past its line's end is the end). */
+export function offsetAt(text: string, pos: Position): number {
+  const starts = lineStarts(text);
+  if (pos.line >= starts.length) return text.length;
+  const i = starts[Math.max(0, pos.line)];
+  let end = pos.line + 1 < starts.length ? starts[pos.line + 1] : text.length;
+  while (end > i && (text[end - 1] === "\n" || text[end - 1] === "\r")) end--;
+  return Math.min(i + Math.max(0, pos.character), end);
 }
 
 /**
@@ -183,9 +194,15 @@ interface Definition {
   name: string;
   kind: "procedure" | "variable";
   file: string;
+  /** The defining name's place. */
   loc: Loc;
   detail: string;
-  /** For a parameter: the procedure it belongs to (its scope). */
+  /** Whether it is a procedure's parameter (in scope in all of its procedure). */
+  parameter?: boolean;
+  /**
+   * For a parameter, or a variable set inside a procedure: the procedure's
+   * text (its scope: a procedure's variables are its own).
+   */
   scope?: Loc;
 }
 
@@ -206,45 +223,55 @@ function endOf(s: Stmt): number {
 function definitions(a: Analysis): Definition[] {
   const out: Definition[] = [];
   for (const [file, program] of a.loaded.programs) {
-    walk(program.body, {
-      stmt(s: Stmt) {
+    const visit = (stmts: readonly Stmt[], scope: Loc | undefined): void => {
+      for (const s of stmts) {
         if (s.kind === "proc") {
           out.push({
             name: s.name,
             kind: "procedure",
             file,
-            loc: s.loc,
+            loc: s.nameLoc,
             detail: `proc ${s.name}(${s.params.join(", ")})`,
           });
-          // A parameter is in scope from the header to the end of the body (its closing brace).
-          const body = { ...s.loc, end: endOf(s) + 2 };
-          for (const p of s.params) {
+          // Its parameters and variables are in scope from the header to the
+          // end of the body (its closing brace).
+          const body = { ...s.loc, end: closingBrace(program.source, endOf(s)) };
+          s.params.forEach((p, i) => {
             out.push({
               name: p,
               kind: "variable",
               file,
-              loc: s.loc,
+              loc: s.paramLocs[i],
               detail: `parameter of ${s.name}`,
+              parameter: true,
               scope: body,
             });
-          }
-        } else if (s.kind === "let") {
-          out.push({ name: s.name, kind: "variable", file, loc: s.loc, detail: `let ${s.name}` });
-        } else if (s.kind === "for") {
-          out.push({
-            name: s.name,
-            kind: "variable",
-            file,
-            loc: s.loc,
-            detail: `for ${s.name} in ...`,
           });
-        } else if (s.kind === "using") {
-          out.push({ name: s.name, kind: "variable", file, loc: s.loc, detail: `using ${s.name}` });
+          visit(s.body, body);
+          continue;
         }
-      },
-    });
+        const named = s.kind === "let"
+          ? `let ${s.name}`
+          : s.kind === "for"
+          ? `for ${s.name} in ...`
+          : s.kind === "using"
+          ? `using ${s.name}`
+          : undefined;
+        if (named !== undefined && "nameLoc" in s) {
+          out.push({ name: s.name, kind: "variable", file, loc: s.nameLoc, detail: named, scope });
+        }
+        forEachChild(s, () => {}, (b) => visit(b, scope));
+      }
+    };
+    visit(program.body, undefined);
   }
   return out;
+}
+
+/** The offset just past the `}` that closes a block whose last statement ends at `end`. */
+function closingBrace(text: string, end: number): number {
+  const close = text.indexOf("}", end);
+  return close < 0 ? text.length : close + 1;
 }
 
 function signature(name: string): string {
@@ -277,6 +304,19 @@ function constantValue(a: Analysis, name: string): string | undefined {
 }
 
 /**
+ * Whether definition `d` can be named at `offset` of the main file:
+ * procedures everywhere; a procedure's parameters and variables inside it
+ * only; other variables of the main file after their definition; the
+ * top-level variables of included files everywhere.
+ */
+function visibleAt(d: Definition, main: string, offset: number): boolean {
+  if (d.kind === "procedure") return true;
+  if (d.file !== main) return d.scope === undefined;
+  if (d.scope !== undefined && (offset < d.scope.start || offset > d.scope.end)) return false;
+  return d.parameter === true || d.loc.start <= offset;
+}
+
+/**
  * What can be written at `pos`: builtins (with their parameters and doc),
  * constants, keywords, and the script's procedures and variables.
  */
@@ -296,11 +336,7 @@ export function completions(a: Analysis, pos: Position): Completion[] {
   const offset = offsetAt(a.text, pos);
   const main = a.loaded.main.file;
   for (const d of definitions(a)) {
-    const visible = d.kind === "procedure" || d.file !== main ||
-      (d.scope !== undefined
-        ? offset >= d.scope.start && offset <= d.scope.end
-        : d.loc.start <= offset);
-    if (visible) add({ label: d.name, kind: d.kind, detail: d.detail });
+    if (visibleAt(d, main, offset)) add({ label: d.name, kind: d.kind, detail: d.detail });
   }
   for (const [name, b] of Object.entries(BUILTINS)) {
     add({ label: name, kind: "builtin", detail: signature(name), documentation: b.doc });
@@ -365,8 +401,10 @@ export function definition(a: Analysis, pos: Position): Place | undefined {
   const defs = definitions(a).filter((d) => d.name === word);
   const proc = defs.find((d) => d.kind === "procedure");
   const pick = proc ??
-    // The nearest definition before the name in this file, else any.
-    defs.filter((d) => d.file === main.file && d.loc.start <= offset).at(-1) ?? defs[0];
+    // The nearest definition in scope before the name in this file, else
+    // one in scope anywhere (an included file's), else any.
+    defs.filter((d) => d.file === main.file && visibleAt(d, main.file, offset)).at(-1) ??
+    defs.find((d) => visibleAt(d, main.file, offset)) ?? defs[0];
   if (pick === undefined) return undefined;
   const text = a.loaded.programs.get(pick.file)?.source ?? "";
   return { file: pick.file, range: rangeOf(pick.loc, text) };
@@ -379,14 +417,13 @@ export function outline(a: Analysis): Outline[] {
     const out: Outline[] = [];
     for (const s of stmts) {
       if (s.kind === "proc" || s.kind === "contract") {
-        // The whole statement, to its closing brace.
-        const close = text.indexOf("}", endOf(s));
-        const range = rangeOf({ ...s.loc, end: close < 0 ? endOf(s) : close + 1 }, text);
+        // The whole statement, to its closing brace; the selection is its name.
+        const range = rangeOf({ ...s.loc, end: closingBrace(text, endOf(s)) }, text);
         out.push({
           name: s.kind === "proc" ? `proc ${s.name}` : `contract "${s.name}"`,
           kind: s.kind === "proc" ? "procedure" : "contract",
           range,
-          selection: { start: range.start, end: range.start },
+          selection: rangeOf(s.nameLoc, text),
           children: visit(s.body),
         });
       } else if ("body" in s && Array.isArray(s.body)) out.push(...visit(s.body as Stmt[]));

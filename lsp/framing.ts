@@ -20,6 +20,11 @@ export interface FrameSink {
   pass(frame: Uint8Array): void;
   /** A framed error reply for the editor. */
   reply(frame: string): void;
+  /**
+   * Looks at a well-formed message before it is passed on and may change
+   * it in place; when it answers true the message is framed anew.
+   */
+  edit?(message: Record<string, unknown>): boolean;
 }
 
 const HEADER_END = [13, 10, 13, 10];
@@ -104,7 +109,8 @@ export class FrameGuard {
     }
   }
 
-  #check(body: Uint8Array): void {
+  #check(received: Uint8Array): void {
+    let body = received;
     let msg: unknown;
     try {
       msg = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
@@ -116,6 +122,9 @@ export class FrameGuard {
     if (bad !== undefined) {
       this.#sink.reply(errorFrame(bad.id, -32600, `invalid request: ${bad.why}`));
       return;
+    }
+    if (this.#sink.edit?.(msg as Record<string, unknown>) === true) {
+      body = new TextEncoder().encode(JSON.stringify(msg));
     }
     const head = new TextEncoder().encode(`Content-Length: ${body.length}\r\n\r\n`);
     const frame = new Uint8Array(head.length + body.length);

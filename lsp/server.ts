@@ -81,6 +81,21 @@ export function serve(
   const guard = new FrameGuard({
     pass: (frame) => checked.write(frame),
     reply: (frame) => output.write(frame),
+    edit: (message) => {
+      // Given the editor's processId, the library would look for that
+      // process every 3 s with process.kill(pid, 0): that needs run
+      // permission (and Deno gives /proc only to a program with every
+      // permission), and without it the library ends the server. The
+      // server needs neither: an editor that goes away closes its standard
+      // input, and the end of the input ends the server.
+      if (message.method !== "initialize") return false;
+      const params = message.params as Record<string, unknown> | undefined;
+      if (params === undefined || params.processId === null || !("processId" in params)) {
+        return false;
+      }
+      params.processId = null;
+      return true;
+    },
   });
   const connection = createConnection(ProposedFeatures.all, checked, output);
   const documents = new TextDocuments(TextDocument);

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { LspClient } from "./lsp_client.ts";
 import { GENERATED, generated } from "../editors/generate.ts";
-import { analyze, completions, KEYWORDS, outline } from "../lsp/analysis.ts";
+import { analyze, completions, definition, KEYWORDS, outline } from "../lsp/analysis.ts";
 import { parse } from "../dsl/parser.ts";
 import { browserMissing, lookAt } from "../tools/browser.ts";
 
@@ -254,3 +254,132 @@ Deno.test("lsp: completion offers the names in scope where the cursor is", () =>
     ["proc f", 1, 3],
   ]);
 });
+
+Deno.test("lsp: definitions are the names, not the keywords; symbols select their names", () => {
+  const text = 'proc twice(n, m) {\n  let t = n * m\n  return t\n}\ncontract "c" { let k = 1 }\n' +
+    "let big = twice(4K, 2)\n";
+  const an = analyze("t.mms", text, { read: () => "" });
+  const at = (line: number, character: number) => {
+    const d = definition(an, { line, character })!;
+    return `${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character}`;
+  };
+  assert.equal(at(5, 11), "0:5-0:10", "a procedure: its name");
+  assert.equal(at(1, 10), "0:11-0:12", "a parameter: its own name in the header");
+  assert.equal(at(1, 14), "0:14-0:15", "the second parameter");
+  assert.equal(at(2, 9), "1:6-1:7", "a let: its name");
+  const names = (line: number, character: number) =>
+    completions(an, { line, character }).filter((c) => c.kind === "variable").map((c) => c.label)
+      .sort();
+  assert.deepEqual(names(2, 2), ["m", "n", "t"], "inside the procedure: its names");
+  assert.deepEqual(names(6, 0), ["big", "k"], "outside: not its parameters nor its variables");
+  const symbols = outline(an).map((o) =>
+    `${o.name} ${o.selection.start.line}:${o.selection.start.character}-${o.selection.end.line}:${o.selection.end.character}`
+  );
+  assert.deepEqual(symbols, ["proc twice 0:5-0:10", 'contract "c" 4:9-4:12']);
+});
+
+Deno.test("lsp: as editors start it, with their processId, for a session of more than 10 s", async () => {
+  const lsp = new LspClient();
+  try {
+    await lsp.request("initialize", { processId: Deno.pid, rootUri: null, capabilities: {} });
+    await lsp.notify("initialized", {});
+    const doc = uri("scripts/lsp_session.mms");
+    await lsp.notify("textDocument/didOpen", {
+      textDocument: { uri: doc, languageId: "mms", version: 1, text: "let a = 1\n" },
+    });
+    await lsp.diagnostics(doc);
+    // Editors look for their server's answers for minutes; the library's own
+    // check of the editor's process (every 3 s) must not end it.
+    for (let i = 0; i < 6; i++) {
+      assert.ok(await lsp.aliveAfter(2000), `alive after ${2 * (i + 1)} s`);
+      const h = await lsp.request("textDocument/hover", {
+        textDocument: { uri: doc },
+        position: { line: 0, character: 4 },
+      });
+      assert.equal(h.error, undefined);
+    }
+    assert.equal(await lsp.close(), 0);
+  } catch (e) {
+    await lsp.kill();
+    throw e;
+  }
+});
+
+Deno.test("lsp: an editor that goes away closes the input, and the server ends", async () => {
+  const lsp = new LspClient();
+  try {
+    // A processId of a process that has ended: the server does not look for
+    // it (the library would end the server 3 s later, for want of run
+    // permission); the end of its input ends it.
+    const gone = new Deno.Command("true").spawn();
+    await gone.status;
+    await lsp.request("initialize", { processId: gone.pid, rootUri: null, capabilities: {} });
+    assert.ok(await lsp.aliveAfter(4000), "alive after 4 s");
+    await lsp.hangUp();
+    assert.equal(await lsp.aliveAfter(10_000), false, "ended when its input closed");
+    assert.equal((await lsp.status).code, 0);
+  } finally {
+    await lsp.kill();
+  }
+});
+
+Deno.test({
+  name: "lsp: Neovim's own client drives every feature for 10 s (a real editor)",
+  ignore: nvimMissing() !== undefined,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const file = `${dir}/demo.mms`;
+      await Deno.writeTextFile(
+        file,
+        "# a demo\nproc twice(n) { return n * 2 }\nlet big = twice(4K)\nkmaloc(big)\n",
+      );
+      const r = await new Deno.Command("nvim", {
+        args: [
+          "--headless",
+          "-u",
+          `${ROOT}tests/fixtures/nvim/init.lua`,
+          "+luafile " + `${ROOT}tests/fixtures/nvim/probe.lua`,
+          file,
+        ],
+        cwd: ROOT,
+        env: { MMSIM_ROOT: ROOT, MMSIM_HOLD: "10", MMSIM_DENO: Deno.execPath() },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const out = new TextDecoder().decode(r.stdout);
+      const err = new TextDecoder().decode(r.stderr);
+      assert.equal(r.code, 0, out + err);
+      for (
+        const line of [
+          "published: true",
+          "diagnostic: 3:0 unknown function 'kmaloc'; did you mean 'kmalloc'?",
+          "hover: ```mms proc twice(n) ```",
+          "completion has kmalloc: true",
+          "completion has twice: true",
+          "completion has n outside twice: false",
+          "definition of twice: 1:5-1:10",
+          "definition of n: 1:11-1:12",
+          "symbol: proc twice 1:5-1:10",
+          "hover after the session: true",
+          "server after 10 s: alive",
+        ]
+      ) assert.ok(out.split("\n").includes(line), `${line}\n--- got:\n${out}${err}`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** Why the Neovim test cannot run here, or undefined; in CI it must run. */
+function nvimMissing(): string | undefined {
+  try {
+    new Deno.Command("nvim", { args: ["--version"], stdout: "null", stderr: "null" }).outputSync();
+    return undefined;
+  } catch {
+    const why = "no Neovim: apt-get install neovim (.ci/run installs it)";
+    if (Deno.env.get("CI") !== undefined) throw new Error(why);
+    return why;
+  }
+}

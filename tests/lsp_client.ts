@@ -20,9 +20,10 @@ export class LspClient {
   #nextId = 1;
   readonly done: Promise<void>;
 
+  /** The server as the `lsp` task starts it (its permissions exactly). */
   constructor() {
     this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read", "--allow-env", "lsp/server.ts"],
+      args: ["run", "--cached-only", "--allow-read", "--allow-env", "lsp/server.ts"],
       cwd: new URL("..", import.meta.url).pathname,
       stdin: "piped",
       stdout: "piped",
@@ -99,6 +100,26 @@ export class LspClient {
       m.method === "textDocument/publishDiagnostics" &&
       (m.params as { uri: string }).uri === uri
     );
+  }
+
+  /** Whether the server is still running after `ms` more milliseconds. */
+  async aliveAfter(ms: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<true>((resolve) => timer = setTimeout(() => resolve(true), ms));
+    const ended = this.#child.status.then(() => false as const);
+    const alive = await Promise.race([waited, ended]);
+    clearTimeout(timer);
+    return alive;
+  }
+
+  /** The server's exit status, once it ended. */
+  get status(): Promise<Deno.CommandStatus> {
+    return this.#child.status;
+  }
+
+  /** Closes the server's input without a goodbye, as an editor that crashed does. */
+  async hangUp(): Promise<void> {
+    await this.#writer.close();
   }
 
   /** Ends the server at once (after a failed test). */
