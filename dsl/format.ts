@@ -9,7 +9,10 @@
  *   `{`; none inside parentheses, around `.` and `..`, after a unary
  *   operator, or between a call's name and its `(`;
  * - the author's line breaks are kept, at most one blank line in a row, none
- *   at the start or end of the file;
+ *   at the start or end of the file; a block is either on one line
+ *   (`{ return x }`) or its braces end and start lines: nothing follows a
+ *   `{` whose block goes on below, and a `}` closing a block that began on
+ *   an earlier line starts its line (`} else {` stays together);
  * - trailing comments of consecutive lines are aligned two spaces past the
  *   longest line's code; a `platform` name is kept as written.
  *
@@ -67,7 +70,7 @@ export function formatSource(text: string): FormatResult {
   const lexed = mmsLexer.tokenize(source);
   const comments = lexed.groups.comments ?? [];
   const lines = splitLines(source, lexed.tokens, comments);
-  return { ok: true, text: layout(lines) };
+  return { ok: true, text: layout(breakBlocks(lines)) };
 }
 
 /** Groups the tokens by source line (strings as single pieces, as written). */
@@ -120,6 +123,45 @@ function splitLines(source: string, tokens: IToken[], comments: IToken[]): Line[
   flushTo(Number.MAX_SAFE_INTEGER);
   lines.push(current);
   return lines;
+}
+
+/**
+ * Breaks lines at the braces of blocks that span lines: after a `{` whose
+ * `}` is on a later line, and before a `}` whose `{` is on an earlier one.
+ * A line's trailing comment stays with its last piece that is not a `}`.
+ */
+function breakBlocks(lines: Line[]): Line[] {
+  // The line of each brace's partner, by line and piece.
+  const partner = lines.map((l) => new Array<number>(l.pieces.length).fill(-1));
+  const open: [number, number][] = [];
+  lines.forEach((l, li) =>
+    l.pieces.forEach((p, pi) => {
+      if (p.kind === "LBrace") open.push([li, pi]);
+      else if (p.kind === "RBrace" && open.length > 0) {
+        const [ol, op] = open.pop()!;
+        partner[ol][op] = li;
+        partner[li][pi] = ol;
+      }
+    })
+  );
+  const out: Line[] = [];
+  lines.forEach((l, li) => {
+    const parts: Piece[][] = [[]];
+    l.pieces.forEach((p, pi) => {
+      const spans = partner[li][pi] >= 0 && partner[li][pi] !== li;
+      if (p.kind === "RBrace" && spans && parts.at(-1)!.length > 0) parts.push([]);
+      parts.at(-1)!.push(p);
+      if (p.kind === "LBrace" && spans && pi < l.pieces.length - 1) parts.push([]);
+    });
+    if (parts.length === 1) {
+      out.push(l);
+      return;
+    }
+    let home = parts.length - 1;
+    while (home > 0 && parts[home].every((p) => p.kind === "RBrace")) home--;
+    parts.forEach((pieces, k) => out.push({ pieces, comment: k === home ? l.comment : undefined }));
+  });
+  return out;
 }
 
 /** The space between two pieces of a line (`before` is the one before `prev`). */

@@ -80,6 +80,19 @@ Deno.test("format: the layout", () => {
     "proc f(a, b) {\n  if a {\n    # yes\n    return b\n  } else {\n    return -a\n  }\n}\n" +
       "for i in 0..4 { f(i, !true) }\n",
   );
+  // One canonical layout for a block over several lines: its braces end and start lines.
+  const canonical = "proc f(x) {\n  return x\n}\n";
+  assert.equal(format("proc f(x) {\n  return x }\n"), canonical);
+  assert.equal(format("proc f(x) { return x\n}\n"), canonical);
+  assert.equal(format(canonical), canonical);
+  assert.equal(
+    format("proc g(x) { let a = x  # a\nreturn a }  # done\nrepeat 2 { if x {\nprint 3 } }\n"),
+    "proc g(x) {\n  let a = x  # a\n  return a   # done\n}\nrepeat 2 {\n  if x {\n    print 3\n  }\n}\n",
+  );
+  assert.equal(
+    format("if x {\nprint 1 } else { print 2 }\n"),
+    "if x {\n  print 1\n} else { print 2 }\n",
+  );
   assert.equal(format("platform   aarch64-raspi4\n"), "platform aarch64-raspi4\n");
   assert.equal(format("\r\n\r\nprint 1\r\n\r\n"), "print 1\n", "line ends and blank lines");
   assert.equal(format(""), "");
