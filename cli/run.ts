@@ -22,6 +22,8 @@ import {
   InternalError,
   RunError,
   ScriptError,
+  SimError,
+  withCode,
 } from "../runtime/errors.ts";
 import type { WasmAllocatorModule } from "../mm/wasm/wasm_module.ts";
 import { wasmModule } from "./wasm_file.ts";
@@ -389,7 +391,11 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
       : internal
       ? "internal error"
       : "error";
-    const message = inner instanceof KernelPanic ? inner.reason : inner.message;
+    const message = inner instanceof KernelPanic
+      ? inner.reason
+      : inner instanceof SimError
+      ? withCode(inner)
+      : inner.message;
     const where = `${e.site.file}:${e.site.loc.line}:${e.site.loc.column}`;
     outcome = { ok: false, summary: `${kind} at ${where}: ${message.split("\n")[0]}` };
     recorder?.ended(

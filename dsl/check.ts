@@ -9,7 +9,7 @@
 import type { Expr, Loc, Program, Stmt } from "./ast.ts";
 import type { ParseProblem } from "./parser.ts";
 import { closest } from "./suggest.ts";
-import { forEachChild, forEachChildExpr, walk } from "./walk.ts";
+import { forEachChild, forEachChildExpr } from "./walk.ts";
 
 /** What the checker needs to know about the runtime's names. */
 export interface KnownNames {
@@ -51,35 +51,54 @@ function problem(file: string, loc: Loc, message: string): FileProblem {
  */
 export function check(programs: readonly Program[], known: KnownNames): FileProblem[] {
   const procs = new Map<string, number>();
-  const defined = new Set<string>();
+  /** Names a `let`, `for`, `using` or a parameter declares, anywhere. */
+  const declared = new Set<string>();
+  /** Of those, the ones declared outside every procedure (in the order met). */
+  const globals = new Set<string>();
+  /** Each procedure's own names: its parameters, then what it declares. */
+  const locals = new Map<Stmt, string[]>();
   const problems: FileProblem[] = [];
-  for (const p of programs) {
-    walk(p.body, {
-      stmt(s) {
-        if (s.kind === "proc") {
-          if (Object.hasOwn(known.builtins, s.name) || known.constants.includes(s.name)) {
-            problems.push(problem(
-              p.file,
-              s.loc,
-              `proc ${s.name} would hide the builtin ${s.name}: choose another name`,
-            ));
-          }
-          procs.set(s.name, s.params.length);
-          s.params.forEach((n) => defined.add(n));
-        } else if (
-          s.kind === "let" || s.kind === "assign" || s.kind === "for" || s.kind === "using"
-        ) defined.add(s.name);
-      },
-    });
-  }
+  const declare = (file: string, stmts: readonly Stmt[], own: string[] | undefined): void => {
+    for (const s of stmts) {
+      if (s.kind === "proc") {
+        if (Object.hasOwn(known.builtins, s.name) || known.constants.includes(s.name)) {
+          problems.push(problem(
+            file,
+            s.loc,
+            `proc ${s.name} would hide the builtin ${s.name}: choose another name`,
+          ));
+        }
+        procs.set(s.name, s.params.length);
+        const mine = [...s.params];
+        s.params.forEach((n) => declared.add(n));
+        locals.set(s, mine);
+        declare(file, s.body, mine);
+        continue;
+      }
+      if (s.kind === "let" || s.kind === "for" || s.kind === "using") {
+        declared.add(s.name);
+        if (own === undefined) globals.add(s.name);
+        else if (!own.includes(s.name)) own.push(s.name);
+      }
+      forEachChild(s, () => {}, (b) => declare(file, b, own));
+    }
+  };
+  for (const p of programs) declare(p.file, p.body, undefined);
   const names = new Set<string>([
     ...Object.keys(known.builtins),
     ...known.constants,
     ...procs.keys(),
-    ...defined,
+    ...declared,
   ]);
+  const functions = [...procs.keys(), ...Object.keys(known.builtins)];
   for (const program of programs) {
     const file = program.file;
+    /** The names a suggestion is drawn from, nearest first: the procedure's own, then the script's. */
+    let nearby: readonly string[] = [];
+    const suggestion = (name: string, pool: Iterable<string>) => {
+      const s = closest(name, [...nearby, ...pool]);
+      return s ? `; did you mean '${s}'?` : "";
+    };
     const checkCall = (e: Expr & { kind: "call" }, name: string, at: Loc) => {
       const b = known.builtins[name];
       if (b !== undefined && !procs.has(name)) {
@@ -90,13 +109,8 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
           problem(file, e.loc, `${name} takes ${procs.get(name)} arguments, got ${e.args.length}`),
         );
       } else if (!names.has(name)) {
-        const s = closest(name, [...Object.keys(known.builtins), ...procs.keys()]);
         problems.push(
-          problem(
-            file,
-            at,
-            `unknown function '${shown(name)}'${s ? `; did you mean '${s}'?` : ""}`,
-          ),
+          problem(file, at, `unknown function '${shown(name)}'${suggestion(name, functions)}`),
         );
       }
     };
@@ -104,13 +118,8 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
     const expr = (e: Expr): void => {
       if (e.kind === "name") {
         if (!names.has(e.name)) {
-          const s = closest(e.name, names);
           problems.push(
-            problem(
-              file,
-              e.loc,
-              `unknown name '${shown(e.name)}'${s ? `; did you mean '${s}'?` : ""}`,
-            ),
+            problem(file, e.loc, `unknown name '${shown(e.name)}'${suggestion(e.name, names)}`),
           );
         }
       } else if (e.kind === "call" && e.callee.kind === "name") {
@@ -119,8 +128,15 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
       } else forEachChildExpr(e, expr);
     };
     const noBlocks = () => {};
-    walk(program.body, {
-      stmt(s) {
+    const visit = (stmts: readonly Stmt[]): void => {
+      for (const s of stmts) {
+        if (s.kind === "proc") {
+          const saved = nearby;
+          nearby = locals.get(s) ?? [];
+          visit(s.body);
+          nearby = saved;
+          continue;
+        }
         if (s.kind === "expectError" && !known.errors.includes(s.error)) {
           const sug = closest(s.error, known.errors);
           problems.push(problem(
@@ -131,11 +147,23 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
             } (known: ${known.errors.join(", ")})`,
           ));
         }
+        if (s.kind === "assign" && !declared.has(s.name)) {
+          // `cout = count + 1`: a typo would otherwise make a new variable.
+          const sug = suggestion(s.name, [...globals, ...declared]);
+          problems.push(problem(
+            file,
+            s.loc,
+            `assignment to '${shown(s.name)}', which no let declares${
+              sug || `; declare it first: let ${shown(s.name)} = ...`
+            }`,
+          ));
+        }
         // `kernel byte_allocator = tlsf`: a bare word, not a variable.
-        if (s.kind === "kernel" && s.value.kind === "name") return;
-        forEachChild(s, expr, noBlocks); // walk visits the nested blocks
-      },
-    });
+        if (!(s.kind === "kernel" && s.value.kind === "name")) forEachChild(s, expr, noBlocks);
+        forEachChild(s, () => {}, visit);
+      }
+    };
+    visit(program.body);
     for (const loc of returnsOutsideProcs(program.body)) {
       problems.push(problem(file, loc, "'return' outside a procedure"));
     }

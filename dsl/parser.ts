@@ -6,6 +6,7 @@
  */
 
 import {
+  createTokenInstance,
   EmbeddedActionsParser,
   type IParserErrorMessageProvider,
   type IRecognitionException,
@@ -798,6 +799,7 @@ export function parse(text: string, file: string): ParseResult {
     });
   }
   const tokens = lexed.tokens;
+  closeOpenBlocks(source, tokens, problems);
   const scan = scanTokens(tokens);
   if (scan.problem !== undefined) {
     return { program: { file, source, body: [] }, problems: [scan.problem] };
@@ -828,6 +830,45 @@ export function parse(text: string, file: string): ParseResult {
   parser.problems = [];
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return { program: { file, source, body }, problems };
+}
+
+/**
+ * Reports each `{` that is never closed at the brace itself (not at the end
+ * of the file, where the parser would find out), and closes it at the end
+ * of the tokens, so that the rest of the file is parsed and checked as
+ * written and its other problems are reported too.
+ */
+function closeOpenBlocks(source: string, tokens: IToken[], problems: ParseProblem[]): void {
+  const open: IToken[] = [];
+  for (const t of tokens) {
+    if (tokenMatcher(t, T.LBrace)) open.push(t);
+    else if (tokenMatcher(t, T.RBrace)) open.pop();
+  }
+  if (open.length === 0) return;
+  const lines = source.split(/\r\n|\r|\n/);
+  const end = { line: lines.length, column: lines[lines.length - 1].length + 1 };
+  for (const brace of open) {
+    problems.push({
+      message: "this '{' is never closed: its block needs a '}'",
+      line: brace.startLine ?? 1,
+      column: brace.startColumn ?? 1,
+      length: 1,
+    });
+  }
+  for (let i = open.length - 1; i >= 0; i--) {
+    tokens.push(
+      createTokenInstance(
+        T.RBrace,
+        "}",
+        source.length,
+        source.length,
+        end.line,
+        end.line,
+        end.column,
+        end.column,
+      ),
+    );
+  }
 }
 
 /**

@@ -61,3 +61,30 @@ export class ArgumentError extends SimError {
     this.argument = argument;
   }
 }
+
+/** Codes of the language's own errors, whose messages need no code in front. */
+const LANGUAGE_CODES: ReadonlySet<string> = new Set([
+  "ScriptError",
+  "ExpectationFailed",
+  "TimeLimit",
+  "KernelPanic",
+  "KernelHalted",
+]);
+
+/**
+ * The message of a simulation error led by its code, the name `expect
+ * error` matches it by (`EFAULT: 0x8000... is not a canonical 39-bit
+ * address`), said once: a message that starts with its code already is
+ * kept as it is, and the language's own errors need none.
+ *
+ * @example
+ * ```ts
+ * import { ArgumentError, withCode } from "./sim_error.ts";
+ * console.log(withCode(new ArgumentError("v", "300 does not fit in 8 bits")));
+ * // InvalidArgument: 300 does not fit in 8 bits
+ * ```
+ */
+export function withCode(e: SimError): string {
+  if (LANGUAGE_CODES.has(e.code) || e.message.startsWith(`${e.code}:`)) return e.message;
+  return `${e.code}: ${e.message}`;
+}

@@ -31,6 +31,11 @@ export class KernelPanic extends SimError {
   readonly request: { size: number; align: number } | undefined;
   /** Bytes the allocator had available when it failed. */
   readonly availableBytes: number | undefined;
+  /**
+   * Where the kernel panicked (`FILE:LINE`), set by whoever knows: the
+   * script runner stamps the statement that raised it.
+   */
+  where: string | undefined;
   /** Creates the panic report. */
   constructor(
     reason: string,
@@ -40,5 +45,35 @@ export class KernelPanic extends SimError {
     this.reason = reason;
     this.request = details.request;
     this.availableBytes = details.availableBytes;
+  }
+}
+
+/**
+ * A call into a kernel that has panicked: a halted kernel runs nothing
+ * more, and every later call says where it stopped and why.
+ *
+ * @example
+ * ```ts
+ * import { KernelHalted, KernelPanic } from "./kernel_panic.ts";
+ * const p = new KernelPanic("memory allocation of 1073741824 bytes failed");
+ * p.where = "boot.mms:12";
+ * console.log(new KernelHalted(p).message);
+ * // the kernel halted at boot.mms:12: memory allocation of 1073741824 bytes failed
+ * ```
+ */
+export class KernelHalted extends SimError {
+  /** The codes of this class. */
+  static readonly codes: readonly string[] = ["KernelHalted"];
+  /** The error class's name. */
+  override readonly name = "KernelHalted";
+  /** The panic that halted the kernel. */
+  readonly panic: KernelPanic;
+  /** Creates the report of a call into the halted kernel. */
+  constructor(panic: KernelPanic) {
+    super(
+      "KernelHalted",
+      `the kernel halted${panic.where === undefined ? "" : ` at ${panic.where}`}: ${panic.reason}`,
+    );
+    this.panic = panic;
   }
 }

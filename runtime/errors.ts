@@ -13,14 +13,14 @@ import { KfreeError } from "../mm/dragonos/kmalloc.ts";
 import { PageTableError, TranslationFault } from "../mm/dragonos/page_table.ts";
 import { FreePagesError } from "../mm/dragonos/zoned_pages.ts";
 import { AxError, PageReleasedError } from "../mm/axalloc/global_page.ts";
-import { KernelPanic } from "../mm/kernel_panic.ts";
+import { KernelHalted, KernelPanic } from "../mm/kernel_panic.ts";
 import { PhysicalMemoryError } from "../hal/physical_memory.ts";
 import { AddressRangeError } from "../hal/address.ts";
 import { PlatformError } from "../hal/platform.ts";
 import { ArgumentError, SimError } from "../hal/sim_error.ts";
 import { KasanReport } from "../mm/kasan/report.ts";
 
-export { ArgumentError, SimError } from "../hal/sim_error.ts";
+export { ArgumentError, SimError, withCode } from "../hal/sim_error.ts";
 
 /** A place in a script: file and location. */
 export interface Site {
@@ -145,7 +145,7 @@ export class RunError extends Error {
 
 /**
  * The error classes a script can meet, each saying its codes: the
- * `AllocError` variants, `KernelPanic`, the kmalloc errors, `EFAULT`,
+ * `AllocError` variants, `KernelPanic`, `KernelHalted`, the kmalloc errors, `EFAULT`,
  * `PageFault`, the `AxError` variants, `UseAfterFree`, `OutOfRam`,
  * `AddressRange`, `PlatformError`, `InvalidArgument`, `ScriptError`,
  * `ExpectationFailed`.
@@ -153,6 +153,7 @@ export class RunError extends Error {
 const ERROR_CLASSES: readonly { readonly codes: readonly string[] }[] = [
   AllocError,
   KernelPanic,
+  KernelHalted,
   KfreeError,
   PageTableError,
   TranslationFault,

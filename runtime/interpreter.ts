@@ -20,6 +20,7 @@ import {
   type Site,
   SkipSignal,
   TimeLimitError,
+  withCode,
 } from "./errors.ts";
 import type { LoadedScript } from "./loader.ts";
 import {
@@ -33,6 +34,7 @@ import {
   type Value,
 } from "./values.ts";
 import type { World } from "./world.ts";
+import { KernelPanic } from "../mm/kernel_panic.ts";
 
 /** The outcome of one `contract "name" { ... }` block. */
 export interface ContractResult {
@@ -299,6 +301,10 @@ export class Interpreter {
         throw e;
       }
       const error = isSimulationError(e) ? e : new InternalError(e);
+      if (error instanceof KernelPanic) {
+        error.where ??= `${this.#program!.file}:${s.loc.line}`;
+        this.#world.halt(error);
+      }
       throw new RunError(this.#site(s.loc), error, [...this.#chain], [...this.#calls]);
     }
   }
@@ -312,7 +318,11 @@ export class Interpreter {
         const v = this.#eval(s.value);
         if (this.#locals?.has(s.name)) this.#locals.set(s.name, v);
         else if (this.#globals.has(s.name)) this.#globals.set(s.name, v);
-        else (this.#locals ?? this.#globals).set(s.name, v);
+        else {
+          throw new ScriptError(
+            `assignment to '${s.name}' before a let declares it (let ${s.name} = ... first)`,
+          );
+        }
         return;
       }
       case "expr":
@@ -525,9 +535,7 @@ export class Interpreter {
       }
       if (!isSimulationError(inner)) throw e;
       throw new ExpectationFailed(
-        `expected error ${s.error}${this.#why(s.message)}, got ${name}: ${
-          (inner as Error).message
-        }`,
+        `expected error ${s.error}${this.#why(s.message)}, got ${withCode(inner)}`,
       );
     }
     throw new ExpectationFailed(

@@ -183,5 +183,12 @@ export function load(path: string, files: FileAccess, source?: string): LoadedSc
     errors: ERROR_NAMES,
   });
   for (const p of checked) problems.push(p);
+  // The parser's and the checker's problems together, in the order of the
+  // text, file by file (the main script first, then its includes as met).
+  const fileOrder = new Map([...programs.keys()].map((f, i) => [f, i]));
+  problems.sort((a, b) =>
+    (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || a.line - b.line ||
+    a.column - b.column
+  );
   return { main, programs, includes, problems };
 }

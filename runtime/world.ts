@@ -28,7 +28,7 @@ import {
   isByteAllocatorKind,
 } from "../mm/registry.ts";
 import { KernelMemory } from "../mm/axalloc/kernel_memory.ts";
-import { KernelPanic } from "../mm/kernel_panic.ts";
+import { KernelHalted, KernelPanic } from "../mm/kernel_panic.ts";
 import { ScriptError, SimError } from "./errors.ts";
 import { TraceRecorder } from "../trace/recorder.ts";
 
@@ -149,6 +149,7 @@ export class World {
   #dragon: DragonMemory | undefined;
   #ram: PhysicalMemory | undefined;
   #dma: DmaAllocator | undefined;
+  #halted: KernelPanic | undefined;
 
   /** Creates a world; nothing boots until a script uses it. */
   constructor(options: WorldOptions = {}) {
@@ -425,8 +426,27 @@ export class World {
     return this.#byteAllocator === "tlsf" ? "TLSF" : this.#byteAllocator;
   }
 
+  /**
+   * Records the panic that halted the kernel (the script runner calls this
+   * for every panic it sees): from then on every kernel call is
+   * {@linkcode KernelHalted}.
+   */
+  halt(panic: KernelPanic): void {
+    this.#halted ??= panic;
+  }
+
+  /** The panic that halted the kernel, if one did. */
+  get halted(): KernelPanic | undefined {
+    return this.#halted;
+  }
+
+  #checkRunning(): void {
+    if (this.#halted !== undefined) throw new KernelHalted(this.#halted);
+  }
+
   /** The ArceOS-style kernel memory subsystem (started on first use). */
   get kernel(): KernelMemory {
+    this.#checkRunning();
     if (this.#kernel === undefined) {
       if (this.#dragon !== undefined) {
         throw new ScriptError(
@@ -460,6 +480,7 @@ export class World {
    * of what it has free, or `kernel dragonos_memory = SIZE`).
    */
   get dragon(): DragonMemory {
+    this.#checkRunning();
     if (this.#dragon !== undefined) return this.#dragon;
     const k = this.#kernel;
     if (k === undefined) {
@@ -537,6 +558,7 @@ export class World {
 
   /** The DMA allocator of the ArceOS kernel. */
   get dma(): DmaAllocator {
+    this.#checkRunning();
     this.#dma ??= new DmaAllocator(this.kernel);
     return this.#dma;
   }

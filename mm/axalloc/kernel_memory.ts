@@ -31,10 +31,10 @@ import { GLOBAL_PAGE_SIZE, GlobalAllocator } from "./global_allocator.ts";
 import type { ByteAllocatorKind } from "../registry.ts";
 import { checkLayout } from "../allocator/layout.ts";
 import { type ByteAllocator, hasManagedMemory, type PageAllocator } from "../allocator/traits.ts";
-import { KernelPanic } from "../kernel_panic.ts";
+import { KernelHalted, KernelPanic } from "../kernel_panic.ts";
 import type { ObjectKind, Shadow } from "../kasan/shadow.ts";
 
-export { KernelPanic } from "../kernel_panic.ts";
+export { KernelHalted, KernelPanic } from "../kernel_panic.ts";
 
 /** Which allocator owns a live allocation. */
 export type Owner = "early-bytes" | "early-pages" | "global-bytes" | "global-pages";
@@ -548,7 +548,7 @@ export class KernelMemory {
   }
 
   #alive(): void {
-    if (this.#panic !== undefined) throw this.#panic;
+    if (this.#panic !== undefined) throw new KernelHalted(this.#panic);
   }
 
   #die(p: KernelPanic): KernelPanic {

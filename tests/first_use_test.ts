@@ -1,0 +1,77 @@
+// What broke on first real use (issue 25), each as a user meets it: a halted
+// kernel, assignments to undeclared names, every problem of a file at once,
+// workloads independent of the allocator, addresses in hex, output of
+// conformance scripts, long names.
+import assert from "node:assert/strict";
+import { runScript } from "./run_helpers.ts";
+
+function runText(text: string, ...flags: string[]) {
+  return runScript(["t.mms", "--quiet", ...flags], { "t.mms": text });
+}
+
+Deno.test("a caught panic halts the kernel: later calls say where and why it stopped", () => {
+  const r = runText(
+    "final_init()\nexpect error KernelPanic { alloc(1G, 8) }\nlet n = 1 + 1\nlet p = alloc(8, 8)\n",
+  );
+  assert.equal(r.code, 1);
+  const err = r.err.join("\n");
+  assert.match(
+    err,
+    /^t\.mms:4:1: error: the kernel halted at t\.mms:2: memory allocation of 1073741824 bytes/m,
+  );
+  assert.doesNotMatch(err, /kernel panicked/, "not the old panic again, as if it were new");
+  const caught = runText(
+    "final_init()\nexpect error KernelPanic { alloc(1G, 8) }\n" +
+      'expect error KernelHalted { kmalloc(8) } "halted"\nprint "still scripting"\n',
+  );
+  assert.equal(caught.code, 0, caught.err.join("\n"));
+});
+
+Deno.test("an assignment to an undeclared name is an error at its line, with the closest name", () => {
+  const r = runText("let count = 0\ncout = count + 1\nprint count\n");
+  assert.equal(r.code, 2);
+  assert.match(
+    r.err.join("\n"),
+    /^t\.mms:2:1: error: assignment to 'cout', which no let declares; did you mean 'count'\?/m,
+  );
+  // Declared later in the text: the checker accepts it, the run does not.
+  const early = runText("x = 1\nlet x = 2\n");
+  assert.equal(early.code, 1);
+  assert.match(early.err.join("\n"), /^t\.mms:1:1: error: assignment to 'x' before a let/m);
+  assert.equal(runText("let n = 0\nrepeat 3 { n = n + 1 }\nexpect n == 3\n").code, 0);
+});
+
+Deno.test("every problem of a file at once: an unclosed '{' at the brace, the checker's too, in order", () => {
+  const r = runText("let a = 1\nif a > 0 {\n  print a\nkmaloc(3)\nlet y = 1 +* 2\nallocc(1, 8)\n");
+  assert.equal(r.code, 2);
+  const located = r.err.join("\n").split("\n").filter((l) => /^t\.mms:\d+:\d+: error/.test(l));
+  assert.deepEqual(located.map((l) => l.replace(/: error: .*/, "")), [
+    "t.mms:2:10",
+    "t.mms:4:1",
+    "t.mms:5:12",
+    "t.mms:6:1",
+  ]);
+  assert.match(located[0], /this '\{' is never closed/);
+  assert.match(located[1], /unknown function 'kmaloc'; did you mean 'kmalloc'\?/);
+});
+
+Deno.test("a suggestion prefers the names in scope: a parameter before a builtin", () => {
+  const r = runText("proc f(a) {\n  return b\n}\nprint f(1)\n");
+  assert.match(r.err.join("\n"), /unknown name 'b'; did you mean 'a'\?/);
+});
+
+Deno.test("messages say an error's code once, and always say it", () => {
+  const dup = runText("final_init()\nexpect error NoMemory { alloc(8, 3) }\n");
+  assert.match(
+    dup.err.join("\n"),
+    /expected error NoMemory, got InvalidParam: alignment 3 is not a power of two/,
+  );
+  const canonical = runText(
+    "final_init()\nlet pt = new_page_table()\n" +
+      "pt.map(0x0000_8000_0000_0000, 0x8000_0000, 4K, MAP_READ, true, true)\n",
+  );
+  assert.match(
+    canonical.err.join("\n"),
+    /t\.mms:3:1: error: EFAULT: 0x800000000000 is not a canonical/,
+  );
+});
