@@ -75,3 +75,24 @@ Deno.test("messages say an error's code once, and always say it", () => {
     /t\.mms:3:1: error: EFAULT: 0x800000000000 is not a canonical/,
   );
 });
+
+Deno.test("the same script and seed give the same workload on every allocator (picks follow the workload)", () => {
+  const script = "final_init()\nlet live = blocks()\nrepeat 300 {\n  if live.count > 20 {\n" +
+    "    let v = live.pick()\n    dealloc(v, live.size_of(v), 8)\n    live.remove(v)\n" +
+    "  } else {\n    let n = rand(8, 3000)\n    let p = alloc(n, 8)\n    expect live.add(p, n)\n" +
+    "  }\n}\n";
+  const traces = ["buddy", "tlsf", "slab"].map((a) => {
+    const r = runText(script, "--seed", "5", "--allocator", a, "--trace", "t.trace");
+    assert.equal(r.code, 0, r.err.join("\n"));
+    return r.written.get("t.trace")!;
+  });
+  assert.ok(traces[0].split("\n").filter((l) => l.startsWith("f ")).length > 100);
+  assert.equal(traces[1], traces[0], "TLSF's workload is buddy's");
+  assert.equal(traces[2], traces[0], "slab's workload is buddy's");
+});
+
+Deno.test("blocks().add past 2^64 is an error at the line", () => {
+  const r = runText("let b = blocks()\nb.add(0xffff_ffff_ffff_fff0, 0x20)\n");
+  assert.equal(r.code, 1);
+  assert.match(r.err.join("\n"), /t\.mms:2:1: error: AddressRange: blocks\(\)\.add.*past 2\^64/);
+});

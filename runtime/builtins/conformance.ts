@@ -7,6 +7,8 @@
  */
 
 import { ScriptError, SimError } from "../errors.ts";
+import { AddressRangeError } from "../../hal/address.ts";
+import { hex } from "../../hal/int.ts";
 import { Handle } from "../values.ts";
 import type { World } from "../world.ts";
 import { allocatorHandle } from "./allocators.ts";
@@ -52,12 +54,26 @@ function guarded<T>(fn: () => T): T {
   }
 }
 
-/** A set of address ranges (exact 64-bit), for checking that live blocks never overlap. */
+/**
+ * A set of address ranges (exact 64-bit), for checking that live blocks
+ * never overlap. Besides the address order it keeps the members in the
+ * order they were added (a removal moves the last one into its place), so
+ * that a seeded pick depends on the workload, never on the addresses an
+ * allocator chose.
+ */
 class RangeSet {
   readonly #starts: bigint[] = [];
   readonly #sizes = new Map<bigint, bigint>();
+  readonly #added: bigint[] = [];
+  readonly #slot = new Map<bigint, number>();
   /** Adds `[start, start + size)`; false (and nothing added) if it overlaps a member. */
   add(start: bigint, size: bigint): boolean {
+    if (start < 0n || size < 0n || start + size > 1n << 64n) {
+      throw new AddressRangeError(
+        start,
+        `blocks().add(${hex(start)}, ${hex(size)}): the range ends past 2^64`,
+      );
+    }
     const s = this.#starts;
     let lo = 0;
     let hi = s.length;
@@ -73,6 +89,8 @@ class RangeSet {
     if (next !== undefined && start + extent(size) > next) return false;
     s.splice(lo, 0, start);
     this.#sizes.set(start, size);
+    this.#slot.set(start, this.#added.length);
+    this.#added.push(start);
     return true;
   }
   /** Removes the member starting at `start`; its size, or -1. */
@@ -81,6 +99,13 @@ class RangeSet {
     if (size === undefined) return -1n;
     this.#sizes.delete(start);
     this.#starts.splice(this.#starts.indexOf(start), 1);
+    const i = this.#slot.get(start)!;
+    const last = this.#added.pop()!;
+    this.#slot.delete(start);
+    if (last !== start) {
+      this.#added[i] = last;
+      this.#slot.set(last, i);
+    }
     return size;
   }
   get count(): number {
@@ -91,8 +116,13 @@ class RangeSet {
     for (const v of this.#sizes.values()) t += v;
     return t;
   }
+  /** The `i`th member in address order. */
   at(i: number): bigint {
     return this.#starts[i];
+  }
+  /** The `i`th member in the order of adding (see the class). */
+  added(i: number): bigint {
+    return this.#added[i];
   }
   sizeOf(start: bigint): bigint {
     return this.#sizes.get(start) ?? -1n;
@@ -109,7 +139,7 @@ function rangeSetHandle(w: World, r: RangeSet): Handle {
     size_of: method(["addr"], ([a]) => r.sizeOf(int(a, "address"))),
     pick: method([], () => {
       if (r.count === 0) throw new ScriptError("pick() on an empty block set");
-      return r.at(Number(w.rng.between(0n, big(r.count - 1))));
+      return r.added(Number(w.rng.between(0n, big(r.count - 1))));
     }),
     first: method([], () => (r.count === 0 ? null : r.at(0))),
   });
