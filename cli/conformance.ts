@@ -6,7 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { escapeLines } from "../dsl/diagnostics.ts";
+import { escapeControls, escapeLines } from "../dsl/diagnostics.ts";
 import {
   BUILTIN_TARGETS,
   builtinTarget,
@@ -69,7 +69,9 @@ function walk(dir: string): string[] {
   return out;
 }
 
-function xml(s: string): string {
+function xml(text: string): string {
+  // Control characters XML cannot hold are escaped as the terminal shows them.
+  const s = escapeLines(text);
   return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll(
     '"',
     "&quot;",
@@ -87,6 +89,7 @@ export function report(results: ConformanceResult[], reporter: string): string {
         }`,
       );
       if (!r.ok) lines.push("  ---", `  message: ${JSON.stringify(r.failure)}`, "  ...");
+      for (const p of r.printed ?? []) lines.push(`# print: ${escapeControls(p)}`);
     });
     return lines.join("\n") + "\n";
   }
@@ -107,10 +110,14 @@ export function report(results: ConformanceResult[], reporter: string): string {
         const head = `    <testcase classname="${xml(r.script)}" name="${xml(r.contract)}" time="${
           (r.ms / 1000).toFixed(3)
         }"`;
+        const inner = [
+          ...(r.ok ? [] : [`      <failure message="${xml(r.failure ?? "")}"/>`]),
+          ...(r.printed === undefined
+            ? []
+            : [`      <system-out>${xml(r.printed.join("\n"))}</system-out>`]),
+        ];
         lines.push(
-          r.ok
-            ? `${head}/>`
-            : `${head}>\n      <failure message="${xml(r.failure ?? "")}"/>\n    </testcase>`,
+          inner.length === 0 ? `${head}/>` : `${head}>\n${inner.join("\n")}\n    </testcase>`,
         );
       }
       lines.push("  </testsuite>");
@@ -137,7 +144,10 @@ export function report(results: ConformanceResult[], reporter: string): string {
   const failed = results.filter((r) => !r.ok).length;
   return [
     line(["allocator", "script", "contract", "result"]),
-    ...rows.map(line),
+    ...rows.flatMap((r, i) => [
+      line(r),
+      ...(results[i].printed ?? []).map((p) => `    print: ${escapeControls(p)}`),
+    ]),
     "",
     `${results.length - failed} passed, ${failed} failed`,
   ].join("\n") + "\n";

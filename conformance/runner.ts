@@ -100,6 +100,8 @@ export interface ConformanceResult {
   known?: string;
   /** How long the contract itself ran, in milliseconds (not a running total). */
   ms: number;
+  /** What the contract's `print` statements said (and the script's before it), in order. */
+  printed?: string[];
 }
 
 /**
@@ -369,7 +371,13 @@ export function runConformance(
 ): ConformanceResult[] {
   let t0 = performance.now();
   const rows: ConformanceResult[] = [];
+  /** What was printed since the last row: it goes with the next one. */
+  let printed: string[] = [];
   const push = (r: ConformanceResult) => {
+    if (printed.length > 0) {
+      r.printed = printed;
+      printed = [];
+    }
     rows.push(r);
     options.onRow?.(r);
   };
@@ -392,6 +400,9 @@ export function runConformance(
     if (e.event === "contract-start") {
       t0 = performance.now();
       options.onContractStart?.(e.name, index++);
+    } else if (e.event === "print") {
+      if (printed.length < MAX_PRINTED) printed.push(e.text);
+      else if (printed.length === MAX_PRINTED) printed.push("... (more print output not kept)");
     } else if (e.event === "contract") {
       const f = e.failure;
       push(
@@ -417,6 +428,9 @@ export function runConformance(
 function said(name: string, message: string): string {
   return message === name || message.startsWith(`${name}: `) ? message : `${name}: ${message}`;
 }
+
+/** How many `print` lines one row keeps. */
+const MAX_PRINTED = 200;
 
 /** One row of results (a known deviation of a built-in model counts as kept). */
 export function resultRow(

@@ -132,3 +132,29 @@ Deno.test("conformance: a bad seed, a missing suite or a script without a header
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("conformance: a script's print is shown under the row it came from, in every reporter", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/p.mms`,
+      '# interface: ByteAllocator\n# level: contract\nprint "before \\x1b]0;t\\x07"\n' +
+        'contract "prints" {\n  let heap = subject()\n  print "got {hex(heap.alloc(16, 8))}"\n}\n',
+    );
+    for (const allocator of ["tlsf", "examples/first_fit_allocator.ts"]) {
+      const args = ["--allocator", allocator, "--allow-user-code", "--script", `${dir}/p.mms`];
+      const table = await run(args);
+      assert.equal(table.code, 0, table.out + table.err);
+      assert.match(
+        table.out,
+        /prints +pass\n {4}print: before \\x1b\]0;t\\x07\n {4}print: got 0x9/,
+      );
+      const tap = await run([...args, "--reporter", "tap"]);
+      assert.match(tap.out, /^ok 1 .*prints\n# print: before .*\n# print: got 0x9/m);
+      const junit = await run([...args, "--reporter", "junit"]);
+      assert.match(junit.out, /<system-out>before \\x1b\]0;t\\x07\ngot 0x9[0-9a-f]+<\/system-out>/);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
