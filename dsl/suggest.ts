@@ -4,11 +4,13 @@
  * @module
  */
 
+/** Names longer than this get no suggestion: no builtin is, and a typo of one is not a typo. */
+export const MAX_SUGGESTED_LENGTH = 64;
+
 /**
  * Levenshtein edit distance, or `Infinity` once it is certainly above
- * `limit` (names whose lengths differ by more are not compared at all, and
- * a row whose every entry is past the limit stops the scan): bounded work
- * for a hostile megabyte-long name.
+ * `limit`. Only the diagonal band of width `2 * limit + 1` is computed, so
+ * the work is bounded by the shorter name's length times the limit.
  *
  * @example
  * ```ts
@@ -18,24 +20,35 @@
  */
 export function editDistance(a: string, b: string, limit = Infinity): number {
   if (Math.abs(a.length - b.length) > limit) return Infinity;
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  if (a.length < b.length) [a, b] = [b, a];
+  const band = Math.min(limit, a.length);
+  const big = a.length + b.length + 1;
+  let prev = new Array<number>(b.length + 1);
+  let row = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j <= band ? j : big;
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-      if (prev[j] < rowMin) rowMin = prev[j];
+    const lo = Math.max(1, i - band);
+    const hi = Math.min(b.length, i + band);
+    row.fill(big);
+    row[0] = i <= band ? i : big;
+    let rowMin = row[0];
+    for (let j = lo; j <= hi; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      const v = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
+      row[j] = v;
+      if (v < rowMin) rowMin = v;
     }
     if (rowMin > limit) return Infinity;
+    [prev, row] = [row, prev];
   }
-  return prev[b.length];
+  return prev[b.length] > limit ? Infinity : prev[b.length];
 }
 
 /**
- * The closest of `known` to `name`, if it is close enough to be a typo.
+ * The closest of `known` to `name`, if it is close enough to be a typo
+ * (at most a third of its letters wrong, at least 2 allowed); the first of
+ * equally close ones, so callers list the likeliest names first. A name
+ * longer than {@linkcode MAX_SUGGESTED_LENGTH} gets none.
  *
  * @example
  * ```ts
@@ -44,11 +57,13 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
  * ```
  */
 export function closest(name: string, known: Iterable<string>): string | undefined {
+  if (name.length > MAX_SUGGESTED_LENGTH) return undefined;
   let best: string | undefined;
   let bestD = Infinity;
   const limit = Math.max(2, Math.floor(name.length / 3));
   const lower = name.toLowerCase();
   for (const k of known) {
+    if (k.length > MAX_SUGGESTED_LENGTH || Math.abs(k.length - name.length) > limit) continue;
     const d = editDistance(lower, k.toLowerCase(), Math.min(limit, bestD - 1));
     if (d < bestD) {
       bestD = d;

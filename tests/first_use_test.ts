@@ -96,3 +96,17 @@ Deno.test("blocks().add past 2^64 is an error at the line", () => {
   assert.equal(r.code, 1);
   assert.match(r.err.join("\n"), /t\.mms:2:1: error: AddressRange: blocks\(\)\.add.*past 2\^64/);
 });
+
+Deno.test("suggestions are bounded by length: a 100,000-character name with a typo", () => {
+  const name = "a".repeat(100_000);
+  const typo = "a".repeat(50_000) + "b" + "a".repeat(49_999);
+  const r = runText(`let ${name} = 1\nprint ${typo}\nprint ${typo}x\n`);
+  assert.equal(r.code, 2);
+  const err = r.err.join("\n");
+  assert.match(err, /unknown name 'a{40}\.\.\.\(100000 characters\)'\n/);
+  assert.doesNotMatch(err, /did you mean/);
+  // Names of an ordinary length still get one.
+  const short = "x".repeat(60);
+  const near = runText(`let ${short} = 1\nprint ${short.slice(1)}y\n`);
+  assert.match(near.err.join("\n"), new RegExp(`did you mean '${short}'`));
+});
