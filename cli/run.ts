@@ -330,6 +330,27 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
       if (json) emit({ event: "log", text: line });
       else if (!o.quiet) io.out(style.dim(`[kernel] ${line}`));
     },
+    warn: (w) => {
+      const loc = w.loc ?? { line: 1, column: 1, start: 0, end: 0 };
+      if (json) {
+        emit({
+          event: "warning",
+          file: w.file,
+          line: loc.line,
+          column: loc.column,
+          message: w.message,
+        });
+        return;
+      }
+      const source = script.programs.get(w.file)?.source ?? "";
+      io.err(formatProblem(
+        w.file,
+        source,
+        { line: loc.line, column: loc.column, length: loc.end - loc.start, message: w.message },
+        style,
+        "warning",
+      ));
+    },
   });
   if (o.platform !== undefined) world.pinPlatform();
   if (o.allocator !== undefined) world.pinByteAllocator();

@@ -69,6 +69,12 @@ export interface WorldOptions {
   seed?: bigint;
   /** Receives the kernel's log lines. */
   log?: (line: string) => void;
+  /**
+   * Receives warnings: what the real code does silently and would hurt a
+   * real kernel (a misaligned page for a device), with the call it is
+   * about. Each is said once per call site.
+   */
+  warn?: (warning: Warning) => void;
   /** Records global-allocator operations in the trace format. */
   trace?: TraceRecorder;
   /** Whether the KASAN-style sanitizer checks the script's accesses and frees (default on). */
@@ -117,6 +123,24 @@ export class Rng {
   }
 }
 
+/** A power-of-two size as a kernel developer writes it (`64 KiB`, `4 KiB`, `2 MiB`). */
+function sizeText(n: bigint): string {
+  for (const [unit, shift] of [["GiB", 30n], ["MiB", 20n], ["KiB", 10n]] as const) {
+    if (n >= 1n << shift && n % (1n << shift) === 0n) return `${n >> shift} ${unit}`;
+  }
+  return `${n} bytes`;
+}
+
+/** A warning about a call of the script: {@linkcode World.warn}. */
+export interface Warning {
+  /** What happened, and what the real code does. */
+  message: string;
+  /** The script file of the call. */
+  file: string;
+  /** The call's place, if a call was being made. */
+  loc: Loc | undefined;
+}
+
 /**
  * The world.
  *
@@ -161,6 +185,7 @@ export class World {
     this.#loadWasm = options.loadWasm;
     this.rng = new Rng(options.seed ?? 1n);
     this.#log = options.log ?? (() => {});
+    this.#warn = options.warn;
     this.trace = options.trace;
     this.subject = options.subject;
     this.sanitize = options.sanitize ?? true;
@@ -168,6 +193,8 @@ export class World {
 
   /** Whether the sanitizer is on for this world. */
   readonly sanitize: boolean;
+  readonly #warn: ((warning: Warning) => void) | undefined;
+  readonly #warned = new Set<string>();
   #callFile = "";
   #callSource = "";
   #callLoc: Loc | undefined;
@@ -217,6 +244,41 @@ export class World {
   /** Where the script is: its current call's `file:line:col` and text. */
   get callSite(): EventSite | undefined {
     return this.#currentSite();
+  }
+
+  /**
+   * Warns when a page run came back less aligned than asked: the real
+   * bitmap page allocator serves a single page from the lowest free page
+   * whatever the alignment, so a real kernel hands a device or a page table
+   * a misaligned buffer without a word.
+   */
+  checkPageAlignment(call: string, addr: bigint, align: number): void {
+    if (align <= 4096 || addr % BigInt(align) === 0n) return;
+    const got = addr & -addr;
+    const who = this.#wasmPages === undefined
+      ? "the real BitmapPageAllocator (allocator crate 0.1.2) serves a single page from the " +
+        "lowest free page whatever the alignment"
+      : `the page allocator ${this.#wasmPages.path} ignored the alignment`;
+    this.warn(
+      `${call} returned 0x${addr.toString(16)}, aligned only to ${sizeText(got)}, not ${
+        sizeText(BigInt(align))
+      }: ${who}; a device or page table that needs the alignment would get a misaligned buffer`,
+      "page alignment",
+    );
+  }
+
+  /**
+   * Warns about the current call (once per call site and `kind` of
+   * warning, the message by default): what the real code does here
+   * silently, and what it costs a real kernel.
+   */
+  warn(message: string, kind = message): void {
+    if (this.#warn === undefined) return;
+    const loc = this.#callLoc;
+    const key = `${this.#callFile}:${loc?.start}:${kind}`;
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    this.#warn({ message, file: this.#callFile, loc });
   }
 
   /** The call the script is making: set by the interpreter before each builtin call. */

@@ -110,3 +110,51 @@ Deno.test("suggestions are bounded by length: a 100,000-character name with a ty
   const near = runText(`let ${short} = 1\nprint ${short.slice(1)}y\n`);
   assert.match(near.err.join("\n"), new RegExp(`did you mean '${short}'`));
 });
+
+Deno.test("a single page comes back 4 KiB aligned, as the real crate does, and mmsim says so at the line", () => {
+  const r = runText(
+    "final_init()\nlet a = alloc_pages(1, 4K)\nrepeat 3 { let p = alloc_pages(1, 64K) }\n" +
+      "let g = page_alloc_contiguous(1, 64K)\nlet d = alloc_coherent(4K, 64K)\n" +
+      "let ok = alloc_pages(2, 64K)\nexpect ok % 64K == 0\n",
+  );
+  assert.equal(r.code, 0, r.err.join("\n"));
+  const warnings = r.err.join("\n").split("\n").filter((l) => l.includes(": warning: "));
+  assert.deepEqual(warnings.map((l) => l.split(": warning: ")[0]), [
+    "t.mms:3:20",
+    "t.mms:4:9",
+    "t.mms:5:9",
+  ], "once per call site, and not for an aligned run");
+  assert.match(
+    warnings[0],
+    /alloc_pages\(1, 65536\) returned 0x[0-9a-f]+, aligned only to \d+ KiB, not 64 KiB: the real BitmapPageAllocator/,
+  );
+  assert.match(warnings[2], /^t\.mms:5:9: warning: alloc_coherent\(4096, 65536\)/);
+  const json = runText(
+    "final_init()\nlet a = alloc_pages(1, 4K)\nlet p = alloc_pages(1, 64K)\n",
+    "--json",
+  );
+  const events = json.out.map((l) => JSON.parse(l));
+  const w = events.find((e) => e.event === "warning");
+  assert.deepEqual([w.file, w.line, w.column], ["t.mms", 3, 9]);
+});
+
+Deno.test("DMA masks: a buffer the device cannot reach is refused at the line", () => {
+  const narrow = runText("final_init()\nlet d = alloc_coherent(4K, 4K, 20)\n");
+  assert.equal(narrow.code, 1);
+  assert.match(
+    narrow.err.join("\n"),
+    /t\.mms:2:1: error: NoMemory: DMA buffer at physical 0x[0-9a-f]+ ends at bus address 0x[0-9a-f]+, past the device's 20-bit DMA mask 0xfffff/,
+  );
+  assert.equal(runText("final_init()\nlet d = alloc_coherent(4K, 4K, 32)\n").code, 0);
+  // Raspberry Pi 4: the bus offset puts RAM past its first GiB beyond a 32-bit mask.
+  const pi = runText(
+    "platform aarch64-raspi4\nfinal_init()\nlet fill = alloc_pages(270000, 4K)\n" +
+      "expect error NoMemory { alloc_coherent(8K, 4K) }\nlet wide = alloc_coherent(8K, 4K, 40)\n",
+  );
+  assert.equal(pi.code, 1, "the platform's own DMA limit still holds with a wide mask");
+  assert.match(pi.err.join("\n"), /t\.mms:5:1: .*DMA limit 0x40000000/);
+  assert.match(
+    runText("final_init()\nlet d = alloc_coherent(4K, 4K, 70)\n").err.join("\n"),
+    /InvalidParam: a DMA mask of 70 bits/,
+  );
+});

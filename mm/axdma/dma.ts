@@ -71,18 +71,40 @@ export class DmaAllocator {
     return virtToBus(this.#kernel.platform, v);
   }
 
-  /** `alloc_coherent(layout)`. Failures are `AllocError`s. */
-  allocCoherent(size: number, align: number): DmaInfo {
+  /**
+   * `alloc_coherent(layout)`. Failures are `AllocError`s. `maskBits` is the
+   * device's DMA mask (default 32 bits, Linux's default): the real axdma
+   * knows no mask and would hand the device a buffer it cannot reach, which
+   * corrupts memory silently on hardware, so a buffer whose bus addresses
+   * pass the mask, or the platform's DMA limit, is refused (`NoMemory`, as
+   * Linux's `dma_alloc_coherent` returns NULL), naming both.
+   */
+  allocCoherent(size: number, align: number, maskBits = 32): DmaInfo {
     checkLayout(size, align);
+    if (!Number.isInteger(maskBits) || maskBits < 12 || maskBits > 64) {
+      throw new AllocError("InvalidParam", {
+        reason: `a DMA mask of ${maskBits} bits: a device addresses 12 to 64 bits`,
+      });
+    }
     const cpuAddr = size >= GLOBAL_PAGE_SIZE ? this.#pages(size, align) : this.#bytes(size, align);
     const shadow = this.#kernel.shadow;
     const slot = size >= GLOBAL_PAGE_SIZE
       ? Math.ceil(size / GLOBAL_PAGE_SIZE) * GLOBAL_PAGE_SIZE
       : size;
     shadow?.allocated(this.#kernel.virtToPhys(cpuAddr), size, slot, "DMA buffer", undefined, align);
-    const limit = this.#kernel.platform.dmaLimit;
-    const end = this.#kernel.virtToPhys(cpuAddr) + BigInt(size);
-    if (limit !== undefined && end > limit) {
+    const platform = this.#kernel.platform;
+    const limit = platform.dmaLimit;
+    const start = this.#kernel.virtToPhys(cpuAddr);
+    const end = start + BigInt(size);
+    const busEnd = this.virtToBus(cpuAddr) + BigInt(size);
+    const mask = (1n << BigInt(maskBits)) - 1n;
+    const why = limit !== undefined && end > limit
+      ? `ends past ${platform.name}'s DMA limit 0x${limit.toString(16)}`
+      : busEnd - 1n > mask
+      ? `ends at bus address 0x${(busEnd - 1n).toString(16)}, past the device's ${maskBits}-bit ` +
+        `DMA mask 0x${mask.toString(16)}`
+      : undefined;
+    if (why !== undefined) {
       // Give the memory back: a buffer the device cannot reach is no buffer.
       if (size >= GLOBAL_PAGE_SIZE) {
         const pages = Math.ceil(size / GLOBAL_PAGE_SIZE);
@@ -93,10 +115,8 @@ export class DmaAllocator {
         shadow?.freed(this.#kernel.virtToPhys(cpuAddr));
       }
       throw new AllocError("NoMemory", {
-        reason: `DMA buffer at physical 0x${(end - BigInt(size)).toString(16)} ends past ` +
-          `${this.#kernel.platform.name}'s DMA limit 0x${
-            limit.toString(16)
-          }: devices cannot reach it`,
+        reason: `DMA buffer at physical 0x${start.toString(16)} ${why}: the device cannot ` +
+          "reach it (the real axdma would hand it over without a word)",
       });
     }
     this.#live.set(cpuAddr, { size, align });

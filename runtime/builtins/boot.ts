@@ -105,7 +105,12 @@ export const BOOT: BuiltinGroup = {
     alloc_pages: {
       params: ["num_pages", "align"],
       doc: "global_allocator().alloc_pages: 4 KiB pages (NoMemory / InvalidParam on failure)",
-      fn: (w, [n, a]) => w.kernel.allocPages(num(n, "num_pages"), num(a, "align")),
+      fn: (w, [n, a]) => {
+        const [pages, align] = [num(n, "num_pages"), num(a, "align")];
+        const p = w.kernel.allocPages(pages, align);
+        w.checkPageAlignment(`alloc_pages(${pages}, ${align})`, p, align);
+        return p;
+      },
     },
     alloc_pages_at: {
       params: ["base", "num_pages", "align"],
@@ -177,8 +182,12 @@ export const BOOT: BuiltinGroup = {
     page_alloc_contiguous: {
       params: ["num_pages", "align"],
       doc: "GlobalPage::alloc_contiguous(n, align)",
-      fn: (w, [n, a]) =>
-        pageHandle(w, GlobalPage.allocContiguous(w.kernel, num(n, "num_pages"), num(a, "align"))),
+      fn: (w, [n, a]) => {
+        const [pages, align] = [num(n, "num_pages"), num(a, "align")];
+        const page = GlobalPage.allocContiguous(w.kernel, pages, align);
+        w.checkPageAlignment(`page_alloc_contiguous(${pages}, ${align})`, page.startVaddr(), align);
+        return pageHandle(w, page);
+      },
     },
   },
   constants: {

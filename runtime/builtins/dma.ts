@@ -21,14 +21,19 @@ export const DMA: BuiltinGroup = {
   title: "DMA and address conversion",
   builtins: {
     alloc_coherent: {
-      params: ["size", "align"],
-      doc: "axdma alloc_coherent: a DMAInfo {cpu_addr, bus_addr}; pages marked uncached",
-      fn: (w, [s, a]) =>
-        dmaRec(
-          w.dma.allocCoherent(num(s, "size"), num(a, "align")),
-          int(s, "size"),
-          int(a, "align"),
-        ),
+      params: ["size", "align", "mask_bits?"],
+      doc:
+        "axdma alloc_coherent: a DMAInfo {cpu_addr, bus_addr}; pages marked uncached; a buffer past the device's DMA mask (default 32 bits) is refused",
+      fn: (w, [s, a, m]) => {
+        const align = num(a, "align");
+        const info = w.dma.allocCoherent(
+          num(s, "size"),
+          align,
+          m === undefined ? undefined : num(m, "mask_bits"),
+        );
+        w.checkPageAlignment(`alloc_coherent(${int(s, "size")}, ${align})`, info.cpuAddr, align);
+        return dmaRec(info, int(s, "size"), int(a, "align"));
+      },
     },
     dealloc_coherent: {
       params: ["dma"],

@@ -15,6 +15,18 @@ contract "multi-page runs are aligned, inside the range, and never overlap" {
   }
 }
 
+contract "a single page is aligned as asked too" {
+  let pages = subject()
+  let live = blocks()
+  expect live.add(pages.alloc_pages(1, 4K), 4K)
+  for k in 1..5 {
+    let align = 4K << k
+    let p = pages.alloc_pages(1, align)
+    expect p % align == 0 "one page aligned to {align}: a device or page table relies on it"
+    expect live.add(p, 4K) "pages overlap"
+  }
+}
+
 contract "InvalidParam for zero pages or a bad alignment" {
   let pages = subject()
   expect error InvalidParam { pages.alloc_pages(0, 4K) }
