@@ -178,11 +178,13 @@ export class Kmalloc {
 
   /**
    * `kmalloc(size, gfp)`: an object of the smallest cache that holds
-   * `size`; `null` (logged) for 0 bytes, over 1 MiB, or when no page is
-   * left. `GFP_ZERO` zeroes it in simulated RAM.
+   * `size` (0 bytes included: the C original's search for the first cache
+   * of at least `size` bytes gives 0 a 32-byte object); `null` (logged)
+   * over 1 MiB, or when no page is left. `GFP_ZERO` zeroes it in simulated
+   * RAM.
    */
   kmalloc(size: number, gfp: number): bigint | null {
-    if (!Number.isInteger(size) || size <= 0 || size > KMALLOC_MAX) {
+    if (!Number.isInteger(size) || size < 0 || size > KMALLOC_MAX) {
       this.#log(
         size > KMALLOC_MAX
           ? `kmalloc(): Can't alloc such memory: ${size} bytes, because it is too large.`
