@@ -85,6 +85,9 @@ const LANGUAGE_CODES: ReadonlySet<string> = new Set([
  * ```
  */
 export function withCode(e: SimError): string {
-  if (LANGUAGE_CODES.has(e.code) || e.message.startsWith(`${e.code}:`)) return e.message;
+  if (
+    LANGUAGE_CODES.has(e.code) || e.message.startsWith(`${e.code}:`) ||
+    e.message.startsWith("BUG: KASAN:") // a sanitizer report keeps KASAN's own first line
+  ) return e.message;
   return `${e.code}: ${e.message}`;
 }

@@ -158,3 +158,44 @@ Deno.test("DMA masks: a buffer the device cannot reach is refused at the line", 
     /InvalidParam: a DMA mask of 70 bits/,
   );
 });
+
+Deno.test("the sanitizer names where freed pages were allocated and freed, for every kind of page", () => {
+  const cases: [string, RegExp, RegExp][] = [
+    [
+      "final_init()\nlet a = alloc_pages(1, 4K)\nlet b = alloc_pages(1, 4K)\ndealloc_pages(a, 1)\n" +
+      "dealloc_pages(b, 1)\nwrite8(virt_to_phys(b) + 16, 1)\n",
+      /Allocated by: t\.mms:3:9 +alloc_pages\(1, 4K\)/,
+      /Freed by: +t\.mms:5:1 +dealloc_pages\(b, 1\)/,
+    ],
+    [
+      "final_init()\nlet p = alloc_pages(2, 4K)\ndealloc_pages(p, 2)\nwrite8(virt_to_phys(p) + 4K, 1)\n",
+      /Allocated by: t\.mms:2:9 +alloc_pages\(2, 4K\)/,
+      /Freed by: +t\.mms:3:1 +dealloc_pages\(p, 2\)/,
+    ],
+    [
+      "final_init()\nlet g = page_alloc_contiguous(2, 4K)\ng.release()\ng.write8(4K + 16, 1)\n",
+      /Allocated by: t\.mms:2:9 +page_alloc_contiguous\(2, 4K\)/,
+      /Freed by: +t\.mms:3:1 +g\.release\(\)/,
+    ],
+    [
+      "let a = zone_alloc_pages(ZONE_NORMAL, 2, 0)\nzone_free_pages(a, 2)\n" +
+      "write8(a.addr_phys + 2M + 16, 1)\n",
+      /Allocated by: t\.mms:1:9 +zone_alloc_pages/,
+      /Freed by: +t\.mms:2:1 +zone_free_pages\(a, 2\)/,
+    ],
+    [
+      "final_init()\nlet d = alloc_coherent(8K, 4K)\nlet pa = virt_to_phys(d.cpu_addr)\n" +
+      "dealloc_coherent(d)\nwrite8(pa + 4K + 16, 1)\n",
+      /Allocated by: t\.mms:2:9 +alloc_coherent\(8K, 4K\)/,
+      /Freed by: +t\.mms:4:1 +dealloc_coherent\(d\)/,
+    ],
+  ];
+  for (const [script, allocated, freed] of cases) {
+    const r = runText(script);
+    const err = r.err.join("\n");
+    assert.equal(r.code, 1, script);
+    assert.match(err, /BUG: KASAN: use-after-free/, script);
+    assert.match(err, allocated, script);
+    assert.match(err, freed, script);
+  }
+});
