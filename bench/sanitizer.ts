@@ -1,7 +1,8 @@
 /**
- * What the sanitizer costs: the 100,000-statement script and a write-heavy
- * script with the sanitizer on and off (alternating, best of five each, in
- * one process), and a leak check over 100,000 live objects.
+ * What the sanitizer costs: the 100,000-statement script, a write-heavy
+ * script and an allocation-heavy one with the sanitizer on and off
+ * (alternating, best of five, or nine, each, in one process), and a leak
+ * check over 100,000 live objects.
  *
  * @module
  */
@@ -21,6 +22,14 @@ export function writeHeavyScript(): string {
     "for i in 0..20000 { write64(k + (i % 512) * 8, i) }",
     "expect compare(p, p + 2M, 2M) == 0",
   ].join("\n") + "\n";
+}
+
+/**
+ * An allocation-heavy script: `pairs` kmalloc/kfree pairs of one size, the
+ * sanitizer's worst case (it records every object and poisons every free).
+ */
+export function allocationHeavyScript(pairs = 300_000): string {
+  return `repeat ${pairs} { let k = kmalloc(64); kfree(k) }\n`;
 }
 
 /** Parses and runs `text` once; milliseconds. */
@@ -59,6 +68,7 @@ export function timeLeakCheck(n = 100_000): number {
 if (import.meta.main) {
   const [bigOn, bigOff] = compare(generatedScript());
   const [writeOn, writeOff] = compare(writeHeavyScript());
+  const [allocOn, allocOff] = compare(allocationHeavyScript(), 9);
   const leak = Math.min(timeLeakCheck(), timeLeakCheck());
   const ratio = (on: number, off: number, goal: number) =>
     `${(on / off).toFixed(2)}x (${on.toFixed(0)} / ${off.toFixed(0)} ms) | <= ${goal}x: ${
@@ -70,6 +80,9 @@ if (import.meta.main) {
     `| 100,000-statement script, sanitizer on vs off | ${ratio(bigOn, bigOff, 1.3)} |`,
     `| write-heavy script (fill, copy, write64 of megabytes), on vs off | ${
       ratio(writeOn, writeOff, 1.5)
+    } |`,
+    `| allocation-heavy script (300,000 kmalloc/kfree pairs), on vs off | ${
+      ratio(allocOn, allocOff, 1.3)
     } |`,
     `| leak check over 100,000 live objects | ${leak.toFixed(0)} ms | < 1000 ms: ${
       leak < 1000 ? "met" : "not met"

@@ -74,8 +74,9 @@ const LANGUAGE_CODES: ReadonlySet<string> = new Set([
 /**
  * The message of a simulation error led by its code, the name `expect
  * error` matches it by (`EFAULT: 0x8000... is not a canonical 39-bit
- * address`), said once: a message that starts with its code already is
- * kept as it is, and the language's own errors need none.
+ * address`), said once: a message that starts with its code (or one of its
+ * older names) already is kept as it is, and the language's own errors need
+ * none.
  *
  * @example
  * ```ts
@@ -86,7 +87,8 @@ const LANGUAGE_CODES: ReadonlySet<string> = new Set([
  */
 export function withCode(e: SimError): string {
   if (
-    LANGUAGE_CODES.has(e.code) || e.message.startsWith(`${e.code}:`) ||
+    LANGUAGE_CODES.has(e.code) ||
+    [e.code, ...e.aliases].some((name) => e.message.startsWith(`${name}:`)) ||
     e.message.startsWith("BUG: KASAN:") // a sanitizer report keeps KASAN's own first line
   ) return e.message;
   return `${e.code}: ${e.message}`;

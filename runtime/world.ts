@@ -198,6 +198,8 @@ export class World {
   #callFile = "";
   #callSource = "";
   #callLoc: Loc | undefined;
+  #lastSiteLoc: Loc | undefined;
+  #lastSite: EventSite | undefined;
   /** How deep the script is inside `unchecked { ... }` blocks. */
   unchecked = 0;
   /**
@@ -291,6 +293,8 @@ export class World {
   #currentSite(): EventSite | undefined {
     const loc = this.#callLoc;
     if (loc === undefined) return undefined;
+    // A loop calls from one place again and again: the last answer first.
+    if (loc === this.#lastSiteLoc) return this.#lastSite;
     let site = this.#sites.get(loc);
     if (site === undefined) {
       site = {
@@ -299,6 +303,8 @@ export class World {
       };
       this.#sites.set(loc, site);
     }
+    this.#lastSiteLoc = loc;
+    this.#lastSite = site;
     return site;
   }
 
@@ -325,7 +331,7 @@ export class World {
     };
     for (const v of this.roots()) add(v);
     const p = this.platform;
-    return findLeaks(shadow.live.values(), this.ram, roots, [{
+    return findLeaks(shadow.live, this.ram, roots, [{
       start: p.kernelPaddr,
       size: Number(p.kernelSize),
     }], (v) => this.toPhys(v));

@@ -6,7 +6,7 @@ import { AllocError, isAllocError } from "../mm/allocator/alloc_error.ts";
 import { DmaAllocator } from "../mm/axdma/dma.ts";
 import { EarlyAllocator, isPageRequest } from "../mm/axalloc/early_allocator.ts";
 import { AxError, GlobalPage, PageReleasedError } from "../mm/axalloc/global_page.ts";
-import { KernelMemory, KernelPanic } from "../mm/axalloc/kernel_memory.ts";
+import { KernelHalted, KernelMemory, KernelPanic } from "../mm/axalloc/kernel_memory.ts";
 
 const MiB = 0x10_0000;
 
@@ -111,7 +111,13 @@ Deno.test("kernel: the heap grows until the page allocator is exhausted, then th
     /memory allocation of 16384 bytes \(align 8\) failed: NoMemory: .* \(\d+ bytes available\)/,
   );
   assert.equal(k.panic, panic);
-  assert.throws(() => k.alloc(8, 8), (e) => e === panic, "a panicked kernel stays stopped");
+  assert.throws(
+    () => k.alloc(8, 8),
+    (e) =>
+      e instanceof KernelHalted && e.panic === panic &&
+      /^the kernel halted: memory/.test(e.message),
+    "a panicked kernel stays stopped, and says why",
+  );
 });
 
 Deno.test("kernel: page allocation errors: NoMemory versus InvalidParam", () => {

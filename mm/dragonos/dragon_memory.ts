@@ -21,6 +21,12 @@ import {
   type ZoneLimits,
 } from "./zoned_pages.ts";
 
+/** The largest unsigned 64-bit value. */
+const U64_LAST = (1n << 64n) - 1n;
+
+/** The kmalloc caches' names, as `/proc/slabinfo` and the sanitizer say them. */
+const CACHE_NAMES: readonly string[] = KMALLOC_SIZES.map((s) => `kmalloc-${s}`);
+
 /** `struct mm_stat_t`, in bytes. */
 export interface MmStat {
   /** `used + free`. */
@@ -150,8 +156,15 @@ export class DragonMemory {
   /** Tells the sanitizer of a kmalloc object (the cache's size is its slot). */
   #track(addr: bigint | null, size: number): bigint | null {
     if (addr !== null && this.shadow !== undefined) {
-      const cache = KMALLOC_SIZES.find((c) => c >= size)!;
-      this.shadow.allocated(this.translatePhys(addr), size, cache, "kmalloc", `kmalloc-${cache}`);
+      // The cache: the smallest power of two that holds `size` (32 at least).
+      const i = size <= KMALLOC_SIZES[0] ? 0 : 27 - Math.clz32(size - 1);
+      this.shadow.allocated(
+        this.translatePhys(addr),
+        size,
+        KMALLOC_SIZES[i],
+        "kmalloc",
+        CACHE_NAMES[i],
+      );
     }
     return addr;
   }
@@ -258,7 +271,11 @@ export class DragonMemory {
 
   /** The physical address behind a kernel virtual address of the linear mapping. */
   translatePhys(vaddr: bigint): bigint {
-    return virtToPhys(this.platform, virt(vaddr));
+    const offset = this.platform.physVirtOffset;
+    // The linear mapping's addresses lie above its offset: one subtraction.
+    return vaddr >= offset && vaddr <= U64_LAST
+      ? vaddr - offset
+      : virtToPhys(this.platform, virt(vaddr));
   }
 
   /** `mm_stat()`. */

@@ -27,7 +27,7 @@ export interface Leak {
  *
  * @example
  * ```ts ignore
- * const leaks = findLeaks(shadow.live.values(), ram, [0x8100_0000n], [], (v) => v);
+ * const leaks = findLeaks(shadow.live, ram, [0x8100_0000n], [], (v) => v);
  * ```
  */
 export function findLeaks(

@@ -30,6 +30,25 @@ export const KERNEL = 0xf8;
 const FRAME = 4096;
 const FRAME_SHIFT = 12n;
 
+const BIG = new BigUint64Array(1);
+const HALVES = new Uint32Array(BIG.buffer);
+
+/**
+ * A physical address as a number (exact: they lie below 2^53), through a
+ * typed array: several times faster than `Number(bigint)` in V8, and the
+ * shadow converts an address on every allocation, free and access.
+ */
+function exact(a: bigint): number {
+  BIG[0] = a;
+  return HALVES[0] + HALVES[1] * 0x1_0000_0000;
+}
+
+/** What a freed object's `freed` says when the free happened outside any script call. */
+const UNKNOWN_SITE: EventSite = { where: "?", call: "" };
+
+/** `T` with its fields writable (the shadow's own records). */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** What kind of memory an object is, for the report's wording. */
 export type ObjectKind =
   | "kmalloc"
@@ -99,8 +118,18 @@ export class Shadow {
   readonly platform: Platform;
   /** Per 4 KiB frame: one state for all its bytes, or a byte each. Absent: {@linkcode NEVER}. */
   readonly #frames = new Map<number, number | Uint8Array>();
-  readonly #live = new Map<bigint, ObjectRecord>();
-  readonly #freed = new Map<bigint, ObjectRecord>();
+  /**
+   * Every object by its start's offset from the lowest RAM address (a small
+   * integer, which V8 hashes fastest): a live one, or the last one freed
+   * there (its `freed` set), for use-after-free and double-free reports.
+   */
+  readonly #objects = new Map<number, Mutable<ObjectRecord>>();
+  /** The frame whose word view {@linkcode Shadow.#words} is (-1: none). */
+  #wordsFrame = -1;
+  /** A 32-bit view of one frame's byte states, for setting four at a time. */
+  #words: Uint32Array | undefined;
+  /** The lowest RAM address, as a number: {@linkcode Shadow.#objects}' keys count from it. */
+  readonly #base: number;
   /** What each kernel-owned range is, by its start. */
   readonly #kernel = new Map<bigint, { size: number; what: string }>();
   readonly #site: () => EventSite | undefined;
@@ -109,6 +138,9 @@ export class Shadow {
   constructor(platform: Platform, site: () => EventSite | undefined) {
     this.platform = platform;
     this.#site = site;
+    this.#base = Number(
+      platform.ram.reduce((m, r) => (r.base < m ? r.base : m), platform.ram[0].base),
+    );
     this.reserve(platform.kernelPaddr, Number(platform.kernelSize), "the kernel image");
   }
 
@@ -118,9 +150,11 @@ export class Shadow {
    */
   observer: ShadowObserver | undefined;
 
-  /** The live objects, by physical address. */
-  get live(): ReadonlyMap<bigint, ObjectRecord> {
-    return this.#live;
+  /** The live objects, in no particular order. */
+  get live(): ObjectRecord[] {
+    const out: ObjectRecord[] = [];
+    for (const rec of this.#objects.values()) if (rec.freed === undefined) out.push(rec);
+    return out;
   }
 
   /** An object handed to the script: `size` bytes usable, the rest of `slot` slack. */
@@ -132,20 +166,35 @@ export class Shadow {
     cache?: string,
     align?: number,
   ): void {
-    const rec: ObjectRecord = {
-      start,
-      size,
-      slot: Math.max(slot, size),
-      kind,
-      cache,
-      align,
-      allocated: this.#site(),
-      freed: undefined,
-    };
-    this.#live.set(start, rec);
-    this.#freed.delete(start);
-    this.#set(start, size, ACCESSIBLE);
-    if (rec.slot > size) this.#set(start + BigInt(size), rec.slot - size, SLACK);
+    const at = exact(start);
+    const key = at - this.#base;
+    const full = slot > size ? slot : size;
+    // The record of the object freed here before is reused (nothing else
+    // keeps it: reports and the observer copy what they need).
+    let rec = this.#objects.get(key);
+    if (rec !== undefined && rec.freed !== undefined && rec.start === start) {
+      rec.size = size;
+      rec.slot = full;
+      rec.kind = kind;
+      rec.cache = cache;
+      rec.align = align;
+      rec.allocated = this.#site();
+      rec.freed = undefined;
+    } else {
+      rec = {
+        start,
+        size,
+        slot: full,
+        kind,
+        cache,
+        align,
+        allocated: this.#site(),
+        freed: undefined,
+      };
+      this.#objects.set(key, rec);
+    }
+    this.#set(at, size, ACCESSIBLE);
+    if (full > size) this.#set(at + size, full - size, SLACK);
     this.observer?.allocated(rec);
   }
 
@@ -155,9 +204,10 @@ export class Shadow {
    * rest stays the script's.
    */
   freed(start: bigint, bytes?: number): void {
-    const rec = this.#live.get(start);
-    if (rec === undefined) return;
-    this.#live.delete(start);
+    const at = exact(start);
+    const key = at - this.#base;
+    const rec = this.#objects.get(key);
+    if (rec === undefined || rec.freed !== undefined) return;
     const site = this.#site();
     this.observer?.freed(rec, bytes ?? rec.slot, site);
     if (bytes !== undefined && bytes < rec.slot) {
@@ -167,31 +217,30 @@ export class Shadow {
         size: Math.max(0, rec.size - bytes),
         slot: rec.slot - bytes,
       };
-      this.#live.set(rest.start, rest);
-      const gone: ObjectRecord = { ...rec, size: Math.min(rec.size, bytes), slot: bytes };
-      gone.freed = site;
-      this.#freed.set(start, gone);
-      this.#set(start, bytes, FREED);
+      this.#objects.set(key + bytes, rest);
+      rec.size = Math.min(rec.size, bytes);
+      rec.slot = bytes;
+      rec.freed = site ?? UNKNOWN_SITE;
+      this.#set(at, bytes, FREED);
       return;
     }
-    rec.freed = site;
-    this.#freed.set(start, rec);
-    this.#set(start, rec.slot, FREED);
+    rec.freed = site ?? UNKNOWN_SITE;
+    this.#set(at, rec.slot, FREED);
   }
 
   /** Memory the kernel itself now owns (a page table, ...): no script access. */
   reserve(start: bigint, size: number, what: string): void {
     this.observer?.reserved(start, size, what, this.#site());
     this.#kernel.set(start, { size, what });
-    this.#set(start, size, KERNEL);
+    this.#set(Number(start), size, KERNEL);
   }
 
   /** Memory handed back to an allocator (a page table freed, pages given to a sub-allocator). */
   release(start: bigint, size: number): void {
     this.observer?.released(start, size, this.#site());
     this.#kernel.delete(start);
-    this.#live.delete(start);
-    this.#set(start, size, NEVER);
+    this.#objects.delete(Number(start) - this.#base);
+    this.#set(Number(start), size, NEVER);
   }
 
   /** Whether `[start, start + length)` is all accessible. */
@@ -216,7 +265,8 @@ export class Shadow {
    * `DoubleFree`, ...), kept as an alias.
    */
   badFree(start: bigint, call: string, alias: string, summary?: string): KasanReport {
-    const freed = this.#freed.get(start);
+    const at = this.#objects.get(Number(start) - this.#base);
+    const freed = at?.freed !== undefined ? at : undefined;
     const rec = freed ?? this.#containing(start);
     const bug: KasanBug = freed !== undefined ? "double-free" : "invalid-free";
     const site = this.#site();
@@ -235,7 +285,7 @@ export class Shadow {
   /** The live object whose slot holds `addr`, if any. */
   objectAt(addr: bigint): ObjectRecord | undefined {
     const rec = this.#containing(addr);
-    return rec !== undefined && this.#live.has(rec.start) ? rec : undefined;
+    return rec !== undefined && rec.freed === undefined ? rec : undefined;
   }
 
   // --- internals -------------------------------------------------------
@@ -245,9 +295,30 @@ export class Shadow {
   }
 
   /** Sets `[start, start + size)` to `state`, whole frames as one number. */
-  #set(start: bigint, size: number, state: number): void {
-    let frame = Number(start >> FRAME_SHIFT);
-    let off = Number(start & 0xfffn);
+  #set(start: number, size: number, state: number): void {
+    let frame = Math.floor(start / FRAME);
+    let off = start - frame * FRAME;
+    if (off + size <= FRAME && ((off | size) & 3) === 0) {
+      // A small object inside one frame of byte states (kmalloc's common
+      // case): four states a write, through the last frame's word view.
+      let words = frame === this.#wordsFrame ? this.#words : undefined;
+      if (words === undefined) {
+        const bytes = this.#frames.get(frame);
+        if (typeof bytes === "object") {
+          words = new Uint32Array(bytes.buffer, bytes.byteOffset, FRAME >> 2);
+          this.#wordsFrame = frame;
+          this.#words = words;
+        }
+      }
+      if (words !== undefined) {
+        const w = state * 0x0101_0101;
+        for (let i = off >> 2, end = (off + size) >> 2; i < end; i++) words[i] = w;
+        return;
+      }
+    }
+    // Frames may change from states to one number (or go): the word view is forgotten.
+    this.#wordsFrame = -1;
+    this.#words = undefined;
     let left = size;
     while (left > 0) {
       const n = Math.min(left, FRAME - off);
@@ -284,8 +355,9 @@ export class Shadow {
 
   /** The offset of the first byte of the range that is not accessible, or -1. */
   #firstBad(start: bigint, length: number): number {
-    let frame = Number(start >> FRAME_SHIFT);
-    let off = Number(start & 0xfffn);
+    const at = exact(start);
+    let frame = Math.floor(at / FRAME);
+    let off = at - frame * FRAME;
     let done = 0;
     while (done < length) {
       const n = Math.min(length - done, FRAME - off);
@@ -305,20 +377,23 @@ export class Shadow {
 
   /** The object (live, else freed) whose slot holds `addr`. */
   #containing(addr: bigint): ObjectRecord | undefined {
-    for (const map of [this.#live, this.#freed]) {
-      const exact = map.get(addr);
-      if (exact !== undefined) return exact;
-      for (const rec of map.values()) {
-        if (addr >= rec.start && addr < rec.start + BigInt(rec.slot)) return rec;
+    const exact = this.#objects.get(Number(addr) - this.#base);
+    if (exact !== undefined && exact.freed === undefined) return exact;
+    let freed = exact;
+    for (const rec of this.#objects.values()) {
+      if (addr >= rec.start && addr < rec.start + BigInt(rec.slot)) {
+        if (rec.freed === undefined) return rec;
+        freed ??= rec;
       }
     }
-    return undefined;
+    return freed;
   }
 
   /** The live object ending at most 64 bytes below `addr` (an overrun's victim). */
   #overrun(addr: bigint): ObjectRecord | undefined {
     let best: ObjectRecord | undefined;
-    for (const rec of this.#live.values()) {
+    for (const rec of this.#objects.values()) {
+      if (rec.freed !== undefined) continue;
       const end = rec.start + BigInt(rec.slot);
       if (end <= addr && addr - end < 64n && (best === undefined || rec.start > best.start)) {
         best = rec;
@@ -375,7 +450,7 @@ export class Shadow {
 
   #describe(rec: ObjectRecord, addr: bigint): KasanFinding["object"] {
     const off = addr - rec.start;
-    const freed = rec.freed !== undefined && !this.#live.has(rec.start);
+    const freed = rec.freed !== undefined;
     const where = off < 0n
       ? `${-off} bytes to the left of`
       : off < BigInt(rec.size)
