@@ -799,26 +799,36 @@ export function parse(text: string, file: string): ParseResult {
     });
   }
   const tokens = lexed.tokens;
-  closeOpenBlocks(source, tokens, problems);
   const scan = scanTokens(tokens);
   if (scan.problem !== undefined) {
     return { program: { file, source, body: [] }, problems: [scan.problem] };
   }
-  // Junk after a statement stops the parser at the top level; skip to the
-  // next line and go on, so that every line's problems are reported.
-  const body: Stmt[] = [];
-  let start = 0;
-  while (start < tokens.length) {
-    const { value, errors } = parseTokens(tokens.slice(start), "program");
-    // Loops, not push(...spread): a spread of 100,000+ items overflows the stack.
-    for (const stmt of (value ?? []) as Stmt[]) body.push(stmt);
-    for (const e of errors) problems.push(problemOf(e));
-    const stop = errors.find((e) => e.name === "NotAllInputParsedException");
-    if (stop === undefined) break;
-    let next = tokens.indexOf(stop.token, start);
-    while (next < tokens.length && !tokenMatcher(tokens[next], T.Newline)) next++;
-    start = next + 1;
+  let parsed = parseStatements(tokens);
+  // A block that is never closed: the parser finds out at the end of the
+  // file. Say it at the brace, close it there, and parse again, so that the
+  // rest of the file is parsed and checked as written.
+  if (parsed.endOfFile) {
+    const open = openBraces(tokens);
+    if (open.length > 0) {
+      const first = parser.problems;
+      parser.problems = [];
+      const again = parseStatements([...tokens, ...closers(source, open.length)]);
+      if (again.endOfFile) parser.problems = first;
+      else {
+        parsed = again;
+        for (const brace of open) {
+          problems.push({
+            message: "this '{' is never closed: its block needs a '}'",
+            line: brace.startLine ?? 1,
+            column: brace.startColumn ?? 1,
+            length: 1,
+          });
+        }
+      }
+    }
   }
+  const body = parsed.body;
+  for (const p of parsed.problems) problems.push(p);
   // Deep trees are refused before anything recurses over them (walking
   // the tree to find out only when the tokens allow a deep one).
   const deepTree = scan.depthBound > MAX_SYNTAX_DEPTH ? syntaxDepthProblem(body) : undefined;
@@ -833,42 +843,55 @@ export function parse(text: string, file: string): ParseResult {
 }
 
 /**
- * Reports each `{` that is never closed at the brace itself (not at the end
- * of the file, where the parser would find out), and closes it at the end
- * of the tokens, so that the rest of the file is parsed and checked as
- * written and its other problems are reported too.
+ * Parses a script's tokens. Junk after a statement stops the parser at the
+ * top level; it skips to the next line and goes on, so that every line's
+ * problems are reported. `endOfFile`: whether a problem was found at the
+ * end of the file (a block left open, say).
  */
-function closeOpenBlocks(source: string, tokens: IToken[], problems: ParseProblem[]): void {
+function parseStatements(
+  tokens: IToken[],
+): { body: Stmt[]; problems: ParseProblem[]; endOfFile: boolean } {
+  const body: Stmt[] = [];
+  const problems: ParseProblem[] = [];
+  let endOfFile = false;
+  let start = 0;
+  while (start < tokens.length) {
+    const { value, errors } = parseTokens(tokens.slice(start), "program");
+    // Loops, not push(...spread): a spread of 100,000+ items overflows the stack.
+    for (const stmt of (value ?? []) as Stmt[]) body.push(stmt);
+    for (const e of errors) {
+      problems.push(problemOf(e));
+      if (e.token.tokenType.name === "EOF") endOfFile = true;
+    }
+    const stop = errors.find((e) => e.name === "NotAllInputParsedException");
+    if (stop === undefined) break;
+    let next = tokens.indexOf(stop.token, start);
+    while (next < tokens.length && !tokenMatcher(tokens[next], T.Newline)) next++;
+    start = next + 1;
+  }
+  return { body, problems, endOfFile };
+}
+
+/** The `{` tokens no `}` closes, outermost first. */
+function openBraces(tokens: readonly IToken[]): IToken[] {
   const open: IToken[] = [];
   for (const t of tokens) {
     if (tokenMatcher(t, T.LBrace)) open.push(t);
     else if (tokenMatcher(t, T.RBrace)) open.pop();
   }
-  if (open.length === 0) return;
+  return open;
+}
+
+/** `n` closing braces at the end of `source`. */
+function closers(source: string, n: number): IToken[] {
   const lines = source.split(/\r\n|\r|\n/);
-  const end = { line: lines.length, column: lines[lines.length - 1].length + 1 };
-  for (const brace of open) {
-    problems.push({
-      message: "this '{' is never closed: its block needs a '}'",
-      line: brace.startLine ?? 1,
-      column: brace.startColumn ?? 1,
-      length: 1,
-    });
-  }
-  for (let i = open.length - 1; i >= 0; i--) {
-    tokens.push(
-      createTokenInstance(
-        T.RBrace,
-        "}",
-        source.length,
-        source.length,
-        end.line,
-        end.line,
-        end.column,
-        end.column,
-      ),
-    );
-  }
+  const line = lines.length;
+  const column = lines[lines.length - 1].length + 1;
+  return Array.from(
+    { length: n },
+    () =>
+      createTokenInstance(T.RBrace, "}", source.length, source.length, line, line, column, column),
+  );
 }
 
 /**

@@ -23,7 +23,9 @@ import {
   withCode,
 } from "./errors.ts";
 import type { LoadedScript } from "./loader.ts";
+import { AddressHints } from "./address_hint.ts";
 import {
+  ADDRESS_LIKE,
   BoundMethod,
   formatValue,
   Handle,
@@ -191,6 +193,8 @@ export class Interpreter {
   /** The locals of the callers of the running procedure. */
   readonly #frames: Map<string, Value>[] = [];
   #script: LoadedScript | undefined;
+  /** Which expressions are addresses (made on the first small integer printed). */
+  #hints: AddressHints | undefined;
   #program: Program | undefined;
   #chain: Site[] = [];
   #calls: Site[] = [];
@@ -228,6 +232,7 @@ export class Interpreter {
       throw new Error("the script has problems; report them instead of running it");
     }
     this.#script = script;
+    this.#hints = undefined;
     if (this.#scriptLimit !== undefined) {
       this.#scriptDeadline = performance.now() + this.#scriptLimit * 1000;
     }
@@ -332,7 +337,7 @@ export class Interpreter {
         const v = this.#eval(s.value);
         this.#emit({
           event: "print",
-          text: formatValue(v),
+          text: this.#shown(s.value, v),
           file: this.#program!.file,
           line: s.loc.line,
         });
@@ -581,7 +586,7 @@ export class Interpreter {
       case "str": {
         let out = "";
         for (const p of e.parts) {
-          out = boundedString(out, typeof p === "string" ? p : formatValue(this.#eval(p)));
+          out = boundedString(out, typeof p === "string" ? p : this.#shown(p, this.#eval(p)));
         }
         return out;
       }
@@ -653,6 +658,15 @@ export class Interpreter {
         throw new ScriptError(`${this.#text(e.callee)} is ${typeName(f)}, not something to call`);
       }
     }
+  }
+
+  /** A value as `print` shows it: an address in hex, whatever its size. */
+  #shown(e: Expr, v: Value): string {
+    if (typeof v === "bigint" && v >= 0n && v < ADDRESS_LIKE) {
+      this.#hints ??= new AddressHints(this.#script!.programs.values());
+      if (this.#hints.isAddress(e)) return "0x" + v.toString(16);
+    }
+    return formatValue(v);
   }
 
   #call(p: ProcValue, args: Value[], at: Loc): Value {

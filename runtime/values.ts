@@ -136,7 +136,8 @@ export function formatValue(v: Value): string {
   return `method ${v.name}`;
 }
 
-const ADDRESS_LIKE = 1n << 28n;
+/** From here up `print` shows any integer in hex (an address); below, only addresses. */
+export const ADDRESS_LIKE: bigint = 1n << 28n;
 
 /** Whether a value counts as true in `if` and `expect`. */
 export function truthy(v: Value): boolean {
