@@ -5,9 +5,10 @@
  */
 
 import type { Expr, Loc, Program, Stmt } from "../dsl/ast.ts";
-import { fitsInt, INT_RANGE_TEXT } from "../dsl/int_range.ts";
 import { arityProblem } from "../dsl/check.ts";
-import { BUILTINS, constant, MAX_STRING_BYTES } from "./builtins.ts";
+import { BUILTINS, constant } from "./builtins.ts";
+import { binop, boundedString, checkRange, intOf } from "./operators.ts";
+import type { ContractResult, InterpreterOptions, RunEvent, RunSummary } from "./run_events.ts";
 import {
   errorName,
   ExpectationFailed,
@@ -38,139 +39,14 @@ import {
 import type { World } from "./world.ts";
 import { KernelPanic } from "../mm/kernel_panic.ts";
 
-/** The outcome of one `contract "name" { ... }` block. */
-export interface ContractResult {
-  /** The contract's name. */
-  name: string;
-  /** Where the block is. */
-  file: string;
-  /** Its line. */
-  line: number;
-  /** Whether every statement ran and every expectation held. */
-  ok: boolean;
-  /** How long the contract's block ran, in milliseconds. */
-  ms: number;
-  /** For a failure: where and why. */
-  failure?: { file: string; line: number; column: number; message: string; error: string };
-}
-
-/** What a running script reports. */
-export type RunEvent =
-  | { event: "print"; text: string; file: string; line: number }
-  | { event: "contract-start"; name: string; file: string; line: number }
-  | { event: "expect"; ok: true; text: string; file: string; line: number }
-  | ({ event: "contract" } & ContractResult);
-
-/** Limits of a run. */
-export interface InterpreterOptions {
-  /** Seconds the whole script may run (`--timeout`); none by default. */
-  timeLimit?: number;
-  /** Seconds each `contract` block may run (a failure of that contract past it). */
-  contractTimeLimit?: number;
-  /** Contracts to pass over, from the first (a restart after one that hung). */
-  skipContracts?: number;
-}
-
-/** How a run ended well. */
-export interface RunSummary {
-  /** Expectations checked (`expect` and `expect error`). */
-  expectations: number;
-  /** Statements executed. */
-  statements: number;
-  /** The contracts checked, in order. */
-  contracts: ContractResult[];
-  /** Set when a `require` did not hold: the script stopped there, without failing. */
-  skipped?: { reason: string; file: string; line: number };
-}
+export type { ContractResult, InterpreterOptions, RunEvent, RunSummary } from "./run_events.ts";
+export { binop } from "./operators.ts";
 
 /**
  * How deep procedure calls may nest: well inside the JavaScript stack, which
  * each script-level call takes a dozen frames of.
  */
 const MAX_CALL_DEPTH = 200;
-
-function checkRange(v: bigint): bigint {
-  if (!fitsInt(v)) {
-    throw new ScriptError(`integer overflow: ${v} is outside ${INT_RANGE_TEXT}`);
-  }
-  return v;
-}
-
-function intOf(v: Value, op: string): bigint {
-  if (typeof v === "bigint") return v;
-  throw new ScriptError(`'${op}' needs integers, not ${typeName(v)} ${formatValue(v)}`);
-}
-
-/** `a + b`, unless the result would be longer than strings may grow. */
-function boundedString(a: string, b: string): string {
-  if (a.length + b.length > MAX_STRING_BYTES) {
-    throw new ScriptError(
-      `a string of ${
-        a.length + b.length
-      } characters is longer than the limit of ${MAX_STRING_BYTES}`,
-    );
-  }
-  return a + b;
-}
-
-/** Applies a binary operator (not `&&` / `||`). */
-export function binop(op: string, l: Value, r: Value): Value {
-  switch (op) {
-    case "==":
-      return equal(l, r);
-    case "!=":
-      return !equal(l, r);
-    case "+":
-      if (typeof l === "string" || typeof r === "string") {
-        return boundedString(formatValue(l), formatValue(r));
-      }
-      return checkRange(intOf(l, op) + intOf(r, op));
-  }
-  const a = intOf(l, op);
-  const b = intOf(r, op);
-  switch (op) {
-    case "-":
-      return checkRange(a - b);
-    case "*":
-      return checkRange(a * b);
-    case "/":
-      if (b === 0n) throw new ScriptError("division by zero");
-      return a / b;
-    case "%":
-      if (b === 0n) throw new ScriptError("remainder by zero");
-      return a % b;
-    case "<":
-      return a < b;
-    case "<=":
-      return a <= b;
-    case ">":
-      return a > b;
-    case ">=":
-      return a >= b;
-    // Bit operators work on the 64-bit patterns and give unsigned results.
-    case "&":
-      return BigInt.asUintN(64, a) & BigInt.asUintN(64, b);
-    case "|":
-      return BigInt.asUintN(64, a) | BigInt.asUintN(64, b);
-    case "^":
-      return BigInt.asUintN(64, a) ^ BigInt.asUintN(64, b);
-    case "<<":
-      if (b < 0n || b > 64n) throw new ScriptError(`shift by ${b} (shifts take 0 .. 64)`);
-      return BigInt.asUintN(64, a << b);
-    case ">>":
-      if (b < 0n || b > 64n) throw new ScriptError(`shift by ${b} (shifts take 0 .. 64)`);
-      return BigInt.asUintN(64, a) >> b;
-  }
-  throw new ScriptError(`unknown operator ${op}`);
-}
-
-/** Equality; integers are equal when their 64-bit patterns are (`-1 == 0xffff_ffff_ffff_ffff`). */
-function equal(a: Value, b: Value): boolean {
-  if (typeof a === "bigint" && typeof b === "bigint") {
-    return BigInt.asUintN(64, a) === BigInt.asUintN(64, b);
-  }
-  return a === b;
-}
 
 /**
  * The interpreter.
@@ -406,49 +282,9 @@ export class Interpreter {
         this.#world.configure(s.key, v, this.#program!.file);
         return;
       }
-      case "contract": {
-        if (this.#contractIndex++ < this.#skipContracts) return;
-        this.#emit({
-          event: "contract-start",
-          name: s.name,
-          file: this.#program!.file,
-          line: s.loc.line,
-        });
-        const result: ContractResult = {
-          name: s.name,
-          file: this.#program!.file,
-          line: s.loc.line,
-          ok: true,
-          ms: 0,
-        };
-        const t0 = performance.now();
-        if (this.#contractLimit !== undefined) {
-          this.#contractDeadline = t0 + this.#contractLimit * 1000;
-        }
-        let ranThrough = false;
-        try {
-          this.#block(s.body);
-          ranThrough = true;
-          this.#endContract(s.loc, true);
-        } catch (e) {
-          if (!ranThrough) this.#world.endContract(false);
-          if (!(e instanceof RunError)) throw e;
-          if (e.error instanceof TimeLimitError && e.error.scope === "script") throw e;
-          result.ok = false;
-          result.failure = {
-            file: e.site.file,
-            line: e.site.loc.line,
-            column: e.site.loc.column,
-            message: e.error.message,
-            error: errorName(e.error),
-          };
-        }
-        this.#contractDeadline = Infinity;
-        result.ms = performance.now() - t0;
-        this.#contracts.push(result);
-        this.#emit({ event: "contract", ...result });
+      case "contract":
+        this.#contract(s);
         return;
-      }
       case "unchecked":
         // Deliberate raw access (a bootloader's writes): the sanitizer looks away.
         this.#world.unchecked++;
@@ -474,6 +310,50 @@ export class Interpreter {
         return;
       }
     }
+  }
+
+  /** A `contract` block: run, timed and reported on its own; a failure ends it, not the script. */
+  #contract(s: Extract<Stmt, { kind: "contract" }>): void {
+    if (this.#contractIndex++ < this.#skipContracts) return;
+    this.#emit({
+      event: "contract-start",
+      name: s.name,
+      file: this.#program!.file,
+      line: s.loc.line,
+    });
+    const result: ContractResult = {
+      name: s.name,
+      file: this.#program!.file,
+      line: s.loc.line,
+      ok: true,
+      ms: 0,
+    };
+    const t0 = performance.now();
+    if (this.#contractLimit !== undefined) {
+      this.#contractDeadline = t0 + this.#contractLimit * 1000;
+    }
+    let ranThrough = false;
+    try {
+      this.#block(s.body);
+      ranThrough = true;
+      this.#endContract(s.loc, true);
+    } catch (e) {
+      if (!ranThrough) this.#world.endContract(false);
+      if (!(e instanceof RunError)) throw e;
+      if (e.error instanceof TimeLimitError && e.error.scope === "script") throw e;
+      result.ok = false;
+      result.failure = {
+        file: e.site.file,
+        line: e.site.loc.line,
+        column: e.site.loc.column,
+        message: e.error.message,
+        error: errorName(e.error),
+      };
+    }
+    this.#contractDeadline = Infinity;
+    result.ms = performance.now() - t0;
+    this.#contracts.push(result);
+    this.#emit({ event: "contract", ...result });
   }
 
   #count(v: Value, what: string): bigint {

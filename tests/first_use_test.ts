@@ -220,3 +220,27 @@ Deno.test("addresses print in hex on every platform, however small; sizes and co
   const pi = runText("platform aarch64-raspi4\nfinal_init()\nprint virt_to_phys(alloc_pages(1, 4K))\n");
   assert.match(pi.out[0], /^0x[0-9a-f]+$/);
 });
+
+Deno.test("print escapes control characters on a terminal, and nowhere else", async () => {
+  const { main } = await import("../cli/run.ts");
+  const text = 'print "title\\x1b]0;pwned\\x07 clear\\x1b[2J\\nnext line"\n';
+  const run = (terminal: boolean, ...flags: string[]) => {
+    const out: string[] = [];
+    const code = main(["t.mms", "--quiet", ...flags], {
+      out: (l) => out.push(l),
+      err: () => {},
+      read: () => text,
+      write: () => {},
+      exists: () => true,
+      color: false,
+      terminal,
+      canWrite: () => false,
+    });
+    assert.equal(code, 0);
+    return out;
+  };
+  assert.deepEqual(run(true), ["title\\x1b]0;pwned\\x07 clear\\x1b[2J\nnext line"]);
+  assert.deepEqual(run(false), ["title\x1b]0;pwned\x07 clear\x1b[2J\nnext line"]);
+  const json = run(true, "--json").map((l) => JSON.parse(l)).find((e) => e.event === "print");
+  assert.equal(json.text, "title\x1b]0;pwned\x07 clear\x1b[2J\nnext line", "--json stays exact");
+});
