@@ -35,19 +35,40 @@ try {
   console.error(`serve: ${(e as Error).message}`);
   Deno.exit(1);
 }
+// The site is built: the server needs nothing more than its socket.
+for (const name of ["write", "run", "env"] as const) Deno.permissions.revokeSync({ name });
+
+/** The `Host` values the server answers to: its own address and port (no DNS rebinding). */
+function ownHost(host: string | null, listening: number): boolean {
+  return host !== null && [`127.0.0.1:${listening}`, `localhost:${listening}`].includes(host);
+}
+
+let listening = port;
 const handler = (req: Request): Response => {
+  if (!ownHost(req.headers.get("host"), listening)) {
+    return new Response("this server answers to 127.0.0.1 and localhost only", { status: 421 });
+  }
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    return new Response("method not allowed", { status: 405, headers: { allow: "GET, HEAD" } });
+  }
   const path = new URL(req.url).pathname.replace(/^\//, "") || "index.html";
   const body = files.get(path);
-  if (body === undefined || req.method !== "GET") return new Response("not found", { status: 404 });
-  return new Response(body as Uint8Array<ArrayBuffer>, {
-    headers: { "content-type": TYPES[path.split(".").pop()!] ?? "application/octet-stream" },
-  });
+  if (body === undefined) return new Response("not found", { status: 404 });
+  const headers = {
+    "content-type": TYPES[path.split(".").pop()!] ?? "application/octet-stream",
+    "content-length": String(body.length),
+    "x-content-type-options": "nosniff",
+  };
+  return new Response(req.method === "HEAD" ? null : body as Uint8Array<ArrayBuffer>, { headers });
 };
 try {
   Deno.serve({
     hostname: "127.0.0.1",
     port,
-    onListen: ({ port }) => console.log(`the playground is at http://127.0.0.1:${port}/`),
+    onListen: ({ port }) => {
+      listening = port;
+      console.log(`the playground is at http://127.0.0.1:${port}/`);
+    },
   }, handler);
 } catch (e) {
   const why = e instanceof Deno.errors.AddrInUse

@@ -55,7 +55,8 @@ export async function buildSite(): Promise<Map<string, Uint8Array>> {
       throw new Error(`bundling the playground failed:\n${new TextDecoder().decode(r.stderr)}`);
     }
     const enc = new TextEncoder();
-    const json = JSON.stringify(scenarios()).replaceAll("</", "<\\/");
+    // No "<" in the script element: "</script>" or "<!--" in a scenario must not end it.
+    const json = JSON.stringify(scenarios()).replaceAll("<", "\\u003c");
     // The scenarios go into the page's JSON script element (an empty object in the template).
     const index = Deno.readTextFileSync(`${ROOT}playground/index.html`).replace(
       /(<script type="application\/json" id="mms-scripts">)[\s\S]*?(<\/script>)/,

@@ -47,6 +47,9 @@ const DATA = JSON.parse($("report-data").textContent);
 const COLORS = ["#4e79a7","#f28e2b","#59a14f","#e15759","#76b7b2","#edc948","#b07aa1","#ff9da7","#9c755f","#bab0ac",
   "#1f77b4","#2ca02c","#d62728","#9467bd","#8c564b","#e377c2","#17becf","#bcbd22"];
 const color = (i) => COLORS[i % COLORS.length];
+// Every string from the run (names, messages, file names, script text) goes
+// into the page through esc(): it can hold anything a script can write.
+const esc = (v) => String(v).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
 const hex = (n) => "0x" + Math.round(n).toString(16);
 const size = (n) => n >= 1 << 30 ? (n / (1 << 30)).toFixed(1) + " GiB" : n >= 1 << 20 ? (n / (1 << 20)).toFixed(1) + " MiB"
   : n >= 1024 ? (n / 1024).toFixed(1) + " KiB" : n + " B";
@@ -79,7 +82,7 @@ function describe(B, i) {
 }
 
 function legend(el) {
-  el.innerHTML = DATA.owners.map((o, i) => '<span><i style="background:' + color(i) + '"></i>' + o + "</span>").join("") +
+  el.innerHTML = DATA.owners.map((o, i) => '<span><i style="background:' + color(i) + '"></i>' + esc(o) + "</span>").join("") +
     '<span><i style="background:#cfd8dc"></i>global heap (byte allocator memory)</span>';
 }
 
@@ -99,9 +102,9 @@ function memoryMap(B) {
       const x0 = Math.max(0, x(e.base)), x1 = Math.min(W, x(e.base + e.size));
       if (x1 <= 0 || x0 >= W) continue;
       const fill = e.kind === "free" ? "#e8f0e3" : e.kind === "kernel" ? "#f6d7a7" : "#e6d6ef";
-      parts.push('<rect data-region="' + e.name + '" x="' + x0 + '" y="4" width="' + Math.max(1, x1 - x0) + '" height="22" fill="' + fill + '" stroke="#bbb"><title>' +
-        e.name + " (" + e.kind + ") " + hex(e.base) + " + " + size(e.size) + "</title></rect>");
-      if (x1 - x0 > 60) parts.push('<text x="' + (x0 + 4) + '" y="19">' + e.name + "</text>");
+      parts.push('<rect data-region="' + esc(e.name) + '" x="' + x0 + '" y="4" width="' + Math.max(1, x1 - x0) + '" height="22" fill="' + fill + '" stroke="#bbb"><title>' +
+        esc(e.name + " (" + e.kind + ") " + hex(e.base) + " + " + size(e.size)) + "</title></rect>");
+      if (x1 - x0 > 60) parts.push('<text x="' + (x0 + 4) + '" y="19">' + esc(e.name) + "</text>");
     }
     parts.push('<text x="0" y="38">' + hex(lo) + '</text><text x="' + (W - 4) + '" y="38" text-anchor="end">' + hex(hi) + "</text>");
     // The global heap's regions, one lane; then a lane per owner, blocks binned per pixel column.
@@ -137,12 +140,12 @@ function memoryMap(B) {
     }
     for (const b of runs) {
       const y = top + (b.o + 1) * laneH;
-      parts.push('<rect class="block" data-owner="' + DATA.owners[b.o] + '" data-block="' + b.first + '" x="' + b.c + '" y="' + y +
+      parts.push('<rect class="block" data-owner="' + esc(DATA.owners[b.o]) + '" data-block="' + b.first + '" x="' + b.c + '" y="' + y +
         '" width="' + Math.max(1, b.w) + '" height="' + (laneH - 3) + '" fill="' + color(b.o) + '" opacity="' + (b.live ? 1 : 0.28) + '"></rect>');
     }
     parts.push('<text x="' + (W - 4) + '" y="' + (heapY + 11) + '" text-anchor="end" opacity="0.55">global heap</text>');
     for (let o = 0; o < owners; o++) {
-      parts.push('<text x="' + (W - 4) + '" y="' + (top + (o + 1) * laneH + 11) + '" text-anchor="end" opacity="0.55">' + DATA.owners[o] + "</text>");
+      parts.push('<text x="' + (W - 4) + '" y="' + (top + (o + 1) * laneH + 11) + '" text-anchor="end" opacity="0.55">' + esc(DATA.owners[o]) + "</text>");
     }
     svg.innerHTML = parts.join("");
     $("map-time").textContent = "op " + time + " of " + DATA.ops;
@@ -173,7 +176,7 @@ function memoryMap(B) {
   $("mmio").textContent = "MMIO (not to scale): " + DATA.map.filter((e) => e.kind === "mmio").map((e) =>
     e.name + " " + hex(e.base) + " + " + size(e.size)).join(", ");
   $("map-zoom").innerHTML = ram.filter((e) => e.kind !== "free" || e.size < hi0 - lo0).map((e, i) =>
-    '<button data-i="' + i + '">' + e.name + "</button>").join(" ") + ' <button data-all="1">all RAM</button>';
+    '<button data-i="' + i + '">' + esc(e.name) + "</button>").join(" ") + ' <button data-all="1">all RAM</button>';
   $("map-zoom").addEventListener("click", (e) => {
     const b = e.target; if (b.tagName !== "BUTTON") return;
     if (b.dataset.all) { lo = lo0; hi = hi0; } else { const r = ram.filter((x) => x.kind !== "free" || x.size < hi0 - lo0)[Number(b.dataset.i)]; lo = r.base; hi = r.base + r.size; }
@@ -192,7 +195,7 @@ function timelines(B) {
     let lo = Infinity, hi = -Infinity;
     for (let i = 0; i < B.n; i++) if (B.owner[i] === o) { ids.push(i); lo = Math.min(lo, B.start[i]); hi = Math.max(hi, B.start[i] + B.size[i]); }
     const div = document.createElement("div"); div.className = "timeline";
-    div.innerHTML = "<b>" + DATA.owners[o] + "</b> <span class=note>" + ids.length + " blocks, " + hex(lo) + " .. " + hex(hi) + "</span>";
+    div.innerHTML = "<b>" + esc(DATA.owners[o]) + "</b> <span class=note>" + ids.length + " blocks, " + hex(lo) + " .. " + hex(hi) + "</span>";
     const cv = document.createElement("canvas"); const W = 600, H = 260; cv.width = W; cv.height = H; div.appendChild(cv); host.appendChild(div);
     const ctx = cv.getContext("2d"); const T = Math.max(1, DATA.ops);
     const X = (a) => ((a - lo) / Math.max(1, hi - lo)) * W, Y = (t) => (t / T) * H;
@@ -227,9 +230,9 @@ function fragmentation() {
     const known = pts.some((p) => p.largest >= 0);
     const marks = DATA.failures.filter((f) => f.kind === "alloc" || f.kind === "panic").map((f) =>
       '<line x1="' + (f.op / T * W) + '" x2="' + (f.op / T * W) + '" y1="0" y2="' + H + '" stroke="#b3261e" stroke-dasharray="3 2"><title>' +
-      f.message + (f.where ? " (" + f.where + ")" : "") + "</title></line>").join("");
+      esc(f.message + (f.where ? " (" + f.where + ")" : "")) + "</title></line>").join("");
     const div = document.createElement("div"); div.className = "timeline";
-    div.innerHTML = "<b>" + name + '</b><svg class="frag" data-name="' + name + '" width="' + W + '" height="' + (H + 4) + '" style="background:#fff;border:1px solid #ddd8cf">' +
+    div.innerHTML = "<b>" + esc(name) + '</b><svg class="frag" data-name="' + esc(name) + '" width="' + W + '" height="' + (H + 4) + '" style="background:#fff;border:1px solid #ddd8cf">' +
       '<polyline fill="none" stroke="#4e79a7" stroke-width="1.5" points="' + line((p) => p.free / max) + '"><title>free bytes</title></polyline>' +
       (known ? '<polyline fill="none" stroke="#59a14f" stroke-width="1.5" points="' + line((p) => Math.max(0, p.largest) / max) + '"><title>largest free block</title></polyline>' +
         '<polyline fill="none" stroke="#f28e2b" stroke-width="1.2" points="' + line((p) => p.free > 0 ? 1 - Math.max(0, p.largest) / p.free : 0) + '"><title>external fragmentation</title></polyline>' : "") +
@@ -254,10 +257,10 @@ function tables() {
   const host = $("tables");
   if (DATA.tables.length === 0) { host.innerHTML = "<p class=note>No page table was made.</p>"; return; }
   const node = (n, level) => n.leaf
-    ? "<div>[" + n.index + "] " + (n.leaf.size > 4096 ? "<b>huge " + size(n.leaf.size) + "</b> " : "") + n.leaf.vaddr + " &rarr; " + n.leaf.paddr + "  " + n.leaf.flags + "</div>"
+    ? "<div>[" + n.index + "] " + (n.leaf.size > 4096 ? "<b>huge " + size(n.leaf.size) + "</b> " : "") + esc(n.leaf.vaddr) + " &rarr; " + esc(n.leaf.paddr) + "  " + esc(n.leaf.flags) + "</div>"
     : "<details" + (level < 1 ? " open" : "") + "><summary>[" + n.index + "] level " + (level + 1) + " table (" + n.children.length + " entries)</summary>" +
       n.children.map((c) => node(c, level + 1)).join("") + "</details>";
-  host.innerHTML = DATA.tables.map((t, i) => "<details open><summary>table " + (i + 1) + ": " + t.format + ", root " + t.root + ", " + t.mappings +
+  host.innerHTML = DATA.tables.map((t, i) => "<details open><summary>table " + (i + 1) + ": " + esc(t.format) + ", root " + esc(t.root) + ", " + t.mappings +
     " mappings</summary>" + t.tree.map((n) => node(n, 0)).join("") + "</details>").join("");
 }
 
@@ -268,13 +271,13 @@ function failures() {
   host.innerHTML = list.length === 0 ? "<p class=note>Nothing failed.</p>" : list.map((f) => {
     const where = f.where ? f.where : "";
     const m = /^(.*):(\\d+):(\\d+)$/.exec(where);
-    const link = m ? '<a href="#L-' + encodeURIComponent(m[1]) + "-" + m[2] + '">' + where + "</a>" : where;
-    return '<div class=fail><b>' + f.kind + "</b> at op " + f.op + " " + link + ": " + f.message.replace(/</g, "&lt;") + "</div>";
+    const link = m ? '<a href="#L-' + encodeURIComponent(m[1]) + "-" + m[2] + '">' + esc(where) + "</a>" : esc(where);
+    return '<div class=fail><b>' + esc(f.kind) + "</b> at op " + f.op + " " + link + ": " + esc(f.message) + "</div>";
   }).join("");
   const hits = new Set(list.map((f) => f.where).filter(Boolean).map((w) => w.replace(/:\\d+$/, "")));
-  $("sources").innerHTML = DATA.sources.map((s) => "<h3 class=note>" + s.file + '</h3><pre class="src">' +
+  $("sources").innerHTML = DATA.sources.map((s) => "<h3 class=note>" + esc(s.file) + '</h3><pre class="src">' +
     s.text.split(/\\r\\n?|\\n/).map((line, i) => '<span class="l' + (hits.has(s.file + ":" + (i + 1)) ? " hit" : "") + '" id="L-' +
-      encodeURIComponent(s.file) + "-" + (i + 1) + '"><span class=n>' + (i + 1) + "</span>" + line.replace(/&/g, "&amp;").replace(/</g, "&lt;") + "</span>").join("") +
+      encodeURIComponent(s.file) + "-" + (i + 1) + '"><span class=n>' + (i + 1) + "</span>" + esc(line) + "</span>").join("") +
     "</pre>").join("");
 }
 
@@ -292,7 +295,8 @@ function failures() {
 `;
 
 function escapeHtml(s: string): string {
-  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 }
 
 /**
@@ -304,13 +308,18 @@ function escapeHtml(s: string): string {
  * ```
  */
 export function reportHtml(data: ReportData): string {
-  // The JSON sits in a script element: "</" must not end it early.
-  const json = JSON.stringify(data).replaceAll("</", "<\\/");
+  // The JSON sits in a script element: no "<" may start a tag or a comment
+  // there ("</script>", "<!--<script>"), nor "&" or ">" be read as markup.
+  const json = JSON.stringify(data).replaceAll("<", "\\u003c").replaceAll(">", "\\u003e")
+    .replaceAll("&", "\\u0026");
+  // Only the page's own script runs: a strict policy with a fresh nonce.
+  const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(18))));
   const status = data.outcome.ok ? `<span class="ok">ok</span>` : `<span class="bad">failed</span>`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; img-src data:; connect-src data:; base-uri 'none'; form-action 'none'">
 <title>mmsim report: ${escapeHtml(data.title)}</title>
 <style>${STYLE}</style>
 </head>
@@ -364,7 +373,7 @@ from its allocation to its free; red lines are failed allocations.</p>
 </main>
 <div id="tip"></div>
 <script type="application/json" id="report-data">${json}</script>
-<script>${SCRIPT}</script>
+<script nonce="${nonce}">${SCRIPT}</script>
 </body>
 </html>
 `;

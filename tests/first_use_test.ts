@@ -205,7 +205,7 @@ Deno.test("addresses print in hex on every platform, however small; sizes and co
     "platform x86_64-qemu-q35\nfinal_init()\nlet p = alloc(64, 8)\nlet pa = virt_to_phys(p)\n" +
       'print pa\nprint "at {pa + 16}, size {pa + 16 - pa}, heap {heap_start()}"\n' +
       "let d = alloc_coherent(8K, 4K)\nprint d.bus_addr\nlet n = 100\nprint n\nprint kernel_paddr\n" +
-      "print align_up(pa + 1, 4K)\nprint len(\"abc\")\n",
+      'print align_up(pa + 1, 4K)\nprint len("abc")\n',
   );
   assert.equal(r.code, 0, r.err.join("\n"));
   assert.deepEqual(r.out, [
@@ -217,7 +217,9 @@ Deno.test("addresses print in hex on every platform, however small; sizes and co
     "0x401000",
     "3",
   ]);
-  const pi = runText("platform aarch64-raspi4\nfinal_init()\nprint virt_to_phys(alloc_pages(1, 4K))\n");
+  const pi = runText(
+    "platform aarch64-raspi4\nfinal_init()\nprint virt_to_phys(alloc_pages(1, 4K))\n",
+  );
   assert.match(pi.out[0], /^0x[0-9a-f]+$/);
 });
 

@@ -52,12 +52,16 @@ Deno.test({
         url: `file://${dir}/index.html`,
         steps: [{ wait: "body[data-ready]" }, { click: "#run" }, { wait: "#output .ok" }],
         text: ["#output"],
-        evaluate: ["document.getElementById('report').srcdoc.includes('Physical memory')"],
+        evaluate: [
+          "document.getElementById('report').srcdoc.includes('Physical memory')",
+          // The report runs sandboxed: scripts yes, the playground's origin no.
+          "document.getElementById('report').getAttribute('sandbox')",
+        ],
         screenshot: `${SHOTS}/playground_boot.png`,
       });
       assert.deepEqual(ran.errors, []);
       assert.match(ran.texts["#output"], /Hello, ArceOS!\[from String\]/);
-      assert.deepEqual(ran.values, [true], "the report of the run is shown");
+      assert.deepEqual(ran.values, [true, "allow-scripts"], "the report of the run is shown");
       const typo = await lookAt({
         url: `file://${dir}/index.html`,
         steps: [
@@ -121,7 +125,28 @@ Deno.test("playground: deno task serve serves its own files on 127.0.0.1 only", 
     assert.equal((await get("/app.js")).status, 200);
     assert.equal((await get("/../deno.json")).status, 404);
     assert.equal((await get("/scripts/boot.mms")).status, 404, "nothing but its own files");
-    assert.equal((await get("/", { method: "POST" })).status, 404);
+    assert.equal((await get("/", { method: "POST" })).status, 405);
+    const head = await fetch(`http://127.0.0.1:${port}/`, { method: "HEAD" });
+    assert.equal(head.status, 200, "HEAD is answered as GET, without the body");
+    assert.equal(await head.text(), "");
+    // DNS rebinding: a request naming another host is refused (raw HTTP, to set Host).
+    const raw = async (host: string) => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+      await conn.write(
+        new TextEncoder().encode(`GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+      );
+      let answer = "";
+      const buf = new Uint8Array(4096);
+      for (;;) {
+        const n = await conn.read(buf);
+        if (n === null) break;
+        answer += new TextDecoder().decode(buf.subarray(0, n));
+      }
+      conn.close();
+      return answer.split("\r\n")[0];
+    };
+    assert.match(await raw("evil.example.com"), / 421 /);
+    assert.match(await raw(`localhost:${port}`), / 200 /);
     reader.releaseLock();
   } finally {
     child.kill();
