@@ -9,6 +9,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { MAX_SCRIPT_BYTES, readRegularText, writeRegularText } from "../runtime/host_files.ts";
 import { escapeControls } from "../dsl/diagnostics.ts";
 import { formatSource } from "../dsl/format.ts";
 
@@ -34,6 +35,11 @@ export interface FmtIo {
   err(text: string): void;
 }
 
+/**
+ * The files to format: a named file as it is (checked when read), and in a
+ * directory its `.mms` regular files and subdirectories; links, FIFOs and
+ * devices there are passed over (nothing is read or written through them).
+ */
 function collect(path: string, into: string[]): void {
   const info = Deno.statSync(path);
   if (!info.isDirectory) {
@@ -44,7 +50,7 @@ function collect(path: string, into: string[]): void {
   for (const e of entries) {
     const p = `${path.replace(/\/$/, "")}/${e.name}`;
     if (e.isDirectory) collect(p, into);
-    else if (e.name.endsWith(".mms")) into.push(p);
+    else if (e.isFile && e.name.endsWith(".mms")) into.push(p);
   }
 }
 
@@ -95,7 +101,7 @@ export function main(args: string[], io: FmtIo = {
   for (const file of files) {
     let text: string;
     try {
-      text = Deno.readTextFileSync(file);
+      text = readRegularText(file, MAX_SCRIPT_BYTES);
     } catch (e) {
       io.err(`fmt-mms: cannot read ${escapeControls(file)}: ${(e as Error).message}`);
       broken++;
@@ -113,7 +119,13 @@ export function main(args: string[], io: FmtIo = {
     unformatted++;
     if (check) io.err(`fmt-mms: ${escapeControls(file)} is not formatted`);
     else {
-      Deno.writeTextFileSync(file, r.text);
+      try {
+        writeRegularText(file, r.text);
+      } catch (e) {
+        io.err(`fmt-mms: cannot write ${escapeControls(file)}: ${(e as Error).message}`);
+        broken++;
+        continue;
+      }
       io.out(`formatted ${escapeControls(file)}`);
     }
   }

@@ -9,6 +9,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { writeRegularText } from "../runtime/host_files.ts";
 import { escapeLines } from "../dsl/diagnostics.ts";
 import { type FuzzOutcome, type FuzzStep, reproducer, stepsOfLog } from "../conformance/fuzz.ts";
 import { runIsolated, sandboxWorker, userModule } from "../conformance/isolated.ts";
@@ -79,18 +80,37 @@ export interface FuzzIo {
 const STDIO: FuzzIo = {
   out: (t) => console.log(t),
   err: (t) => console.error(t),
-  write: (p, t) => Deno.writeTextFileSync(p, t),
+  write: (p, t) => p === "/dev/null" ? undefined : writeRegularText(p, t),
   unwritable: (p) => {
+    // Anywhere the user names: write permission for exactly that path
+    // (asked for when a terminal can answer), never through a link.
+    if (p === "/dev/null") return undefined;
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = Deno.lstatSync(p);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) return (e as Error).message;
+    }
+    if (info?.isSymlink) {
+      return `${p} is a symbolic link: the reproducer is not written through links`;
+    }
+    if (info !== undefined && !info.isFile) return `${p} is not a regular file`;
     const dir = p.includes("/") ? p.slice(0, p.lastIndexOf("/")) || "/" : ".";
     try {
       if (!Deno.statSync(dir).isDirectory) return `${dir} is not a directory`;
-    } catch {
-      return `the directory ${dir} does not exist`;
+    } catch (e) {
+      return e instanceof Deno.errors.NotFound
+        ? `the directory ${dir} does not exist`
+        : `cannot look at ${dir}: ${(e as Error).message}`;
     }
-    const state = Deno.permissions.querySync({ name: "write", path: p }).state;
-    return state === "granted"
-      ? undefined
-      : "deno task fuzz writes only under the working directory (--allow-write=.)";
+    const ask = { name: "write", path: p } as const;
+    let state = Deno.permissions.querySync(ask).state;
+    if (state === "prompt" && Deno.stdin.isTerminal()) {
+      state = Deno.permissions.requestSync(ask).state;
+    }
+    return state === "granted" ? undefined : `no write permission for it; run\n` +
+      `  deno run --allow-read --allow-write=${p} --allow-run --allow-env=CI ` +
+      "--unstable-worker-options cli/fuzz.ts ...";
   },
   progress: Deno.stderr.isTerminal() && !inCi(),
   status: (t) => Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${t}`)),

@@ -15,7 +15,7 @@ import { RunError, ScriptError } from "../runtime/errors.ts";
 import type { WasmAllocatorModule } from "../mm/wasm/wasm_module.ts";
 import { wasmModule } from "./wasm_file.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
-import { load, type LoadedScript } from "../runtime/loader.ts";
+import { confinedPath, load, type LoadedScript, scriptRoot } from "../runtime/loader.ts";
 import { TraceRecorder } from "../trace/recorder.ts";
 import { RunRecorder } from "../report/recorder.ts";
 import { reportData, type ReportOutcome } from "../report/report_data.ts";
@@ -74,7 +74,7 @@ export function main(args: string[], io: RunIo = defaultIo()): number {
   // run and loses no trace.
   if (o.trace !== undefined && !tryWrite(io, out, o.trace, "", "trace")) return 2;
   const trace = o.trace === undefined ? undefined : new TraceRecorder();
-  const world = buildWorld(o, out, trace);
+  const world = buildWorld(o, out, trace, io.realPath);
   const recorder = o.report === undefined ? undefined : new RunRecorder(world);
   recorder?.attach();
   let outcome: ReportOutcome = { ok: true, summary: "ok" };
@@ -123,14 +123,19 @@ function tryWrite(io: RunIo, out: RunOutput, path: string, text: string, what: s
 }
 
 /** The simulated machine the options ask for, its log and warnings going to `out`. */
-function buildWorld(o: RunOptions, out: RunOutput, trace: TraceRecorder | undefined): World {
+function buildWorld(
+  o: RunOptions,
+  out: RunOutput,
+  trace: TraceRecorder | undefined,
+  realPath: ((path: string) => string) | undefined,
+): World {
   const wasm = o.wasm;
   const world = new World({
     platform: o.platform,
     byteAllocator: o.allocator as ByteAllocatorKind | undefined,
     wasmByteAllocator: wasm?.families.includes("ByteAllocator") ? wasm : undefined,
     wasmPageAllocator: wasm?.families.includes("PageAllocator") ? wasm : undefined,
-    loadWasm: loadScriptWasm,
+    loadWasm: scriptWasmLoader(o.path, realPath),
     seed: o.seed,
     trace,
     sanitize: o.sanitize,
@@ -198,16 +203,24 @@ function runScript(
 }
 
 /**
- * The module `kernel byte_allocator = "PATH"` names, relative to the script
- * that says it; a problem is the statement's error.
+ * The loader of the modules `kernel byte_allocator = "PATH"` names: PATH is
+ * relative to the script that says it and confined as `include` is (inside
+ * the directory of the script that was run, not through a link leaving
+ * it), a regular file of at most `MAX_WASM_BYTES`; a problem is the
+ * statement's error.
  */
-function loadScriptWasm(path: string, from: string): WasmAllocatorModule {
-  const resolved = path.startsWith("/") || from === ""
-    ? path
-    : `${from.slice(0, from.lastIndexOf("/") + 1)}${path}`;
-  const m = wasmModule(resolved);
-  if ("problem" in m) throw new ScriptError(m.problem);
-  return m.module;
+function scriptWasmLoader(
+  mainPath: string,
+  realPath: ((path: string) => string) | undefined,
+): (path: string, from: string) => WasmAllocatorModule {
+  const root = scriptRoot(mainPath);
+  return (path, from) => {
+    const confined = confinedPath(root, from === "" ? mainPath : from, path, realPath);
+    if (confined.problem !== undefined) throw new ScriptError(`kernel: ${confined.problem}`);
+    const m = wasmModule(confined.path);
+    if ("problem" in m) throw new ScriptError(m.problem);
+    return m.module;
+  };
 }
 
 if (import.meta.main) {

@@ -6,6 +6,7 @@
  */
 
 import { DISK } from "../runtime/loader.ts";
+import { writeRegularText } from "../runtime/host_files.ts";
 
 /** Where the command writes. */
 export interface RunIo {
@@ -39,7 +40,7 @@ export function defaultIo(): RunIo {
     err: (l) => console.error(l),
     read: DISK.read,
     realPath: DISK.realPath,
-    write: (p, t) => Deno.writeTextFileSync(p, t),
+    write: writeRegularText,
     exists: (p) => {
       try {
         return Deno.statSync(p).isFile;

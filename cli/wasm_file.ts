@@ -7,6 +7,7 @@
 
 import { loadWasmAllocator, WasmModuleError } from "../mm/wasm/wasm_module.ts";
 import type { WasmAllocatorModule } from "../mm/wasm/wasm_module.ts";
+import { MAX_WASM_BYTES, readRegularFile } from "../runtime/host_files.ts";
 
 /** A checked module and its bytes (for a worker, which compiles them again). */
 export interface WasmFile {
@@ -28,7 +29,7 @@ export interface WasmFile {
 export function wasmModule(path: string): WasmFile | { problem: string } {
   let bytes: Uint8Array;
   try {
-    bytes = Deno.readFileSync(path);
+    bytes = readRegularFile(path, MAX_WASM_BYTES);
   } catch (e) {
     return { problem: `cannot read ${path}: ${(e as Error).message}` };
   }

@@ -12,6 +12,7 @@ import { parse } from "../dsl/parser.ts";
 import { walk } from "../dsl/walk.ts";
 import { BUILTINS, CONSTANT_NAMES } from "./builtins.ts";
 import { ERROR_NAMES } from "./errors.ts";
+import { MAX_SCRIPT_BYTES, readRegularText } from "./host_files.ts";
 
 /** A script and its includes, parsed and checked. */
 export interface LoadedScript {
@@ -47,7 +48,7 @@ export interface FileAccess {
  * ```
  */
 export const DISK: FileAccess = {
-  read: (path) => Deno.readTextFileSync(path),
+  read: (path) => readRegularText(path, MAX_SCRIPT_BYTES),
   realPath: (path) => Deno.realPathSync(path),
 };
 
@@ -85,6 +86,51 @@ function linkLeavingRoot(
     if (!inside(real)) return { path, real };
   }
   return undefined;
+}
+
+/** Whether `target` (a joined path) lies inside `root` as written (`.`: any relative path not going up). */
+function insideRoot(root: string, target: string): boolean {
+  return root === "."
+    ? !target.startsWith("..") && !target.startsWith("/")
+    : target.startsWith(root + "/");
+}
+
+/**
+ * The file `rel` names from the script file `from`, under the rules of
+ * `include`: inside the main script's directory `root` (the directory of
+ * the script that was run), and not through a link that leaves it; or why
+ * it is not allowed.
+ *
+ * @example
+ * ```ts
+ * import { confinedPath } from "./loader.ts";
+ * console.log(confinedPath("lab", "lab/main.mms", "heap.wasm")); // { path: "lab/heap.wasm" }
+ * console.log(confinedPath("lab", "lab/main.mms", "../x.wasm").problem); // "../x.wasm" leaves the script's directory lab
+ * ```
+ */
+export function confinedPath(
+  root: string,
+  from: string,
+  rel: string,
+  realPath?: (path: string) => string,
+): { path: string; problem?: undefined } | { problem: string } {
+  const target = joinPath(dirname(from), rel);
+  if (!insideRoot(root, target)) {
+    return { problem: `"${rel}" leaves the script's directory ${root}` };
+  }
+  const link = realPath && linkLeavingRoot(root, target, realPath);
+  if (link) {
+    return {
+      problem:
+        `"${rel}" leaves the script's directory ${root}: ${link.path} is a link to ${link.real}`,
+    };
+  }
+  return { path: target };
+}
+
+/** The directory of a script's path (`.` for a bare name). */
+export function scriptRoot(path: string): string {
+  return dirname(joinPath(".", path));
 }
 
 function dirname(path: string): string {
@@ -141,10 +187,9 @@ export function load(path: string, files: FileAccess, source?: string): LoadedSc
       // A path the parser already found wrong ('{...}' parts) is not looked for.
       if (p.some((x) => x.line === s.loc.line)) return;
       const target = joinPath(dirname(file), s.path);
-      const inside = root === "."
-        ? !target.startsWith("..") && !target.startsWith("/")
-        : target.startsWith(root + "/");
-      if (!inside) return report(`include "${s.path}" leaves the script's directory ${root}`);
+      if (!insideRoot(root, target)) {
+        return report(`include "${s.path}" leaves the script's directory ${root}`);
+      }
       if (chain.includes(target)) {
         return report(`include "${s.path}" is circular (${[...chain, target].join(" -> ")})`);
       }

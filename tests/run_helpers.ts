@@ -1,5 +1,6 @@
 // Running the `run` command in-process, with files from disk or from a map.
 import { main, type RunIo } from "../cli/run.ts";
+import { DISK } from "../runtime/loader.ts";
 
 /** What one run printed and returned. */
 export interface RunOutput {
@@ -19,7 +20,7 @@ export function runScript(args: string[], files: Record<string, string> = {}): R
     err: (l) => err.push(l),
     read: (p) => {
       if (p in files) return files[p];
-      return Deno.readTextFileSync(p);
+      return DISK.read(p);
     },
     realPath: (p) => Deno.realPathSync(p),
     write: (p, t) => written.set(p, t),
