@@ -110,7 +110,10 @@ function startCharsBut(excluded: string): number[] {
 /** Text inside a string, `\` escapes included (resolved by the parser). */
 export const StringText: TokenType = createToken({
   name: "StringText",
-  pattern: /(?:[^"\\{\r\n]|\\[^\r\n])+/,
+  // A run of plain characters, or one escape: no repeated alternation, which
+  // the regular expression engine would backtrack through one stack frame a
+  // character (an 8 MiB string overflowed it).
+  pattern: /[^"\\{\r\n]+|\\[^\r\n]/,
   start_chars_hint: startCharsBut('"{\r\n'),
   line_breaks: false,
 });

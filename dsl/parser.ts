@@ -530,7 +530,12 @@ class MmsParser extends EmbeddedActionsParser {
           },
         ],
       );
-      this.ACTION(() => parts.push(part));
+      this.ACTION(() => {
+        // Text runs and escapes come as tokens of their own: one string part.
+        const last = parts.length - 1;
+        if (typeof part === "string" && typeof parts[last] === "string") parts[last] += part;
+        else parts.push(part);
+      });
     });
     this.CONSUME(T.StringEnd);
     return { kind: "str", parts: parts.length > 0 ? parts : [""], loc: this.#loc(first) };

@@ -122,14 +122,31 @@ const ARITY: Record<string, number> = { a: 3, at: 4, p: 3, f: 1, add: 2 };
  * ```
  */
 export function parseTrace(text: string, name: string): Trace {
-  const lines = text.split("\n");
-  const n = lines.length;
-  const kind = new Uint8Array(n);
-  const id = new Float64Array(n);
-  const arg0 = new Float64Array(n);
-  const arg1 = new Float64Array(n);
-  const arg2 = new Float64Array(n);
-  const lineNo = new Int32Array(n);
+  // The columns grow with the operations (not with the lines: a file of
+  // blank lines costs nothing), and lines are found one at a time.
+  let room = 1024;
+  let kind = new Uint8Array(room);
+  let id = new Float64Array(room);
+  let arg0 = new Float64Array(room);
+  let arg1 = new Float64Array(room);
+  let arg2 = new Float64Array(room);
+  let lineNo = new Int32Array(room);
+  const grow = () => {
+    room *= 2;
+    const more = <T extends Uint8Array | Float64Array | Int32Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(room);
+      b.set(a);
+      return b;
+    };
+    [kind, id, arg0, arg1, arg2, lineNo] = [
+      more(kind),
+      more(id),
+      more(arg0),
+      more(arg1),
+      more(arg2),
+      more(lineNo),
+    ];
+  };
   let count = 0;
   let maxId = -1;
   let base: bigint | undefined;
@@ -138,8 +155,17 @@ export function parseTrace(text: string, name: string): Trace {
   let capacity: BitmapCapacity | undefined;
   const farBase = new Map<number, bigint>();
 
-  for (let li = 0; li < n; li++) {
-    let raw = lines[li];
+  let li = -1;
+  for (let from = 0; from <= text.length;) {
+    li++;
+    let to = text.indexOf("\n", from);
+    if (to < 0) to = text.length;
+    if (to === from) {
+      from++;
+      continue; // a blank line
+    }
+    let raw = text.slice(from, to);
+    from = to + 1;
     const hash = raw.indexOf("#");
     if (hash >= 0) raw = raw.slice(0, hash);
     if (raw.trim() === "") continue;
@@ -207,6 +233,7 @@ export function parseTrace(text: string, name: string): Trace {
         `'${op}' takes ${arity} field${arity === 1 ? "" : "s"}, found ${fields.length - 1}`,
       );
     }
+    if (count === room) grow();
     lineNo[count] = li + 1;
     if (op === "add") {
       const at = num(1, "base");

@@ -29,6 +29,7 @@ import {
   POW2,
   prevPowerOfTwo,
 } from "../../hal/int.ts";
+import { RegionList } from "./region_list.ts";
 import { AllocError, NO_MEMORY } from "./alloc_error.ts";
 import { KernelPanic } from "../kernel_panic.ts";
 import { checkLayout, checkRegion, type PointerWidthOptions } from "./layout.ts";
@@ -151,7 +152,7 @@ export class BuddyHeap {
   #shift = Math.clz32(2048) + 1;
   #tableSize = 0;
   /** Regions added, sorted by start: [start, end) pairs. */
-  #regions: [number, number][] = [];
+  #regions = new RegionList();
   #user = 0;
   #allocated = 0;
   #total = 0;
@@ -400,20 +401,14 @@ export class BuddyHeap {
   }
 
   #claimRegion(start: number, end: number): void {
-    const regions = this.#regions;
-    let i = 0;
-    while (i < regions.length && regions[i][0] < start) i++;
-    const before = regions[i - 1];
-    const after = regions[i];
-    if ((before && before[1] > start) || (after && after[0] < end)) {
-      const other = before && before[1] > start ? before : after;
+    const other = this.#regions.claim(start, end);
+    if (other !== undefined) {
       throw new AllocError("MemoryOverlap", {
         address: start,
         reason: `[${hex(start)}, ${hex(end)}) overlaps memory already in the heap ` +
           `[${hex(other[0])}, ${hex(other[1])})`,
       });
     }
-    regions.splice(i, 0, [start, end]);
   }
 
   /** The table slot a position hashes to. */

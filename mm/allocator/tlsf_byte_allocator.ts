@@ -15,6 +15,7 @@
 
 import { alignUp, hex, log2Floor, POW2 } from "../../hal/int.ts";
 import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
+import { RegionList } from "./region_list.ts";
 import { AllocError, NO_MEMORY } from "./alloc_error.ts";
 import type { ByteAllocator } from "./traits.ts";
 import { checkLayout, checkRegion, type PointerWidthOptions } from "./layout.ts";
@@ -178,7 +179,7 @@ export class TlsfByteAllocator implements ByteAllocator {
    * {@linkcode TlsfByteAllocator.deallocHandle}.
    */
   lastHandle: number = -1;
-  readonly #regions: [number, number][] = [];
+  readonly #regions = new RegionList();
   #total = 0;
   #used = 0;
 
@@ -423,16 +424,14 @@ export class TlsfByteAllocator implements ByteAllocator {
   }
 
   #claimRegion(start: number, end: number): void {
-    const regions = this.#regions;
-    for (const [s, e] of regions) {
-      if (s < end && start < e) {
-        throw new AllocError("MemoryOverlap", {
-          address: start,
-          reason: `[${hex(start)}, ${hex(end)}) overlaps the pool [${hex(s)}, ${hex(e)})`,
-        });
-      }
+    const other = this.#regions.claim(start, end);
+    if (other !== undefined) {
+      const [s, e] = other;
+      throw new AllocError("MemoryOverlap", {
+        address: start,
+        reason: `[${hex(start)}, ${hex(end)}) overlaps the pool [${hex(s)}, ${hex(e)})`,
+      });
     }
-    regions.push([start, end]);
   }
 
   /** A block header at `addr`; the caller sets its physical links. */

@@ -1,0 +1,102 @@
+// Hostile sizes (issue 26): an 8 MiB string literal, a gzip bomb of
+// newlines, a file of nothing but newlines, a trace of 80,000 'add' lines.
+// Each ends with an answer (or a located error), never a crash.
+import assert from "node:assert/strict";
+import { LspClient } from "./lsp_client.ts";
+import { deno, runScript } from "./run_helpers.ts";
+import { MAX_TRACE_BYTES } from "../cli/read_input.ts";
+
+Deno.test("an 8 MiB string literal: run, fmt-mms and the language server all answer", async () => {
+  const text = `let s = "${"a".repeat(8 << 20)}"\nprint len(s)\n`;
+  const r = runScript(["big.mms", "--quiet"], { "big.mms": text });
+  assert.equal(r.code, 0, r.err.join("\n").slice(0, 500));
+  assert.deepEqual(r.out, [String(8 << 20)]);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/big.mms`, text);
+    const fmt = await deno([
+      "run",
+      "--cached-only",
+      "--allow-read",
+      "cli/fmt_mms.ts",
+      "--check",
+      `${dir}/big.mms`,
+    ]);
+    assert.equal(fmt.code, 0, fmt.err.slice(0, 500));
+    const lsp = new LspClient();
+    try {
+      await lsp.request("initialize", { processId: null, rootUri: null, capabilities: {} });
+      const uri = `file://${dir}/big.mms`;
+      await lsp.notify("textDocument/didOpen", {
+        textDocument: { uri, languageId: "mms", version: 1, text },
+      });
+      const d = (await lsp.diagnostics(uri)).params as { diagnostics: unknown[] };
+      assert.deepEqual(d.diagnostics, []);
+      assert.equal(await lsp.close(), 0);
+    } catch (e) {
+      await lsp.kill();
+      throw e;
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("replay: a gzip bomb stops at the limit with a located error; newlines alone are an empty trace", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // 300 MiB of newlines compress to about 300 KB.
+    const newlines = new Uint8Array(1 << 20).fill(10);
+    const source = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode("region 0x80000000 65536\n"));
+        for (let i = 0; i < 300; i++) c.enqueue(newlines);
+        c.close();
+      },
+    });
+    const gz = new Uint8Array(
+      await new Response(
+        source.pipeThrough(
+          new CompressionStream("gzip") as TransformStream<Uint8Array, Uint8Array>,
+        ),
+      ).arrayBuffer(),
+    );
+    assert.ok(gz.length < 1 << 20);
+    await Deno.writeFile(`${dir}/bomb.trace.gz`, gz);
+    const replay = (path: string) =>
+      deno(["run", "--cached-only", "--allow-read", "cli/replay.ts", "--allocator", "tlsf", path]);
+    const bomb = await replay(`${dir}/bomb.trace.gz`);
+    assert.equal(bomb.code, 1);
+    assert.match(
+      bomb.err,
+      new RegExp(
+        `bomb\\.trace\\.gz:\\d+:1: the trace expands to more than ${MAX_TRACE_BYTES >> 20} MiB`,
+      ),
+    );
+    await Deno.writeFile(`${dir}/blank.trace`, new Uint8Array(64 << 20).fill(10));
+    const blank = await replay(`${dir}/blank.trace`);
+    assert.equal(blank.code, 1);
+    assert.match(blank.err, /blank\.trace:1:1: empty trace: expected 'region BASE SIZE'/);
+    // 80,000 regions added one by one: each checked against its neighbours only.
+    const adds = ["region 0x80000000 0x1000"];
+    for (let i = 1; i <= 80_000; i++) {
+      adds.push(`add 0x${(0x8000_0000 + 0x2000 * i).toString(16)} 4096`);
+    }
+    await Deno.writeTextFile(`${dir}/adds.trace`, adds.join("\n") + "\na 0 100 8\n");
+    for (const allocator of ["tlsf", "buddy"]) {
+      const r = await deno([
+        "run",
+        "--cached-only",
+        "--allow-read",
+        "cli/replay.ts",
+        "--allocator",
+        allocator,
+        `${dir}/adds.trace`,
+      ]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^stats total=327684096 /m);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
