@@ -48,6 +48,11 @@ export { binop } from "./operators.ts";
  */
 const MAX_CALL_DEPTH = 200;
 
+/** Whether `e` is V8's stack overflow (a script nesting deeper than the stack holds). */
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && e.message.includes("call stack");
+}
+
 /**
  * The interpreter.
  *
@@ -181,7 +186,13 @@ export class Interpreter {
         e.site ??= this.#site(s.loc);
         throw e;
       }
-      const error = isSimulationError(e) ? e : new InternalError(e);
+      const error = isSimulationError(e) ? e : isStackOverflow(e)
+        ? new ScriptError(
+          `procedure calls and blocks nested too deep for the interpreter's stack ` +
+            `(${this.#depth} calls deep here; calls may nest ${MAX_CALL_DEPTH} deep, ` +
+            "less when their bodies nest deeply)",
+        )
+        : new InternalError(e);
       if (error instanceof KernelPanic) {
         error.where ??= `${this.#program!.file}:${s.loc.line}`;
         this.#world.halt(error);

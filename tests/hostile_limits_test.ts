@@ -100,3 +100,38 @@ Deno.test("replay: a gzip bomb stops at the limit with a located error; newlines
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deep recursion through nested blocks stops with a located script error, not an internal one", () => {
+  let body = "return f(n - 1)";
+  for (let i = 0; i < 10; i++) body = `if n > 0 { ${body} }`;
+  const r = runScript(["rec.mms", "--quiet"], {
+    "rec.mms": `proc f(n) {\n  ${body}\n  return 0\n}\nprint f(199)\n`,
+  });
+  assert.equal(r.code, 1, r.err.join("\n"));
+  assert.match(r.err[0], /^rec\.mms:2:\d+: error: procedure calls and blocks nested too deep/);
+  assert.doesNotMatch(r.err.join("\n"), /internal error/);
+});
+
+Deno.test("address builtins never wrap: outside the linear mapping or past 2^64 is an error at the line", () => {
+  const cases: [string, RegExp][] = [
+    [
+      "print virt_to_phys(0)\n",
+      /virt_to_phys\(0x0\): not an address of riscv64-qemu-virt's linear mapping/,
+    ],
+    [
+      "print phys_to_virt(0xffff_ffff_ffff_ffff)\n",
+      /phys_to_virt\(0xffffffffffffffff\): .* passes 2\^64/,
+    ],
+    [
+      "platform aarch64-raspi4\nprint phys_to_bus(0xffff_ffff_ffff_0000)\n",
+      /phys_to_bus\(.*\): .* passes 2\^64/,
+    ],
+    ["print virt_to_bus(5)\n", /virt_to_bus\(0x5\): not an address of/],
+  ];
+  for (const [text, why] of cases) {
+    const r = runScript(["a.mms", "--quiet"], { "a.mms": text });
+    assert.equal(r.code, 1, text);
+    assert.match(r.err[0], /^a\.mms:\d+:1: error: AddressRange: /, text);
+    assert.match(r.err[0], why, text);
+  }
+});
