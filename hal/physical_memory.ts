@@ -62,7 +62,21 @@ function toBig(a: PhysInput): bigint {
 export class PhysicalMemory {
   /** The RAM regions, sorted. */
   readonly regions: readonly Region[];
-  readonly #frames = new Map<number, Uint8Array>();
+  /**
+   * Materialised 4 KiB frames by number: their bytes, or one byte value for
+   * a frame filled whole with it (a `fill` over gigabytes costs a number
+   * a frame, not the frames). Absent: all zero.
+   */
+  readonly #frames = new Map<number, Uint8Array | number>();
+  #bytesFrames = 0;
+  /** For reads of uniform frames: a frame of each value read so far. */
+  readonly #uniform = new Map<number, Uint8Array>();
+
+  /**
+   * Called every 256 frames of one long access (and by page tables every
+   * 4096 pages): it throws to stop the work (a time limit). None by default.
+   */
+  poll: (() => void) | undefined;
   /** Ranges backed by memory outside the frames (see {@linkcode PhysicalMemory.attach}). */
   readonly #attached: { start: number; end: number; bytes: AttachedBytes }[] = [];
 
@@ -73,10 +87,10 @@ export class PhysicalMemory {
 
   /** Bytes of host memory the simulated RAM holds (materialised frames). */
   get committedBytes(): number {
-    return this.#frames.size * FRAME_SIZE;
+    return this.#bytesFrames * FRAME_SIZE;
   }
 
-  /** How many frames are materialised. */
+  /** How many frames are materialised (filled whole with one value, or byte by byte). */
   get committedFrames(): number {
     return this.#frames.size;
   }
@@ -93,9 +107,12 @@ export class PhysicalMemory {
     const before = this.read(start, size);
     this.#attached.push({ start, end: start + size, bytes });
     bytes(0, size).set(before);
-    for (const [no] of this.#frames) {
+    for (const [no, f] of this.#frames) {
       const s = no * FRAME_SIZE;
-      if (s >= start && s + FRAME_SIZE <= start + size) this.#frames.delete(no);
+      if (s >= start && s + FRAME_SIZE <= start + size) {
+        this.#frames.delete(no);
+        if (typeof f !== "number") this.#bytesFrames--;
+      }
     }
   }
 
@@ -151,6 +168,7 @@ export class PhysicalMemory {
       },
       true,
       () => byte === 0,
+      byte,
     );
   }
 
@@ -226,15 +244,18 @@ export class PhysicalMemory {
     fn: (frame: Uint8Array | undefined, off: number, pos: number, n: number) => void,
     create: boolean,
     skipIfZero?: (pos: number, n: number) => boolean,
+    fillValue?: number,
   ): void {
     let pos = 0;
     let frameNo = Number(addr / FRAME);
     let off = Number(addr % FRAME);
     const list = this.#attached;
+    let steps = 0;
     while (pos < length) {
+      if ((++steps & 255) === 0) this.poll?.();
       let n = Math.min(length - pos, FRAME_SIZE - off);
       if (list.length === 0) {
-        this.#frameStep(frameNo, off, pos, n, fn, create, skipIfZero);
+        this.#frameStep(frameNo, off, pos, n, fn, create, skipIfZero, fillValue);
         pos += n;
         frameNo++;
         off = 0;
@@ -255,7 +276,7 @@ export class PhysicalMemory {
         fn(a.bytes(at - a.start, n), 0, pos, n);
       } else {
         n = Math.min(n, next - at);
-        this.#frameStep(frameNo, off, pos, n, fn, create, skipIfZero);
+        this.#frameStep(frameNo, off, pos, n, fn, create, skipIfZero, fillValue);
       }
       pos += n;
       frameNo = Math.floor((at + n) / FRAME_SIZE);
@@ -263,7 +284,10 @@ export class PhysicalMemory {
     }
   }
 
-  /** One step inside frame `frameNo`: materialised (unless the write keeps it zero) when `create`. */
+  /**
+   * One step inside frame `frameNo`: materialised (unless the write keeps
+   * it zero) when `create`; a `fill` of the whole frame keeps one number.
+   */
   #frameStep(
     frameNo: number,
     off: number,
@@ -272,12 +296,33 @@ export class PhysicalMemory {
     fn: (frame: Uint8Array | undefined, off: number, pos: number, n: number) => void,
     create: boolean,
     skipIfZero?: (pos: number, n: number) => boolean,
+    fillValue?: number,
   ): void {
-    let frame = this.#frames.get(frameNo);
+    const f = this.#frames.get(frameNo);
+    if (fillValue !== undefined && n === FRAME_SIZE) {
+      if (typeof f === "object") this.#bytesFrames--;
+      if (fillValue === 0) this.#frames.delete(frameNo);
+      else this.#frames.set(frameNo, fillValue);
+      return;
+    }
+    let frame: Uint8Array | undefined;
+    if (typeof f === "number") {
+      if (!create) {
+        // A read of a uniform frame: one shared frame of that value (never written).
+        let same = this.#uniform.get(f);
+        if (same === undefined) this.#uniform.set(f, same = new Uint8Array(FRAME_SIZE).fill(f));
+        fn(same, off, pos, n);
+        return;
+      }
+      frame = new Uint8Array(FRAME_SIZE).fill(f);
+      this.#frames.set(frameNo, frame);
+      this.#bytesFrames++;
+    } else frame = f;
     if (frame === undefined && create) {
       if (skipIfZero?.(pos, n)) return;
       frame = new Uint8Array(FRAME_SIZE);
       this.#frames.set(frameNo, frame);
+      this.#bytesFrames++;
     }
     fn(frame, off, pos, n);
   }

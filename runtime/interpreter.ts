@@ -114,6 +114,7 @@ export class Interpreter {
     }
     this.#script = script;
     this.#hints = undefined;
+    this.#world.checkTime = () => this.#clock();
     if (this.#scriptLimit !== undefined) {
       this.#scriptDeadline = performance.now() + this.#scriptLimit * 1000;
     }

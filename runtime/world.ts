@@ -633,9 +633,21 @@ export class World {
 
   /** The simulated RAM: the machine's, whichever kernel runs on it (reading it starts none). */
   get ram(): PhysicalMemory {
-    this.#ram ??= new PhysicalMemory(this.platform.ram);
+    if (this.#ram === undefined) {
+      this.#ram = new PhysicalMemory(this.platform.ram);
+      // Long work in RAM (a fill of gigabytes, a page table mapping a
+      // terabyte) checks the run's time limits as it goes.
+      this.#ram.poll = () => this.checkTime?.();
+    }
     return this.#ram;
   }
+
+  /**
+   * Checks the run's time limits (the script's `--timeout`, a contract's):
+   * set by the interpreter, called by long builtins as they go; it throws
+   * the time-limit error.
+   */
+  checkTime: (() => void) | undefined;
 
   /** Physical address of a kernel virtual address (linear mapping), or the address itself. */
   toPhys(addr: bigint): bigint {

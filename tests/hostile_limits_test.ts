@@ -135,3 +135,18 @@ Deno.test("address builtins never wrap: outside the linear mapping or past 2^64 
     assert.match(r.err[0], why, text);
   }
 });
+
+Deno.test("--timeout holds inside one long builtin; a fill over all RAM costs no memory", () => {
+  const map = runScript(["pt.mms", "--quiet", "--timeout", "1"], {
+    "pt.mms": "let pt = new_page_table()\npt.map(0x1000_0000, 0x0, 1T, MAP_READ, true, true)\n",
+  });
+  assert.equal(map.code, 1);
+  assert.match(map.err[0], /^pt\.mms:2:1: error: the script ran longer than its time limit of 1 s/);
+  const fill = runScript(["fill.mms", "--quiet", "--timeout", "20"], {
+    "fill.mms": "platform aarch64-raspi4\nunchecked {\n  fill(0, 0x8000_0000, 7)\n" +
+      "  expect read8(0x7fff_ffff) == 7 && read64(0x1234_5678) == 0x0707070707070707\n" +
+      "  write8(0x1000, 1)\n  expect read8(0x1000) == 1 && read8(0x1001) == 7\n}\n" +
+      'expect ram_committed() == 4K "one frame written byte by byte"\n',
+  });
+  assert.equal(fill.code, 0, fill.err.join("\n"));
+});

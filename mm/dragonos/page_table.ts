@@ -187,6 +187,7 @@ export class PageTable {
     const n = BigInt(len) / size;
     const leafLevel = use4k ? this.format.levels - 1 : this.format.blockLevel;
     for (let i = 0n; i < n; i++) {
+      if ((i & 4095n) === 4095n) this.#ram.poll?.();
       const v = vaddr + i * size;
       this.#checkCanonical(v);
       const clash = this.#probe(v, leafLevel);
@@ -198,8 +199,10 @@ export class PageTable {
       }
     }
     const created: bigint[] = [];
+    let done = 0n;
     try {
-      for (let i = 0n; i < n; i++) {
+      for (let i = 0n; i < n; i++, done = i) {
+        if ((i & 4095n) === 4095n) this.#ram.poll?.();
         const v = vaddr + i * size;
         const table = this.#walkCreate(v, leafLevel, created);
         const slot = table + this.#index(v, leafLevel) * 8n;
@@ -207,8 +210,9 @@ export class PageTable {
         this.#used.set(table, this.#used.get(table)! + 1);
       }
     } catch (e) {
-      // Out of table frames part-way: undo, so the table is as before.
-      for (let i = 0n; i < n; i++) this.#unmapOne(vaddr + i * size, leafLevel, false);
+      // Out of table frames (or time) part-way: undo what was mapped, so the
+      // table is as before.
+      for (let i = 0n; i <= done && i < n; i++) this.#unmapOne(vaddr + i * size, leafLevel, false);
       throw e;
     }
     if (flush) this.flush(vaddr, len);
@@ -228,7 +232,9 @@ export class PageTable {
     }
     let removed = 0;
     const end = vaddr + BigInt(len);
+    let steps = 0;
     for (let v = vaddr; v < end;) {
+      if ((++steps & 4095) === 0) this.#ram.poll?.();
       this.#checkCanonical(v);
       const found = this.#find(v);
       if (found === undefined) {
