@@ -808,6 +808,25 @@ export function parse(text: string, file: string): ParseResult {
   if (scan.problem !== undefined) {
     return { program: { file, source, body: [] }, problems: [scan.problem] };
   }
+  // Chevrotain reports each syntax error as an exception: without their
+  // stack traces, which nobody reads, a file of errors parses 2-3x faster.
+  const stackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return parseChecked(source, file, tokens, scan, problems);
+  } finally {
+    Error.stackTraceLimit = stackLimit;
+  }
+}
+
+/** {@linkcode parse} past the lexer and the token scan. */
+function parseChecked(
+  source: string,
+  file: string,
+  tokens: IToken[],
+  scan: ReturnType<typeof scanTokens>,
+  problems: ParseProblem[],
+): ParseResult {
   let parsed = parseStatements(tokens);
   // A block that is never closed: the parser finds out at the end of the
   // file. Say it at the brace, close it there, and parse again, so that the
@@ -847,6 +866,11 @@ export function parse(text: string, file: string): ParseResult {
   return { program: { file, source, body }, problems };
 }
 
+/** How many times the parser starts again after junk at the top level. */
+const MAX_RESTARTS = 500;
+/** How many problems one file's parse reports at most. */
+const MAX_PROBLEMS = 1000;
+
 /**
  * Parses a script's tokens. Junk after a statement stops the parser at the
  * top level; it skips to the next line and goes on, so that every line's
@@ -860,7 +884,20 @@ function parseStatements(
   const problems: ParseProblem[] = [];
   let endOfFile = false;
   let start = 0;
+  let restarts = 0;
   while (start < tokens.length) {
+    if (restarts++ === MAX_RESTARTS || problems.length >= MAX_PROBLEMS) {
+      // A file that is not a script at all: enough is said (and parsing
+      // the rest again and again would cost time quadratic in its size).
+      const t = tokens[start];
+      problems.push({
+        message: `too many problems (${problems.length}); the rest of the file is not parsed`,
+        line: t.startLine ?? 1,
+        column: t.startColumn ?? 1,
+        length: 1,
+      });
+      break;
+    }
     const { value, errors } = parseTokens(tokens.slice(start), "program");
     // Loops, not push(...spread): a spread of 100,000+ items overflows the stack.
     for (const stmt of (value ?? []) as Stmt[]) body.push(stmt);

@@ -28,6 +28,10 @@ export interface FrameSink {
 }
 
 const HEADER_END = [13, 10, 13, 10];
+/** The longest header kept while waiting for its end. */
+const MAX_HEADER = 65536;
+/** The largest message body read: 64 MiB (a script is at most that). */
+const MAX_BODY = 64 << 20;
 
 function indexOfHeaderEnd(buf: Uint8Array, from: number): number {
   outer: for (let i = from; i + 4 <= buf.length; i++) {
@@ -47,7 +51,9 @@ function invalid(msg: unknown): { id: number | string | null; why: string } | un
   if (m.jsonrpc !== "2.0") return { id, why: 'a message says "jsonrpc": "2.0"' };
   if ("method" in m) {
     if (typeof m.method !== "string") return { id, why: "a method is a string" };
-    if ("params" in m && (typeof m.params !== "object" || m.params === null)) {
+    // `params: null` is what several clients send for a request without
+    // parameters (`shutdown`, `exit`): taken as none.
+    if ("params" in m && typeof m.params !== "object") {
       return { id, why: "params are an object or an array" };
     }
     return undefined;
@@ -71,7 +77,13 @@ function invalid(msg: unknown): { id: number | string | null; why: string } | un
  */
 export class FrameGuard {
   readonly #sink: FrameSink;
-  #buf = new Uint8Array(0);
+  /** Bytes read and not yet used, as the chunks came (joined only when a frame is whole). */
+  #chunks: Uint8Array[] = [];
+  #held = 0;
+  /** Once `shutdown` was asked: every later request but `exit` is refused. */
+  #shutdown = false;
+  /** How many bytes must be held before the next frame is whole (0: unknown). */
+  #need = 0;
 
   /** A guard sending what it reads to `sink`. */
   constructor(sink: FrameSink) {
@@ -80,33 +92,77 @@ export class FrameGuard {
 
   /** Takes the next bytes read. */
   push(chunk: Uint8Array): void {
-    const joined = new Uint8Array(this.#buf.length + chunk.length);
-    joined.set(this.#buf);
-    joined.set(chunk, this.#buf.length);
-    this.#buf = joined;
+    this.#chunks.push(chunk);
+    this.#held += chunk.length;
+    // A body still coming: nothing is joined until all of it is here.
+    if (this.#held < this.#need) return;
     for (;;) {
-      const end = indexOfHeaderEnd(this.#buf, 0);
+      const buf = this.#joined();
+      const end = indexOfHeaderEnd(buf, 0);
       if (end < 0) {
         // A header that never ends: no more than 64 KiB of it is kept.
-        if (this.#buf.length > 65536) {
+        if (buf.length > MAX_HEADER) {
           this.#sink.reply(errorFrame(null, -32700, "a message header that never ends"));
-          this.#buf = new Uint8Array(0);
+          this.#resync(buf, buf.length);
         }
         return;
       }
-      const header = new TextDecoder().decode(this.#buf.subarray(0, end));
+      const header = new TextDecoder().decode(buf.subarray(0, end));
       const m = /(?:^|\r\n)content-length:\s*(\d+)\s*(?:\r\n|$)/i.exec(header);
       if (m === null) {
         this.#sink.reply(errorFrame(null, -32700, "a message header without Content-Length"));
-        this.#buf = this.#buf.slice(end + 4);
+        this.#resync(buf, end + 4);
         continue;
       }
       const length = Number(m[1]);
-      if (this.#buf.length < end + 4 + length) return;
-      const body = this.#buf.slice(end + 4, end + 4 + length);
-      this.#buf = this.#buf.slice(end + 4 + length);
+      if (!(length <= MAX_BODY)) {
+        this.#sink.reply(
+          errorFrame(
+            null,
+            -32700,
+            `a message of ${m[1]} bytes is larger than the ${MAX_BODY >> 20} MiB allowed`,
+          ),
+        );
+        this.#resync(buf, end + 4);
+        continue;
+      }
+      if (buf.length < end + 4 + length) {
+        this.#need = end + 4 + length;
+        return;
+      }
+      this.#need = 0;
+      const body = buf.slice(end + 4, end + 4 + length);
+      this.#keep(buf.subarray(end + 4 + length));
       this.#check(body);
     }
+  }
+
+  /** The bytes held, as one array (the chunks are joined once, then kept joined). */
+  #joined(): Uint8Array {
+    if (this.#chunks.length === 1) return this.#chunks[0];
+    const out = new Uint8Array(this.#held);
+    let at = 0;
+    for (const c of this.#chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    this.#chunks = [out];
+    return out;
+  }
+
+  #keep(rest: Uint8Array): void {
+    this.#chunks = rest.length > 0 ? [rest] : [];
+    this.#held = rest.length;
+  }
+
+  /**
+   * Drops what cannot be a message, from `from` on up to the next
+   * `Content-Length` header (a message after a broken one is still read).
+   */
+  #resync(buf: Uint8Array, from: number): void {
+    const text = new TextDecoder("latin1").decode(buf.subarray(from));
+    const next = text.search(/content-length:/i);
+    this.#keep(next < 0 ? new Uint8Array(0) : buf.subarray(from + next));
   }
 
   #check(received: Uint8Array): void {
@@ -123,7 +179,18 @@ export class FrameGuard {
       this.#sink.reply(errorFrame(bad.id, -32600, `invalid request: ${bad.why}`));
       return;
     }
-    if (this.#sink.edit?.(msg as Record<string, unknown>) === true) {
+    const m = msg as Record<string, unknown>;
+    if (this.#shutdown && typeof m.method === "string" && m.method !== "exit") {
+      // After shutdown only exit is served: a request is refused, a notification dropped.
+      if ("id" in m) {
+        this.#sink.reply(
+          errorFrame(m.id as number | string, -32600, "the server is shutting down: only exit"),
+        );
+      }
+      return;
+    }
+    if (m.method === "shutdown") this.#shutdown = true;
+    if (this.#sink.edit?.(m) === true) {
       body = new TextEncoder().encode(JSON.stringify(msg));
     }
     const head = new TextEncoder().encode(`Content-Length: ${body.length}\r\n\r\n`);

@@ -53,10 +53,26 @@ const KIND: Record<Completion["kind"], CompletionItemKind> = {
   procedure: CompletionItemKind.Function,
 };
 
-/** A file path for a document URI (`file:` URIs; others as they are). */
-function pathOf(uri: string): string {
-  return uri.startsWith("file:") ? fileURLToPath(uri) : uri;
+/**
+ * A file path for a document URI: a local `file:` URI's path, or undefined
+ * for a document that is not a local file (`untitled:`, a `file:` URI of
+ * another host), which is checked but includes nothing.
+ */
+function localPath(uri: string): string | undefined {
+  if (!uri.startsWith("file:")) return undefined;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined; // file://host/...: not a file of this machine
+  }
 }
+
+/** Reads nothing: the includes of a document that is not a local file. */
+const NO_FILES: FileAccess = {
+  read: () => {
+    throw new Error("a document that is not a saved local file includes nothing: save it first");
+  },
+};
 
 function uriOf(path: string): string {
   return path.startsWith("/") ? pathToFileURL(path).href : path;
@@ -113,9 +129,21 @@ export function serve(
     if (doc === undefined) return undefined;
     const hit = cache.get(uri);
     if (hit !== undefined && hit.version === doc.version) return hit.analysis;
-    const analysis = analyze(pathOf(uri), doc.getText(), files);
+    const path = localPath(uri);
+    const analysis = path === undefined
+      ? analyze(uri, doc.getText(), NO_FILES)
+      : analyze(path, doc.getText(), files);
     cache.set(uri, { version: doc.version, analysis });
     return analysis;
+  };
+  /** The editor position of a request, or an InvalidParams error. */
+  const positionOf = (p: unknown): { line: number; character: number } => {
+    const pos = (p as { position?: { line?: unknown; character?: unknown } } | undefined)?.position;
+    const ok = (n: unknown) => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+    if (pos === undefined || !ok(pos.line) || !ok(pos.character)) {
+      throw new ResponseError(ErrorCodes.InvalidParams, "position (line, character) is missing");
+    }
+    return pos as { line: number; character: number };
   };
   const need = (uri: unknown): Analysis => {
     if (typeof uri !== "string") {
@@ -181,7 +209,7 @@ export function serve(
   });
   connection.onCompletion((p) => {
     const a = need(p?.textDocument?.uri);
-    return completions(a, p.position).map((c) => ({
+    return completions(a, positionOf(p)).map((c) => ({
       label: c.label,
       kind: KIND[c.kind],
       detail: c.detail,
@@ -197,14 +225,14 @@ export function serve(
     return { ...item, detail: c.detail };
   });
   connection.onHover((p) => {
-    const h = hover(need(p?.textDocument?.uri), p.position);
+    const h = hover(need(p?.textDocument?.uri), positionOf(p));
     return h === undefined
       ? null
       : { contents: { kind: "markdown", value: h.markdown }, range: h.range };
   });
   connection.onDefinition((p) => {
     const a = need(p?.textDocument?.uri);
-    const place = definition(a, p.position);
+    const place = definition(a, positionOf(p));
     if (place === undefined) return null;
     return {
       uri: place.file === a.path ? p.textDocument.uri : uriOf(place.file),
