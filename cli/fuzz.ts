@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { writeRegularText } from "../runtime/host_files.ts";
 import { escapeLines } from "../dsl/diagnostics.ts";
 import { type FuzzOutcome, type FuzzStep, reproducer, stepsOfLog } from "../conformance/fuzz.ts";
-import { runIsolated, sandboxWorker, userModule } from "../conformance/isolated.ts";
+import { runIsolated, startRealms, stopSubject, userModule } from "../conformance/isolated.ts";
 import { CHILD_HEAP_MIB } from "../conformance/contained.ts";
 import type { FuzzRequest, TargetSpec, WorkerMessage } from "../conformance/protocol.ts";
 import {
@@ -456,13 +456,15 @@ type CampaignEnd =
 type Kind = "ByteAllocator" | "PageAllocator" | "IdAllocator";
 
 /** Runs the campaign in a worker; a call that hangs ends it. */
-function campaign(
+async function campaign(
   request: FuzzRequest,
   readable: string[],
   timeout: number,
   onProgress: (operations: number) => void,
 ): Promise<CampaignEnd> {
-  const worker = sandboxWorker(readable);
+  const realms = await startRealms(request.target, readable);
+  if ("problem" in realms) return { kind: "module-error", message: realms.problem };
+  const worker = realms.checker;
   return new Promise((resolve) => {
     let last = -1;
     let stuck = 0;
@@ -471,6 +473,7 @@ function campaign(
       clearTimeout(timer);
       clearInterval(ticker);
       worker.terminate();
+      stopSubject(realms);
       resolve(end);
     };
     // The campaign's own budget, and a watch on the call in progress.
@@ -498,7 +501,7 @@ function campaign(
       e.preventDefault();
       finish({ kind: "module-error", message: e.message });
     };
-    worker.postMessage(request);
+    worker.postMessage({ ...request, target: realms.spec });
   });
 }
 

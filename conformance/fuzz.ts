@@ -22,6 +22,7 @@ import {
 } from "../mm/allocator/traits.ts";
 import { SUBJECT_BYTES, SUBJECT_IDS, SUBJECT_PAGES } from "../runtime/builtins.ts";
 import type { Subject } from "../runtime/world.ts";
+import { describeThrown } from "../runtime/errors.ts";
 
 /** How a fuzzing campaign runs. */
 export interface FuzzOptions {
@@ -162,8 +163,7 @@ function outcome(fn: () => number, text: string): number | string {
     return fn();
   } catch (e) {
     if (e instanceof AllocError) return e.kind;
-    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    throw new Broken(`${text} threw ${what}`);
+    throw new Broken(`${text} threw ${describeThrown(e)}`);
   }
 }
 

@@ -9,7 +9,9 @@
  */
 
 import type { TargetSpec, WorkerMessage, WorkerRequest } from "./protocol.ts";
-import { PROGRESS_BYTES, readProgress } from "./protocol.ts";
+import { PROGRESS_BYTES, readCalls, readProgress } from "./protocol.ts";
+import { CHANNEL_BYTES, closeChannel } from "./subject_channel.ts";
+import type { SubjectHostMessage } from "./subject_host.ts";
 import { type ConformanceResult, type ConformanceScript, resultRow } from "./runner.ts";
 
 /** How the suite is run. */
@@ -47,10 +49,70 @@ export type IsolatedOutcome =
   | { ok: false; problem: string };
 
 const WORKER = new URL("./worker.ts", import.meta.url);
+const SUBJECT_HOST = new URL("./subject_host.ts", import.meta.url);
+
+/** The Workers of one run: the checker's, and the user's module's when there is one. */
+export interface Realms {
+  /** The checker's worker (mmsim's code only; a model or a WebAssembly module runs in it). */
+  checker: Worker;
+  /** The worker holding the user's TypeScript module, if the target is one. */
+  subject?: Worker;
+  /** The target as the checker is to load it. */
+  spec: TargetSpec;
+}
 
 /**
- * A Worker running the conformance worker with no permissions but reading
- * `readable` (a user's module's directory, while it is imported).
+ * Starts the realms for `target`: a user's TypeScript module is imported in
+ * a worker of its own (reading `readable` while it loads, nothing after),
+ * which answers through a call channel; the checker's worker gets the
+ * channel, never the module. A module that cannot be loaded is a problem.
+ *
+ * @example
+ * ```ts ignore
+ * const realms = await startRealms({ builtin: "tlsf" }, []);
+ * if (!("problem" in realms)) realms.checker.postMessage(request);
+ * ```
+ */
+export async function startRealms(
+  target: TargetSpec,
+  readable: string[],
+): Promise<Realms | { problem: string }> {
+  // The checker's worker loads mmsim while the user's module is imported.
+  const checker = sandboxWorker([]);
+  if (!("module" in target)) return { checker, spec: target };
+  const subject = sandboxWorker(readable, SUBJECT_HOST);
+  const channel = new SharedArrayBuffer(CHANNEL_BYTES);
+  // Messages from that realm count only with this secret: its code cannot know it.
+  const token = crypto.randomUUID();
+  const answer = await new Promise<SubjectHostMessage | { kind: "crash"; message: string }>(
+    (resolve) => {
+      subject.onmessage = (e: MessageEvent<SubjectHostMessage>) => {
+        if (e.data?.token === token) resolve(e.data);
+      };
+      subject.onerror = (e) => {
+        e.preventDefault();
+        resolve({ kind: "crash", message: e.message });
+      };
+      subject.postMessage({ token, module: target.module, path: target.path, channel });
+    },
+  );
+  subject.onmessage = null;
+  if (answer.kind !== "ready") {
+    subject.terminate();
+    checker.terminate();
+    return { problem: answer.message };
+  }
+  return {
+    checker,
+    subject,
+    spec: { remote: channel, kind: answer.interface, path: target.path },
+  };
+}
+
+/**
+ * A Worker running `entry` (the checker's worker by default) with no
+ * permissions but reading `readable` (a user's module's directory and
+ * mmsim's sources, while the module is imported).
  *
  * @example
  * ```ts ignore
@@ -58,8 +120,8 @@ const WORKER = new URL("./worker.ts", import.meta.url);
  * worker.postMessage(request);
  * ```
  */
-export function sandboxWorker(readable: string[]): Worker {
-  return new Worker(WORKER, {
+export function sandboxWorker(readable: string[], entry: URL = WORKER): Worker {
+  return new Worker(entry, {
     type: "module",
     deno: {
       permissions: {
@@ -178,9 +240,10 @@ async function judgeAll(
     const op = readProgress(progress);
     const what = outcome.kind === "crash"
       ? `the allocator under test crashed its worker${op ? ` in ${op}` : ""}: ${outcome.message}`
-      : op !== ""
-      ? `${op} did not return within ${options.timeout} s`
-      : `the contract did not end within ${options.timeout} s`;
+      : outcome.kind === "silent"
+      ? `the checker stopped answering for ${SILENCE_MS / 60_000} minutes (a bug of mmsim's: ` +
+        "please report it)"
+      : `${op} did not return within ${options.timeout} s`;
     push(
       rows,
       options,
@@ -214,53 +277,71 @@ type WorkerEnd =
   | { kind: "done"; name?: string }
   | { kind: "module-error"; message: string; name?: string }
   | { kind: "timeout"; at: Place; name?: string }
+  | { kind: "silent"; at: Place; name?: string }
   | { kind: "crash"; at: Place; message: string; name?: string };
 
-/** Runs one worker until it is done, cannot load the allocator, or a contract times out. */
-function runWorker(
+/** Runs one worker until it is done, cannot load the allocator, or a call hangs. */
+async function runWorker(
   request: WorkerRequest,
   options: IsolatedOptions,
   rows: ConformanceResult[],
 ): Promise<WorkerEnd> {
-  const worker = sandboxWorker(options.readable);
+  const realms = await startRealms(request.target, options.readable);
+  if ("problem" in realms) return { kind: "module-error", message: realms.problem };
+  const worker = realms.checker;
   let at: Place = {
     script: request.start.script,
     contract: request.start.contract,
   };
   let target: string | undefined;
-  // A contract's own limit is enforced in the worker; this one catches a
-  // call that never returns (a second more, and the load of the module).
-  const limit = (request.timeout + 1) * 1000;
   return new Promise((resolve) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const finish = (end: WorkerEnd) => {
-      clearTimeout(timer);
+      clearInterval(watch);
+      clearTimeout(silence);
       worker.terminate();
+      stopSubject(realms);
       resolve({ ...end, name: target });
     };
-    const arm = (ms: number) => {
-      clearTimeout(timer);
-      timer = setTimeout(() => finish({ kind: "timeout", at }), ms);
+    // A hang is a call of the allocator that has not returned for the
+    // limit, by this thread's clock (the allocator cannot reach it): the
+    // checker's own work, however slow on a busy machine, never counts.
+    let lastCalls = -1;
+    let since = performance.now();
+    const watch = setInterval(() => {
+      const now = performance.now();
+      const calls = readCalls(request.progress);
+      if (readProgress(request.progress) === "" || calls !== lastCalls) {
+        lastCalls = calls;
+        since = now;
+      } else if (now - since >= request.timeout * 1000) finish({ kind: "timeout", at });
+    }, 100);
+    // A checker that says nothing for ten minutes between calls is a bug of
+    // mmsim's; it still ends the run, said as such.
+    let silence: ReturnType<typeof setTimeout> | undefined;
+    const quiet = () => {
+      clearTimeout(silence);
+      silence = setTimeout(() => finish({ kind: "silent", at }), SILENCE_MS);
     };
-    arm(limit + 5000);
+    quiet();
     worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
+      quiet();
       const m = e.data;
       switch (m.kind) {
         case "module-error":
           return finish({ kind: "module-error", message: m.message });
         case "target":
           target = m.name;
-          return arm(limit);
+          return;
         case "start":
           at = { script: m.script, contract: m.contract, name: m.name };
           options.onEvent?.(m);
-          return arm(limit);
+          return;
         case "row":
           push(rows, options, m.row);
-          return arm(limit);
+          return;
         case "script-done":
           at = { script: m.script + 1, contract: 0 };
-          return arm(limit);
+          return;
         case "done":
           return finish({ kind: "done" });
       }
@@ -269,6 +350,16 @@ function runWorker(
       e.preventDefault();
       finish({ kind: "crash", at, message: e.message });
     };
-    worker.postMessage(request);
+    worker.postMessage({ ...request, target: realms.spec });
   });
 }
+
+/** Closes the user's realm: its loop ends, and the worker is stopped. */
+export function stopSubject(realms: Realms): void {
+  if (realms.subject === undefined) return;
+  if ("remote" in realms.spec) closeChannel(realms.spec.remote);
+  realms.subject.terminate();
+}
+
+/** How long the checker may go without a message or a call (a bug of mmsim's past it). */
+const SILENCE_MS = 10 * 60 * 1000;

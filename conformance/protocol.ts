@@ -12,7 +12,21 @@ import type { ConformanceResult, ConformanceScript } from "./runner.ts";
 export type TargetSpec =
   | { builtin: string }
   | { module: string; path: string }
-  | { wasm: Uint8Array; path: string; family: "ByteAllocator" | "PageAllocator" };
+  | { wasm: Uint8Array; path: string; family: "ByteAllocator" | "PageAllocator" }
+  | RemoteSpec;
+
+/**
+ * A user's module as the checker sees it: loaded in a realm of its own
+ * (see `subject_host.ts`), reached through the call channel.
+ */
+export interface RemoteSpec {
+  /** The call channel. */
+  remote: SharedArrayBuffer;
+  /** The interface its class implements. */
+  kind: "ByteAllocator" | "PageAllocator" | "IdAllocator";
+  /** The module's path, as the user named it. */
+  path: string;
+}
 
 /** What the runner asks of a worker. */
 export interface WorkerRequest {

@@ -18,6 +18,8 @@
 
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import type { PointerWidth } from "../mm/allocator/layout.ts";
+import { findAllocatorClass } from "./user_module.ts";
+export { UserModuleError } from "./user_module.ts";
 import { loadWasmAllocator, type WasmFamily, WasmModuleError } from "../mm/wasm/wasm_module.ts";
 import { WasmByteAllocator } from "../mm/wasm/wasm_byte_allocator.ts";
 import { WasmPageAllocator } from "../mm/wasm/wasm_page_allocator.ts";
@@ -207,106 +209,25 @@ export function builtinTarget(name: string): SuiteTarget | undefined {
 /** The names of the built-in targets. */
 export const BUILTIN_TARGETS: readonly string[] = [...ALLOCATORS.map((a) => a.name), "dragonos"];
 
-const BYTE_METHODS = [
-  "init",
-  "addMemory",
-  "alloc",
-  "dealloc",
-  "totalBytes",
-  "usedBytes",
-  "availableBytes",
-];
-const ID_METHODS = [
-  "init",
-  "allocId",
-  "deallocId",
-  "isAllocated",
-  "allocFixedId",
-  "size",
-  "used",
-  "available",
-];
-const PAGE_METHODS = [
-  "init",
-  "addMemory",
-  "allocPages",
-  "allocPagesAt",
-  "deallocPages",
-  "totalPages",
-  "usedPages",
-  "availablePages",
-];
-
-/** A user module that does not export an allocator mmsim can test. */
-export class UserModuleError extends Error {
-  /** The error class's name. */
-  override readonly name = "UserModuleError";
-}
-
 /**
- * Finds the allocator class a user module exports and checks its shape:
- * a `ByteAllocator` (`init`, `addMemory`, `alloc`, `dealloc`, `totalBytes`,
- * `usedBytes`, `availableBytes`) or a `PageAllocator` (`init`, `addMemory`,
- * `allocPages`, `allocPagesAt`, `deallocPages`, `totalPages`, `usedPages`,
- * `availablePages` and a `pageSize` of 4096).
+ * The allocator a user module exports, as a target whose instances live in
+ * this realm (`find` is {@linkcode findAllocatorClass}); the conformance
+ * runner keeps user code in a realm of its own and uses `remoteTarget`
+ * instead.
  */
 export function userTarget(path: string, module: Record<string, unknown>): SuiteTarget {
-  const classes = Object.entries(module).filter(([, v]) =>
-    typeof v === "function" && (v as { prototype?: unknown }).prototype !== undefined
-  ) as [string, new () => unknown][];
-  if (classes.length === 0) {
-    throw new UserModuleError(
-      `${path} exports no class; export a class implementing ByteAllocator, PageAllocator or IdAllocator`,
-    );
-  }
-  const reports: string[] = [];
-  for (const [name, cls] of classes) {
-    const proto = cls.prototype as Record<string, unknown>;
-    const has = (m: string) => typeof proto[m] === "function";
-    const missingByte = BYTE_METHODS.filter((m) => !has(m));
-    const missingPage = PAGE_METHODS.filter((m) => !has(m));
-    const missingId = ID_METHODS.filter((m) => !has(m));
-    if (missingByte.length === 0) {
-      return {
-        name: path,
-        builtin: false,
-        interfaces: ["ByteAllocator"],
-        subject: { name: path, kind: "ByteAllocator", make: () => new cls() as ByteAllocator },
-        rerunFlags: " --allow-user-code",
-      };
-    }
-    if (missingPage.length === 0) {
-      const sample = new cls() as PageAllocator;
-      if (sample.pageSize !== 4096) {
-        throw new UserModuleError(
-          `${path}: ${name}.pageSize is ${sample.pageSize}; the suite tests 4096-byte pages`,
-        );
-      }
-      return {
-        name: path,
-        builtin: false,
-        interfaces: ["PageAllocator"],
-        subject: { name: path, kind: "PageAllocator", make: () => new cls() as PageAllocator },
-        rerunFlags: " --allow-user-code",
-      };
-    }
-    if (missingId.length === 0) {
-      return {
-        name: path,
-        builtin: false,
-        interfaces: ["IdAllocator"],
-        subject: { name: path, kind: "IdAllocator", make: () => new cls() as IdAllocator },
-        rerunFlags: " --allow-user-code",
-      };
-    }
-    const [kind, missing] = [
-      ["ByteAllocator", missingByte],
-      ["PageAllocator", missingPage],
-      ["IdAllocator", missingId],
-    ].reduce((a, b) => (b[1].length < a[1].length ? b : a)) as [string, string[]];
-    reports.push(`${name} is not a ${kind}: missing ${missing.join(", ")}`);
-  }
-  throw new UserModuleError(`${path}: ${reports.join("; ")}`);
+  const found = findAllocatorClass(path, module);
+  return {
+    name: path,
+    builtin: false,
+    interfaces: [found.kind],
+    subject: {
+      name: path,
+      kind: found.kind,
+      make: () => new found.cls() as ByteAllocator & PageAllocator & IdAllocator,
+    },
+    rerunFlags: " --allow-user-code",
+  };
 }
 
 /**

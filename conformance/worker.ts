@@ -1,10 +1,13 @@
 /**
- * The conformance suite's worker: it runs in a Deno Worker whose only
- * permission is reading the allocator's own module (dropped once it is
- * imported), loads the allocator, runs the scripts' contracts and posts each
- * result as soon as it is known. The runner on the main thread owns the
- * verdict: nothing the allocator does here (exit, throw, loop, exhaust
- * memory) can end the run early or make it report success.
+ * The checker's realm: a Deno Worker with no permission that runs the
+ * scripts' contracts and the fuzzer and posts each result as soon as it is
+ * known. mmsim's own models and a WebAssembly module (whose code cannot
+ * reach JavaScript) run here; a user's TypeScript allocator runs in a realm
+ * of its own (`subject_host.ts`) and is only called from here, so nothing
+ * it does to its globals, built-ins or imported modules reaches the
+ * checker. The runner on the main thread watches the calls and owns the
+ * verdict: nothing the allocator does (exit, throw, loop, exhaust memory)
+ * can end the run early or make it report success.
  *
  * @module
  */
@@ -18,10 +21,10 @@ import {
   resultRow,
   runConformance,
   type SuiteTarget,
-  userTarget,
   wasmTarget,
 } from "./runner.ts";
 import { allocatorEntry } from "../mm/registry.ts";
+import { remoteSubject } from "./remote_subject.ts";
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import {
   type FuzzRequest,
@@ -39,16 +42,31 @@ const scope = self as unknown as {
   onmessage: ((e: MessageEvent<WorkerRequest | FuzzRequest>) => void) | null;
 };
 
+/**
+ * How many times the call limit a contract script's own work may take
+ * before it counts as a runaway script (never the allocator's hang).
+ */
+export const SCRIPT_LIMIT_FACTOR = 20;
+
 /** The user's code may not end the worker: `Deno.exit` becomes an error of the call. */
 class ExitAttempt extends Error {
   override readonly name = "ExitAttempt";
 }
 
-async function loadTarget(spec: TargetSpec): Promise<SuiteTarget> {
+function loadTarget(spec: TargetSpec): SuiteTarget {
   if ("builtin" in spec) return builtinTarget(spec.builtin)!;
   if ("wasm" in spec) return wasmTarget(spec.path, spec.wasm, spec.family);
-  const module = await import(spec.module);
-  return userTarget(spec.path, module);
+  if ("remote" in spec) {
+    // The user's code is in a realm of its own: this one only calls it.
+    return {
+      name: spec.path,
+      builtin: false,
+      interfaces: [spec.kind],
+      subject: remoteSubject(spec.remote, spec.kind, spec.path),
+      rerunFlags: " --allow-user-code",
+    };
+  }
+  throw new Error(`${spec.path}: a user's module is loaded in a realm of its own, not here`);
 }
 
 /**
@@ -59,7 +77,7 @@ async function prepare(spec: TargetSpec): Promise<SuiteTarget | undefined> {
   patchExit();
   let target: SuiteTarget;
   try {
-    target = await loadTarget(spec);
+    target = loadTarget(spec);
   } catch (e) {
     scope.postMessage({ kind: "module-error", message: moduleProblem(e) });
     return undefined;
@@ -113,8 +131,11 @@ async function serve(request: WorkerRequest): Promise<void> {
       post({ kind: "script-done", script: i });
       continue;
     }
+    // A hang is a call that does not return, which the runner watches; a
+    // contract script that loops by itself (a user's script can) is stopped
+    // at a limit far past anything the suite's own work takes.
     runConformance(script, target, BigInt(request.seed), {
-      contractTimeLimit: request.timeout,
+      contractTimeLimit: request.timeout * SCRIPT_LIMIT_FACTOR,
       skipContracts: skip,
       onCall,
       onContractStart: (name, contract) => post({ kind: "start", script: i, contract, name }),

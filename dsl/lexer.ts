@@ -113,7 +113,7 @@ export const StringText: TokenType = createToken({
   // A run of plain characters, or one escape: no repeated alternation, which
   // the regular expression engine would backtrack through one stack frame a
   // character (an 8 MiB string overflowed it).
-  pattern: /[^"\\{\r\n]+|\\[^\r\n]/,
+  pattern: /[^"\\{\r\n]+|\\x[0-9a-fA-F]{2}|\\[^\r\n]/,
   start_chars_hint: startCharsBut('"{\r\n'),
   line_breaks: false,
 });

@@ -10,7 +10,7 @@ import { AllocError } from "../../mm/allocator/alloc_error.ts";
 import { type BitmapCapacity, checkPagesAtBase } from "../../mm/allocator/bitmap_page_allocator.ts";
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../../mm/allocator/traits.ts";
 import { allocatorEntry, ALLOCATORS } from "../../mm/registry.ts";
-import { ArgumentError } from "../errors.ts";
+import { ArgumentError, ScriptError } from "../errors.ts";
 import { Handle, type Method, type Value } from "../values.ts";
 import { big, type BuiltinGroup, int, method, num, str } from "./args.ts";
 
@@ -22,6 +22,24 @@ function orNull(fn: () => number): Value {
     if (e instanceof AllocError && e.kind === "NoMemory") return null;
     throw e;
   }
+}
+
+/**
+ * What an allocator method returned, as an integer value: anything else
+ * (`NaN`, a fraction, a string) is the allocator's fault, said as such.
+ */
+function answer(v: unknown, method: string): bigint {
+  if (typeof v === "number" && Number.isSafeInteger(v)) return BigInt(v);
+  throw new ScriptError(`${method} returned ${shownValue(v)}, not an integer`);
+}
+
+/** A value some allocator returned, in words, without running its code. */
+function shownValue(v: unknown): string {
+  if (typeof v === "number" || typeof v === "boolean" || v === undefined || v === null) {
+    return String(v);
+  }
+  if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "..." : v);
+  return `a value of type ${typeof v}`;
 }
 
 /**
@@ -42,7 +60,7 @@ export function allocatorHandle(
   if ("alloc" in a) {
     methods.alloc = method(
       ["size", "align"],
-      ([s, al]) => big(a.alloc(num(s, "size"), num(al, "align"))),
+      ([s, al]) => answer(a.alloc(num(s, "size"), num(al, "align")), "alloc"),
     );
     methods.try_alloc = method(
       ["size", "align"],
@@ -52,13 +70,13 @@ export function allocatorHandle(
       ["ptr", "size", "align"],
       ([p, s, al]) => (a.dealloc(num(p, "pointer"), num(s, "size"), num(al, "align")), null),
     );
-    fields.total_bytes = () => big(a.totalBytes());
-    fields.used_bytes = () => big(a.usedBytes());
-    fields.available_bytes = () => big(a.availableBytes());
+    fields.total_bytes = () => answer(a.totalBytes(), "totalBytes");
+    fields.used_bytes = () => answer(a.usedBytes(), "usedBytes");
+    fields.available_bytes = () => answer(a.availableBytes(), "availableBytes");
   } else if ("allocPages" in a) {
     methods.alloc_pages = method(
       ["num_pages", "align"],
-      ([n, al]) => big(a.allocPages(num(n, "pages"), num(al, "align"))),
+      ([n, al]) => answer(a.allocPages(num(n, "pages"), num(al, "align")), "allocPages"),
     );
     methods.try_alloc_pages = method(
       ["num_pages", "align"],
@@ -71,29 +89,38 @@ export function allocatorHandle(
         checkPagesAtBase(base, num(al, "align"));
         throw new AllocError("NoMemory", { reason: `${hex(base)} is not in the managed range` });
       }
-      return big(a.allocPagesAt(Number(base), num(n, "pages"), num(al, "align")));
+      return answer(
+        a.allocPagesAt(Number(base), num(n, "pages"), num(al, "align")),
+        "allocPagesAt",
+      );
     });
     methods.dealloc_pages = method(
       ["ptr", "num_pages"],
       ([p, n]) => (a.deallocPages(num(p, "pointer"), num(n, "pages")), null),
     );
-    fields.total_pages = () => big(a.totalPages());
-    fields.used_pages = () => big(a.usedPages());
-    fields.available_pages = () => big(a.availablePages());
+    fields.total_pages = () => answer(a.totalPages(), "totalPages");
+    fields.used_pages = () => answer(a.usedPages(), "usedPages");
+    fields.available_pages = () => answer(a.availablePages(), "availablePages");
   } else {
     methods.alloc_id = method(
       ["count", "align?"],
-      ([c, al]) => big(a.allocId(num(c, "count"), num(al ?? 1n, "align"))),
+      ([c, al]) => answer(a.allocId(num(c, "count"), num(al ?? 1n, "align")), "allocId"),
     );
     methods.dealloc_id = method(
       ["start", "count?"],
       ([s, c]) => (a.deallocId(num(s, "id"), num(c ?? 1n, "count")), null),
     );
-    methods.is_allocated = method(["id"], ([i]) => a.isAllocated(num(i, "id")));
+    methods.is_allocated = method(["id"], ([i]) => {
+      const v: unknown = a.isAllocated(num(i, "id"));
+      if (typeof v !== "boolean") {
+        throw new ScriptError(`isAllocated returned ${shownValue(v)}, not a boolean`);
+      }
+      return v;
+    });
     methods.alloc_fixed_id = method(["id"], ([i]) => (a.allocFixedId(num(i, "id")), null));
-    fields.size = () => big(a.size());
-    fields.used = () => big(a.used());
-    fields.available = () => big(a.available());
+    fields.size = () => answer(a.size(), "size");
+    fields.used = () => answer(a.used(), "used");
+    fields.available = () => answer(a.available(), "available");
   }
   return new Handle(`${kind} allocator`, a, fields, methods);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ScriptError, SimError } from "../errors.ts";
+import { describeThrown, ScriptError, SimError } from "../errors.ts";
 import { AddressRangeError } from "../../hal/address.ts";
 import { hex } from "../../hal/int.ts";
 import { Handle } from "../values.ts";
@@ -46,11 +46,7 @@ function guarded<T>(fn: () => T): T {
     return fn();
   } catch (e) {
     if (e instanceof SimError) throw e;
-    throw new ScriptError(
-      `the allocator under test threw ${
-        e instanceof Error ? `${e.name}: ${e.message}` : String(e)
-      }`,
-    );
+    throw new ScriptError(`the allocator under test threw ${describeThrown(e)}`);
   }
 }
 

@@ -18,7 +18,7 @@ import {
   type PageAllocator,
 } from "../../mm/allocator/traits.ts";
 import { AllocError } from "../../mm/allocator/alloc_error.ts";
-import { ExpectationFailed, ScriptError, SimError } from "../errors.ts";
+import { describeThrown, ExpectationFailed, ScriptError, SimError } from "../errors.ts";
 import { formatValue, type Method, type Value } from "../values.ts";
 import type { World } from "../world.ts";
 import { method } from "./args.ts";
@@ -172,8 +172,8 @@ export class SubjectHarness {
       return fn();
     } catch (e) {
       if (e instanceof SimError) throw e;
-      const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      const overflow = e instanceof RangeError && /call stack/i.test(what)
+      const what = describeThrown(e);
+      const overflow = /^RangeError: .*call stack/i.test(what)
         ? " (a stack overflow)"
         : "";
       throw new ScriptError(`the allocator under test threw ${what}${overflow} in ${text}`);
