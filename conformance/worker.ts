@@ -25,6 +25,7 @@ import {
 } from "./runner.ts";
 import { allocatorEntry } from "../mm/registry.ts";
 import { remoteSubject } from "./remote_subject.ts";
+import { describeThrown } from "../runtime/errors.ts";
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import {
   type FuzzRequest,
@@ -152,13 +153,20 @@ async function serve(request: WorkerRequest): Promise<void> {
       `fuzzing: random operation sequences keep every contract (seed ${request.fuzz.seed})`;
     post({ kind: "start", script: fuzzScript, contract: 0, name });
     const t0 = performance.now();
-    const outcome = fuzzSubject(target.subject!, {
-      seed: request.fuzz.seed,
-      ms: request.fuzz.ms,
-      ...fuzzLimits(target),
-      exact: typeof reference === "object" ? reference.make : undefined,
-      onCall,
-    });
+    let outcome: ReturnType<typeof fuzzSubject>;
+    try {
+      outcome = fuzzSubject(target.subject!, {
+        seed: request.fuzz.seed,
+        ms: request.fuzz.ms,
+        ...fuzzLimits(target),
+        exact: typeof reference === "object" ? reference.make : undefined,
+        onCall,
+      });
+    } catch (e) {
+      // The subject cannot even be made (a module refused after it took too
+      // much memory): the fuzzing contract fails with why.
+      outcome = { failure: describeThrown(e), steps: [], runs: 0, operations: 0 };
+    }
     const script: ConformanceScript = {
       path: "(fuzzing)",
       source: "",

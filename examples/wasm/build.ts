@@ -24,7 +24,16 @@ const C_MODULES: { source: string; out: string; target?: string }[] = [
     out: `${FIXTURES}bitmap_pages64.wasm`,
     target: "wasm64",
   },
-  ...["scribbles", "traps", "spins_when_full", "missing_export", "imports", "version_two", "stray"]
+  ...[
+    "scribbles",
+    "traps",
+    "spins_when_full",
+    "missing_export",
+    "imports",
+    "version_two",
+    "stray",
+    "memory_hog",
+  ]
     .map(
       (name) => ({ source: `${FIXTURES}${name}.c`, out: `${FIXTURES}${name}.wasm` }),
     ),

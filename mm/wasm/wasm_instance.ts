@@ -9,7 +9,7 @@
 import { hex } from "../../hal/int.ts";
 import { AllocError, type AllocErrorKind, NO_MEMORY } from "../allocator/alloc_error.ts";
 import { LinearRegions, PlacementError } from "./linear_memory.ts";
-import { type WasmAllocatorModule, WasmCallError } from "./wasm_module.ts";
+import { MAX_WASM_MEMORY_BYTES, type WasmAllocatorModule, WasmCallError } from "./wasm_module.ts";
 
 /** `last_error()`'s codes, by value. */
 const ERROR_CODES: Readonly<Record<number, AllocErrorKind>> = {
@@ -44,10 +44,20 @@ export class WasmInstance {
   readonly maxWord: number;
   /** The raw exports. */
   readonly exports: Readonly<Record<string, WasmExport>>;
+  readonly #memory: WebAssembly.Memory;
+  readonly #module: WasmAllocatorModule;
 
   /** Instantiates `module` (which imports nothing). */
   constructor(module: WasmAllocatorModule) {
     this.path = module.path;
+    this.#module = module;
+    if (module.exceeded !== undefined) {
+      throw new WasmCallError(
+        module.path,
+        "instantiation",
+        `refused: earlier in this run ${module.exceeded}`,
+      );
+    }
     this.pointerWidth = module.pointerWidth;
     this.maxWord = module.pointerWidth === 4 ? 0xffff_ffff : Number.MAX_SAFE_INTEGER;
     let instance: WebAssembly.Instance;
@@ -57,10 +67,8 @@ export class WasmInstance {
       throw new WasmCallError(module.path, "instantiation", `failed: ${(e as Error).message}`);
     }
     this.exports = instance.exports as unknown as Record<string, WasmExport>;
-    this.regions = new LinearRegions(
-      instance.exports.memory as WebAssembly.Memory,
-      module.pointerWidth,
-    );
+    this.#memory = instance.exports.memory as WebAssembly.Memory;
+    this.regions = new LinearRegions(this.#memory, module.pointerWidth);
   }
 
   /** `name(args)` as it reads in a message. */
@@ -74,12 +82,20 @@ export class WasmInstance {
    */
   call(name: string, args: readonly number[]): number {
     const f = this.exports[name];
+    let r;
     try {
-      const r = this.pointerWidth === 4 ? f(...args) : f(...args.map((a) => BigInt(a)));
-      return typeof r === "bigint" ? Number(BigInt.asUintN(64, r)) : (Number(r ?? 0) >>> 0);
+      r = this.pointerWidth === 4 ? f(...args) : f(...args.map((a) => BigInt(a)));
     } catch (e) {
       throw this.trap(name, args, e);
     }
+    if (this.#memory.buffer.byteLength > MAX_WASM_MEMORY_BYTES) {
+      const what = `grew the module's memory to ${
+        (this.#memory.buffer.byteLength / 2 ** 20).toFixed(0)
+      } MiB, past the limit of ${MAX_WASM_MEMORY_BYTES >> 30} GiB a module may have`;
+      this.#module.exceeded ??= `${this.describe(name, args)} ${what}`;
+      throw new WasmCallError(this.path, this.describe(name, args), what);
+    }
+    return typeof r === "bigint" ? Number(BigInt.asUintN(64, r)) : (Number(r ?? 0) >>> 0);
   }
 
   /** The error to throw for what a call threw: a trap is described, anything else passes. */

@@ -115,6 +115,11 @@ export interface WasmAllocatorModule {
   readonly module: WebAssembly.Module;
   /** The families it exports. */
   readonly families: readonly WasmFamily[];
+  /**
+   * Set once an instance went past {@linkcode MAX_WASM_MEMORY_BYTES}: the
+   * call it did it in. No further instance is made (one is enough to say it).
+   */
+  exceeded?: string;
   /** 4 for wasm32, 8 for a memory64 module. */
   readonly pointerWidth: PointerWidth;
 }
@@ -132,8 +137,14 @@ export interface WasmAllocatorModule {
  */
 export function loadWasmAllocator(bytes: Uint8Array, path: string): WasmAllocatorModule {
   let module: WebAssembly.Module;
+  let capped: Uint8Array;
   try {
-    module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    capped = capMemory(bytes, 2 * MAX_WASM_MEMORY_PAGES);
+  } catch (e) {
+    throw new WasmModuleError(path, [(e as Error).message]);
+  }
+  try {
+    module = new WebAssembly.Module(capped as Uint8Array<ArrayBuffer>);
   } catch (e) {
     throw new WasmModuleError(path, [
       `not a WebAssembly module mmsim can compile (${(e as Error).message})`,
@@ -194,6 +205,77 @@ export function loadWasmAllocator(bytes: Uint8Array, path: string): WasmAllocato
     ]);
   }
   return { path, module, families, pointerWidth: memory64 ? 8 : 4 };
+}
+
+/**
+ * The most linear memory a module may have: 1 GiB (16,384 pages of 64 KiB).
+ * A call after which the module has more fails, named (see
+ * `WasmInstance.call`), and the module is not instantiated again in that
+ * run; its memory declaration is rewritten to at most twice the limit, so
+ * that no single `memory.grow` can take more (it fails inside the module,
+ * as on a machine with no more memory).
+ */
+export const MAX_WASM_MEMORY_PAGES = 16_384;
+
+/** Bytes of {@linkcode MAX_WASM_MEMORY_PAGES}. */
+export const MAX_WASM_MEMORY_BYTES: number = MAX_WASM_MEMORY_PAGES * 65_536;
+
+/** An unsigned LEB128 encoding of `n`. */
+function encodeLeb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return out;
+}
+
+/**
+ * `bytes` with every memory it declares given a maximum of at most `pages`
+ * (a memory declared larger to begin with is refused).
+ */
+function capMemory(bytes: Uint8Array, pages: number): Uint8Array {
+  if (bytes.length < 8) return bytes;
+  let pos = 8; // magic and version
+  while (pos < bytes.length) {
+    const start = pos;
+    const id = bytes[pos++];
+    let size;
+    [size, pos] = leb(bytes, pos);
+    const body = pos;
+    if (id !== 5) {
+      pos = body + size;
+      continue;
+    }
+    let at = body;
+    let count;
+    [count, at] = leb(bytes, at);
+    const out = [...encodeLeb(count)];
+    for (let i = 0; i < count; i++) {
+      const flags = bytes[at++];
+      let min;
+      [min, at] = leb(bytes, at);
+      let max = Infinity;
+      if (flags & 0x01) [max, at] = leb(bytes, at);
+      if (min > MAX_WASM_MEMORY_PAGES) {
+        throw new Error(
+          `its memory starts at ${min} pages of 64 KiB, more than the ${MAX_WASM_MEMORY_PAGES} ` +
+            "(1 GiB) a module may have",
+        );
+      }
+      out.push(flags | 0x01, ...encodeLeb(min), ...encodeLeb(Math.min(max, pages)));
+    }
+    const section = [5, ...encodeLeb(out.length), ...out];
+    const rest = bytes.subarray(body + size);
+    const result = new Uint8Array(start + section.length + rest.length);
+    result.set(bytes.subarray(0, start));
+    result.set(section, start);
+    result.set(rest, start + section.length);
+    return result;
+  }
+  return bytes;
 }
 
 /** Reads an unsigned LEB128 at `pos`: the value and the position after it. */

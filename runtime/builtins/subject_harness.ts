@@ -173,9 +173,7 @@ export class SubjectHarness {
     } catch (e) {
       if (e instanceof SimError) throw e;
       const what = describeThrown(e);
-      const overflow = /^RangeError: .*call stack/i.test(what)
-        ? " (a stack overflow)"
-        : "";
+      const overflow = /^RangeError: .*call stack/i.test(what) ? " (a stack overflow)" : "";
       throw new ScriptError(`the allocator under test threw ${what}${overflow} in ${text}`);
     } finally {
       this.#world.onCall?.("");
