@@ -90,6 +90,7 @@ export function report(results: ConformanceResult[], reporter: string): string {
       );
       if (!r.ok) lines.push("  ---", `  message: ${JSON.stringify(r.failure)}`, "  ...");
       for (const p of r.printed ?? []) lines.push(`# print: ${escapeControls(p)}`);
+      for (const p of r.output ?? []) lines.push(`# allocator output: ${escapeControls(p)}`);
     });
     return lines.join("\n") + "\n";
   }
@@ -115,6 +116,9 @@ export function report(results: ConformanceResult[], reporter: string): string {
           ...(r.printed === undefined
             ? []
             : [`      <system-out>${xml(r.printed.join("\n"))}</system-out>`]),
+          ...(r.output === undefined
+            ? []
+            : [`      <system-err>${xml(r.output.join("\n"))}</system-err>`]),
         ];
         lines.push(
           inner.length === 0 ? `${head}/>` : `${head}>\n${inner.join("\n")}\n    </testcase>`,
@@ -147,6 +151,7 @@ export function report(results: ConformanceResult[], reporter: string): string {
     ...rows.flatMap((r, i) => [
       line(r),
       ...(results[i].printed ?? []).map((p) => `    print: ${escapeControls(p)}`),
+      ...(results[i].output ?? []).map((p) => `    allocator output: ${escapeControls(p)}`),
     ]),
     "",
     `${results.length - failed} passed, ${failed} failed`,

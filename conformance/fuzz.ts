@@ -950,16 +950,20 @@ export function reproducer(
   outcome: FuzzOutcome,
   how: string,
 ): string {
+  // The failure comes from the allocator (its error messages): one line of
+  // plain text here, whatever line breaks or escapes it holds.
+  const failure = (outcome.failure ?? "").replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ");
   const lines = [
     `# interface: ${kind}`,
     "# level: contract",
     `# Written by deno task fuzz (${how}): ${outcome.steps.length} operation${
       outcome.steps.length === 1 ? "" : "s"
     } that break${outcome.steps.length === 1 ? "s" : ""}`,
-    `# "${outcome.failure ?? ""}".`,
+    `# "${failure}".`,
     "",
     `contract "fuzz reproducer: ${
-      (outcome.failure ?? "").replaceAll('"', "'").replaceAll("{", "\\{").replaceAll("}", "\\}")
+      failure.replaceAll("\\", "\\\\").replaceAll('"', "'").replaceAll("{", "\\{")
+        .replaceAll("}", "\\}")
     }" {`,
     "  let h = subject()",
     "  let live = blocks()",

@@ -104,6 +104,11 @@ export interface ConformanceResult {
   ms: number;
   /** What the contract's `print` statements said (and the script's before it), in order. */
   printed?: string[];
+  /**
+   * What a user's allocator wrote itself (`console.log`, standard error)
+   * while this contract ran, apart from the verdict; bounded.
+   */
+  output?: string[];
 }
 
 /** What the real bitmap page allocator does with a single page (mmsim warns where it happens). */

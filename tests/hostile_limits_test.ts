@@ -150,3 +150,20 @@ Deno.test("--timeout holds inside one long builtin; a fill over all RAM costs no
   });
   assert.equal(fill.code, 0, fill.err.join("\n"));
 });
+
+Deno.test("a fuzz reproducer stays one contract whatever the allocator's error message holds", async () => {
+  const { reproducer } = await import("../conformance/fuzz.ts");
+  const { parse } = await import("../dsl/parser.ts");
+  const failure =
+    'alloc(8, 8) threw Error: boom\nkmalloc(1)\n}\nprint "pwned" \\x {x} "q"\r\u2028end';
+  const text = reproducer(
+    "ByteAllocator",
+    { failure, steps: [], runs: 1, operations: 0 },
+    "seed 1",
+  );
+  const { program, problems } = parse(text, "fuzz-repro.mms");
+  assert.deepEqual(problems, []);
+  assert.equal(program.body.length, 1);
+  assert.equal(program.body[0].kind, "contract");
+  assert.equal(text.split("\n").filter((l) => l.startsWith("#")).length, 4);
+});
