@@ -502,3 +502,17 @@ Deno.test("wasm: replay and fuzz choose a family, global: takes a byte module, a
   assert.equal(exact.code, 2);
   assert.match(exact.err, /--exact takes a byte or page allocator model \(.*tlsf.*\), not 'nope'/);
 });
+
+Deno.test("wasm: a region added later goes above memory the module grew for itself", () => {
+  const memory = new WebAssembly.Memory({ initial: 2 });
+  const r = new LinearRegions(memory, 4);
+  const a = r.place(0x9000_0000, 0x1000);
+  // The module grows its memory for its own statistics page (after its init).
+  const own = memory.grow(1) * 65536;
+  const b = r.place(0x9100_0000, 0x1_0000);
+  assert.ok(
+    b >= own + 65536,
+    `region at ${b.toString(16)} over the module's page at ${own.toString(16)}`,
+  );
+  assert.ok(a + 0x1000 <= own);
+});

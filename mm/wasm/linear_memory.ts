@@ -73,6 +73,9 @@ export class LinearRegions {
    * that one's translation (so the allocator sees the overlap).
    */
   place(start: number, size: number): number {
+    // Memory the module grew for itself since the last region is its own:
+    // a new region goes above it too.
+    if (this.#memory.buffer.byteLength > this.#top) this.#top = this.#memory.buffer.byteLength;
     for (const r of this.#regions) {
       if (start < r.start + r.size && r.start < start + size) {
         const offset = r.offset + (start - r.start);
