@@ -136,7 +136,9 @@ function run(): void {
     recorder.ended("error", e.error.message, where);
   }
   recorder.finish();
-  report.srcdoc = reportHtml(reportData(recorder, world, script, menu.value || MAIN, outcome));
+  // The report is titled with the scenario only while the text is the scenario's.
+  const title = menu.value !== "" && SCRIPTS[menu.value] === text ? menu.value : MAIN;
+  report.srcdoc = reportHtml(reportData(recorder, world, script, title, outcome));
 }
 
 for (const path of Object.keys(SCRIPTS).sort()) {

@@ -204,7 +204,9 @@ Deno.test({
     const seen = await lookAt({
       url: `file://${ROOT}${GENERATED.diagrams}`,
       count: ["svg", "text=expectStatement"],
+      evaluate: ["document.compatMode"],
     });
+    assert.deepEqual(seen.values, ["CSS1Compat"], "standards mode, not quirks");
     assert.ok(seen.counts["svg"] >= 20, `${seen.counts["svg"]} diagrams`);
     assert.ok(seen.counts["text=expectStatement"] > 0);
     assert.deepEqual(seen.errors, []);

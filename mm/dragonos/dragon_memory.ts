@@ -24,6 +24,10 @@ import {
 /** The largest unsigned 64-bit value. */
 const U64_LAST = (1n << 64n) - 1n;
 
+/** Scratch views for splitting a 64-bit address into two 32-bit halves. */
+const HALF64 = new BigUint64Array(1);
+const HALF32 = new Uint32Array(HALF64.buffer);
+
 /** The kmalloc caches' names, as `/proc/slabinfo` and the sanitizer say them. */
 const CACHE_NAMES: readonly string[] = KMALLOC_SIZES.map((s) => `kmalloc-${s}`);
 
@@ -94,12 +98,17 @@ export class DragonMemory {
   readonly #log: (line: string) => void;
   /** The sanitizer's shadow, if the kernel runs with one. */
   readonly shadow: Shadow | undefined;
+  /** The linear mapping's offset, in two 32-bit halves (see {@linkcode DragonMemory.#physNumber}). */
+  readonly #offsetLo: number;
+  readonly #offsetHi: number;
 
   /** Boots the memory manager: zones over free RAM, then the kmalloc caches. */
   constructor(options: DragonMemoryOptions = {}) {
     this.platform = typeof options.platform === "string" || options.platform === undefined
       ? getPlatform(options.platform)
       : options.platform;
+    HALF64[0] = this.platform.physVirtOffset;
+    [this.#offsetLo, this.#offsetHi] = [HALF32[0], HALF32[1]];
     this.ram = options.ram ?? new PhysicalMemory(this.platform.ram);
     this.#log = options.log ?? (() => {});
     this.shadow = options.shadow;
@@ -158,8 +167,8 @@ export class DragonMemory {
     if (addr !== null && this.shadow !== undefined) {
       // The cache: the smallest power of two that holds `size` (32 at least).
       const i = size <= KMALLOC_SIZES[0] ? 0 : 27 - Math.clz32(size - 1);
-      this.shadow.allocated(
-        this.translatePhys(addr),
+      this.shadow.allocatedAt(
+        this.#physNumber(addr),
         size,
         KMALLOC_SIZES[i],
         "kmalloc",
@@ -183,7 +192,9 @@ export class DragonMemory {
       if (this.shadow === undefined || !(e instanceof KfreeError)) throw e;
       throw this.shadow.badFree(this.translatePhys(e.address), "kfree", e.code, e.message);
     }
-    if (address !== null && address !== 0n) this.shadow?.freed(this.translatePhys(address));
+    if (address !== null && address !== 0n && this.shadow !== undefined) {
+      this.shadow.freedAt(this.#physNumber(address));
+    }
   }
 
   /** A new, empty page table whose table frames come from `kmalloc(4096)`. */
@@ -276,6 +287,19 @@ export class DragonMemory {
     return vaddr >= offset && vaddr <= U64_LAST
       ? vaddr - offset
       : virtToPhys(this.platform, virt(vaddr));
+  }
+
+  /**
+   * The physical address of a linear-mapping address as a number, without
+   * bigint arithmetic (the 64-bit halves are subtracted as numbers): the
+   * sanitizer's kmalloc path asks it on every allocation and free.
+   */
+  #physNumber(vaddr: bigint): number {
+    HALF64[0] = vaddr;
+    const lo = HALF32[0] - this.#offsetLo;
+    const hi = HALF32[1] - this.#offsetHi;
+    const pa = hi * 0x1_0000_0000 + lo;
+    return pa >= 0 && pa < 2 ** 53 ? pa : Number(this.translatePhys(vaddr));
   }
 
   /** `mm_stat()`. */

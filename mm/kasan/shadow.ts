@@ -37,8 +37,14 @@ const HALVES = new Uint32Array(BIG.buffer);
  * A physical address as a number (exact: they lie below 2^53), through a
  * typed array: several times faster than `Number(bigint)` in V8, and the
  * shadow converts an address on every allocation, free and access.
+ *
+ * @example
+ * ```ts
+ * import { exact } from "./shadow.ts";
+ * console.log(exact(0x8040_0000n)); // 2151677952
+ * ```
  */
-function exact(a: bigint): number {
+export function exact(a: bigint): number {
   BIG[0] = a;
   return HALVES[0] + HALVES[1] * 0x1_0000_0000;
 }
@@ -166,13 +172,29 @@ export class Shadow {
     cache?: string,
     align?: number,
   ): void {
-    const at = exact(start);
+    this.allocatedAt(exact(start), size, slot, kind, cache, align, start);
+  }
+
+  /**
+   * {@linkcode Shadow.allocated} of a physical address given as a number
+   * (below 2^53): the kmalloc path, which converts no bigint when an
+   * object is handed out where one was freed before.
+   */
+  allocatedAt(
+    at: number,
+    size: number,
+    slot: number,
+    kind: ObjectKind,
+    cache?: string,
+    align?: number,
+    start?: bigint,
+  ): void {
     const key = at - this.#base;
     const full = slot > size ? slot : size;
     // The record of the object freed here before is reused (nothing else
     // keeps it: reports and the observer copy what they need).
     let rec = this.#objects.get(key);
-    if (rec !== undefined && rec.freed !== undefined && rec.start === start) {
+    if (rec !== undefined && rec.freed !== undefined) {
       rec.size = size;
       rec.slot = full;
       rec.kind = kind;
@@ -182,7 +204,7 @@ export class Shadow {
       rec.freed = undefined;
     } else {
       rec = {
-        start,
+        start: start ?? BigInt(at),
         size,
         slot: full,
         kind,
@@ -204,7 +226,11 @@ export class Shadow {
    * rest stays the script's.
    */
   freed(start: bigint, bytes?: number): void {
-    const at = exact(start);
+    this.freedAt(exact(start), bytes);
+  }
+
+  /** {@linkcode Shadow.freed} of a physical address given as a number (below 2^53). */
+  freedAt(at: number, bytes?: number): void {
     const key = at - this.#base;
     const rec = this.#objects.get(key);
     if (rec === undefined || rec.freed !== undefined) return;
@@ -213,7 +239,7 @@ export class Shadow {
     if (bytes !== undefined && bytes < rec.slot) {
       const rest: ObjectRecord = {
         ...rec,
-        start: start + BigInt(bytes),
+        start: rec.start + BigInt(bytes),
         size: Math.max(0, rec.size - bytes),
         slot: rec.slot - bytes,
       };
