@@ -22,7 +22,13 @@ import {
   readLines,
   readProgress,
 } from "../conformance/protocol.ts";
-import { BUILTIN_TARGETS, builtinTarget, FUZZ_LIMITS } from "../conformance/runner.ts";
+import {
+  BUILTIN_TARGETS,
+  builtinTarget,
+  type ConformanceScript,
+  FUZZ_LIMITS,
+  runConformance,
+} from "../conformance/runner.ts";
 import { allocatorEntry, ALLOCATORS } from "../mm/registry.ts";
 import { wasmModule } from "./wasm_file.ts";
 
@@ -318,6 +324,13 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
       (problem !== undefined
         ? `  shrunk to ${operations(result.done.steps.length)}; ${problem}`
         : `  shrunk to ${operations(result.done.steps.length)}, written to ${path}\n` +
+          (await checkReproducer(
+            reproducer(result.done.interface, result.done, how),
+            result.done.interface,
+            target,
+            readable,
+            timeout,
+          )) +
           `  replay it: ${replay(path)}`);
   } else {
     summary =
@@ -352,6 +365,54 @@ function junit(allocator: string, seed: number, seconds: number, failure?: strin
     "  </testsuite>",
     "</testsuites>",
   ].join("\n");
+}
+
+/** mmsim's model of each interface: a reproducer must hold on it. */
+const MODEL_OF: Readonly<Record<Kind, string>> = {
+  ByteAllocator: "tlsf",
+  PageAllocator: "bitmap",
+  IdAllocator: "id",
+};
+
+/**
+ * What a reproducer proves, checked before it is handed over: that it
+ * holds on mmsim's model of the interface (it asserts the contracts, not
+ * what one allocator chose) and fails on the allocator that was fuzzed.
+ * Lines for the summary.
+ */
+async function checkReproducer(
+  source: string,
+  kind: Kind,
+  target: TargetSpec,
+  readable: string[],
+  timeout: number,
+): Promise<string> {
+  const script: ConformanceScript = {
+    path: "fuzz-repro.mms",
+    source,
+    interface: kind,
+    level: "contract",
+  };
+  const model = MODEL_OF[kind];
+  const onModel = runConformance(script, builtinTarget(model)!, 1n, {
+    contractTimeLimit: timeout * 20,
+  });
+  const modelFailure = onModel.find((r) => !r.ok)?.failure;
+  const onSubject = await runIsolated([script], target, {
+    seed: 1n,
+    timeout,
+    fuzzMs: 0,
+    fuzzSeed: 1,
+    readable,
+  });
+  const subjectFailure = onSubject.ok ? onSubject.rows.find((r) => !r.ok)?.failure : undefined;
+  return (modelFailure === undefined
+    ? `  checked: it holds on mmsim's ${model}`
+    : `  warning: it fails on mmsim's ${model} too (${modelFailure})`) +
+    (subjectFailure !== undefined
+      ? ", and fails on this allocator\n"
+      : "; it did not fail again on this allocator (the failure depends on more than these " +
+        "operations)\n");
 }
 
 /** The shortest of a few tails of a hanging sequence that still hangs, run in a worker. */

@@ -92,7 +92,7 @@ interface Model {
     group?: string;
   }[];
   /** Blocks an `Exhaust` fitted into an empty allocator, by request: capacity must come back. */
-  capacity: Map<string, number>;
+  capacity: Map<string, { count: number; name: string }>;
   /** Whether capacity must come back (see {@linkcode FuzzOptions.capacityComesBack}). */
   capacityComesBack: boolean;
   /** Memory given: [start, end). */
@@ -716,17 +716,19 @@ class Exhaust implements fc.Command<Model, Real> {
     }
     const key = `${this.size}/${this.align}`;
     if (empty) {
-      const before = m.capacity.get(key);
-      if (before !== undefined) {
+      const earlier = m.capacity.get(key);
+      if (earlier !== undefined) {
+        // Against the count the script itself made before, never this
+        // allocator's number: the reproducer holds for any correct allocator.
         step.lines.push(
-          `expect ${n} == ${before} "capacity comes back: ${before} blocks fitted before"`,
+          `expect ${n} == ${earlier.name} "capacity comes back: {${earlier.name}} blocks fitted before"`,
         );
-        if (count !== before) {
+        if (count !== earlier.count) {
           throw new Broken(
-            `capacity did not come back: ${before} blocks of ${text} fitted the empty allocator before, now ${count}`,
+            `capacity did not come back: ${earlier.count} blocks of ${text} fitted the empty allocator before, now ${count}`,
           );
         }
-      } else if (m.capacityComesBack) m.capacity.set(key, count);
+      } else if (m.capacityComesBack) m.capacity.set(key, { count, name: n });
     }
     if (!page && this.size <= 64 && this.align <= 64) {
       for (const [s, end] of m.regions.slice(1)) {
