@@ -26,6 +26,7 @@ import { wasmModule } from "./wasm_file.ts";
 
 type ReplayTarget = ByteAllocator | PageAllocator;
 import { readTraceText } from "./read_input.ts";
+import { runWatched } from "./watched.ts";
 
 const USAGE = `Usage: deno task replay --allocator <${
   REPLAY_ALLOCATORS.join("|")
@@ -50,6 +51,8 @@ Options:
       --bench            replay repeatedly for about --seconds and print
                          operations per second instead of the output
       --seconds N        how long --bench runs (default 2)
+      --timeout S        a call into a .wasm module that has not returned
+                         after S seconds (default 10) ends the replay, named
   -h, --help             this text
 `;
 
@@ -90,6 +93,7 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
         seconds: { type: "string" },
         "pointer-width": { type: "string" },
         family: { type: "string" },
+        timeout: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -229,6 +233,31 @@ async function writeAll(text: string): Promise<void> {
   }
 }
 
+/** `--timeout`'s seconds in `args` (10 when unsaid), or undefined when it is not a positive number. */
+function timeoutOf(args: string[]): number | undefined {
+  const at = args.findIndex((a) => a === "--timeout" || a.startsWith("--timeout="));
+  if (at < 0) return 10;
+  const text = args[at].includes("=") ? args[at].slice(10) : args[at + 1];
+  const n = Number(text);
+  return n > 0 && Number.isFinite(n) ? n : undefined;
+}
+
 if (import.meta.main) {
-  Deno.exitCode = await main(Deno.args);
+  const args = Deno.args;
+  const timeout = timeoutOf(args);
+  if (timeout === undefined) {
+    console.error("replay: --timeout takes a positive number of seconds");
+    Deno.exit(2);
+  }
+  // A .wasm module's calls run in a worker watched from here: one that never
+  // returns is stopped, named (mmsim's models need no watching).
+  if (args.some((a) => a.endsWith(".wasm"))) {
+    const end = await runWatched("replay", args, timeout);
+    if ("code" in end) Deno.exit(end.code);
+    console.error(
+      `replay: ${end.hung} did not return within ${end.seconds} s (the module spins?)`,
+    );
+    Deno.exit(1);
+  }
+  Deno.exitCode = await main(args);
 }

@@ -24,6 +24,7 @@ import { World } from "../runtime/world.ts";
 import { defaultIo, type RunIo } from "./run_io.ts";
 import { parseRunOptions, type RunOptions } from "./run_options.ts";
 import { type Failure, RunOutput } from "./run_output.ts";
+import { runWatched } from "./watched.ts";
 
 export type { RunIo } from "./run_io.ts";
 export { USAGE } from "./run_options.ts";
@@ -224,5 +225,18 @@ function scriptWasmLoader(
 }
 
 if (import.meta.main) {
+  // With a time limit, the script runs in a worker watched from here: a call
+  // into a WebAssembly allocator that never returns is stopped at the limit
+  // too (the interpreter checks the limit only between its own steps).
+  const o = parseRunOptions(Deno.args, { ...defaultIo(), out: () => {}, err: () => {} });
+  if (typeof o === "object" && o.timeout !== undefined) {
+    const end = await runWatched("run", Deno.args, o.timeout);
+    if ("code" in end) Deno.exit(end.code);
+    console.error(
+      `run: ${o.path}: the script ran longer than its time limit of ${end.seconds} s: ` +
+        `stopped in ${end.hung}, a call of the WebAssembly allocator that did not return`,
+    );
+    Deno.exit(1);
+  }
   Deno.exitCode = main(Deno.args);
 }

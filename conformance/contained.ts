@@ -177,14 +177,16 @@ export async function runContained(
       : `the allocator's process ended (${
         status.signal ? `signal ${status.signal}` : `exit code ${status.code}`
       })`;
-    rows.push(resultRow(
+    const died = resultRow(
       script,
       { name, builtin: "builtin" in target },
       at?.name ?? "(script)",
       false,
       why,
       0,
-    ));
+    );
+    output.attach(died); // what it printed before it died goes with it
+    rows.push(died);
     if (at === undefined || at.script >= scripts.length) break;
     start = { script: at.script, contract: at.contract + 1 };
   }

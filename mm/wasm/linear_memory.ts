@@ -50,6 +50,14 @@ export class LinearRegions {
   /** Whether the memory is a 64-bit one, whose `grow` takes a bigint. */
   readonly #memory64: boolean;
   #last: PlacedRegion | undefined;
+  /** How far the memory reached after mmsim last grew it (past that, the module grew it). */
+  #grownTo: number;
+  #grownBytes = 0;
+
+  /** Bytes mmsim grew the module's memory by, to hold the regions. */
+  get grownBytes(): number {
+    return this.#grownBytes;
+  }
 
   /**
    * Regions in `memory`, above what it holds now; `pointerWidth` 4 caps it
@@ -58,6 +66,7 @@ export class LinearRegions {
   constructor(memory: WebAssembly.Memory, pointerWidth: 4 | 8) {
     this.#memory = memory;
     this.#top = memory.buffer.byteLength;
+    this.#grownTo = this.#top;
     this.#limit = pointerWidth === 4 ? 2 ** 32 : 2 ** 48;
     this.#memory64 = pointerWidth === 8;
   }
@@ -75,7 +84,11 @@ export class LinearRegions {
   place(start: number, size: number): number {
     // Memory the module grew for itself since the last region is its own:
     // a new region goes above it too.
-    if (this.#memory.buffer.byteLength > this.#top) this.#top = this.#memory.buffer.byteLength;
+    const now = this.#memory.buffer.byteLength;
+    if (now > this.#grownTo) {
+      this.#top = Math.max(this.#top, now);
+      this.#grownTo = now;
+    }
     for (const r of this.#regions) {
       if (start < r.start + r.size && r.start < start + size) {
         const offset = r.offset + (start - r.start);
@@ -116,6 +129,8 @@ export class LinearRegions {
         (this.#memory.grow as (delta: number | bigint) => unknown)(
           this.#memory64 ? BigInt(pages) : pages,
         );
+        this.#grownBytes += pages * WASM_PAGE;
+        this.#grownTo = this.#memory.buffer.byteLength;
       } catch (e) {
         throw new PlacementError(
           `the module's memory cannot grow to ${hex(end)} bytes for the region at ` +

@@ -87,11 +87,15 @@ export class WasmByteAllocator implements ByteAllocator, ManagedMemory {
     }
     let p: number;
     if (this.#alloc !== undefined) {
+      w.enter(2, size, align);
       try {
         p = this.#alloc(size, align) >>> 0;
       } catch (e) {
         throw w.trap("byte_alloc", [size, align], e);
+      } finally {
+        w.leave();
       }
+      w.checkMemory("byte_alloc", [size, align]);
     } else p = w.call("byte_alloc", [size, align]);
     if (p === 0) {
       const e = w.lastError("byte_alloc", [size, align]);
@@ -110,11 +114,15 @@ export class WasmByteAllocator implements ByteAllocator, ManagedMemory {
     const w = this.#w;
     const at = w.freeTarget(ptr);
     if (this.#dealloc !== undefined) {
+      w.enter(3, at, size);
       try {
         this.#dealloc(at, size, align);
       } catch (e) {
         throw w.trap("byte_dealloc", [at, size, align], e);
+      } finally {
+        w.leave();
       }
+      w.checkMemory("byte_dealloc", [at, size, align]);
     } else w.call("byte_dealloc", [at, size, align]);
   }
 

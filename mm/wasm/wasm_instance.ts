@@ -19,6 +19,69 @@ const ERROR_CODES: Readonly<Record<number, AllocErrorKind>> = {
   4: "NotAllocated",
 };
 
+/**
+ * Where calls into modules are recorded for a watchdog on another thread
+ * (see {@linkcode watchWasmCalls}): whether a call is running, how many
+ * have started, and the running one's export and arguments.
+ */
+let watch: { control: Int32Array; args: Float64Array } | undefined;
+
+/** The exports a watched call can name, by number (`byte_alloc` is 2, `byte_dealloc` 3). */
+export const WATCHED_EXPORTS: readonly string[] = [
+  "byte_init",
+  "byte_add_memory",
+  "byte_alloc",
+  "byte_dealloc",
+  "byte_total_bytes",
+  "byte_used_bytes",
+  "byte_available_bytes",
+  "page_init",
+  "page_add_memory",
+  "page_alloc",
+  "page_alloc_at",
+  "page_dealloc",
+  "page_total_pages",
+  "page_used_pages",
+  "page_available_pages",
+  "last_error",
+  "mmsim_abi_version",
+];
+
+/** Bytes of the record {@linkcode watchWasmCalls} keeps. */
+export const WASM_WATCH_BYTES = 16 + 8 * 4;
+
+/**
+ * Records every call into a WebAssembly module from now on in `buffer`, so
+ * that a thread that cannot be blocked by the call (a watchdog) can tell a
+ * call that never returns from a long run of short ones, and name it with
+ * {@linkcode runningWasmCall}.
+ *
+ * @example
+ * ```ts ignore
+ * const buffer = new SharedArrayBuffer(WASM_WATCH_BYTES);
+ * watchWasmCalls(buffer); // in the thread that runs the module
+ * runningWasmCall(buffer); // in the watchdog's: "byte_alloc(0x20000, 8)" or ""
+ * ```
+ */
+export function watchWasmCalls(buffer: SharedArrayBuffer): void {
+  watch = { control: new Int32Array(buffer, 0, 4), args: new Float64Array(buffer, 16, 4) };
+}
+
+/** The watched call running now (`""` between calls), and how many calls have started. */
+export function runningWasmCall(buffer: SharedArrayBuffer): { call: string; started: number } {
+  const control = new Int32Array(buffer, 0, 4);
+  const args = new Float64Array(buffer, 16, 4);
+  const started = Atomics.load(control, 1);
+  if (Atomics.load(control, 0) === 0) return { call: "", started };
+  const name = WATCHED_EXPORTS[control[2]] ?? "a call";
+  const n = control[3];
+  const shown = Array.from(
+    { length: Math.min(n, 4) },
+    (_, i) => args[i] >= 0x1_0000 ? `0x${args[i].toString(16)}` : String(args[i]),
+  );
+  return { call: `${name}(${shown.join(", ")})`, started };
+}
+
 /** An export as JavaScript sees it: i32 in and out as numbers (i64 as bigints for memory64). */
 export type WasmExport = (...args: (number | bigint)[]) => number | bigint | undefined;
 
@@ -46,6 +109,8 @@ export class WasmInstance {
   readonly exports: Readonly<Record<string, WasmExport>>;
   readonly #memory: WebAssembly.Memory;
   readonly #module: WasmAllocatorModule;
+  /** The memory's buffer as last seen (see {@linkcode WasmInstance.checkMemory}). */
+  #seen: ArrayBuffer | SharedArrayBuffer;
 
   /** Instantiates `module` (which imports nothing). */
   constructor(module: WasmAllocatorModule) {
@@ -68,6 +133,7 @@ export class WasmInstance {
     }
     this.exports = instance.exports as unknown as Record<string, WasmExport>;
     this.#memory = instance.exports.memory as WebAssembly.Memory;
+    this.#seen = new ArrayBuffer(0); // checked on the first call
     this.regions = new LinearRegions(this.#memory, module.pointerWidth);
   }
 
@@ -83,19 +149,67 @@ export class WasmInstance {
   call(name: string, args: readonly number[]): number {
     const f = this.exports[name];
     let r;
+    const w = watch;
+    if (w !== undefined) {
+      const c = w.control;
+      c[2] = WATCHED_EXPORTS.indexOf(name);
+      c[3] = args.length;
+      for (let i = 0; i < args.length && i < 4; i++) w.args[i] = args[i];
+      // Plain stores: the watchdog looks every 100 ms, and needs no fence.
+      c[1]++;
+      c[0] = 1;
+    }
     try {
       r = this.pointerWidth === 4 ? f(...args) : f(...args.map((a) => BigInt(a)));
     } catch (e) {
       throw this.trap(name, args, e);
+    } finally {
+      if (w !== undefined) w.control[0] = 0;
     }
-    if (this.#memory.buffer.byteLength > MAX_WASM_MEMORY_BYTES) {
-      const what = `grew the module's memory to ${
-        (this.#memory.buffer.byteLength / 2 ** 20).toFixed(0)
+    this.checkMemory(name, args);
+    return typeof r === "bigint" ? Number(BigInt.asUintN(64, r)) : (Number(r ?? 0) >>> 0);
+  }
+
+  /**
+   * Marks the start of a direct call of export `index` (a hot path that
+   * does not go through {@linkcode WasmInstance.call}) for the watchdog.
+   */
+  enter(index: number, a: number, b: number): void {
+    const w = watch;
+    if (w === undefined) return;
+    const c = w.control;
+    c[2] = index;
+    c[3] = 2;
+    w.args[0] = a;
+    w.args[1] = b;
+    c[1]++;
+    c[0] = 1;
+  }
+
+  /** Marks the end of a direct call. */
+  leave(): void {
+    if (watch !== undefined) watch.control[0] = 0;
+  }
+
+  /**
+   * After a call: a module that now has more memory than
+   * {@linkcode MAX_WASM_MEMORY_BYTES} fails the call, named, and is not
+   * instantiated again in this run.
+   */
+  checkMemory(name: string, args: readonly number[]): void {
+    // The buffer last seen is detached when the memory grows: until then
+    // nothing has changed, and the memory's own getter (slower) is not asked.
+    if (this.#seen.byteLength !== 0) return;
+    this.#seen = this.#memory.buffer;
+    // Its own memory: what it holds beyond the regions mmsim placed in it.
+    const own = this.#seen.byteLength - this.regions.grownBytes;
+    if (own > MAX_WASM_MEMORY_BYTES) {
+      const what = `grew the module's own memory to ${
+        (own / 2 ** 20).toFixed(0)
       } MiB, past the limit of ${MAX_WASM_MEMORY_BYTES >> 30} GiB a module may have`;
       this.#module.exceeded ??= `${this.describe(name, args)} ${what}`;
       throw new WasmCallError(this.path, this.describe(name, args), what);
     }
-    return typeof r === "bigint" ? Number(BigInt.asUintN(64, r)) : (Number(r ?? 0) >>> 0);
   }
 
   /** The error to throw for what a call threw: a trap is described, anything else passes. */

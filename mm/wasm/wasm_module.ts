@@ -139,7 +139,7 @@ export function loadWasmAllocator(bytes: Uint8Array, path: string): WasmAllocato
   let module: WebAssembly.Module;
   let capped: Uint8Array;
   try {
-    capped = capMemory(bytes, 2 * MAX_WASM_MEMORY_PAGES);
+    capped = capMemory(bytes, MAX_DECLARED_PAGES);
   } catch (e) {
     throw new WasmModuleError(path, [(e as Error).message]);
   }
@@ -208,14 +208,17 @@ export function loadWasmAllocator(bytes: Uint8Array, path: string): WasmAllocato
 }
 
 /**
- * The most linear memory a module may have: 1 GiB (16,384 pages of 64 KiB).
- * A call after which the module has more fails, named (see
- * `WasmInstance.call`), and the module is not instantiated again in that
- * run; its memory declaration is rewritten to at most twice the limit, so
- * that no single `memory.grow` can take more (it fails inside the module,
- * as on a machine with no more memory).
+ * The most memory a module may have of its own (beyond the regions mmsim
+ * places in it): 1 GiB (16,384 pages of 64 KiB). A call after which it has
+ * more fails, named (see `WasmInstance.checkMemory`), and the module is
+ * not instantiated again in that run. Its memory declaration is rewritten
+ * to at most 4 GiB (the most a wasm32 memory holds), so that even a
+ * memory64 module cannot grow further in one call.
  */
 export const MAX_WASM_MEMORY_PAGES = 16_384;
+
+/** The most pages a module's memory may be declared to reach: 4 GiB, regions included. */
+const MAX_DECLARED_PAGES = 65_536;
 
 /** Bytes of {@linkcode MAX_WASM_MEMORY_PAGES}. */
 export const MAX_WASM_MEMORY_BYTES: number = MAX_WASM_MEMORY_PAGES * 65_536;
@@ -262,7 +265,7 @@ function capMemory(bytes: Uint8Array, pages: number): Uint8Array {
       if (min > MAX_WASM_MEMORY_PAGES) {
         throw new Error(
           `its memory starts at ${min} pages of 64 KiB, more than the ${MAX_WASM_MEMORY_PAGES} ` +
-            "(1 GiB) a module may have",
+            "(1 GiB) a module may have of its own",
         );
       }
       out.push(flags | 0x01, ...encodeLeb(min), ...encodeLeb(Math.min(max, pages)));
