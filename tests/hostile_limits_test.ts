@@ -167,3 +167,49 @@ Deno.test("a fuzz reproducer stays one contract whatever the allocator's error m
   assert.equal(program.body[0].kind, "contract");
   assert.equal(text.split("\n").filter((l) => l.startsWith("#")).length, 4);
 });
+
+Deno.test("a WebAssembly call that never returns is stopped and named: replay, and run with --timeout", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/full.trace`,
+      "region 0x80000000 4096\na 0 4000 8\na 1 4000 8\n",
+    );
+    const replay = await deno([
+      "run",
+      "--cached-only",
+      "--allow-read",
+      "cli/replay.ts",
+      "--allocator",
+      "tests/fixtures/wasm/spins_when_full.wasm",
+      "--timeout",
+      "1",
+      `${dir}/full.trace`,
+    ]);
+    assert.equal(replay.code, 1, replay.err);
+    assert.match(replay.err, /replay: byte_alloc\(4000, 8\) did not return within 1 s/);
+    await Deno.writeTextFile(
+      `${dir}/spin.mms`,
+      "final_init()\nrepeat 100000 { let p = alloc(64, 8) }\n",
+    );
+    const run = await deno([
+      "run",
+      "--cached-only",
+      "--allow-read",
+      "cli/run.ts",
+      `${dir}/spin.mms`,
+      "--quiet",
+      "--allocator",
+      "tests/fixtures/wasm/spins_when_full.wasm",
+      "--timeout",
+      "1",
+    ]);
+    assert.equal(run.code, 1, run.err);
+    assert.match(
+      run.err,
+      /the script ran longer than its time limit of 1 s: stopped in byte_alloc\(64, 8\), a call of the WebAssembly allocator/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
