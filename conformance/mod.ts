@@ -23,7 +23,7 @@ export {
   runIsolated,
 } from "./isolated.ts";
 export { type ContainedOptions, type ContainedOutcome, runContained } from "./contained.ts";
-export type { TargetSpec } from "./protocol.ts";
+export type { RemoteSpec, TargetSpec } from "./protocol.ts";
 export type { Subject } from "../runtime/world.ts";
 export { ALLOCATORS, type ByteAllocatorKind } from "../mm/registry.ts";
 export type {

@@ -112,7 +112,7 @@ export interface ConformanceResult {
 }
 
 /** What the real bitmap page allocator does with a single page (mmsim warns where it happens). */
-export const BITMAP_SINGLE_PAGE =
+export const BITMAP_SINGLE_PAGE: string =
   "the real BitmapPageAllocator (allocator crate 0.1.2) serves one page from the lowest free page " +
   "whatever the alignment asked for";
 

@@ -48,7 +48,7 @@ export const WATCHED_EXPORTS: readonly string[] = [
 ];
 
 /** Bytes of the record {@linkcode watchWasmCalls} keeps. */
-export const WASM_WATCH_BYTES = 16 + 8 * 4;
+export const WASM_WATCH_BYTES: number = 16 + 8 * 4;
 
 /**
  * Records every call into a WebAssembly module from now on in `buffer`, so
