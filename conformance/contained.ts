@@ -57,7 +57,13 @@ const OUTPUT_PER_ROW = 64 * 1024;
 const OUTPUT_TOTAL = 1024 * 1024;
 
 /** What the child writes, one per line. */
-type ChildEvent = IsolatedEvent | { kind: "end"; ok: boolean; name?: string; problem?: string };
+type ChildEvent = IsolatedEvent | {
+  kind: "end";
+  ok: boolean;
+  name?: string;
+  problem?: string;
+  resume?: { script: number; contract: number };
+};
 
 /**
  * Runs `scripts` against `target` in a child process (itself running the
@@ -165,7 +171,10 @@ export async function runContained(
         return { ok: false, problem: end.problem ?? "the allocator could not be loaded" };
       }
       name = end.name ?? name;
-      break;
+      if (end.resume === undefined) break;
+      // A call hung in that child: a new one goes on, without its stuck thread.
+      start = end.resume;
+      continue;
     }
     // The child died: the contract it was in fails, and the next child goes on after it.
     const script = scriptAt(scripts, at?.script ?? scripts.length);
@@ -343,10 +352,11 @@ async function host(): Promise<void> {
     ...request.options,
     seed: BigInt(request.options.seed),
     onEvent: out,
+    stopAfterHang: true,
   });
   out(
     outcome.ok
-      ? { kind: "end", ok: true, name: outcome.name }
+      ? { kind: "end", ok: true, name: outcome.name, resume: outcome.resume }
       : { kind: "end", ok: false, problem: outcome.problem },
   );
   Deno.exit(0);

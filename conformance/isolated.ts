@@ -31,6 +31,12 @@ export interface IsolatedOptions {
   /** Where to start (default: the first contract of the first script). */
   start?: { script: number; contract: number };
   /**
+   * Stop after a call that hung (its contract judged) and say where to
+   * resume: a caller that runs this in a process of its own starts a new
+   * one, which leaves the stuck thread behind.
+   */
+  stopAfterHang?: boolean;
+  /**
    * Told of each contract as it starts, of each result as it is judged, and
    * (every 50 ms, when it changed) of the allocator call in progress.
    */
@@ -45,7 +51,13 @@ export type IsolatedEvent =
 
 /** The suite's results, or why the allocator could not be tested at all. */
 export type IsolatedOutcome =
-  | { ok: true; rows: ConformanceResult[]; name: string }
+  | {
+    ok: true;
+    rows: ConformanceResult[];
+    name: string;
+    /** Where to go on (with {@linkcode IsolatedOptions.stopAfterHang}, after a hang). */
+    resume?: { script: number; contract: number };
+  }
   | { ok: false; problem: string };
 
 const WORKER = new URL("./worker.ts", import.meta.url);
@@ -261,6 +273,12 @@ async function judgeAll(
     start = where.name === undefined
       ? { script: where.script + 1, contract: 0 }
       : { script: where.script, contract: where.contract + 1 };
+    // A thread stuck in a loop cannot always be stopped, and keeps a core
+    // busy: a process of its own goes on from here, if the caller can start one.
+    if (options.stopAfterHang) {
+      for (const r of rows) r.target = name;
+      return { ok: true, rows, name, resume: start };
+    }
   }
   for (const r of rows) r.target = name;
   return { ok: true, rows, name };

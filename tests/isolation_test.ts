@@ -73,6 +73,15 @@ const CASES: [string, [RegExp, RegExp][]][] = [
     ],
     [/add_memory adds memory/, /the allocator exhausted the memory of its worker/],
   ]],
+  ["align_cap_id", [
+    [/alignments up to the capacity/, /expect id % align == 0 failed/],
+  ]],
+  ["big_request_spinner", [
+    [/large requests, up to half/, /try_alloc\(131072, 8\) did not return within 2 s/],
+  ]],
+  ["pages_past_end", [
+    [/alloc_pages_at at and across the end/, /a run across the end/],
+  ]],
   ["pages_at_ignoring", [
     [/alloc_pages_at returns exactly the base/, /a page alloc_pages_at had taken/],
   ]],

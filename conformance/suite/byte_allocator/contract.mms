@@ -195,3 +195,19 @@ contract "add_memory adds memory that later allocations use" {
   }
   expect used_extra > 0 "16 blocks after add_memory, none of them in the added memory"
 }
+
+contract "large requests, up to half of the memory given, are served and given back" {
+  let heap = subject()
+  let live = blocks()
+  for k in 17..20 {
+    let size = 1 << k
+    if size <= subject_size / 2 {
+      let p = heap.try_alloc(size, 8)
+      expect p != null "alloc({size}, 8) failed on an empty allocator of {subject_size} bytes"
+      expect p >= subject_base && p + size <= subject_base + subject_size
+      expect live.add(p, size)
+      heap.dealloc(p, size, 8)
+      live.remove(p)
+    }
+  }
+}

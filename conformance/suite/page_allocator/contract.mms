@@ -81,3 +81,13 @@ contract "alloc_pages_at returns exactly the base it was given, and those pages 
     p = pages.try_alloc_pages(1, 4K)
   }
 }
+
+contract "alloc_pages_at at and across the end of the memory given" {
+  let pages = subject()
+  let end = subject_base + subject_size
+  expect error NoMemory { pages.alloc_pages_at(end - 12K, 4, 4K) } "a run across the end"
+  expect error NoMemory { pages.alloc_pages_at(end, 1, 4K) } "a page past the end"
+  let last = pages.alloc_pages_at(end - 4K, 1, 4K)
+  expect last == end - 4K "the last page can be taken exactly"
+  expect error NoMemory { pages.alloc_pages_at(end - 8K, 2, 4K) } "a run over a taken page"
+}
