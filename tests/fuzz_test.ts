@@ -107,13 +107,13 @@ Deno.test("fuzz: an allocator that exhausts memory fails, named, without ending 
 
 Deno.test("fuzz: the same seed finds the same reproducer; shards differ", async () => {
   const dir = Deno.makeTempDirSync();
-  // Seed 1 meets a 40-byte request within a few seconds here: the time
-  // limit leaves room for a slow, busy machine (the search ends at the first
-  // failure, so it costs no more when the machine is calm).
+  // leak_after_ten fails within the first sequences: the time limit leaves
+  // room for a slow, busy machine (the search ends at the first failure, so
+  // it costs no more when the machine is calm).
   const run = (out: string, ...more: string[]) =>
     fuzz([
       "--allocator",
-      "tests/fixtures/off_by_four_allocator.ts",
+      "tests/fixtures/leak_after_ten_allocator.ts",
       "--allow-user-code",
       "--seconds",
       "90",
