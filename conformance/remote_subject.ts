@@ -20,7 +20,7 @@ export class ForeignError extends Error {
   constructor(text: string) {
     const at = text.indexOf(": ");
     super(at > 0 ? text.slice(at + 2) : text);
-    this.name = at > 0 ? text.slice(0, at) : "a thrown value";
+    this.name = at > 0 ? text.slice(0, at) : "";
   }
 }
 

@@ -212,7 +212,9 @@ export function describeThrown(e: unknown): string {
     if (e instanceof Error) {
       const name = e.name;
       const message = e.message;
-      if (typeof name === "string" && typeof message === "string") return `${name}: ${message}`;
+      if (typeof name === "string" && typeof message === "string") {
+        return name === "" ? message : `${name}: ${message}`;
+      }
     }
     if (e === null || typeof e !== "object" && typeof e !== "function") return String(e);
   } catch {

@@ -47,3 +47,11 @@ Deno.test("realms: a subject that patches mmsim's modules and fast-check patches
   assert.match(r.out, /frees restore availability +FAIL /);
   assert.match(r.out, /fuzzing: .* +FAIL capacity did not come back/);
 });
+
+Deno.test("realms: a thrown Proxy and a NaN answer are the allocator's fault, never an internal error", async () => {
+  const r = await conformance("hostile_thrower", "--fuzz-seconds", "0");
+  assert.equal(r.code, 1, r.out + r.err);
+  assert.match(r.out, /ScriptError: alloc returned NaN, not an integer/);
+  assert.match(r.out, /the allocator under test threw an object in try_alloc\(100, 8\)/);
+  assert.doesNotMatch(r.out + r.err, /internal error/);
+});
