@@ -954,7 +954,7 @@ export function reproducer(
 ): string {
   // The failure comes from the allocator (its error messages): one line of
   // plain text here, whatever line breaks or escapes it holds.
-  const failure = (outcome.failure ?? "").replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ");
+  const failure = (outcome.failure ?? "").replace(/[\p{Cc}\u2028\u2029]+/gu, " ");
   const lines = [
     `# interface: ${kind}`,
     "# level: contract",

@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { browserMissing, lookAt } from "../tools/browser.ts";
 import { deno } from "./run_helpers.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const EVIL = "<img src=x onerror=window.pwned=1>";
 
 Deno.test({
