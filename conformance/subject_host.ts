@@ -13,6 +13,7 @@
 import { findAllocatorClass, INTERFACE_METHODS } from "./user_module.ts";
 import { Answer, Op, serveCalls, type Served } from "./subject_channel.ts";
 import { moduleProblem } from "./protocol.ts";
+import { describeThrown } from "../hal/sim_error.ts";
 
 /** What the runner sends this realm first. */
 export interface SubjectHostRequest {
@@ -41,17 +42,6 @@ const scope = self as unknown as {
 const post: (m: SubjectHostMessage) => void = scope.postMessage.bind(scope);
 const revoke = Deno.permissions.revoke.bind(Deno.permissions);
 
-/** A thrown value in words, without trusting it. */
-function describe(e: unknown): string {
-  try {
-    if (e instanceof Error) return `${String(e.name)}: ${String(e.message)}`;
-    if (e === null || (typeof e !== "object" && typeof e !== "function")) return String(e);
-  } catch {
-    // its own description throws
-  }
-  return typeof e === "function" ? "a function" : "an object";
-}
-
 /** An answer to send back for a returned value. */
 function answerOf(v: unknown): Served {
   if (typeof v === "number") return { kind: Answer.Number, value: v };
@@ -71,7 +61,7 @@ function thrownOf(e: unknown): Served {
   } catch {
     // not an AllocError we can read
   }
-  return { kind: Answer.Threw, text: describe(e) };
+  return { kind: Answer.Threw, text: describeThrown(e) };
 }
 
 scope.onmessage = async (e: MessageEvent<SubjectHostRequest>) => {

@@ -93,3 +93,32 @@ export function withCode(e: SimError): string {
   ) return e.message;
   return `${e.code}: ${e.message}`;
 }
+
+/**
+ * What foreign code threw, in words (`TypeError: boom`), without trusting
+ * it: a Proxy, an object whose getters throw or a value with a hostile
+ * `toString` is described by its type instead of running into an error of
+ * mmsim's own.
+ *
+ * @example
+ * ```ts
+ * import { describeThrown } from "./sim_error.ts";
+ * const evil = { get name(): string { throw new Error("no"); } };
+ * console.log(describeThrown(new TypeError("boom")), "/", describeThrown(evil)); // TypeError: boom / an object
+ * ```
+ */
+export function describeThrown(e: unknown): string {
+  try {
+    if (e instanceof Error) {
+      const name = e.name;
+      const message = e.message;
+      if (typeof name === "string" && typeof message === "string") {
+        return name === "" ? message : `${name}: ${message}`;
+      }
+    }
+    if (e === null || typeof e !== "object" && typeof e !== "function") return String(e);
+  } catch {
+    // its own description throws: say what it is instead
+  }
+  return typeof e === "function" ? "a function" : "an object";
+}

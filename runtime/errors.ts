@@ -20,7 +20,7 @@ import { PlatformError } from "../hal/platform.ts";
 import { ArgumentError, SimError } from "../hal/sim_error.ts";
 import { KasanReport } from "../mm/kasan/report.ts";
 
-export { ArgumentError, SimError, withCode } from "../hal/sim_error.ts";
+export { ArgumentError, describeThrown, SimError, withCode } from "../hal/sim_error.ts";
 
 /** A place in a script: file and location. */
 export interface Site {
@@ -192,33 +192,4 @@ export function errorName(e: unknown): string {
 /** Whether `e` is an error a simulated operation raises (not a bug of mmsim). */
 export function isSimulationError(e: unknown): e is SimError {
   return e instanceof SimError;
-}
-
-/**
- * What foreign code threw, in words (`TypeError: boom`), without trusting
- * it: a Proxy, an object whose getters throw or a value with a hostile
- * `toString` is described by its type instead of running into an error of
- * mmsim's own.
- *
- * @example
- * ```ts
- * import { describeThrown } from "./errors.ts";
- * const evil = { get name(): string { throw new Error("no"); } };
- * console.log(describeThrown(new TypeError("boom")), "/", describeThrown(evil)); // TypeError: boom / an object
- * ```
- */
-export function describeThrown(e: unknown): string {
-  try {
-    if (e instanceof Error) {
-      const name = e.name;
-      const message = e.message;
-      if (typeof name === "string" && typeof message === "string") {
-        return name === "" ? message : `${name}: ${message}`;
-      }
-    }
-    if (e === null || typeof e !== "object" && typeof e !== "function") return String(e);
-  } catch {
-    // its own description throws: say what it is instead
-  }
-  return typeof e === "function" ? "a function" : "an object";
 }

@@ -503,11 +503,6 @@ export class World {
     this.#halted ??= panic;
   }
 
-  /** The panic that halted the kernel, if one did. */
-  get halted(): KernelPanic | undefined {
-    return this.#halted;
-  }
-
   #checkRunning(): void {
     if (this.#halted !== undefined) throw new KernelHalted(this.#halted);
   }

@@ -8,7 +8,7 @@
 
 import { AllocError, NO_MEMORY } from "../allocator/alloc_error.ts";
 import type { ByteAllocator, ManagedMemory } from "../allocator/traits.ts";
-import { WasmInstance } from "./wasm_instance.ts";
+import { BYTE_ALLOC_EXPORT, BYTE_DEALLOC_EXPORT, WasmInstance } from "./wasm_instance.ts";
 import type { WasmAllocatorModule } from "./wasm_module.ts";
 
 type Fn = (...args: number[]) => number;
@@ -87,7 +87,7 @@ export class WasmByteAllocator implements ByteAllocator, ManagedMemory {
     }
     let p: number;
     if (this.#alloc !== undefined) {
-      w.enter(2, size, align);
+      w.enter(BYTE_ALLOC_EXPORT, size, align);
       try {
         p = this.#alloc(size, align) >>> 0;
       } catch (e) {
@@ -114,7 +114,7 @@ export class WasmByteAllocator implements ByteAllocator, ManagedMemory {
     const w = this.#w;
     const at = w.freeTarget(ptr);
     if (this.#dealloc !== undefined) {
-      w.enter(3, at, size);
+      w.enter(BYTE_DEALLOC_EXPORT, at, size);
       try {
         this.#dealloc(at, size, align);
       } catch (e) {

@@ -9,7 +9,14 @@
 import { hex } from "../../hal/int.ts";
 import { AllocError, type AllocErrorKind, NO_MEMORY } from "../allocator/alloc_error.ts";
 import { LinearRegions, PlacementError } from "./linear_memory.ts";
-import { MAX_WASM_MEMORY_BYTES, type WasmAllocatorModule, WasmCallError } from "./wasm_module.ts";
+import {
+  MAX_WASM_MEMORY_BYTES,
+  WASM_BYTE_EXPORTS,
+  WASM_COMMON_EXPORTS,
+  WASM_PAGE_EXPORTS,
+  type WasmAllocatorModule,
+  WasmCallError,
+} from "./wasm_module.ts";
 
 /** `last_error()`'s codes, by value. */
 const ERROR_CODES: Readonly<Record<number, AllocErrorKind>> = {
@@ -26,26 +33,17 @@ const ERROR_CODES: Readonly<Record<number, AllocErrorKind>> = {
  */
 let watch: { control: Int32Array; args: Float64Array } | undefined;
 
-/** The exports a watched call can name, by number (`byte_alloc` is 2, `byte_dealloc` 3). */
-export const WATCHED_EXPORTS: readonly string[] = [
-  "byte_init",
-  "byte_add_memory",
-  "byte_alloc",
-  "byte_dealloc",
-  "byte_total_bytes",
-  "byte_used_bytes",
-  "byte_available_bytes",
-  "page_init",
-  "page_add_memory",
-  "page_alloc",
-  "page_alloc_at",
-  "page_dealloc",
-  "page_total_pages",
-  "page_used_pages",
-  "page_available_pages",
-  "last_error",
-  "mmsim_abi_version",
+/** The exports a watched call can name, by number: the ABI's, in its order. */
+const WATCHED_EXPORTS: readonly string[] = [
+  ...WASM_BYTE_EXPORTS,
+  ...WASM_PAGE_EXPORTS,
+  ...WASM_COMMON_EXPORTS.filter((name) => name !== "memory"),
 ];
+
+/** The numbers of the hot byte exports, for {@linkcode WasmInstance.enter}. */
+export const BYTE_ALLOC_EXPORT: number = WATCHED_EXPORTS.indexOf("byte_alloc");
+/** See {@linkcode BYTE_ALLOC_EXPORT}. */
+export const BYTE_DEALLOC_EXPORT: number = WATCHED_EXPORTS.indexOf("byte_dealloc");
 
 /** Bytes of the record {@linkcode watchWasmCalls} keeps. */
 export const WASM_WATCH_BYTES: number = 16 + 8 * 4;
