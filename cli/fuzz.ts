@@ -11,7 +11,13 @@
 import { parseArgs } from "node:util";
 import { writeRegularText } from "../runtime/host_files.ts";
 import { escapeLines } from "../dsl/diagnostics.ts";
-import { type FuzzOutcome, type FuzzStep, reproducer, stepsOfLog } from "../conformance/fuzz.ts";
+import {
+  type FuzzOutcome,
+  type FuzzStep,
+  isSetupStep,
+  reproducer,
+  stepsOfLog,
+} from "../conformance/fuzz.ts";
 import { runIsolated, startRealms, stopSubject, userModule } from "../conformance/isolated.ts";
 import { CHILD_HEAP_MIB } from "../conformance/contained.ts";
 import type { FuzzRequest, TargetSpec, WorkerMessage } from "../conformance/protocol.ts";
@@ -424,9 +430,11 @@ async function shrinkHang(
   timeout: number,
   failure: string,
 ): Promise<FuzzStep[]> {
+  // The first step makes the subject in the region the sequence drew: kept.
+  const head = steps.length > 0 && isSetupStep(steps[0]) ? [steps[0]] : [];
   for (const tail of [1, 2, 5, 10, 20, 50, 100, 200]) {
-    if (tail >= steps.length) break;
-    const candidate = steps.slice(-tail);
+    if (tail + head.length >= steps.length) break;
+    const candidate = [...head, ...steps.slice(-tail)];
     const source = reproducer(kind, { failure, steps: candidate, runs: 1, operations: 0 }, "");
     const outcome = await runIsolated(
       [{ path: "fuzz-repro.mms", source, interface: kind, level: "contract" }],

@@ -23,6 +23,7 @@ import {
 import { SUBJECT_BYTES, SUBJECT_IDS, SUBJECT_PAGES } from "../runtime/builtins.ts";
 import type { Subject } from "../runtime/world.ts";
 import { describeThrown } from "../runtime/errors.ts";
+import { alignUp } from "../hal/int.ts";
 
 /** How a fuzzing campaign runs. */
 export interface FuzzOptions {
@@ -95,8 +96,16 @@ interface Model {
   capacity: Map<string, { count: number; name: string }>;
   /** Whether capacity must come back (see {@linkcode FuzzOptions.capacityComesBack}). */
   capacityComesBack: boolean;
-  /** Memory given: [start, end). */
+  /** Memory given and taken: [start, end) (whole pages, for a page allocator). */
   regions: [number, number][];
+  /**
+   * The same, as the reproducer states it: each added region with the
+   * name of the variable saying whether the allocator took it (it may
+   * refuse one), so that the reproducer holds for any correct allocator.
+   */
+  given: { start: number; end: number; taken?: string }[];
+  /** The largest alignment asked, as a power of two: the first region's size, within the subject's limit. */
+  maxShift: number;
   /** Starts of the regions some block has lain in (a slab keeps freed memory in its caches). */
   served: Set<number>;
   next: number;
@@ -226,6 +235,15 @@ function inside(m: Model, start: number, bytes: number): boolean {
   return m.regions.some(([s, e]) => start >= s && start + bytes <= e);
 }
 
+/** The reproducer's condition that `[name, name + bytes)` lies in the memory given. */
+function withinText(m: Model, name: string, bytes: number): string {
+  return m.given.map(({ start, end, taken }) =>
+    `(${taken === undefined ? "" : `${taken} && `}${name} >= ${
+      hex(start)
+    } && ${name} + ${bytes} <= ${hex(end)})`
+  ).join(" || ");
+}
+
 /** A new block of `bytes` at `got` (from `text`) lies apart from the live ones, in the memory given. */
 function checkPlace(m: Model, text: string, got: number, bytes: number): void {
   const clash = overlapping(m, got, bytes);
@@ -315,12 +333,22 @@ function compare(
   }
 }
 
+/**
+ * `alloc(size, align)`: `size` bytes, or with `half` a share of half the
+ * first region (`half / 65536` of it); the alignment `2^shift`, at most the
+ * largest power of two in the region's size (and the subject's limit).
+ */
 class Alloc implements fc.Command<Model, Real> {
-  constructor(readonly size: number, readonly align: number) {}
+  size = 0;
+  align = 1;
+  constructor(readonly ask: number, readonly shift: number, readonly half = false) {}
   check(): boolean {
     return true;
   }
   run(m: Model, real: Real): void {
+    const [lo, hi] = m.regions[0];
+    this.size = this.half ? Math.max(1, Math.floor(this.ask / 65536 * (hi - lo) / 2)) : this.ask;
+    this.align = 2 ** Math.min(this.shift, m.maxShift);
     const name = `b${m.next++}`;
     const step = begin(m);
     const text = `alloc(${this.size}, ${this.align})`;
@@ -335,12 +363,9 @@ class Alloc implements fc.Command<Model, Real> {
       if (got !== "NoMemory") throw new Broken(`${text} failed with ${got}`);
       return;
     }
-    const within = m.regions.map(([s, e]) =>
-      `(${name} >= ${hex(s)} && ${name} + ${this.size} <= ${hex(e)})`
-    );
     step.lines.push(
       `expect ${name} % ${this.align} == 0 "${text} aligned"`,
-      `expect ${within.join(" || ")} "${text} inside the memory given"`,
+      `expect ${withinText(m, name, this.size)} "${text} inside the memory given"`,
       `expect live.add(${name}, ${this.size}) "${text} overlaps a live block"`,
     );
     if (got % this.align !== 0) {
@@ -351,7 +376,9 @@ class Alloc implements fc.Command<Model, Real> {
     checkStatistics(m, real, step);
   }
   toString(): string {
-    return `alloc(${this.size}, ${this.align})`;
+    return this.half
+      ? `alloc(${this.ask}/65536 of half, 2^${this.shift})`
+      : `alloc(${this.ask}, 2^${this.shift})`;
   }
 }
 
@@ -373,34 +400,68 @@ class Dealloc implements fc.Command<Model, Real> {
   }
 }
 
+/**
+ * `add_memory` of a region past the last one, with a gap: its size and gap
+ * drawn. The allocator may refuse it (`InvalidParam` for a shape it does
+ * not take, `NoMemory` where it cannot add memory, as the bitmap page
+ * allocator); a region it takes, it must use.
+ */
 class AddMemory implements fc.Command<Model, Real> {
+  constructor(readonly size: number, readonly gap: number) {}
   check(m: Readonly<Model>): boolean {
     return m.added < 2;
   }
   run(m: Model, real: Real): void {
-    const start = SUBJECT_BYTES.base + 0x20_0000 + m.added * 0x4_0000;
-    const size = 0x1_0000;
-    m.added++;
-    const step = begin(m, `h.add_memory(${hex(start)}, ${size})`);
+    const last = m.given[m.given.length - 1].end;
+    const page = m.kind === "PageAllocator";
+    const start = page
+      ? alignUp(last + this.gap, 4096) + (this.gap % 3 === 0 ? 8 : 0)
+      : last + this.gap;
+    const size = this.size;
+    const taken = `a${m.added++}`;
     const text = `add_memory(${hex(start)}, ${size})`;
+    const step = begin(m, `let ${taken} = h.try_add_memory(${hex(start)}, ${size})`);
     const r = call(m, text, () => outcome(() => (real.addMemory(start, size), 0), text));
-    if (typeof r === "string") throw new Broken(`${text} failed with ${r}`);
-    m.reference?.addMemory(start, size);
-    m.regions.push([start, start + size]);
-    m.capacity.clear(); // more memory: the capacities seen before no longer apply
+    if (typeof r === "string" && r !== "InvalidParam" && r !== "NoMemory") {
+      throw new Broken(`${text} failed with ${r}`);
+    }
+    if (m.reference !== undefined) {
+      const want = outcome(() => (m.reference!.addMemory(start, size), 0), `the model's ${text}`);
+      step.lines.push(
+        `expect ${want === 0 ? "" : "!"}${taken} "the model ${
+          want === 0 ? "takes" : `refuses (${want})`
+        } the region"`,
+      );
+      if (want !== r) {
+        throw new Broken(
+          `${text} gave ${r === 0 ? "ok" : r}, the model ${want === 0 ? "ok" : want}`,
+        );
+      }
+    }
+    const [lo, hi] = page
+      ? [alignUp(start, 4096), Math.floor((start + size) / 4096) * 4096]
+      : [start, start + size];
+    m.given.push({ start: lo, end: Math.max(lo, hi), taken });
+    if (r === 0) {
+      m.regions.push([lo, Math.max(lo, hi)]);
+      m.capacity.clear(); // more memory: the capacities seen before no longer apply
+    }
     checkStatistics(m, real, step);
   }
   toString(): string {
-    return "add_memory";
+    return `add_memory(${this.size}, gap ${this.gap})`;
   }
 }
 
+/** `alloc_pages(n, align)`: the alignment `4096 << shift`, at most the largest power of two in the region. */
 class AllocPages implements fc.Command<Model, Real> {
-  constructor(readonly pages: number, readonly align: number) {}
+  align = 4096;
+  constructor(readonly pages: number, readonly shift: number) {}
   check(): boolean {
     return true;
   }
   run(m: Model, real: Real): void {
+    this.align = 2 ** Math.max(12, Math.min(12 + this.shift, m.maxShift));
     const name = `b${m.next++}`;
     const step = begin(m);
     const text = `alloc_pages(${this.pages}, ${this.align})`;
@@ -423,7 +484,11 @@ class AllocPages implements fc.Command<Model, Real> {
       return;
     }
     const bytes = this.pages * 4096;
-    step.lines.push(`expect live.add(${name}, ${bytes}) "${text} overlaps a live run"`);
+    step.lines.push(
+      `expect ${name} % ${this.pages > 1 ? this.align : 4096} == 0 "${text} aligned"`,
+      `expect ${withinText(m, name, bytes)} "${text} inside the memory given"`,
+      `expect live.add(${name}, ${bytes}) "${text} overlaps a live run"`,
+    );
     if (got % 4096 !== 0 || (this.pages > 1 && got % this.align !== 0)) {
       throw new Broken(`${text} gave ${hex(got)}, not aligned`);
     }
@@ -432,17 +497,24 @@ class AllocPages implements fc.Command<Model, Real> {
     checkStatistics(m, real, step);
   }
   toString(): string {
-    return `alloc_pages(${this.pages}, ${this.align})`;
+    return `alloc_pages(${this.pages}, 4096 << ${this.shift})`;
   }
 }
 
+/**
+ * `alloc_pages_at(base, n, 4096)`, with `base` the page `at / 65536` of the
+ * way through the first region, from two pages below it to two past its
+ * end (runs across both ends included).
+ */
 class AllocPagesAt implements fc.Command<Model, Real> {
-  constructor(readonly page: number, readonly pages: number) {}
+  constructor(readonly at: number, readonly pages: number) {}
   check(): boolean {
     return true;
   }
   run(m: Model, real: Real): void {
-    const base = SUBJECT_PAGES.base + this.page * 4096;
+    const [lo, hi] = m.regions[0];
+    const count = (hi - lo) / 4096;
+    const base = lo + (Math.floor(this.at / 65536 * (count + 4)) - 2) * 4096;
     const bytes = this.pages * 4096;
     const name = `b${m.next++}`;
     const text = `alloc_pages_at(${hex(base)}, ${this.pages}, 4096)`;
@@ -486,7 +558,7 @@ class AllocPagesAt implements fc.Command<Model, Real> {
     checkStatistics(m, real, step);
   }
   toString(): string {
-    return `alloc_pages_at(+${this.page}, ${this.pages})`;
+    return `alloc_pages_at(${this.at}/65536, ${this.pages})`;
   }
 }
 
@@ -547,11 +619,13 @@ function freeRun(m: Model, count: number, align: number): number | undefined {
 
 /** `alloc_id(count, align)`: aligned, in range, apart, allocated; `NoMemory` only when no run is free. */
 class AllocId implements fc.Command<Model, Real> {
-  constructor(readonly count: number, readonly align: number) {}
+  align = 1;
+  constructor(readonly count: number, readonly shift: number) {}
   check(): boolean {
     return true;
   }
   run(m: Model, real: Real): void {
+    this.align = 2 ** Math.min(this.shift, m.maxShift);
     const ids = real as IdAllocator;
     const name = `b${m.next++}`;
     const step = begin(m);
@@ -596,17 +670,97 @@ class AllocId implements fc.Command<Model, Real> {
     checkStatistics(m, real, step);
   }
   toString(): string {
-    return `alloc_id(${this.count}, ${this.align})`;
+    return `alloc_id(${this.count}, 2^${this.shift})`;
   }
 }
 
 /** `alloc_fixed_id(id)`: takes a free ID; a taken one is `NoMemory`. */
-class AllocFixedId implements fc.Command<Model, Real> {
-  constructor(readonly id: number) {}
+/**
+ * `alloc_id(count, align)` until `NoMemory`: every run aligned, in range,
+ * apart and allocated; `NoMemory` only when no aligned run is free; from
+ * an empty allocator with `count` 1 and alignment 1, every ID is taken.
+ */
+class ExhaustIds implements fc.Command<Model, Real> {
+  align = 1;
+  constructor(readonly count: number, readonly shift: number) {}
   check(): boolean {
     return true;
   }
   run(m: Model, real: Real): void {
+    this.align = 2 ** Math.min(this.shift, m.maxShift);
+    const ids = real as IdAllocator;
+    const [lo, hi] = m.regions[0];
+    const group = `g${m.next}`;
+    const e = `e${m.next++}`;
+    const ask = `h.try_alloc_id(${this.count}, ${this.align})`;
+    const text = `alloc_id(${this.count}, ${this.align})`;
+    const step = begin(
+      m,
+      `let ${group} = blocks()`,
+      `let ${e} = ${ask}`,
+      `while ${e} != null {`,
+      `  expect ${e} % ${this.align} == 0 && ${e} >= ${lo} && ${e} + ${this.count} <= ${hi} "${text} aligned, in range"`,
+      `  expect live.add(${e}, ${this.count}) "${text} hands out live IDs"`,
+      `  ${group}.add(${e}, ${this.count})`,
+      `  ${e} = ${ask}`,
+      `}`,
+    );
+    const once = (r: Real) => () => (r as IdAllocator).allocId(this.count, this.align);
+    for (let n = 1;; n++) {
+      const got = call(m, text, () => outcome(once(real), text));
+      if (m.reference !== undefined) {
+        const want = outcome(once(m.reference), `the model's ${text}`);
+        if (want !== got) {
+          throw new Broken(
+            `${text} (number ${n} in a row) gave ${describe(got)}, the model ${describe(want)}`,
+          );
+        }
+      }
+      if (typeof got === "string") {
+        if (got !== "NoMemory") throw new Broken(`${text} failed with ${got}`);
+        const room = freeRun(m, this.count, this.align);
+        if (room !== undefined) {
+          throw new Broken(
+            `${text} failed with NoMemory while IDs ${room} to ${room + this.count - 1} were free`,
+          );
+        }
+        break;
+      }
+      if (got % this.align !== 0) throw new Broken(`${text} gave ${got}, not aligned`);
+      if (got < lo || got + this.count > hi) throw new Broken(`${text} gave ${got}, out of range`);
+      const clash = overlapping(m, got, this.count);
+      if (clash !== undefined) {
+        throw new Broken(`${text} gave ${got}, which overlaps the live IDs from ${clash.start}`);
+      }
+      if (!ids.isAllocated(got)) {
+        throw new Broken(`${text} gave ${got}, but is_allocated says it is free`);
+      }
+      insert(m, {
+        start: got,
+        bytes: this.count,
+        name: "",
+        size: this.count,
+        align: this.align,
+        group,
+      });
+    }
+    checkStatistics(m, real, step);
+  }
+  toString(): string {
+    return `exhaust_ids(${this.count}, 2^${this.shift})`;
+  }
+}
+
+/** `alloc_fixed_id(id)`, with `id` the `pick`th of the range (modulo its size). */
+class AllocFixedId implements fc.Command<Model, Real> {
+  id = 0;
+  constructor(readonly pick: number) {}
+  check(): boolean {
+    return true;
+  }
+  run(m: Model, real: Real): void {
+    const [lo, hi] = m.regions[0];
+    this.id = lo + this.pick % (hi - lo);
     const ids = real as IdAllocator;
     const name = `b${m.next++}`;
     const step = begin(m);
@@ -640,7 +794,7 @@ class AllocFixedId implements fc.Command<Model, Real> {
     checkStatistics(m, real, step);
   }
   toString(): string {
-    return `alloc_fixed_id(${this.id})`;
+    return `alloc_fixed_id(#${this.pick})`;
   }
 }
 
@@ -671,9 +825,6 @@ class Exhaust implements fc.Command<Model, Real> {
       ? `alloc_pages(${this.size}, ${this.align})`
       : `alloc(${this.size}, ${this.align})`;
     const empty = m.live.length === 0;
-    const within = m.regions.map(([s, end]) =>
-      `(${e} >= ${hex(s)} && ${e} + ${bytes} <= ${hex(end)})`
-    );
     const step = begin(
       m,
       `let ${group} = blocks()`,
@@ -681,7 +832,7 @@ class Exhaust implements fc.Command<Model, Real> {
       `let ${e} = ${ask}`,
       `while ${e} != null {`,
       `  expect ${e} % ${unit} == 0 "${text} aligned"`,
-      `  expect ${within.join(" || ")} "${text} inside the memory given"`,
+      `  expect ${withinText(m, e, bytes)} "${text} inside the memory given"`,
       `  expect live.add(${e}, ${bytes}) "${text} overlaps a live block"`,
       `  ${group}.add(${e}, ${bytes})`,
       `  ${n} = ${n} + 1`,
@@ -730,11 +881,17 @@ class Exhaust implements fc.Command<Model, Real> {
         }
       } else if (m.capacityComesBack) m.capacity.set(key, { count, name: n });
     }
-    if (!page && this.size <= 64 && this.align <= 64) {
+    // A small request may not fail while memory added (and taken) lies
+    // unused: a region that can hold a few of them.
+    if (page ? this.size === 1 && this.align === 4096 : this.size <= 64 && this.align <= 64) {
       for (const [s, end] of m.regions.slice(1)) {
+        if (end - s < 4096) continue;
         if (!m.served.has(s) && !m.live.some((b) => b.start >= s && b.start < end)) {
+          const added = m.given.find((r) => r.start === s);
           step.lines.push(
-            `expect ${group}.count > 0 && ${e} == null && false "NoMemory while added memory was never used"`,
+            `expect ${added?.taken === undefined ? "" : `!${added.taken} || `}live.count_in(${
+              hex(s)
+            }, ${hex(end)}) > 0 "NoMemory while the memory added at ${hex(s)} was never used"`,
           );
           throw new Broken(
             `${text} failed with NoMemory while the added memory [${hex(s)}, ${
@@ -767,7 +924,9 @@ class FreeAll implements fc.Command<Model, Real> {
       step.lines.push(
         `while ${g}.count > 0 {`,
         `  let p = ${g}.first()`,
-        page
+        m.kind === "IdAllocator"
+          ? `  h.dealloc_id(p, ${first.size})`
+          : page
           ? `  h.dealloc_pages(p, ${first.size})`
           : `  h.dealloc(p, ${first.size}, ${first.align})`,
         `  ${g}.remove(p)`,
@@ -785,45 +944,136 @@ class FreeAll implements fc.Command<Model, Real> {
 }
 
 /** The command generators of an interface. */
-function commands(kind: Model["kind"], alignments: number) {
+function commands(kind: Model["kind"]) {
   if (kind === "ByteAllocator") {
     const alloc = fc.tuple(
       fc.oneof(fc.integer({ min: 1, max: 512 }), fc.integer({ min: 1, max: 65_536 })),
-      fc.integer({ min: 0, max: alignments }),
-    ).map(([size, shift]) => new Alloc(size, 1 << shift));
+      fc.integer({ min: 0, max: 17 }),
+    ).map(([size, shift]) => new Alloc(size, shift));
+    // Up to half the region, at alignments up to its size.
+    const large = fc.tuple(fc.integer({ min: 1, max: 65_536 }), fc.integer({ min: 0, max: 31 }))
+      .map(([share, shift]) => new Alloc(share, shift, true));
+    // Exhaustions fill the memory (and cost thousands of calls each): one
+    // command in ten, so that most steps meet an allocator with room.
     return [
       alloc,
       alloc,
+      alloc,
+      alloc,
+      large,
+      fc.nat().map((pick) => new Dealloc(pick)),
       fc.nat().map((pick) => new Dealloc(pick)),
       fc.tuple(fc.constantFrom(64, 256, 1000, 4000, 20_000), fc.constantFrom(1, 8, 64, 4096))
         .map(([size, align]) => new Exhaust(size, align)),
       fc.constant(null).map(() => new FreeAll()),
-      fc.constant(null).map(() => new AddMemory()),
+      addMemory(),
     ];
   }
   if (kind === "IdAllocator") {
     return [
       fc.tuple(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 0, max: 4 }))
-        .map(([n, k]) => new AllocId(n, 1 << k)),
-      fc.tuple(fc.integer({ min: 1, max: 512 }), fc.integer({ min: 0, max: 6 }))
-        .map(([n, k]) => new AllocId(n, 1 << k)),
-      fc.oneof(fc.integer({ min: 0, max: 63 }), fc.integer({ min: 0, max: SUBJECT_IDS.size - 1 }))
-        .map((id) => new AllocFixedId(id)),
+        .map(([n, k]) => new AllocId(n, k)),
+      // Alignments up to the capacity.
+      fc.tuple(fc.integer({ min: 1, max: 512 }), fc.integer({ min: 0, max: 24 }))
+        .map(([n, k]) => new AllocId(n, k)),
+      fc.oneof(fc.integer({ min: 0, max: 63 }), fc.nat()).map((id) => new AllocFixedId(id)),
       fc.nat().map((pick) => new Dealloc(pick)),
       fc.nat().map((pick) => new Dealloc(pick)),
+      fc.tuple(
+        fc.constantFrom(1, 1, 1, 3),
+        fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 6 })),
+      ).map(([n, k]) => new ExhaustIds(n, k)),
       fc.constant(null).map(() => new FreeAll()),
     ];
   }
   return [
-    fc.tuple(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 0, max: 4 }))
-      .map(([n, k]) => new AllocPages(n, 4096 << k)),
-    fc.tuple(fc.integer({ min: 0, max: 4095 }), fc.integer({ min: 1, max: 8 }))
-      .map(([page, n]) => new AllocPagesAt(page, n)),
+    fc.tuple(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 0, max: 20 }))
+      .map(([n, k]) => new AllocPages(n, k > 4 && k < 12 ? k - 4 : k)),
+    fc.tuple(fc.integer({ min: 0, max: 65_535 }), fc.integer({ min: 1, max: 8 }))
+      .map(([at, n]) => new AllocPagesAt(at, n)),
     fc.nat().map((pick) => new Dealloc(pick)),
     fc.tuple(fc.constantFrom(1, 4, 16), fc.constantFrom(4096, 16384))
       .map(([n, align]) => new Exhaust(n, align)),
     fc.constant(null).map(() => new FreeAll()),
+    addMemory(),
   ];
+}
+
+/** `add_memory` of a drawn size after a drawn gap. */
+function addMemory() {
+  return fc.tuple(
+    fc.oneof(
+      fc.constant(0x1_0000),
+      fc.constantFrom(1000, 4097),
+      fc.integer({ min: 64, max: 300_000 }),
+      fc.integer({ min: 1, max: 64 }).map((n) => n * 4096),
+    ),
+    fc.oneof(
+      fc.integer({ min: 1, max: 3 }).map((n) => n * 8),
+      fc.integer({ min: 1, max: 16 }).map((n) => n * 0x1_0000),
+      fc.constant(0x10_0000),
+    ),
+  ).map(([size, gap]) => new AddMemory(size, gap));
+}
+
+/** Where a sequence's allocator starts: `init(base, size)`. */
+interface Geometry {
+  base: number;
+  size: number;
+}
+
+/**
+ * The first region of a sequence: the default one (`subject()`) or one
+ * drawn: sizes that are not whole pages (1000, 4097, any), odd page
+ * counts, bases aligned only to 8 or to a page. Shrinking goes towards the
+ * default.
+ */
+function geometry(kind: Model["kind"]): fc.Arbitrary<Geometry> {
+  const fallback = kind === "PageAllocator"
+    ? SUBJECT_PAGES
+    : kind === "IdAllocator"
+    ? SUBJECT_IDS
+    : SUBJECT_BYTES;
+  if (kind === "IdAllocator") {
+    return fc.oneof(
+      { weight: 2, arbitrary: fc.constant(fallback) },
+      {
+        weight: 3,
+        arbitrary: fc.record({
+          base: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 5000 })),
+          size: fc.oneof(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 5000 })),
+        }),
+      },
+    );
+  }
+  const page = kind === "PageAllocator";
+  const sizes = page
+    ? fc.oneof(
+      fc.integer({ min: 0, max: 300 }).map((n) => (2 * n + 1) * 4096),
+      fc.tuple(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 4095 }))
+        .map(([n, r]) => n * 4096 + r),
+      fc.constant(4097),
+      fc.integer({ min: 512, max: 2048 }).map((n) => (2 * n + 1) * 4096),
+    )
+    : fc.oneof(
+      fc.constantFrom(1000, 4097),
+      fc.integer({ min: 64, max: 300_000 }),
+      fc.integer({ min: 1, max: 256 }).map((n) => n * 4096),
+      fc.integer({ min: 1, max: 8 }).map((n) => n * 0x8000),
+      fc.integer({ min: 1, max: 4096 }).map((n) => 0x10_0000 + 8 * n),
+    );
+  const offsets = fc.tuple(fc.constantFrom(8, 4096, 0), fc.integer({ min: 0, max: 255 }))
+    .map(([align, k]) => align * (2 * k + 1));
+  return fc.oneof(
+    { weight: 2, arbitrary: fc.constant(fallback) },
+    {
+      weight: 3,
+      arbitrary: fc.tuple(offsets, sizes).map(([off, size]) => ({
+        base: fallback.base + off,
+        size,
+      })),
+    },
+  );
 }
 
 /**
@@ -848,49 +1098,82 @@ const SHRINK_MS = 50_000;
  */
 export function fuzzSubject(subject: Subject, options: FuzzOptions): FuzzOutcome {
   const kind = subject.kind;
-  const region = kind === "PageAllocator"
+  const fallback = kind === "PageAllocator"
     ? SUBJECT_PAGES
     : kind === "IdAllocator"
     ? SUBJECT_IDS
     : SUBJECT_BYTES;
   const operations = { count: 0 };
   let runs = 0;
-  const setup = (): { model: Model; real: Real } => {
-    const real = subject.make() as Real;
-    real.init(region.base, region.size);
-    const reference = options.exact?.();
-    reference?.init(region.base, region.size);
-    return {
-      model: {
-        kind,
-        live: [],
-        regions: [[region.base, region.base + region.size]],
-        capacity: new Map(),
-        capacityComesBack: options.capacityComesBack ?? true,
-        served: new Set(),
-        next: 0,
-        added: 0,
-        steps: [],
-        reference,
-        memory: hasManagedMemory(real) ? real : undefined,
-        operations,
-        onCall: options.onCall,
-        onLine: options.onLine,
-      },
-      real,
+  const setup = (g: Geometry): { model: Model; real: Real } => {
+    const model: Model = {
+      kind,
+      live: [],
+      regions: [],
+      given: [],
+      maxShift: 0,
+      capacity: new Map(),
+      capacityComesBack: options.capacityComesBack ?? true,
+      served: new Set(),
+      next: 0,
+      added: 0,
+      steps: [],
+      memory: undefined,
+      operations,
+      onCall: options.onCall,
+      onLine: options.onLine,
     };
+    // A drawn region the allocator refuses (InvalidParam: a shape it does
+    // not take) leaves the sequence the default one.
+    let real = subject.make() as Real;
+    const text = `init(${hex(g.base)}, ${g.size})`;
+    let r = call(model, text, () => outcome(() => (real.init(g.base, g.size), 0), text));
+    let reference = options.exact?.();
+    if (reference !== undefined) {
+      const want = outcome(() => (reference!.init(g.base, g.size), 0), `the model's ${text}`);
+      if (want !== r) {
+        throw new Broken(
+          `${text} gave ${r === 0 ? "ok" : r}, the model ${want === 0 ? "ok" : want}`,
+        );
+      }
+    }
+    if (r !== 0) {
+      if (r !== "InvalidParam" || g === fallback) throw new Broken(`${text} failed with ${r}`);
+      g = fallback;
+      real = subject.make() as Real;
+      r = call(model, text, () => outcome(() => (real.init(g.base, g.size), 0), text));
+      if (r !== 0) throw new Broken(`init(${hex(g.base)}, ${g.size}) failed with ${r}`);
+      reference = options.exact?.();
+      reference?.init(g.base, g.size);
+    }
+    const [lo, hi] = kind === "PageAllocator"
+      ? [alignUp(g.base, 4096), Math.floor((g.base + g.size) / 4096) * 4096]
+      : [g.base, g.base + g.size];
+    model.regions.push([lo, Math.max(lo, hi)]);
+    model.given.push({ start: lo, end: Math.max(lo, hi) });
+    const largest = Math.max(0, Math.floor(Math.log2(Math.max(1, hi - lo))));
+    model.maxShift = kind === "ByteAllocator"
+      ? Math.min(largest, Math.log2(options.maxAlign ?? 2 ** 31))
+      : largest;
+    model.reference = reference;
+    model.memory = hasManagedMemory(real) ? real : undefined;
+    begin(
+      model,
+      g === fallback ? "let h = subject()" : `let h = subject(${hex(g.base)}, ${g.size})`,
+      "let live = blocks()",
+    );
+    return { model, real };
   };
-  let last: Model | undefined;
   const property = fc.property(
-    fc.commands(commands(kind, Math.log2(options.maxAlign ?? 1 << 17)), {
+    geometry(kind),
+    fc.commands(commands(kind), {
       maxCommands: options.maxOperations ?? 300,
       size: "max",
     }),
-    (cmds) => {
+    (g, cmds) => {
       runs++;
       options.onLine?.(undefined);
-      const s = setup();
-      last = s.model;
+      const s = setup(g);
       fc.modelRun(() => s, cmds);
       for (const b of s.model.live) checkContents(s.model, b, "by the end of the sequence");
     },
@@ -919,23 +1202,37 @@ export function fuzzSubject(subject: Subject, options: FuzzOptions): FuzzOutcome
     return { steps: [], runs, operations: operations.count };
   }
   // Replay the shrunk sequence once more, to log its steps.
-  const [cmds] = details.counterexample;
-  const s = setup();
+  const [g, cmds] = details.counterexample;
   let failure = "";
+  let s: { model: Model; real: Real } | undefined;
   try {
-    fc.modelRun(() => s, cmds);
+    s = setup(g);
+    fc.modelRun(() => s!, cmds);
     for (const b of s.model.live) checkContents(s.model, b, "by the end of the sequence");
   } catch (e) {
     failure = e instanceof Error ? e.message : String(e);
   }
-  last = s.model;
   if (failure === "") {
     const err = details.errorInstance;
     failure = err instanceof Error ? err.message : String(err);
   }
   // Plain arrays (the log's push is patched), so that they can be posted.
-  const steps = last.steps.map((st) => ({ lines: [...st.lines] }));
+  const steps = (s?.model.steps ?? []).map((st) => ({ lines: [...st.lines] }));
   return { failure, steps, runs, operations: operations.count };
+}
+
+/**
+ * Whether a step is a sequence's first, which makes the subject (`let h =
+ * subject(...)`): a tail of a sequence keeps it in front.
+ *
+ * @example
+ * ```ts
+ * import { isSetupStep } from "./fuzz.ts";
+ * console.log(isSetupStep({ lines: ["let h = subject(0x90000008, 1000)", "let live = blocks()"] })); // true
+ * ```
+ */
+export function isSetupStep(step: FuzzStep): boolean {
+  return step.lines[0]?.startsWith("let h = subject(") ?? false;
 }
 
 /**
@@ -955,22 +1252,27 @@ export function reproducer(
   // The failure comes from the allocator (its error messages): one line of
   // plain text here, whatever line breaks or escapes it holds.
   const failure = (outcome.failure ?? "").replace(/[\p{Cc}\u2028\u2029]+/gu, " ");
+  // The first step makes the subject (in the region the sequence drew);
+  // steps cut from a longer sequence start with the default one.
+  const setup = outcome.steps.length > 0 && isSetupStep(outcome.steps[0]);
+  const steps = setup
+    ? outcome.steps
+    : [{ lines: ["let h = subject()", "let live = blocks()"] }, ...outcome.steps];
+  const n = steps.length - 1;
   const lines = [
     `# interface: ${kind}`,
     "# level: contract",
-    `# Written by deno task fuzz (${how}): ${outcome.steps.length} operation${
-      outcome.steps.length === 1 ? "" : "s"
-    } that break${outcome.steps.length === 1 ? "s" : ""}`,
+    `# Written by deno task fuzz (${how}): ${n} operation${n === 1 ? "" : "s"} that break${
+      n === 1 ? "s" : ""
+    }`,
     `# "${failure}".`,
     "",
     `contract "fuzz reproducer: ${
       failure.replaceAll("\\", "\\\\").replaceAll('"', "'").replaceAll("{", "\\{")
         .replaceAll("}", "\\}")
     }" {`,
-    "  let h = subject()",
-    "  let live = blocks()",
   ];
-  for (const step of outcome.steps) for (const line of step.lines) lines.push(`  ${line}`);
+  for (const step of steps) for (const line of step.lines) lines.push(`  ${line}`);
   lines.push("}");
   return lines.join("\n") + "\n";
 }

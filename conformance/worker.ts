@@ -48,7 +48,7 @@ const scope = self as unknown as {
  * `--fuzz-seconds`: about what a calm machine runs in a second on a
  * TypeScript subject, so that the budget means the same everywhere.
  */
-export const FUZZ_RUNS_PER_SECOND = 10;
+export const FUZZ_RUNS_PER_SECOND = 20;
 
 /**
  * How many times the call limit a contract script's own work may take

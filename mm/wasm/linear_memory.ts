@@ -1,10 +1,11 @@
 /**
  * Where a WebAssembly allocator's managed regions live: inside the module's
- * linear memory, above its own memory (stack, statics), each at an offset
- * with the same alignment as its simulated address up to the region's size
- * rounded up to a power of two, so that an algorithm that looks at address
- * bits sees what it would see at the simulated address. Addresses are
- * translated both ways; the bytes there are the region's bytes.
+ * linear memory, apart from its own memory (stack, statics, what it grows),
+ * at the simulated address modulo 2^31 where that fits, so that an
+ * algorithm that looks at address bits sees what it would see at the
+ * simulated address, and regions back to back in the simulation are back
+ * to back there. Addresses are translated both ways; the bytes there are
+ * the region's bytes.
  *
  * @module
  */
@@ -38,14 +39,14 @@ export class PlacementError extends Error {
  * const memory = new WebAssembly.Memory({ initial: 17 }); // a module's 1.06 MiB
  * const regions = new LinearRegions(memory, 4);
  * const at = regions.place(0x9000_0000, 0x10_0000);
- * console.log(at.toString(16), regions.fromLinear(at + 16).toString(16)); // 100000 90000010
+ * console.log(at.toString(16), regions.fromLinear(at + 16).toString(16)); // 10000000 90000010
  * ```
  */
 export class LinearRegions {
   readonly #memory: WebAssembly.Memory;
   readonly #regions: PlacedRegion[] = [];
-  /** The first free offset above the module's own memory and the regions. */
-  #top: number;
+  /** Linear memory the module owns: its initial memory, and what it grew itself. */
+  readonly #owned: [number, number][];
   readonly #limit: number;
   /** Whether the memory is a 64-bit one, whose `grow` takes a bigint. */
   readonly #memory64: boolean;
@@ -65,8 +66,8 @@ export class LinearRegions {
    */
   constructor(memory: WebAssembly.Memory, pointerWidth: 4 | 8) {
     this.#memory = memory;
-    this.#top = memory.buffer.byteLength;
-    this.#grownTo = this.#top;
+    this.#owned = [[0, memory.buffer.byteLength]];
+    this.#grownTo = memory.buffer.byteLength;
     this.#limit = pointerWidth === 4 ? 2 ** 32 : 2 ** 48;
     this.#memory64 = pointerWidth === 8;
   }
@@ -80,13 +81,22 @@ export class LinearRegions {
    * Places simulated `[start, start + size)` and grows the memory to hold
    * it; returns its offset. A region overlapping one already placed keeps
    * that one's translation (so the allocator sees the overlap).
+   *
+   * The offset is congruent to `start` modulo 2^31 where it fits (every
+   * region then has the same translation modulo 2^31: every alignment an
+   * allocator can ask for is the same in linear memory as at the simulated
+   * address, and regions back to back in the simulation are back to back
+   * here, where the allocator may merge them); otherwise modulo the largest
+   * power of two that fits, down to the region's size rounded up. It never
+   * lies on memory the module owns (its initial memory and whatever it grew
+   * itself), and regions apart in the simulation are apart here (a gap of
+   * at least a byte: no block can span both).
    */
   place(start: number, size: number): number {
-    // Memory the module grew for itself since the last region is its own:
-    // a new region goes above it too.
+    // Memory the module grew for itself since the last look is its own.
     const now = this.#memory.buffer.byteLength;
     if (now > this.#grownTo) {
-      this.#top = Math.max(this.#top, now);
+      this.#owned.push([this.#grownTo, now]);
       this.#grownTo = now;
     }
     for (const r of this.#regions) {
@@ -95,28 +105,52 @@ export class LinearRegions {
         if (offset >= 0 && offset + size <= this.#limit) return this.#add(start, size, offset);
       }
     }
-    const align = Math.min(nextPowerOfTwo(Math.max(size, 1)), 2 ** 31);
-    const want = start % align;
-    // A region that continues the last one continues it in linear memory
-    // too, when its alignment allows: the allocator may merge the two, as it
-    // would at the simulated addresses.
-    const last = this.#regions[this.#regions.length - 1];
-    if (
-      last !== undefined && last.start + last.size === start &&
-      last.offset + last.size === this.#top && this.#top % align === want &&
-      this.#top + size <= this.#limit
-    ) return this.#add(start, size, this.#top);
-    // Otherwise a gap of at least a byte: regions apart in the simulation
-    // must not touch in linear memory, where a block could span both.
-    const floor = this.#top + (this.#regions.length > 0 ? 1 : 0);
-    const offset = Math.ceil((floor - want) / align) * align + want;
-    if (offset + size > this.#limit) {
-      throw new PlacementError(
-        `a region of ${hex(size)} bytes aligned like ${hex(start)} does not fit in ` +
-          `the module's linear memory above ${hex(this.#top)} (at most ${hex(this.#limit)})`,
-      );
+    const least = Math.min(nextPowerOfTwo(Math.max(size, 1)), 2 ** 31);
+    let failure: PlacementError | undefined;
+    for (let align = 2 ** 31; align >= least; align /= 2) {
+      const offset = this.#freeOffset(start, size, align);
+      if (offset < 0) continue;
+      try {
+        return this.#add(start, size, offset);
+      } catch (e) {
+        // The module's declared maximum: a lower offset may still fit.
+        if (!(e instanceof PlacementError)) throw e;
+        failure = e;
+      }
     }
-    return this.#add(start, size, offset);
+    throw failure ?? new PlacementError(
+      `a region of ${hex(size)} bytes aligned like ${hex(start)} does not fit in ` +
+        `the module's linear memory (at most ${hex(this.#limit)})`,
+    );
+  }
+
+  /**
+   * The lowest offset congruent to `start` modulo `align` where
+   * `[offset, offset + size)` is free (see {@linkcode LinearRegions.place}),
+   * or -1.
+   */
+  #freeOffset(start: number, size: number, align: number): number {
+    // What the region must not touch: the module's memory, and the regions
+    // (a byte wider on each side, unless the region continues that one).
+    const taken: [number, number][] = this.#owned.map(([lo, hi]) => [lo, hi]);
+    for (const r of this.#regions) {
+      const before = r.start + r.size === start ? 0 : 1;
+      const after = start + size === r.start ? 0 : 1;
+      taken.push([r.offset - after, r.offset + r.size + before]);
+    }
+    let offset = start % align;
+    for (let moved = true; moved;) {
+      moved = false;
+      if (offset + size > this.#limit) return -1;
+      for (const [lo, hi] of taken) {
+        if (offset < hi && lo < offset + size) {
+          // Past this range, at the next offset with the same residue.
+          offset += Math.ceil((hi - offset) / align) * align;
+          moved = true;
+        }
+      }
+    }
+    return offset;
   }
 
   #add(start: number, size: number, offset: number): number {
@@ -140,7 +174,6 @@ export class LinearRegions {
     }
     const r = { start, size, offset };
     this.#regions.push(r);
-    if (end > this.#top) this.#top = end;
     return offset;
   }
 

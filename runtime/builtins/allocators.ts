@@ -55,6 +55,19 @@ export function allocatorHandle(
       ["start", "size"],
       ([s, n]) => (a.addMemory(num(s, "start"), num(n, "size")), null),
     ),
+    // An allocator may refuse memory it does not take (InvalidParam: the
+    // region's shape; NoMemory: add_memory unsupported, as the bitmap's).
+    try_add_memory: method(["start", "size"], ([s, n]) => {
+      try {
+        a.addMemory(num(s, "start"), num(n, "size"));
+        return true;
+      } catch (e) {
+        if (e instanceof AllocError && (e.kind === "InvalidParam" || e.kind === "NoMemory")) {
+          return false;
+        }
+        throw e;
+      }
+    }),
   };
   const fields: Record<string, () => Value> = { kind: () => kind };
   if ("alloc" in a) {
@@ -105,6 +118,10 @@ export function allocatorHandle(
     methods.alloc_id = method(
       ["count", "align?"],
       ([c, al]) => answer(a.allocId(num(c, "count"), num(al ?? 1n, "align")), "allocId"),
+    );
+    methods.try_alloc_id = method(
+      ["count", "align?"],
+      ([c, al]) => orNull(() => a.allocId(num(c, "count"), num(al ?? 1n, "align"))),
     );
     methods.dealloc_id = method(
       ["start", "count?"],

@@ -6,10 +6,12 @@
  * @module
  */
 
-import { describeThrown, ScriptError, SimError } from "../errors.ts";
+import { describeThrown, ExpectationFailed, ScriptError, SimError } from "../errors.ts";
+import { AllocError } from "../../mm/allocator/alloc_error.ts";
+import type { ByteAllocator, IdAllocator, PageAllocator } from "../../mm/allocator/traits.ts";
 import { AddressRangeError } from "../../hal/address.ts";
 import { hex } from "../../hal/int.ts";
-import { Handle } from "../values.ts";
+import { Handle, type Value } from "../values.ts";
 import type { World } from "../world.ts";
 import { allocatorHandle } from "./allocators.ts";
 import { SubjectHarness } from "./subject_harness.ts";
@@ -120,6 +122,21 @@ class RangeSet {
   added(i: number): bigint {
     return this.#added[i];
   }
+  /** How many members start in `[lo, hi)`. */
+  countIn(lo: bigint, hi: bigint): number {
+    const s = this.#starts;
+    const first = (v: bigint) => {
+      let a = 0;
+      let b = s.length;
+      while (a < b) {
+        const mid = (a + b) >> 1;
+        if (s[mid] < v) a = mid + 1;
+        else b = mid;
+      }
+      return a;
+    };
+    return hi > lo ? first(hi) - first(lo) : 0;
+  }
   sizeOf(start: bigint): bigint {
     return this.#sizes.get(start) ?? -1n;
   }
@@ -133,6 +150,7 @@ function rangeSetHandle(w: World, r: RangeSet): Handle {
     add: method(["addr", "size"], ([a, n]) => r.add(int(a, "address"), int(n, "size"))),
     remove: method(["addr"], ([a]) => r.remove(int(a, "address"))),
     size_of: method(["addr"], ([a]) => r.sizeOf(int(a, "address"))),
+    count_in: method(["lo", "hi"], ([lo, hi]) => big(r.countIn(int(lo, "lo"), int(hi, "hi")))),
     pick: method([], () => {
       if (r.count === 0) throw new ScriptError("pick() on an empty block set");
       return r.added(Number(w.rng.between(0n, big(r.count - 1))));
@@ -141,35 +159,92 @@ function rangeSetHandle(w: World, r: RangeSet): Handle {
   });
 }
 
+/** The region a `subject(base, size)` call names (the default one without arguments). */
+function region(
+  w: World,
+  what: string,
+  b: Value | undefined,
+  n: Value | undefined,
+): { base: number; size: number } {
+  const fallback = subjectRegion(w);
+  if (b === undefined && n === undefined) return fallback;
+  if (b === undefined || n === undefined) {
+    throw new ScriptError(`${what}(base, size) takes both the base and the size`);
+  }
+  const base = int(b, "base");
+  const size = int(n, "size");
+  if (base < 0n || size <= 0n || base + size > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new ScriptError(
+      `${what}(${hex(base)}, ${hex(size)}): a region is a non-empty range below 2^53`,
+    );
+  }
+  return { base: Number(base), size: Number(size) };
+}
+
+/**
+ * A fresh subject initialised with `r` (with `--exact`, the model too,
+ * which must take or refuse the same region); `orNull`: a refusal
+ * (`InvalidParam` from `init`) is `null` instead of an error.
+ */
+function makeSubject(w: World, r: { base: number; size: number }, orNull: boolean): Value {
+  const subject = w.subject!;
+  const made = guarded(() => subject.make());
+  const harness = new SubjectHarness(w, subject.name, subject.kind, made);
+  const refused = (fn: () => void): AllocError | undefined => {
+    try {
+      fn();
+      return undefined;
+    } catch (e) {
+      if (orNull && e instanceof AllocError && e.kind === "InvalidParam") return e;
+      throw e;
+    }
+  };
+  const no = refused(() =>
+    harness.call("init", [big(r.base), big(r.size)], () => made.init(r.base, r.size))
+  );
+  const reference = subject.reference;
+  let model: ByteAllocator | PageAllocator | IdAllocator | undefined;
+  if (reference !== undefined) {
+    const m = reference.make();
+    model = m;
+    const modelNo = refused(() => m.init(r.base, r.size));
+    if ((modelNo === undefined) !== (no === undefined)) {
+      throw new ExpectationFailed(
+        `init(${hex(r.base)}, ${r.size}): the subject ${
+          no === undefined ? "takes the region" : "refuses it (InvalidParam)"
+        }, the model ${reference.name} ${modelNo === undefined ? "takes it" : "refuses it"}`,
+      );
+    }
+  }
+  if (no !== undefined) return null;
+  if (reference !== undefined && model !== undefined) {
+    const m = allocatorHandle(reference.name, model);
+    harness.mirror(reference.name, m.methods, m.fields);
+  }
+  const h = allocatorHandle(subject.name, made);
+  return new Handle(h.type, made, harness.fields(h.fields), harness.methods(h.methods));
+}
+
 /** Conformance scripts. */
 export const CONFORMANCE: BuiltinGroup = {
   title: "conformance scripts",
   builtins: {
     subject: {
-      params: [],
+      params: ["base?", "size?"],
       doc:
-        "a fresh instance of the allocator under test, initialised with subject_base / subject_size",
-      fn: (w) => {
-        const r = subjectRegion(w);
-        const subject = w.subject!;
-        const made = guarded(() => subject.make());
-        const harness = new SubjectHarness(w, subject.name, subject.kind, made);
-        harness.call("init", [big(r.base), big(r.size)], () => made.init(r.base, r.size));
-        const reference = subject.reference;
-        if (reference !== undefined) {
-          const model = reference.make();
-          model.init(r.base, r.size);
-          const m = allocatorHandle(reference.name, model);
-          harness.mirror(reference.name, m.methods, m.fields);
-        }
-        const h = allocatorHandle(subject.name, made);
-        return new Handle(h.type, made, harness.fields(h.fields), harness.methods(h.methods));
-      },
+        "a fresh instance of the allocator under test, initialised with [base, base + size) (default subject_base / subject_size)",
+      fn: (w, [b, n]) => makeSubject(w, region(w, "subject", b, n), false),
+    },
+    try_subject: {
+      params: ["base", "size"],
+      doc:
+        "subject(base, size), or null when the allocator refuses that region with InvalidParam (an allocator may state what regions it takes)",
+      fn: (w, [b, n]) => makeSubject(w, region(w, "try_subject", b, n), true),
     },
     blocks: {
       params: [],
       doc:
-        "an empty set of address ranges: add(addr, size) is false on overlap; remove, size_of, pick, first, count, total",
+        "an empty set of address ranges: add(addr, size) is false on overlap; remove, size_of, pick, first, count_in(lo, hi), count, total",
       fn: (w) => rangeSetHandle(w, new RangeSet()),
     },
   },

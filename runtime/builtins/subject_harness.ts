@@ -284,7 +284,10 @@ export class SubjectHarness {
       this.#live.set(start, bytes);
       this.#space.fill(start, bytes);
     }
-    if (name !== "add_memory" && bytes === undefined && freed === undefined) return;
+    if (
+      name !== "add_memory" && name !== "try_add_memory" && bytes === undefined &&
+      freed === undefined
+    ) return;
     this.#checkStatistics(`after ${name}`);
   }
 
