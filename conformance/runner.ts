@@ -266,6 +266,7 @@ export function wasmTarget(path: string, bytes: Uint8Array, family: WasmFamily):
       name,
       kind: family,
       make: () => family === "ByteAllocator" ? new WasmByteAllocator(m) : new WasmPageAllocator(m),
+      notes: () => m.notes?.splice(0) ?? [],
     },
     pointerWidth: m.pointerWidth,
   };
@@ -308,6 +309,7 @@ export function runConformance(
   /** What was printed since the last row: it goes with the next one. */
   let printed: string[] = [];
   const push = (r: ConformanceResult) => {
+    for (const note of target.subject?.notes?.() ?? []) printed.push(`warning: ${note}`);
     if (printed.length > 0) {
       r.printed = printed;
       printed = [];

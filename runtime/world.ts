@@ -45,6 +45,8 @@ export interface Subject {
    * which every call is also made on and must answer the same.
    */
   reference?: { name: string; make: () => ByteAllocator | PageAllocator | IdAllocator };
+  /** Warnings about its instances since last asked (a module's memory growing as it runs). */
+  notes?: () => string[];
 }
 
 /** How a world is set up. */

@@ -116,3 +116,28 @@ Deno.test("wasm: a small region keeps the alignments of its addresses past its o
     `placed on the module's own memory at ${next}`,
   );
 });
+
+Deno.test("wasm: a module that grows its own memory on every call passes with a warning and the numbers", async () => {
+  const { deno } = await import("./run_helpers.ts");
+  const run = (module: string) =>
+    deno([
+      "run",
+      "--cached-only",
+      "--allow-read",
+      "--allow-run",
+      "--unstable-worker-options",
+      "cli/conformance.ts",
+      "--allocator",
+      module,
+      "--script",
+      "conformance/suite/byte_allocator/contract.mms",
+    ]);
+  const grows = await run("tests/fixtures/wasm/grows_every_call.wasm");
+  assert.match(
+    grows.out,
+    /warning: .*grows_every_call\.wasm grew its own memory \d+ times in steady operation: from \d+ to \d+ pages of 64 KiB between its call 100 and call \d+/,
+  );
+  const steady = await run("examples/wasm/first_fit.wasm");
+  assert.equal(steady.code, 0, steady.out + steady.err);
+  assert.doesNotMatch(steady.out, /warning/);
+});

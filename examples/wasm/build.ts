@@ -33,6 +33,7 @@ const C_MODULES: { source: string; out: string; target?: string }[] = [
     "version_two",
     "stray",
     "memory_hog",
+    "grows_every_call",
   ]
     .map(
       (name) => ({ source: `${FIXTURES}${name}.c`, out: `${FIXTURES}${name}.wasm` }),

@@ -83,6 +83,15 @@ export function runningWasmCall(buffer: SharedArrayBuffer): { call: string; star
 /** An export as JavaScript sees it: i32 in and out as numbers (i64 as bigints for memory64). */
 export type WasmExport = (...args: (number | bigint)[]) => number | bigint | undefined;
 
+/** Calls after which a module's own memory is taken as its steady size. */
+export const STEADY_AFTER_CALLS = 100;
+
+/**
+ * Growths of its own memory past {@linkcode STEADY_AFTER_CALLS} a module may
+ * make without a warning (a table that doubles reaches 1 GiB in 14).
+ */
+export const STEADY_GROWTHS = 16;
+
 /**
  * A fresh instance of a checked module.
  *
@@ -109,6 +118,16 @@ export class WasmInstance {
   readonly #module: WasmAllocatorModule;
   /** The memory's buffer as last seen (see {@linkcode WasmInstance.checkMemory}). */
   #seen: ArrayBuffer | SharedArrayBuffer;
+  /** Calls made (checked after). */
+  #calls = 0;
+  /** Its own memory in bytes after its first {@linkcode STEADY_AFTER_CALLS} calls. */
+  #steadyOwn = -1;
+  /** Its own memory in bytes when last seen. */
+  #lastOwn = Infinity;
+  /** Times it grew its own memory since then. */
+  #steadyGrowths = 0;
+  /** Whether the growth warning was given for this instance. */
+  #warned = false;
 
   /** Instantiates `module` (which imports nothing). */
   constructor(module: WasmAllocatorModule) {
@@ -195,12 +214,30 @@ export class WasmInstance {
    * instantiated again in this run.
    */
   checkMemory(name: string, args: readonly number[]): void {
+    if (++this.#calls === STEADY_AFTER_CALLS) {
+      this.#steadyOwn = this.#memory.buffer.byteLength - this.regions.grownBytes;
+    }
     // The buffer last seen is detached when the memory grows: until then
     // nothing has changed, and the memory's own getter (slower) is not asked.
     if (this.#seen.byteLength !== 0) return;
     this.#seen = this.#memory.buffer;
     // Its own memory: what it holds beyond the regions mmsim placed in it.
     const own = this.#seen.byteLength - this.regions.grownBytes;
+    const grew = own > this.#lastOwn;
+    this.#lastOwn = own;
+    if (this.#steadyOwn >= 0 && grew && own > this.#steadyOwn) {
+      this.#steadyGrowths++;
+      if (this.#steadyGrowths > STEADY_GROWTHS && !this.#warned) {
+        this.#warned = true;
+        const pages = (b: number) => Math.round(b / 65536);
+        (this.#module.notes ??= []).push(
+          `${this.path} grew its own memory ${this.#steadyGrowths} times in steady operation: ` +
+            `from ${pages(this.#steadyOwn)} to ${pages(own)} pages of 64 KiB between its call ` +
+            `${STEADY_AFTER_CALLS} and call ${this.#calls} (${this.describe(name, args)}); ` +
+            `an allocator that grows on every call runs out of memory in a long workload`,
+        );
+      }
+    }
     if (own > MAX_WASM_MEMORY_BYTES) {
       const what = `grew the module's own memory to ${
         (own / 2 ** 20).toFixed(0)

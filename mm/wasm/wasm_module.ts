@@ -120,6 +120,11 @@ export interface WasmAllocatorModule {
    * call it did it in. No further instance is made (one is enough to say it).
    */
   exceeded?: string;
+  /**
+   * Warnings about the module's instances not yet told (see
+   * `WasmInstance.checkMemory`: its own memory growing in steady operation).
+   */
+  notes?: string[];
   /** 4 for wasm32, 8 for a memory64 module. */
   readonly pointerWidth: PointerWidth;
 }
