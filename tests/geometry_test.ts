@@ -71,7 +71,7 @@ Deno.test("geometry: the fuzzer draws the region, and the reproducer starts in i
   assert.match(outcome.failure ?? "", /outside the memory given/);
   const text = reproducer("ByteAllocator", outcome, "test");
   // A region whose end is not a page (the default one is whole pages): drawn, or added.
-  assert.match(text, /let h = subject\(0x[0-9a-f]+, \d+\)|try_add_memory\(0x[0-9a-f]+, \d+\)/);
+  assert.match(text, /let h = try_subject\(0x[0-9a-f]+, \d+\)|try_add_memory\(0x[0-9a-f]+, \d+\)/);
   const onModel = runConformance(script("ByteAllocator", text), builtinTarget("tlsf")!);
   assert.ok(onModel.every((r) => r.ok), onModel.map((r) => r.failure).join("\n"));
   const onSubject = runConformance(script("ByteAllocator", text), {
