@@ -18,7 +18,7 @@ body { margin: 0; font: 14px/1.45 system-ui, sans-serif; color: var(--fg); backg
 header { padding: 14px 22px; border-bottom: 1px solid var(--line); background: #fff; }
 header h1 { margin: 0 0 4px; font-size: 19px; }
 header .ok { color: #137333; font-weight: 600; } header .bad { color: #b3261e; font-weight: 600; }
-main { padding: 8px 22px 40px; max-width: 1320px; }
+main { padding: 8px 22px 40px; max-width: 1320px; overflow-wrap: anywhere; }
 section { margin: 18px 0 26px; }
 h2 { font-size: 16px; margin: 0 0 8px; }
 .note { color: var(--dim); font-size: 12.5px; }
@@ -28,8 +28,15 @@ svg text { font: 11px system-ui, sans-serif; fill: var(--fg); }
 #tip { position: fixed; pointer-events: none; background: #1d1d1f; color: #fff; padding: 7px 9px; border-radius: 6px;
   font: 12px/1.4 ui-monospace, monospace; max-width: 620px; white-space: pre-wrap; display: none; z-index: 10; }
 .controls { margin: 6px 0; display: flex; gap: 12px; align-items: center; font-size: 12.5px; }
-.controls input[type=range] { width: 420px; }
-canvas { border: 1px solid var(--line); background: #fff; display: block; }
+.controls { flex-wrap: wrap; }
+.controls input[type=range] { width: min(420px, 100%); }
+canvas { border: 1px solid var(--line); background: #fff; display: block; max-width: 100%; }
+#map { display: block; height: auto; }
+.timeline { max-width: 100%; }
+.fail.expected b { color: #8a8a8f; }
+.explain { margin: 2px 0 8px 18px; font-size: 12.5px; color: var(--fg); }
+.explain .buddy { margin: 4px 0; }
+button.goto { font-size: 11.5px; }
 .timeline { display: inline-block; margin: 0 14px 14px 0; vertical-align: top; }
 .timeline > b { display: block; margin-bottom: 3px; }
 pre { background: #fff; border: 1px solid var(--line); padding: 8px 10px; overflow: auto; font-size: 12px; }
@@ -44,8 +51,22 @@ const SCRIPT = `
 "use strict";
 const $ = (id) => document.getElementById(id);
 const DATA = JSON.parse($("report-data").textContent);
-const COLORS = ["#4e79a7","#f28e2b","#59a14f","#e15759","#76b7b2","#edc948","#b07aa1","#ff9da7","#9c755f","#bab0ac",
-  "#1f77b4","#2ca02c","#d62728","#9467bd","#8c564b","#e377c2","#17becf","#bcbd22"];
+// No red among the owners' colours: red is for failures.
+const COLORS = ["#4e79a7","#f28e2b","#59a14f","#76b7b2","#edc948","#b07aa1","#9c755f","#bab0ac",
+  "#1f77b4","#2ca02c","#9467bd","#8c564b","#e377c2","#17becf","#bcbd22","#6b6ecf"];
+const FAIL = "#b3261e", EXPECTED = "#8a8a8f";
+// One time cursor for the whole page: the slider, the map, the charts, the timelines, /proc.
+const cursor = { time: DATA.ops, moved: false, listeners: [] };
+function setTime(t) { cursor.time = Math.max(0, Math.min(DATA.ops, t)); cursor.moved = true; for (const f of cursor.listeners) f(cursor.time); }
+function onTime(f) { cursor.listeners.push(f); }
+// Axis ticks: about n round values from 0 to max.
+function ticks(max, n) {
+  if (!(max > 0)) return [0];
+  const raw = max / n, mag = 10 ** Math.floor(Math.log10(raw)), step = [1, 2, 5, 10].map((k) => k * mag).find((k) => k >= raw);
+  const out = []; for (let v = 0; v <= max + 1e-9; v += step) out.push(v); return out;
+}
+function bytesTick(n) { return n === 0 ? "0" : size(n); }
+const failColor = (f) => f.expected ? EXPECTED : FAIL;
 const color = (i) => COLORS[i % COLORS.length];
 // Every string from the run (names, messages, file names, script text) goes
 // into the page through esc(): it can hold anything a script can write.
@@ -94,7 +115,7 @@ function memoryMap(B) {
   let lo = lo0, hi = hi0, time = DATA.ops;
   const owners = DATA.owners.length;
   svg.setAttribute("viewBox", "0 0 " + W + " " + (top + 22 + (owners + 1) * laneH));
-  svg.setAttribute("width", W); svg.setAttribute("height", top + 22 + (owners + 1) * laneH);
+  svg.setAttribute("width", "100%"); svg.style.maxWidth = W + "px";
   const x = (a) => ((a - lo) / (hi - lo)) * W;
   function draw() {
     const parts = [];
@@ -183,7 +204,8 @@ function memoryMap(B) {
     draw();
   });
   const slider = $("map-slider"); slider.max = DATA.ops; slider.value = DATA.ops;
-  slider.addEventListener("input", () => { time = Number(slider.value); draw(); infoAt(time); });
+  slider.addEventListener("input", () => setTime(Number(slider.value)));
+  onTime((t) => { time = t; slider.value = t; draw(); });
   draw();
 }
 
@@ -198,17 +220,23 @@ function timelines(B) {
     div.innerHTML = "<b>" + esc(DATA.owners[o]) + "</b> <span class=note>" + ids.length + " blocks, " + hex(lo) + " .. " + hex(hi) + "</span>";
     const cv = document.createElement("canvas"); const W = 600, H = 260; cv.width = W; cv.height = H; div.appendChild(cv); host.appendChild(div);
     const ctx = cv.getContext("2d"); const T = Math.max(1, DATA.ops);
-    const X = (a) => ((a - lo) / Math.max(1, hi - lo)) * W, Y = (t) => (t / T) * H;
-    ctx.fillStyle = color(o); ctx.globalAlpha = 0.85;
-    for (const i of ids) {
-      const x0 = X(B.start[i]), w = Math.max(1, X(B.start[i] + B.size[i]) - x0);
-      const end = B.freeOp[i] < 0 ? T : B.freeOp[i];
-      ctx.fillRect(x0, Y(B.allocOp[i]), w, Math.max(1, Y(end) - Y(B.allocOp[i])));
-    }
-    ctx.globalAlpha = 1; ctx.fillStyle = "#b3261e";
-    for (const f of DATA.failures) ctx.fillRect(0, Y(f.op), W, 1);
+    // The last operation's row stays inside the picture.
+    const X = (a) => ((a - lo) / Math.max(1, hi - lo)) * W, Y = (t) => Math.min(H - 2, (t / T) * (H - 2));
+    const paint = (now) => {
+      ctx.clearRect(0, 0, W, H);
+      ctx.fillStyle = color(o); ctx.globalAlpha = 0.85;
+      for (const i of ids) {
+        const x0 = X(B.start[i]), w = Math.max(1, X(B.start[i] + B.size[i]) - x0);
+        const end = B.freeOp[i] < 0 ? T : B.freeOp[i];
+        ctx.fillRect(x0, Y(B.allocOp[i]), w, Math.max(1, Y(end) - Y(B.allocOp[i])));
+      }
+      ctx.globalAlpha = 1;
+      for (const f of DATA.failures) { ctx.fillStyle = failColor(f); ctx.fillRect(0, Y(f.op), W, 2); }
+      if (cursor.moved) { ctx.fillStyle = "#1d1d1f"; ctx.fillRect(0, Y(now), W, 1); }
+    };
+    paint(cursor.time); onTime(paint);
     cv.addEventListener("mousemove", (e) => {
-      const r = cv.getBoundingClientRect(); const a = lo + ((e.clientX - r.left) / W) * (hi - lo); const t = ((e.clientY - r.top) / H) * T;
+      const r = cv.getBoundingClientRect(); const a = lo + ((e.clientX - r.left) / r.width) * (hi - lo); const t = ((e.clientY - r.top) / r.height) * T;
       const slack = (hi - lo) / W;
       const hit = ids.find((i) => a >= B.start[i] - slack && a <= B.start[i] + B.size[i] + slack && t >= B.allocOp[i] - T / H && t <= (B.freeOp[i] < 0 ? T : B.freeOp[i]) + T / H);
       if (hit === undefined) hideTip(); else showTip(e, describe(B, hit));
@@ -222,24 +250,58 @@ function fragmentation() {
   const host = $("frag");
   const names = [...new Set(DATA.samples.flatMap((s) => Object.keys(s.free)))];
   if (names.length === 0) { host.innerHTML = "<p class=note>No allocator ran long enough to sample.</p>"; return; }
-  const W = 620, H = 170, T = Math.max(1, DATA.ops);
+  // The plot inside margins that hold the axes' labels; the last operation lies inside it.
+  const W = 620, H = 170, L = 64, R = 10, TOP = 8, BOT = 30, PW = W - L - R, PH = H - TOP - BOT, T = Math.max(1, DATA.ops);
+  const X = (op) => L + (Math.min(op, T) / T) * PW;
   for (const name of names) {
     const pts = DATA.samples.filter((s) => s.free[name]).map((s) => ({ op: s.op, ...s.free[name] }));
     const max = Math.max(1, ...pts.map((p) => p.free));
-    const line = (f) => pts.map((p) => (p.op / T * W).toFixed(1) + "," + (H - f(p) * H).toFixed(1)).join(" ");
+    const Yv = (v) => TOP + PH - (v / max) * PH;
+    const line = (f) => pts.map((p) => X(p.op).toFixed(1) + "," + Yv(f(p)).toFixed(1)).join(" ");
     const known = pts.some((p) => p.largest >= 0);
+    const axes = [];
+    axes.push('<line x1="' + L + '" x2="' + L + '" y1="' + TOP + '" y2="' + (TOP + PH) + '" stroke="#999"/>' +
+      '<line x1="' + L + '" x2="' + (L + PW) + '" y1="' + (TOP + PH) + '" y2="' + (TOP + PH) + '" stroke="#999"/>');
+    for (const v of ticks(max, 4)) {
+      axes.push('<line class="tick" x1="' + (L - 4) + '" x2="' + L + '" y1="' + Yv(v) + '" y2="' + Yv(v) + '" stroke="#999"/>' +
+        '<text class="ylabel" x="' + (L - 6) + '" y="' + (Yv(v) + 4) + '" text-anchor="end">' + bytesTick(v) + "</text>");
+    }
+    for (const v of ticks(T, 6)) {
+      axes.push('<line class="tick" x1="' + X(v) + '" x2="' + X(v) + '" y1="' + (TOP + PH) + '" y2="' + (TOP + PH + 4) + '" stroke="#999"/>' +
+        '<text class="xlabel" x="' + X(v) + '" y="' + (TOP + PH + 16) + '" text-anchor="middle">' + v + "</text>");
+    }
+    axes.push('<text x="' + (L + PW) + '" y="' + (H - 2) + '" text-anchor="end" opacity="0.6">operation</text>');
     const marks = DATA.failures.filter((f) => f.kind === "alloc" || f.kind === "panic").map((f) =>
-      '<line x1="' + (f.op / T * W) + '" x2="' + (f.op / T * W) + '" y1="0" y2="' + H + '" stroke="#b3261e" stroke-dasharray="3 2"><title>' +
-      esc(f.message + (f.where ? " (" + f.where + ")" : "")) + "</title></line>").join("");
+      '<line class="' + (f.expected ? "expected-fail" : "fail-mark") + '" x1="' + X(f.op) + '" x2="' + X(f.op) + '" y1="' + TOP + '" y2="' + (TOP + PH) +
+      '" stroke="' + failColor(f) + '" stroke-width="2" stroke-dasharray="' + (f.expected ? "2 3" : "4 2") + '"><title>' +
+      esc((f.expected ? "expected: " : "") + f.message + (f.where ? " (" + f.where + ")" : "")) + "</title></line>").join("");
     const div = document.createElement("div"); div.className = "timeline";
-    div.innerHTML = "<b>" + esc(name) + '</b><svg class="frag" data-name="' + esc(name) + '" width="' + W + '" height="' + (H + 4) + '" style="background:#fff;border:1px solid #ddd8cf">' +
-      '<polyline fill="none" stroke="#4e79a7" stroke-width="1.5" points="' + line((p) => p.free / max) + '"><title>free bytes</title></polyline>' +
-      (known ? '<polyline fill="none" stroke="#59a14f" stroke-width="1.5" points="' + line((p) => Math.max(0, p.largest) / max) + '"><title>largest free block</title></polyline>' +
-        '<polyline fill="none" stroke="#f28e2b" stroke-width="1.2" points="' + line((p) => p.free > 0 ? 1 - Math.max(0, p.largest) / p.free : 0) + '"><title>external fragmentation</title></polyline>' : "") +
-      marks + '</svg><div class=note><span style="color:#4e79a7">free</span> (max ' + size(max) + ")" +
-      (known ? ', <span style="color:#59a14f">largest free block</span>, <span style="color:#f28e2b">external fragmentation 1 - largest / free</span> (0..1)' : "") +
-      ', <span style="color:#b3261e">failed allocations</span></div>';
+    div.innerHTML = "<b>" + esc(name) + '</b><svg class="frag" data-name="' + esc(name) + '" viewBox="0 0 ' + W + " " + H + '" width="100%" style="max-width:' + W + 'px;background:#fff;border:1px solid #ddd8cf">' +
+      axes.join("") +
+      '<polyline fill="none" stroke="#4e79a7" stroke-width="1.5" points="' + line((p) => p.free) + '"><title>free bytes</title></polyline>' +
+      (known ? '<polyline fill="none" stroke="#59a14f" stroke-width="1.5" points="' + line((p) => Math.max(0, p.largest)) + '"><title>largest free block</title></polyline>' +
+        '<polyline fill="none" stroke="#f28e2b" stroke-width="1.2" points="' + line((p) => p.free > 0 ? (1 - Math.max(0, p.largest) / p.free) * max : 0) + '"><title>external fragmentation</title></polyline>' : "") +
+      marks + '<line class="cursor" x1="0" x2="0" y1="' + TOP + '" y2="' + (TOP + PH) + '" stroke="#1d1d1f" visibility="hidden"/>' +
+      '</svg><div class=note><span style="color:#4e79a7">free</span>' +
+      (known ? ', <span style="color:#59a14f">largest free block</span>, <span style="color:#f28e2b">external fragmentation 1 - largest / free</span> (0..1 of the height)' : "") +
+      ', <span style="color:' + FAIL + '">failed allocations</span>, <span style="color:' + EXPECTED + '">expected failures (expect error)</span></div>';
     host.appendChild(div);
+    const svg = div.querySelector("svg"), cur = svg.querySelector(".cursor");
+    onTime((t) => { cur.setAttribute("x1", X(t)); cur.setAttribute("x2", X(t)); cur.setAttribute("visibility", cursor.moved ? "visible" : "hidden"); });
+    // Hover: the values at that operation (the sample at or before it).
+    svg.addEventListener("mousemove", (e) => {
+      const r = svg.getBoundingClientRect(); const op = ((e.clientX - r.left) * (W / r.width) - L) / PW * T;
+      if (op < 0 || op > T) { hideTip(); return; }
+      let p = null; for (const q of pts) if (q.op <= op) p = q;
+      if (!p) { hideTip(); return; }
+      showTip(e, name + " at op " + p.op + ": free " + size(p.free) + (p.largest >= 0 ? ", largest free block " + size(p.largest) +
+        ", fragmentation " + (p.free > 0 ? (1 - p.largest / p.free).toFixed(2) : "0") : ""));
+    });
+    svg.addEventListener("mouseleave", hideTip);
+    svg.addEventListener("click", (e) => {
+      const r = svg.getBoundingClientRect(); const op = ((e.clientX - r.left) * (W / r.width) - L) / PW * T;
+      if (op >= 0 && op <= T) setTime(Math.round(op));
+    });
   }
 }
 
@@ -265,15 +327,41 @@ function tables() {
 }
 
 // ---- failures, and the script's source ----
+const CAUSES = {
+  memory: "not enough free memory: less is free in all than was asked",
+  fragmentation: "fragmentation: enough memory is free in all, but in no single block as large as the request",
+  alignment: "alignment: a free block is as large as the request, but none has room at the alignment asked",
+  unknown: "the allocator's state does not say",
+};
+function explanation(f) {
+  const x = f.explained;
+  if (!x) return "";
+  const rows = ["asked " + size(x.bytes) + " (" + x.bytes + " bytes)" + (x.align > 1 ? " aligned to " + x.align : "") + " of " + x.pool];
+  if (x.grow !== undefined) rows.push("the heap had no room for it, so it had to grow by " + size(x.grow) + " from the page allocator");
+  rows.push((x.grow !== undefined ? "the page allocator then: " : "then: ") + (x.free >= 0 ? size(x.free) : "unknown") + " free; largest free block " +
+    (x.largest >= 0 ? size(x.largest) : "unknown"), "why: " + (x.grow !== undefined && x.cause !== "unknown" ? "the growth failed, " : "") + CAUSES[x.cause]);
+  let buddy = "";
+  if (x.buddyinfo !== undefined) buddy = "<pre class=buddy>" + esc(DATA.texts[x.buddyinfo]) + "</pre>";
+  return '<div class="explain" data-cause="' + esc(x.cause) + '">' + rows.map((r) => "<div>" + esc(r) + "</div>").join("") + buddy + "</div>";
+}
 function failures() {
   const host = $("failures");
-  const list = DATA.failures;
-  host.innerHTML = list.length === 0 ? "<p class=note>Nothing failed.</p>" : list.map((f) => {
+  const row = (f, i) => {
     const where = f.where ? f.where : "";
     const m = /^(.*):(\\d+):(\\d+)$/.exec(where);
     const link = m ? '<a href="#L-' + encodeURIComponent(m[1]) + "-" + m[2] + '">' + esc(where) + "</a>" : esc(where);
-    return '<div class=fail><b>' + esc(f.kind) + "</b> at op " + f.op + " " + link + ": " + esc(f.message) + "</div>";
-  }).join("");
+    return '<div class="fail' + (f.expected ? " expected" : "") + '"><b>' + esc(f.expected ? "expected " + f.kind : f.kind) + "</b> at op " + f.op + " " + link + ": " + esc(f.message) +
+      ' <button class="goto" data-op="' + f.op + '">show this moment</button>' + explanation(f) + "</div>";
+  };
+  const real = DATA.failures.filter((f) => !f.expected), expected = DATA.failures.filter((f) => f.expected);
+  host.innerHTML = (real.length === 0 ? "<p class=note>Nothing failed" + (expected.length > 0 ? " that the script did not expect" : "") + ".</p>" : real.map(row).join("")) +
+    (expected.length === 0 ? "" : '<details class="expected-list"><summary>' + expected.length + " failure" + (expected.length === 1 ? "" : "s") +
+      " the script expected (expect error)</summary>" + expected.map(row).join("") + "</details>");
+  host.addEventListener("click", (e) => {
+    const b = e.target; if (!b.classList || !b.classList.contains("goto")) return;
+    setTime(Number(b.dataset.op)); $("map").scrollIntoView({ block: "center" });
+  });
+  const list = DATA.failures;
   const hits = new Set(list.map((f) => f.where).filter(Boolean).map((w) => w.replace(/:\\d+$/, "")));
   $("sources").innerHTML = DATA.sources.map((s) => "<h3 class=note>" + esc(s.file) + '</h3><pre class="src">' +
     s.text.split(/\\r\\n?|\\n/).map((line, i) => '<span class="l' + (hits.has(s.file + ":" + (i + 1)) ? " hit" : "") + '" id="L-' +
@@ -286,6 +374,7 @@ function failures() {
   legend($("legend"));
   memoryMap(B);
   infoAt(DATA.ops);
+  onTime(infoAt);
   fragmentation();
   timelines(B);
   tables();

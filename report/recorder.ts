@@ -12,7 +12,7 @@
  */
 
 import type { EventSite, ObjectRecord, ShadowObserver } from "../mm/kasan/shadow.ts";
-import type { World } from "../runtime/world.ts";
+import type { FailedCall, World } from "../runtime/world.ts";
 import { buddyinfo, slabinfo } from "../mm/dragonos/reports.ts";
 import { AllocError } from "../mm/allocator/alloc_error.ts";
 import { KernelPanic } from "../mm/kernel_panic.ts";
@@ -24,8 +24,8 @@ export const MAX_SAMPLES = 1024;
 export interface Sample {
   /** The operation it was taken after. */
   op: number;
-  /** Per allocator: free bytes and the largest free block in bytes (-1: unknown). */
-  free: Record<string, { free: number; largest: number }>;
+  /** Per allocator: free bytes and the largest free block in bytes (-1: unknown), and its total. */
+  free: Record<string, { free: number; largest: number; total?: number }>;
   /** DragonOS's `/proc/buddyinfo` and `/proc/slabinfo` then (when it runs), as indices into {@linkcode RunRecorder.texts}. */
   buddyinfo?: number;
   slabinfo?: number;
@@ -41,6 +41,72 @@ export interface Failure {
   message: string;
   /** Where in the script (`file:line:col`), if known. */
   where?: string;
+  /** Inside `expect error { }`: the script asked for it. */
+  expected?: boolean;
+  /** A failed allocation: what it asked for, of which allocator, and why it failed. */
+  explained?: Explanation;
+}
+
+/** Why an allocation failed, from the allocators' state at that moment. */
+export interface Explanation {
+  /** The request in bytes (pages count 4 KiB each). */
+  bytes: number;
+  /** The alignment asked for (1 when none). */
+  align: number;
+  /** The allocator it was asked of (a key of {@linkcode Sample.free}). */
+  pool: string;
+  /** Free bytes there then (-1: unknown). */
+  free: number;
+  /** Its largest free block then (-1: unknown). */
+  largest: number;
+  /**
+   * The global allocator's byte heap: the bytes it had to grow by (from
+   * the page allocator, whose state `free` and `largest` then are).
+   */
+  grow?: number;
+  /**
+   * `memory` (less free memory in all than asked), `fragmentation` (enough
+   * in all, in no single block), `alignment` (a free block as large as the
+   * request, none aligned as asked), or `unknown`.
+   */
+  cause: "memory" | "fragmentation" | "alignment" | "unknown";
+  /** DragonOS's buddyinfo then, as an index into {@linkcode RunRecorder.texts}. */
+  buddyinfo?: number;
+}
+
+/** The request of a failed builtin call: bytes, alignment, and which allocator serves it. */
+function request(
+  name: string,
+  args: readonly unknown[],
+): { bytes: number; align: number; pool: string } | undefined {
+  const n = (i: number, unit = 1) => typeof args[i] === "bigint" ? Number(args[i]) * unit : NaN;
+  let r: { bytes: number; align: number; pool: string } | undefined;
+  switch (name) {
+    case "alloc":
+      r = { bytes: n(0), align: Number.isNaN(n(1)) ? 1 : n(1), pool: "global bytes" };
+      break;
+    case "alloc_pages":
+      r = { bytes: n(0, 4096), align: Number.isNaN(n(1)) ? 4096 : n(1), pool: "global pages" };
+      break;
+    case "alloc_pages_at":
+      r = { bytes: n(1, 4096), align: Number.isNaN(n(2)) ? 4096 : n(2), pool: "global pages" };
+      break;
+    case "page_alloc":
+    case "page_alloc_zero":
+      r = { bytes: 4096, align: 4096, pool: "global pages" };
+      break;
+    case "page_alloc_contiguous":
+      r = { bytes: n(0, 4096), align: Number.isNaN(n(1)) ? 4096 : n(1), pool: "global pages" };
+      break;
+    case "kmalloc":
+    case "kzalloc":
+      r = { bytes: n(0), align: 1, pool: "zone pages" };
+      break;
+    case "zone_alloc_pages":
+      r = { bytes: n(1, 4096), align: 4096, pool: "zone pages" };
+      break;
+  }
+  return r !== undefined && Number.isFinite(r.bytes) ? r : undefined;
 }
 
 /**
@@ -99,7 +165,7 @@ export class RunRecorder implements ShadowObserver {
       );
     }
     this.#world.shadowObserver = this;
-    this.#world.onCallFailed = (e) => this.#callFailed(e);
+    this.#world.onCallFailed = (e, call) => this.#callFailed(e, call);
   }
 
   #site(site: EventSite | undefined): number {
@@ -165,15 +231,21 @@ export class RunRecorder implements ShadowObserver {
     this.#close(start, site);
   }
 
-  #callFailed(e: unknown): void {
+  #callFailed(e: unknown, call: FailedCall | undefined): void {
     if (e instanceof AllocError || e instanceof KernelPanic) {
-      this.failures.push({
+      const sample = this.#sample();
+      const failure: Failure = {
         op: this.op,
         kind: e instanceof KernelPanic ? "panic" : "alloc",
         message: e.message,
         where: this.#world.callSite?.where,
-      });
-      this.#sample();
+      };
+      if (this.#world.expectingError > 0) failure.expected = true;
+      const asked = call === undefined ? undefined : request(call.name, call.args);
+      if (asked !== undefined && (!(e instanceof AllocError) || e.kind === "NoMemory")) {
+        failure.explained = explain(asked, sample);
+      }
+      this.failures.push(failure);
     }
   }
 
@@ -188,7 +260,7 @@ export class RunRecorder implements ShadowObserver {
   }
 
   /** Takes a sample now (also at the end of the run). */
-  #sample(): void {
+  #sample(): Sample {
     if (this.samples.length >= MAX_SAMPLES) {
       // Keep every other one, and sample half as often from now on.
       let k = 0;
@@ -203,6 +275,7 @@ export class RunRecorder implements ShadowObserver {
       free["global bytes"] = {
         free: g.availableBytes(),
         largest: g.balloc.largestFreeBlock?.() ?? -1,
+        total: g.balloc.totalBytes(),
       };
       const largestPages = g.palloc.largestFreeBlock?.();
       free["global pages"] = {
@@ -220,12 +293,52 @@ export class RunRecorder implements ShadowObserver {
       if (zones !== undefined) free["zone pages"] = zones;
     }
     this.samples.push(sample);
+    return sample;
   }
 
   /** Ends the recording: a last sample. */
   finish(): void {
     this.#sample();
   }
+}
+
+/**
+ * Why `asked` failed, from `sample`: less free memory than asked is
+ * `memory`; enough free memory but no free block as large is
+ * `fragmentation`; a free block as large as the request but the request
+ * failed is `alignment` (no part of it aligned as asked, with room).
+ */
+function explain(
+  asked: { bytes: number; align: number; pool: string },
+  sample: Sample,
+): Explanation {
+  // The global allocator's byte heap grows from its page allocator: a byte
+  // request that the heap cannot serve fails for want of pages.
+  const state = sample.free[asked.pool];
+  const pages = sample.free["global pages"];
+  if (asked.pool === "global bytes" && state?.total !== undefined && pages !== undefined) {
+    // axalloc: the heap had no room, so it asked the page allocator for
+    // next_power_of_two(max(heap total, size)) bytes (4 KiB at least), and
+    // that failed: the question is why the pages were not there.
+    const grow = Math.max(4096, 2 ** Math.ceil(Math.log2(Math.max(state.total, asked.bytes, 1))));
+    const cause = pages.free < grow
+      ? "memory"
+      : pages.largest >= 0 && pages.largest < grow
+      ? "fragmentation"
+      : "unknown";
+    const e: Explanation = { ...asked, free: pages.free, largest: pages.largest, cause, grow };
+    if (sample.buddyinfo !== undefined) e.buddyinfo = sample.buddyinfo;
+    return e;
+  }
+  const free = state?.free ?? -1;
+  const largest = state?.largest ?? -1;
+  let cause: Explanation["cause"] = "unknown";
+  if (free >= 0 && free < asked.bytes) cause = "memory";
+  else if (largest >= 0 && largest < asked.bytes) cause = "fragmentation";
+  else if (largest >= asked.bytes && asked.align > 1) cause = "alignment";
+  const e: Explanation = { ...asked, free, largest, cause };
+  if (sample.buddyinfo !== undefined) e.buddyinfo = sample.buddyinfo;
+  return e;
 }
 
 /** A list of distinct strings, each stored once: its index stands for it. */

@@ -38,6 +38,10 @@ import {
 } from "./values.ts";
 import type { World } from "./world.ts";
 import { KernelPanic } from "../mm/kernel_panic.ts";
+import { AllocError } from "../mm/allocator/alloc_error.ts";
+
+/** Builtins that answer a failed allocation with `null` rather than an error (as kmalloc returns NULL). */
+const NULL_ON_FAILURE: ReadonlySet<string> = new Set(["kmalloc", "kzalloc", "zone_alloc_pages"]);
 
 export type { ContractResult, InterpreterOptions, RunEvent, RunSummary } from "./run_events.ts";
 export { binop } from "./operators.ts";
@@ -414,7 +418,12 @@ export class Interpreter {
   #expectError(s: Extract<Stmt, { kind: "expectError" }>): void {
     this.#expectations++;
     try {
-      this.#block(s.body);
+      this.#world.expectingError++;
+      try {
+        this.#block(s.body);
+      } finally {
+        this.#world.expectingError--;
+      }
     } catch (e) {
       const inner = e instanceof RunError ? e.error : e;
       if (inner instanceof ReturnSignal || inner instanceof SkipSignal) throw inner;
@@ -529,12 +538,21 @@ export class Interpreter {
             if (b !== undefined) {
               this.#world.setCallSite(this.#program!.file, this.#program!.source, e.loc);
               if (this.#world.onCallFailed === undefined) return b.fn(this.#world, args);
+              let result: Value;
               try {
-                return b.fn(this.#world, args);
+                result = b.fn(this.#world, args);
               } catch (err) {
-                this.#world.onCallFailed(err);
+                this.#world.onCallFailed(err, { name, args });
                 throw err;
               }
+              if (result === null && NULL_ON_FAILURE.has(name)) {
+                // kmalloc's way of failing: NULL (and a line in the log).
+                this.#world.onCallFailed(
+                  new AllocError("NoMemory", { reason: `${name} returned NULL` }),
+                  { name, args },
+                );
+              }
+              return result;
             }
           }
         }

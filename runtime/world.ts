@@ -49,6 +49,17 @@ export interface Subject {
   notes?: () => string[];
 }
 
+/**
+ * A builtin call that failed, for the run report: its name and arguments
+ * (a `kmalloc` that returned NULL is one too).
+ */
+export interface FailedCall {
+  /** The builtin's name (`alloc`, `kmalloc`, ...). */
+  name: string;
+  /** Its arguments, as the script gave them. */
+  args: readonly unknown[];
+}
+
 /** How a world is set up. */
 export interface WorldOptions {
   /** The allocator `subject()` gives, for conformance scripts. */
@@ -240,7 +251,10 @@ export class World {
    * Told of each error a builtin call throws (caught by `expect error` or
    * not): the run report marks failed allocations with it.
    */
-  onCallFailed: ((error: unknown) => void) | undefined;
+  onCallFailed: ((error: unknown, call?: FailedCall) => void) | undefined;
+
+  /** How deep the script is in `expect error { }` blocks (a failure there is expected). */
+  expectingError = 0;
 
   /** Given to the sanitizer's shadow when it is made (the run report's recorder). */
   shadowObserver: ShadowObserver | undefined;

@@ -169,3 +169,144 @@ Deno.test({
 if (browserMissing() !== undefined) {
   console.error(`report_test.ts: skipping the Chromium tests: ${browserMissing()}`);
 }
+
+/** Runs `source` as `name` in a temporary directory, its report opened in Chromium at `width`. */
+async function reportOf(
+  name: string,
+  source: string,
+  spec: Omit<Parameters<typeof lookAt>[0], "url">,
+): Promise<Awaited<ReturnType<typeof lookAt>>> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/${name}.mms`, source);
+    const out = `${dir}/${name}.html`;
+    await run([`${dir}/${name}.mms`, "--report", out], dir);
+    return await lookAt({ url: `file://${out}`, ...spec });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** All pages taken one at a time, then some given back (the first page's address is `first`). */
+const FILL = "final_init()\nlet first = alloc_pages(1, 4K)\n" +
+  "while available_pages() > 0 { alloc_pages(1, 4K) }\n";
+
+Deno.test({
+  name:
+    "report: a failure is explained where it is drawn: fragmentation, alignment, a moment to go to",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const steps = [{ wait: "body[data-ready]" }, { click: "button.goto" }];
+    const evaluate = [
+      "document.querySelector('.explain').dataset.cause",
+      "Number(document.getElementById('map-slider').value)",
+      "document.querySelector('svg.frag .cursor').getAttribute('visibility')",
+      "Number(document.querySelector('svg.frag .cursor').getAttribute('x1'))",
+      "document.querySelector('svg.frag').viewBox.baseVal.width",
+    ];
+    // Every other page free: 128 KiB free, no two pages in a row.
+    const frag = await reportOf(
+      "frag",
+      FILL + "for i in 0..32 { dealloc_pages(first + i * 8K, 1) }\nlet x = alloc_pages(2, 4K)\n",
+      { steps, evaluate, text: ["#failures"] },
+    );
+    assert.deepEqual(frag.errors, []);
+    const [cause, time, visible, x, width] = frag.values as [
+      string,
+      number,
+      string,
+      number,
+      number,
+    ];
+    assert.equal(cause, "fragmentation");
+    assert.match(
+      frag.texts["#failures"],
+      /asked 8\.0 KiB .* 128\.0 KiB free; largest free block 4\.0 KiB/,
+    );
+    assert.match(frag.texts["#failures"], /enough memory is free in all, but in no single block/);
+    assert.ok(time > 0, "the button moved the time cursor to the failure");
+    assert.equal(visible, "visible");
+    assert.ok(
+      x > 0 && x < width,
+      `the failure at the last operation is inside the plot (${x} of ${width})`,
+    );
+    // Eight free pages 4 KiB past a 64 KiB boundary: 32 KiB in a row, none 64 KiB aligned.
+    const align = await reportOf(
+      "align",
+      FILL +
+        "let base = align_up(first, 64K) + 4K\nfor i in 0..8 { dealloc_pages(base + i * 4K, 1) }\n" +
+        "let y = alloc_pages(4, 64K)\n",
+      { steps, evaluate, text: ["#failures"] },
+    );
+    assert.equal(align.values[0], "alignment");
+    assert.match(
+      align.texts["#failures"],
+      /aligned to 65536 .*32\.0 KiB free; largest free block 32\.0 KiB/,
+    );
+  },
+});
+
+Deno.test({
+  name: "report: expected failures apart, a panic inside the plot, axes with labels, 800 px wide",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const out = `${dir}/oom.html`;
+      await run([`${ROOT}scripts/out_of_memory.mms`, "--report", out], dir);
+      const seen = await lookAt({
+        url: `file://${out}`,
+        width: 800,
+        steps: [{ wait: "body[data-ready]" }],
+        count: [
+          "line.fail-mark",
+          "line.expected-fail",
+          "text.xlabel",
+          "text.ylabel",
+          ".expected-list",
+        ],
+        text: ["#failures", "svg.frag"],
+        evaluate: [
+          "document.documentElement.scrollWidth",
+          "Math.max(...[...document.querySelectorAll('line.expected-fail')].map((l) => Number(l.getAttribute('x1'))))",
+          "document.querySelector('svg.frag').viewBox.baseVal.width",
+        ],
+      });
+      assert.deepEqual(seen.errors, []);
+      const [scrollWidth, lastMark, width] = seen.values as number[];
+      assert.ok(scrollWidth <= 800, `no horizontal scrolling at 800 px (${scrollWidth})`);
+      // The script expects both of its failures: drawn grey, listed apart.
+      assert.equal(seen.counts["line.fail-mark"], 0);
+      assert.ok(seen.counts["line.expected-fail"] >= 2);
+      assert.equal(seen.counts[".expected-list"], 1);
+      assert.match(seen.texts["#failures"], /Nothing failed that the script did not expect/);
+      // The panic at the last operation is drawn inside the plot.
+      assert.ok(lastMark < width - 1, `the panic at x ${lastMark} of ${width}`);
+      assert.ok(
+        seen.counts["text.xlabel"] >= 3 && seen.counts["text.ylabel"] >= 3,
+        "labelled axes",
+      );
+      assert.match(seen.texts["svg.frag"], /MiB/, "bytes on the vertical axis");
+      // The panic is explained: the heap had to grow, and the pages were not there.
+      assert.match(seen.texts["#failures"], /had to grow by 64\.0 MiB .* not enough free memory/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "report: a kmalloc that returned NULL is listed as a failed allocation",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const seen = await reportOf(
+      "null",
+      "final_init()\nlet k = kmalloc(64M)\nexpect k == null\n",
+      { steps: [{ wait: "body[data-ready]" }], text: ["#failures"] },
+    );
+    assert.match(
+      seen.texts["#failures"],
+      /alloc at op \d+ .*null\.mms:2:\d+: NoMemory: kmalloc returned NULL/,
+    );
+  },
+});

@@ -21,6 +21,8 @@ export interface PageSpec {
   evaluate?: string[];
   /** Where a screenshot goes. */
   screenshot?: string;
+  /** The window's width in CSS pixels (default 1280). */
+  width?: number;
 }
 
 if (import.meta.main) {
@@ -28,7 +30,7 @@ if (import.meta.main) {
   const browser = await launch();
   const out: Record<string, unknown> = {};
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: spec.width ?? 1280, height: 900 } });
     const errors: string[] = [];
     const failed: string[] = [];
     page.on("console", (m) => {
