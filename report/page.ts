@@ -37,6 +37,10 @@ canvas { border: 1px solid var(--line); background: #fff; display: block; max-wi
 .explain { margin: 2px 0 8px 18px; font-size: 12.5px; color: var(--fg); }
 .explain .buddy { margin: 4px 0; }
 button.goto { font-size: 11.5px; }
+table.arenas { border-collapse: collapse; font-size: 12.5px; width: 100%; }
+table.arenas td, table.arenas th { border-bottom: 1px solid var(--line); padding: 3px 6px; text-align: left; vertical-align: middle; }
+table.arenas i { display: inline-block; width: 11px; height: 11px; border-radius: 2px; }
+table.arenas th { overflow-wrap: normal; }
 .timeline { display: inline-block; margin: 0 14px 14px 0; vertical-align: top; }
 .timeline > b { display: block; margin-bottom: 3px; }
 pre { background: #fff; border: 1px solid var(--line); padding: 8px 10px; overflow: auto; font-size: 12px; }
@@ -209,6 +213,49 @@ function memoryMap(B) {
   draw();
 }
 
+// ---- the heaps a script made (new_allocator), side by side ----
+function arenas(B) {
+  const host = $("arenas");
+  if (DATA.arenas.length === 0) { host.closest("section").style.display = "none"; return; }
+  const W = 600, H = 26;
+  const rows = DATA.arenas.map((a, k) => {
+    const o = DATA.owners.indexOf(a.name);
+    const ids = []; for (let i = 0; i < B.n; i++) if (B.owner[i] === o) ids.push(i);
+    const lo = Math.min(...a.regions.map((r) => r.start)), hi = Math.max(...a.regions.map((r) => r.start + r.size));
+    const fails = DATA.failures.filter((f) => f.message.startsWith(a.name + ": "));
+    let requested = 0, live = 0;
+    for (const i of ids) if (B.freeOp[i] < 0) { requested += B.size[i]; live++; }
+    const waste = a.used !== undefined ? a.used - requested : NaN;
+    return { a, k, o, ids, lo, hi, fails, requested, live, waste };
+  });
+  host.innerHTML = '<table class="arenas"><tr><th>heap</th><th>memory given</th><th>blocks live</th><th>bytes asked (live)</th>' +
+    "<th>used by its count</th><th>waste</th><th>failed</th><th>blocks over its memory, at the time chosen above</th></tr>" +
+    rows.map((r) => '<tr><td><i style="background:' + color(r.o) + '"></i> ' + esc(r.a.name) + "</td><td>" +
+      r.a.regions.map((g) => hex(g.start) + " + " + size(g.size)).join(", ") + "</td><td>" + r.live + "</td><td>" + size(r.requested) +
+      "</td><td>" + (r.a.used !== undefined ? size(r.a.used) + " of " + size(r.a.total) : "?") + "</td><td>" +
+      (Number.isNaN(r.waste) ? "?" : size(Math.max(0, r.waste))) + "</td><td>" + r.fails.length + "</td><td>" +
+      '<svg class="arena" data-arena="' + r.k + '" viewBox="0 0 ' + W + " " + H + '" width="100%" style="max-width:' + W + 'px"></svg></td></tr>').join("") + "</table>";
+  const draw = (t) => {
+    for (const r of rows) {
+      const svg = host.querySelector('svg[data-arena="' + r.k + '"]');
+      const X = (v) => ((v - r.lo) / Math.max(1, r.hi - r.lo)) * W;
+      const parts = r.a.regions.map((g) => '<rect x="' + X(g.start) + '" y="2" width="' + Math.max(1, X(g.start + g.size) - X(g.start)) +
+        '" height="' + (H - 4) + '" fill="#eef1f3" stroke="#cfd8dc"></rect>');
+      for (const i of r.ids) {
+        if (B.allocOp[i] > t || (B.freeOp[i] >= 0 && B.freeOp[i] <= t)) continue;
+        parts.push('<rect class="arena-block" data-block="' + i + '" x="' + X(B.start[i]) + '" y="4" width="' +
+          Math.max(1, X(B.start[i] + B.size[i]) - X(B.start[i])) + '" height="' + (H - 8) + '" fill="' + color(r.o) + '"></rect>');
+      }
+      svg.innerHTML = parts.join("");
+    }
+  };
+  draw(cursor.time); onTime(draw);
+  host.addEventListener("mousemove", (e) => {
+    const b = e.target; if (b.classList && b.classList.contains("arena-block")) showTip(e, describe(B, Number(b.dataset.block))); else hideTip();
+  });
+  host.addEventListener("mouseleave", hideTip);
+}
+
 // ---- the timelines: address across, time down ----
 function timelines(B) {
   const host = $("timelines");
@@ -373,6 +420,7 @@ function failures() {
   const B = await decodeBlocks();
   legend($("legend"));
   memoryMap(B);
+  arenas(B);
   infoAt(DATA.ops);
   onTime(infoAt);
   fragmentation();
@@ -434,6 +482,13 @@ size, owner and the script lines that allocated and freed it.</p>
 <div id="legend" class="legend"></div>
 <svg id="map" xmlns="http://www.w3.org/2000/svg"></svg>
 <div id="mmio" class="note"></div>
+</section>
+<section>
+<h2>Heaps made by the script</h2>
+<p class="note">Each allocator the script made with new_allocator, side by side: the memory it was given,
+what is live in it at the end, what it counts as used for it, the difference (waste: headers, rounding,
+slabs), its failed allocations, and its blocks at the time chosen above.</p>
+<div id="arenas"></div>
 </section>
 <section>
 <h2>Fragmentation over time</h2>

@@ -12,7 +12,8 @@
  */
 
 import type { EventSite, ObjectRecord, ShadowObserver } from "../mm/kasan/shadow.ts";
-import type { FailedCall, World } from "../runtime/world.ts";
+import type { FailedCall, HeapCalls, HeapObserver, World } from "../runtime/world.ts";
+import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import { buddyinfo, slabinfo } from "../mm/dragonos/reports.ts";
 import { AllocError } from "../mm/allocator/alloc_error.ts";
 import { KernelPanic } from "../mm/kernel_panic.ts";
@@ -120,7 +121,20 @@ function request(
  * const data = recorder.data(); // for the report
  * ```
  */
-export class RunRecorder implements ShadowObserver {
+/** A heap the script made with `new_allocator`, as the report shows it. */
+export interface Arena {
+  /** `tlsf heap 1`, ...: its owner name too. */
+  name: string;
+  /** The allocator's kind. */
+  kind: string;
+  /** The memory it was given. */
+  regions: { start: number; size: number }[];
+  /** At the end: its total and used bytes, by its own statistics (pages count 4 KiB). */
+  total?: number;
+  used?: number;
+}
+
+export class RunRecorder implements ShadowObserver, HeapObserver {
   readonly #world: World;
   /** Sites, `where\tcall`, by index. */
   readonly sites: string[] = [];
@@ -138,8 +152,11 @@ export class RunRecorder implements ShadowObserver {
   readonly freeOp: number[] = [];
   readonly allocSite: number[] = [];
   readonly freeSite: number[] = [];
-  /** Open blocks by physical address. */
-  readonly #open = new Map<bigint, number>();
+  /** Open blocks by physical address (a heap's by `heap:address`). */
+  readonly #open = new Map<bigint | string, number>();
+  /** The heaps the script made, and their allocators (sampled). */
+  readonly arenas: Arena[] = [];
+  readonly #arenaAllocators: (ByteAllocator | PageAllocator | IdAllocator)[] = [];
   /** Operations so far (each allocation and free is one). */
   op = 0;
   readonly samples: Sample[] = [];
@@ -165,11 +182,52 @@ export class RunRecorder implements ShadowObserver {
       );
     }
     this.#world.shadowObserver = this;
+    this.#world.heapObserver = this;
     this.#world.onCallFailed = (e, call) => this.#callFailed(e, call);
   }
 
   #site(site: EventSite | undefined): number {
     return site === undefined ? -1 : this.#sites.index(`${site.where}\t${site.call}`);
+  }
+
+  /** A heap made by the script: its blocks are an owner of their own, its state is sampled. */
+  heapMade(
+    kind: string,
+    allocator: ByteAllocator | PageAllocator | IdAllocator,
+    start: number,
+    size: number,
+  ): HeapCalls {
+    const index = this.arenas.length;
+    const arena: Arena = { name: `${kind} heap ${index + 1}`, kind, regions: [{ start, size }] };
+    this.arenas.push(arena);
+    this.#arenaAllocators.push(allocator);
+    const key = (addr: number) => `${index}:${addr}`;
+    return {
+      allocated: (addr, bytes, align) =>
+        this.#open_(BigInt(addr), bytes, arena.name, this.#world.callSite, align, key(addr)),
+      freed: (addr) => this.#close(BigInt(addr), this.#world.callSite, key(addr)),
+      failed: (e, bytes, align) => {
+        if (!(e instanceof AllocError)) return;
+        const sample = this.#sample();
+        const failure: Failure = {
+          op: this.op,
+          kind: "alloc",
+          message: `${arena.name}: ${e.message}`,
+          where: this.#world.callSite?.where,
+        };
+        if (this.#world.expectingError > 0) failure.expected = true;
+        if (e.kind === "NoMemory") {
+          failure.explained = explain(
+            { bytes, align: Math.max(1, align), pool: arena.name },
+            sample,
+          );
+        }
+        this.failures.push(failure);
+      },
+      added: (addr, bytes) => {
+        arena.regions.push({ start: addr, size: bytes });
+      },
+    };
   }
 
   #open_(
@@ -178,6 +236,7 @@ export class RunRecorder implements ShadowObserver {
     owner: string,
     site: EventSite | undefined,
     align = 0,
+    key: bigint | string = start,
   ): void {
     const id = this.start.length;
     this.start.push(Number(start));
@@ -188,14 +247,14 @@ export class RunRecorder implements ShadowObserver {
     this.freeOp.push(-1);
     this.allocSite.push(this.#site(site));
     this.freeSite.push(-1);
-    this.#open.set(start, id);
+    this.#open.set(key, id);
     this.#tick();
   }
 
-  #close(start: bigint, site: EventSite | undefined): void {
-    const id = this.#open.get(start);
+  #close(start: bigint, site: EventSite | undefined, key: bigint | string = start): void {
+    const id = this.#open.get(key);
     if (id === undefined) return;
-    this.#open.delete(start);
+    this.#open.delete(key);
     this.freeOp[id] = this.op;
     this.freeSite[id] = this.#site(site);
     this.#tick();
@@ -283,6 +342,18 @@ export class RunRecorder implements ShadowObserver {
         largest: largestPages === undefined ? -1 : largestPages * 4096,
       };
     }
+    this.arenas.forEach((arena, i) => {
+      const a = this.#arenaAllocators[i];
+      if ("totalBytes" in a) {
+        free[arena.name] = { free: a.availableBytes(), largest: a.largestFreeBlock?.() ?? -1 };
+      } else if ("totalPages" in a) {
+        const largest = a.largestFreeBlock?.();
+        free[arena.name] = {
+          free: a.availablePages() * 4096,
+          largest: largest === undefined ? -1 : largest * 4096,
+        };
+      }
+    });
     const sample: Sample = { op: this.op, free };
     const d = this.#world.peekDragon();
     if (d !== undefined) {
@@ -296,9 +367,16 @@ export class RunRecorder implements ShadowObserver {
     return sample;
   }
 
-  /** Ends the recording: a last sample. */
+  /** Ends the recording: a last sample, and each heap's statistics. */
   finish(): void {
     this.#sample();
+    this.arenas.forEach((arena, i) => {
+      const a = this.#arenaAllocators[i];
+      if ("totalBytes" in a) [arena.total, arena.used] = [a.totalBytes(), a.usedBytes()];
+      else if ("totalPages" in a) {
+        [arena.total, arena.used] = [a.totalPages() * 4096, a.usedPages() * 4096];
+      }
+    });
   }
 }
 

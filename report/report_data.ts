@@ -18,7 +18,7 @@ import {
 } from "../mm/dragonos/pte_format.ts";
 import type { LoadedScript } from "../runtime/loader.ts";
 import type { World } from "../runtime/world.ts";
-import type { Failure, RunRecorder, Sample } from "./recorder.ts";
+import type { Arena, Failure, RunRecorder, Sample } from "./recorder.ts";
 
 /** How the run ended. */
 export interface ReportOutcome {
@@ -50,6 +50,8 @@ export interface ReportData {
   blocks: { count: number; gzip: boolean; columns: string };
   map: { name: string; kind: string; base: number; size: number }[];
   heap: { start: number; size: number }[];
+  /** The heaps the script made with `new_allocator`, side by side. */
+  arenas: Arena[];
   samples: Sample[];
   texts: string[];
   failures: Failure[];
@@ -168,6 +170,7 @@ export function reportData(
       size: Number(e.size),
     })),
     heap,
+    arenas: recorder.arenas,
     samples: recorder.samples,
     texts: recorder.texts,
     failures: recorder.failures,

@@ -60,6 +60,29 @@ export interface FailedCall {
   args: readonly unknown[];
 }
 
+/** What the run report hears of the heaps a script makes (`new_allocator`). */
+export interface HeapObserver {
+  /** A heap was made: `kind` at `[start, start + size)`; its handle for the calls. */
+  heapMade(
+    kind: string,
+    allocator: ByteAllocator | PageAllocator | IdAllocator,
+    start: number,
+    size: number,
+  ): HeapCalls;
+}
+
+/** What the report hears of one heap's calls. */
+export interface HeapCalls {
+  /** A block of `bytes` at `addr` (alignment `align`) was handed out. */
+  allocated(addr: number, bytes: number, align: number): void;
+  /** The block at `addr` was freed. */
+  freed(addr: number): void;
+  /** A call failed (`NoMemory`, ...) asking for `bytes` at `align`. */
+  failed(error: unknown, bytes: number, align: number): void;
+  /** Memory was added: `[start, start + size)`. */
+  added(start: number, size: number): void;
+}
+
 /** How a world is set up. */
 export interface WorldOptions {
   /** The allocator `subject()` gives, for conformance scripts. */
@@ -255,6 +278,13 @@ export class World {
 
   /** How deep the script is in `expect error { }` blocks (a failure there is expected). */
   expectingError = 0;
+
+  /**
+   * Told of every heap a script makes with `new_allocator` (the run
+   * report's recorder): it gets the allocator and a name, and returns what
+   * to tell of each of its calls.
+   */
+  heapObserver: HeapObserver | undefined;
 
   /** Given to the sanitizer's shadow when it is made (the run report's recorder). */
   shadowObserver: ShadowObserver | undefined;

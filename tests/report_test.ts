@@ -310,3 +310,38 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "report: heaps made with new_allocator side by side (compare_allocators.mms)",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const out = `${dir}/compare.html`;
+      const r = await run([`${ROOT}scripts/compare_allocators.mms`, "--report", out], dir);
+      assert.equal(r.code, 0, r.err);
+      const seen = await lookAt({
+        url: `file://${out}`,
+        steps: [{ wait: "body[data-ready]" }],
+        count: ["svg.arena", "rect.arena-block", "svg.frag"],
+        text: ["#arenas", "header", "#frag"],
+      });
+      assert.deepEqual(seen.errors, []);
+      assert.doesNotMatch(seen.texts["header"], / 0 allocator operations/);
+      // slab, buddy and TLSF on one workload, then buddy and TLSF fragmented.
+      for (
+        const heap of ["slab heap 1", "buddy heap 2", "tlsf heap 3", "buddy heap 4", "tlsf heap 5"]
+      ) {
+        assert.match(seen.texts["#arenas"], new RegExp(heap));
+      }
+      assert.equal(seen.counts["svg.arena"], 5);
+      assert.ok(seen.counts["rect.arena-block"] >= 20, "their live blocks drawn");
+      // Waste: TLSF counts what was asked, buddy rounds up, slab counts slab sets twice.
+      assert.match(seen.texts["#arenas"], /tlsf heap 3.*6\.0 KiB of 256\.0 KiB\s*0 B/s);
+      assert.ok(seen.counts["svg.frag"] >= 5, "fragmentation over time for each heap");
+      assert.match(seen.texts["#frag"], /tlsf heap 5/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

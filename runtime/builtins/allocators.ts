@@ -11,6 +11,7 @@ import { type BitmapCapacity, checkPagesAtBase } from "../../mm/allocator/bitmap
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../../mm/allocator/traits.ts";
 import { allocatorEntry, ALLOCATORS } from "../../mm/registry.ts";
 import { ArgumentError, ScriptError } from "../errors.ts";
+import type { HeapCalls } from "../world.ts";
 import { Handle, type Method, type Value } from "../values.ts";
 import { big, type BuiltinGroup, int, method, num, str } from "./args.ts";
 
@@ -142,6 +143,47 @@ export function allocatorHandle(
   return new Handle(`${kind} allocator`, a, fields, methods);
 }
 
+/**
+ * A heap's handle whose calls are also told to the run report: blocks
+ * handed out and freed, failures with the request, memory added.
+ */
+function observed(h: Handle, seen: HeapCalls): Handle {
+  const n = (v: Value | undefined, unit = 1) => (typeof v === "bigint" ? Number(v) * unit : 0);
+  const methods: Record<string, Method> = {};
+  for (const [name, m] of Object.entries(h.methods)) {
+    // What a call asks for: [bytes, alignment], for allocations.
+    const ask = (args: Value[]): [number, number] | undefined =>
+      name === "alloc" || name === "try_alloc"
+        ? [n(args[0]), n(args[1])]
+        : name === "alloc_pages" || name === "try_alloc_pages"
+        ? [n(args[0], 4096), n(args[1])]
+        : name === "alloc_pages_at"
+        ? [n(args[1], 4096), n(args[2])]
+        : undefined;
+    methods[name] = method(m.params, (args) => {
+      const asked = ask(args);
+      let result: Value;
+      try {
+        result = m.fn(args);
+      } catch (e) {
+        if (asked !== undefined) seen.failed(e, asked[0], asked[1]);
+        throw e;
+      }
+      if (asked !== undefined) {
+        if (typeof result === "bigint") seen.allocated(Number(result), asked[0], asked[1]);
+        else if (result === null) {
+          seen.failed(new AllocError("NoMemory", { reason: `${name} returned null` }), ...asked);
+        }
+      } else if (name === "dealloc" || name === "dealloc_pages") seen.freed(n(args[0]));
+      else if (name === "add_memory" || (name === "try_add_memory" && result === true)) {
+        seen.added(n(args[0]), n(args[1]));
+      }
+      return result;
+    });
+  }
+  return new Handle(h.type, h.target, { ...h.fields }, methods);
+}
+
 /** The allocator library. */
 export const ALLOCATOR_LIBRARY: BuiltinGroup = {
   title: "the allocator library",
@@ -151,7 +193,7 @@ export const ALLOCATOR_LIBRARY: BuiltinGroup = {
       doc: `a standalone allocator (${
         ALLOCATORS.map((a) => a.name).join(", ")
       }), initialised with the region`,
-      fn: (_w, [k, s, n, c]) => {
+      fn: (w, [k, s, n, c]) => {
         const kind = str(k, "kind");
         const entry = allocatorEntry(kind);
         if (entry === undefined) {
@@ -171,7 +213,9 @@ export const ALLOCATOR_LIBRARY: BuiltinGroup = {
         const capacity = c === undefined ? undefined : str(c, "capacity").toLowerCase();
         const a = entry.create({ capacity: capacity as BitmapCapacity | undefined });
         a.init(num(s, "start"), num(n, "size"));
-        return allocatorHandle(kind, a);
+        const h = allocatorHandle(kind, a);
+        const seen = w.heapObserver?.heapMade(kind, a, num(s, "start"), num(n, "size"));
+        return seen === undefined || entry.interface === "IdAllocator" ? h : observed(h, seen);
       },
     },
   },
