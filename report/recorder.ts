@@ -154,6 +154,8 @@ export class RunRecorder implements ShadowObserver, HeapObserver {
   readonly freeSite: number[] = [];
   /** Open blocks by physical address (a heap's by `heap:address`). */
   readonly #open = new Map<bigint | string, number>();
+  /** The block closed last (a hand-over reopens it). */
+  #released: number | undefined;
   /** The heaps the script made, and their allocators (sampled). */
   readonly arenas: Arena[] = [];
   readonly #arenaAllocators: (ByteAllocator | PageAllocator | IdAllocator)[] = [];
@@ -253,6 +255,7 @@ export class RunRecorder implements ShadowObserver, HeapObserver {
 
   #close(start: bigint, site: EventSite | undefined, key: bigint | string = start): void {
     const id = this.#open.get(key);
+    this.#released = id;
     if (id === undefined) return;
     this.#open.delete(key);
     this.freeOp[id] = this.op;
@@ -283,6 +286,20 @@ export class RunRecorder implements ShadowObserver, HeapObserver {
   /** The kernel took memory (a page table). */
   reserved(start: bigint, size: number, what: string, site: EventSite | undefined): void {
     this.#open_(start, size, what.replace(/^an? /, "") + "s", site, 4096);
+  }
+
+  /** Pages handed to a sub-allocator: in use by it from now on (its objects are blocks of their own). */
+  handedOver(start: bigint, size: number, to: string, site: EventSite | undefined): void {
+    const id = this.#released;
+    if (id !== undefined && this.start[id] === Number(start) && this.size[id] === size) {
+      // The same block, never freed: its owner is the sub-allocator now.
+      this.freeOp[id] = -1;
+      this.freeSite[id] = -1;
+      this.owner[id] = this.#owners.index(to);
+      this.#open.set(`handed:${start}`, id);
+      return;
+    }
+    this.#open_(start, size, to, site, 4096, `handed:${start}`);
   }
 
   /** The kernel gave it back. */

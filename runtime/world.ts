@@ -623,7 +623,7 @@ export class World {
       throw short((e as Error).message);
     }
     // The carved pages are DragonOS's to hand out, not the script's.
-    this.shadow?.release(k.virtToPhys(virt(start)), pages * 4096);
+    this.shadow?.handOver(k.virtToPhys(virt(start)), pages * 4096, "DragonOS memory");
     const base = k.virtToPhys(virt(start));
     // The carved region gets its own zones: its first eighth (at most 16 MiB)
     // is ZONE_DMA, the rest ZONE_NORMAL, whatever the platform's DMA limit.

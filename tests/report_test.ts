@@ -345,3 +345,28 @@ Deno.test({
     }
   },
 });
+
+Deno.test("report: boot.mms keeps the DragonOS memory manager's pages live, named as slabinfo names its caches", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/boot.html`;
+    assert.equal((await run(["scripts/boot.mms", "--report", out], out)).code, 0);
+    const html = await Deno.readTextFile(out);
+    const json =
+      /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1];
+    const data = JSON.parse(json);
+    const bin = Uint8Array.from(atob(data.blocks.columns), (c) => c.charCodeAt(0));
+    const stream = new Blob([bin]).stream().pipeThrough(new DecompressionStream("gzip"));
+    const buf = data.blocks.gzip ? await new Response(stream).arrayBuffer() : bin.buffer;
+    const n = data.blocks.count;
+    const col = (k: number) => new Int32Array(buf, n * 8 + k * n * 4, n);
+    const [size, owner, freeOp] = [col(0), col(1), col(3)];
+    const dragon = [...Array(n).keys()].filter((i) => data.owners[owner[i]] === "DragonOS memory");
+    assert.equal(dragon.length, 1, "one block: the pages carved from the global allocator");
+    assert.equal(size[dragon[0]], 60 << 20);
+    assert.equal(freeOp[dragon[0]], -1, "live to the end, as the run says");
+    assert.ok(!data.owners.some((o: string) => /^kmalloc-\d{4}$/.test(o)), data.owners.join(", "));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

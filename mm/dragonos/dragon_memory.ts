@@ -28,8 +28,22 @@ const U64_LAST = (1n << 64n) - 1n;
 const HALF64 = new BigUint64Array(1);
 const HALF32 = new Uint32Array(HALF64.buffer);
 
-/** The kmalloc caches' names, as `/proc/slabinfo` and the sanitizer say them. */
-const CACHE_NAMES: readonly string[] = KMALLOC_SIZES.map((s) => `kmalloc-${s}`);
+/**
+ * A kmalloc cache's name, as `/proc/slabinfo`, the sanitizer and the
+ * report say it (Linux's way: `kmalloc-64`, `kmalloc-4k`).
+ *
+ * @example
+ * ```ts
+ * import { kmallocCacheName } from "./dragon_memory.ts";
+ * console.log(kmallocCacheName(64), kmallocCacheName(4096)); // kmalloc-64 kmalloc-4k
+ * ```
+ */
+export function kmallocCacheName(size: number): string {
+  return `kmalloc-${size >= 1024 ? `${size / 1024}k` : size}`;
+}
+
+/** The kmalloc caches' names. */
+const CACHE_NAMES: readonly string[] = KMALLOC_SIZES.map(kmallocCacheName);
 
 /** `struct mm_stat_t`, in bytes. */
 export interface MmStat {

@@ -6,7 +6,7 @@
  */
 
 import { ZONE_NORMAL } from "./zoned_pages.ts";
-import type { DragonMemory } from "./dragon_memory.ts";
+import { type DragonMemory, kmallocCacheName } from "./dragon_memory.ts";
 
 /**
  * `/proc/buddyinfo`: per zone, free blocks of 2^order pages, orders 0..10.
@@ -45,7 +45,7 @@ export function slabinfo(mm: DragonMemory): string {
   const pagesPerSlab = Math.max(1, mm.pages.pageSize / 4096);
   for (const c of mm.slab.caches) {
     const active = c.slabs.filter((s) => s.countUsing > 0).length;
-    const name = `kmalloc-${c.size >= 1024 ? `${c.size / 1024}k` : c.size}`;
+    const name = kmallocCacheName(c.size);
     lines.push(
       `${name.padEnd(17)} ${String(c.countTotalUsing).padStart(6)} ${
         String(c.countTotalUsing + c.countTotalFree).padStart(6)

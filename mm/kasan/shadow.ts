@@ -103,6 +103,11 @@ export interface ShadowObserver {
   reserved(start: bigint, size: number, what: string, site: EventSite | undefined): void;
   /** The kernel gave such memory back. */
   released(start: bigint, size: number, site: EventSite | undefined): void;
+  /**
+   * Memory was handed to a sub-allocator that manages it from now on (the
+   * DragonOS memory manager's pages, carved from the global allocator).
+   */
+  handedOver?(start: bigint, size: number, to: string, site: EventSite | undefined): void;
 }
 
 /**
@@ -267,6 +272,16 @@ export class Shadow {
     this.#kernel.delete(start);
     this.#objects.delete(Number(start) - this.#base);
     this.#set(Number(start), size, NEVER);
+  }
+
+  /**
+   * Pages of an allocation handed to a sub-allocator `to` (released like
+   * {@linkcode Shadow.release}: its objects are tracked from now on), told
+   * to the observer as still in use, by `to`.
+   */
+  handOver(start: bigint, size: number, to: string): void {
+    this.release(start, size);
+    this.observer?.handedOver?.(start, size, to, this.#site());
   }
 
   /** Whether `[start, start + length)` is all accessible. */
