@@ -2,22 +2,19 @@
 /**
  * The playground, in the browser: an editor for `.mms` (colours from the
  * language's own lexer; parse and check problems marked at their line and
- * column as you type), a Run button, the output, and the run's report (the
- * same page `deno task run --report` writes) below. The simulator runs in
- * the page: this module is bundled for the browser by `deno task site`.
+ * column as you type; clicking one puts the caret there), Run and Stop
+ * buttons, the output as it comes, and the run's report (the same page
+ * `deno task run --report` writes) below. The simulator runs in a Worker of
+ * the page (`run_worker.ts`), so that a script that never ends can be
+ * stopped; both are bundled for the browser by `deno task site`.
  *
  * @module
  */
 
 import { mmsLexer } from "../dsl/lexer.ts";
 import { type FileAccess, load } from "../runtime/loader.ts";
-import { Interpreter } from "../runtime/interpreter.ts";
-import { World } from "../runtime/world.ts";
 import { BUILTINS, CONSTANT_NAMES } from "../runtime/builtins.ts";
-import { RunError } from "../runtime/errors.ts";
-import { RunRecorder } from "../report/recorder.ts";
-import { reportData, type ReportOutcome } from "../report/report_data.ts";
-import { reportHtml } from "../report/page.ts";
+import type { RunMessage, RunRequest } from "./run_worker.ts";
 
 /** The scenarios of scripts/, by path: embedded in the page by the site build. */
 const SCRIPTS: Record<string, string> = JSON.parse(
@@ -31,6 +28,9 @@ const output = document.getElementById("output") as HTMLElement;
 const report = document.getElementById("report") as HTMLIFrameElement;
 const menu = document.getElementById("scenario") as HTMLSelectElement;
 const runButton = document.getElementById("run") as HTMLButtonElement;
+const stopButton = document.getElementById("stop") as HTMLButtonElement;
+/** The run's error in the edited script, marked until the next edit. */
+let runtimeError: { line: number; column: number; message: string } | undefined;
 
 const files: FileAccess = {
   read: (path) => {
@@ -63,23 +63,36 @@ function classOf(name: string, image: string): string {
 function render(): void {
   const text = editor.value;
   const loaded = load(MAIN, files, text);
-  const mine = loaded.problems.filter((p) => p.file === MAIN);
+  const mine: { line: number; column: number; length: number }[] = loaded.problems
+    .filter((p) => p.file === MAIN);
+  if (runtimeError !== undefined) mine.push({ ...runtimeError, length: 1 });
   // Offsets of the problems, from their line and column.
-  const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === "\n") lineStarts.push(i + 1);
+  const lineStarts = lineStartsOf(text);
   const bad = mine.map((p) => {
     const start = (lineStarts[p.line - 1] ?? text.length) + p.column - 1;
     return [start, start + Math.max(1, p.length)];
   });
+  // A problem where no token is (the end of a line, past the last token):
+  // a zero-width mark there, which moves no character of the overlay.
+  const marks = new Set(bad.map(([s]) => s));
   const lexed = mmsLexer.tokenize(text);
   const tokens = [...lexed.tokens, ...(lexed.groups.comments ?? [])]
     .filter((t) => t.tokenType.name !== "Newline")
     .sort((a, b) => a.startOffset - b.startOffset);
   let html = "";
   let at = 0;
+  const gap = (from: number, to: number) => {
+    let out = "";
+    let k = from;
+    for (const m of [...marks].filter((m) => m >= from && m < to).sort((a, b) => a - b)) {
+      out += escape(text.slice(k, m)) + '<span class="err-at"></span>';
+      k = m;
+    }
+    return out + escape(text.slice(k, to));
+  };
   for (const t of tokens) {
     if (t.startOffset < at) continue;
-    html += escape(text.slice(at, t.startOffset));
+    html += gap(at, t.startOffset);
     const end = t.startOffset + t.image.length;
     const err = bad.some(([s, e]) => s < end && t.startOffset < e) ? " err" : "";
     html += `<span class="${classOf(t.tokenType.name, t.image)}${err}">${escape(t.image)}</span>`;
@@ -88,15 +101,50 @@ function render(): void {
   // Text the lexer could not read, and a problem past the last token, are marked too.
   const rest = text.slice(at);
   const restBad = bad.some(([s]) => s >= at);
-  html += restBad && rest.trim() !== "" ? `<span class="err">${escape(rest)}</span>` : escape(rest);
+  html += restBad && rest.trim() !== ""
+    ? `<span class="err">${escape(rest)}</span>`
+    : gap(at, text.length) + (marks.has(text.length) ? '<span class="err-at"></span>' : "");
   highlight.innerHTML = html + "\n";
-  problemsBox.innerHTML = loaded.problems.map((p) =>
-    `<div class="problem" data-line="${p.line}" data-column="${p.column}">` +
+  const listed = loaded.problems.map((p) =>
+    `<div class="problem" data-file="${
+      escape(p.file)
+    }" data-line="${p.line}" data-column="${p.column}">` +
     `${escape(p.file === MAIN ? "" : p.file + ":")}${p.line}:${p.column}: ${
       escape(p.message)
     }</div>`
-  ).join("");
-  runButton.disabled = loaded.problems.length > 0;
+  );
+  if (runtimeError !== undefined) {
+    const r = runtimeError;
+    listed.push(
+      `<div class="problem runtime" data-file="${MAIN}" data-line="${r.line}" data-column="${r.column}">` +
+        `${r.line}:${r.column}: the run stopped here: ${escape(r.message)}</div>`,
+    );
+  }
+  problemsBox.innerHTML = listed.join("");
+  runButton.disabled = loaded.problems.length > 0 || worker !== undefined;
+}
+
+/** The offset each line starts at. */
+function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === "\n") starts.push(i + 1);
+  return starts;
+}
+
+/** Puts the caret at `line:column` of the editor (a clicked problem). */
+function caretAt(line: number, column: number): void {
+  const text = editor.value;
+  const starts = lineStartsOf(text);
+  const offset = Math.min(text.length, (starts[line - 1] ?? text.length) + column - 1);
+  editor.focus();
+  editor.setSelectionRange(offset, offset);
+  // Scroll the caret's line into view: lines are the editor's line height apart.
+  const lineHeight = parseFloat(getComputedStyle(editor).lineHeight) || 18;
+  const top = (line - 1) * lineHeight;
+  if (top < editor.scrollTop || top > editor.scrollTop + editor.clientHeight - lineHeight) {
+    editor.scrollTop = Math.max(0, top - editor.clientHeight / 2);
+  }
+  sync();
 }
 
 function sync(): void {
@@ -104,42 +152,84 @@ function sync(): void {
   highlight.scrollLeft = editor.scrollLeft;
 }
 
+/** The Worker of the run in progress. */
+let worker: Worker | undefined;
+let workerUrl: string | undefined;
+
+/** The Worker's code: bundled by the site build into the page, as base64 text. */
+function workerScript(): string {
+  if (workerUrl === undefined) {
+    const b64 = document.getElementById("run-worker")?.textContent?.trim() ?? "";
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    workerUrl = URL.createObjectURL(new Blob([bytes], { type: "text/javascript" }));
+  }
+  return workerUrl;
+}
+
+function say(line: string, cls = ""): void {
+  const div = document.createElement("div");
+  div.textContent = line;
+  if (cls !== "") div.className = cls;
+  output.appendChild(div);
+}
+
+/** Ends the run in progress (the Worker is gone: a script that never ends stops too). */
+function finish(): void {
+  worker?.terminate();
+  worker = undefined;
+  stopButton.disabled = true;
+  runButton.disabled = false;
+  render();
+}
+
 function run(): void {
   const text = editor.value;
   const script = load(MAIN, files, text);
-  if (script.problems.length > 0) return;
+  if (script.problems.length > 0 || worker !== undefined) return;
   output.textContent = "";
-  const say = (line: string, cls = "") => {
-    const div = document.createElement("div");
-    div.textContent = line;
-    if (cls !== "") div.className = cls;
-    output.appendChild(div);
-  };
-  const world = new World({ log: (line) => say(`[kernel] ${line}`, "log") });
-  const recorder = new RunRecorder(world);
-  recorder.attach();
-  let outcome: ReportOutcome;
-  try {
-    const summary = new Interpreter(world, (e) => {
-      if (e.event === "print") say(e.text);
-    }, { timeLimit: 20 }).run(script);
-    outcome = {
-      ok: true,
-      summary: `${summary.expectations} expectations held, ${summary.statements} statements`,
-    };
-    say(`ok: ${outcome.summary}`, "ok");
-  } catch (e) {
-    if (!(e instanceof RunError)) throw e;
-    const where = `${e.site.file}:${e.site.loc.line}:${e.site.loc.column}`;
-    outcome = { ok: false, summary: `${where}: ${e.error.message.split("\n")[0]}` };
-    say(`${where}: error: ${e.error.message}`, "error");
-    recorder.ended("error", e.error.message, where);
-  }
-  recorder.finish();
+  runtimeError = undefined;
   // The report is titled with the scenario only while the text is the scenario's.
   const title = menu.value !== "" && SCRIPTS[menu.value] === text ? menu.value : MAIN;
-  report.srcdoc = reportHtml(reportData(recorder, world, script, title, outcome));
+  const started = performance.now();
+  // A classic worker: the bundle is one script, and a module worker from a
+  // blob is refused on a page opened from a file.
+  const w = new Worker(workerScript());
+  worker = w;
+  runButton.disabled = true;
+  stopButton.disabled = false;
+  document.body.dataset.running = "1";
+  w.onmessage = (e: MessageEvent<RunMessage>) => {
+    const m = e.data;
+    if ("line" in m) {
+      say(m.line, m.cls);
+      return;
+    }
+    if (m.report !== "") report.srcdoc = m.report;
+    if (m.error !== undefined) runtimeError = m.error;
+    delete document.body.dataset.running;
+    finish();
+  };
+  w.onerror = (e) => {
+    say(`the run failed: ${e.message}`, "error");
+    delete document.body.dataset.running;
+    finish();
+  };
+  stopButton.onclick = () => {
+    if (worker !== w) return;
+    const s = ((performance.now() - started) / 1000).toFixed(1);
+    say(`stopped after ${s} s`, "error stopped");
+    delete document.body.dataset.running;
+    finish();
+  };
+  const request: RunRequest = { main: MAIN, text, scripts: SCRIPTS, title };
+  w.postMessage(request);
 }
+
+problemsBox.addEventListener("click", (e) => {
+  const p = (e.target as HTMLElement).closest(".problem") as HTMLElement | null;
+  if (p === null || p.dataset.file !== MAIN) return;
+  caretAt(Number(p.dataset.line), Number(p.dataset.column));
+});
 
 for (const path of Object.keys(SCRIPTS).sort()) {
   const option = document.createElement("option");
@@ -149,9 +239,13 @@ for (const path of Object.keys(SCRIPTS).sort()) {
 }
 menu.addEventListener("change", () => {
   editor.value = SCRIPTS[menu.value] ?? "";
+  runtimeError = undefined;
   render();
 });
-editor.addEventListener("input", render);
+editor.addEventListener("input", () => {
+  runtimeError = undefined;
+  render();
+});
 editor.addEventListener("scroll", sync);
 editor.addEventListener("keydown", (e) => {
   if (e.key === "Tab") {

@@ -36,24 +36,37 @@ export async function buildSite(): Promise<Map<string, Uint8Array>> {
   const tmp = await Deno.makeTempDir({ prefix: "mmsim_site_" });
   try {
     const out = `${tmp}/app.js`;
-    const r = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--quiet",
-        "--platform",
-        "browser",
-        "--minify",
-        "-o",
-        out,
-        `${ROOT}playground/app.ts`,
-      ],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!r.success) {
-      throw new Error(`bundling the playground failed:\n${new TextDecoder().decode(r.stderr)}`);
+    const runner = `${tmp}/run_worker.js`;
+    for (const [source, bundle] of [["app.ts", out], ["run_worker.ts", runner]]) {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "bundle",
+          "--quiet",
+          "--platform",
+          "browser",
+          "--minify",
+          "-o",
+          bundle,
+          `${ROOT}playground/${source}`,
+        ],
+        cwd: ROOT,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      if (!r.success) {
+        throw new Error(
+          `bundling the playground (${source}) failed:\n${new TextDecoder().decode(r.stderr)}`,
+        );
+      }
     }
+    // The Worker's code goes into the page as base64 text: a page opened
+    // from a file cannot load a worker script from a file.
+    const workerBytes = Deno.readFileSync(runner);
+    let binary = "";
+    for (let i = 0; i < workerBytes.length; i += 0x8000) {
+      binary += String.fromCharCode(...workerBytes.subarray(i, i + 0x8000));
+    }
+    const workerText = btoa(binary);
     const enc = new TextEncoder();
     // No "<" in the script element: "</script>" or "<!--" in a scenario must not end it.
     const json = JSON.stringify(scenarios()).replaceAll("<", "\\u003c");
@@ -62,11 +75,18 @@ export async function buildSite(): Promise<Map<string, Uint8Array>> {
       /(<script type="application\/json" id="mms-scripts">)[\s\S]*?(<\/script>)/,
       (_, open: string, close: string) => open + json + close,
     );
+    const withWorker = index.replace(
+      /(<script type="text\/plain" id="run-worker">)[\s\S]*?(<\/script>)/,
+      (_, open: string, close: string) => open + workerText + close,
+    );
+    if (!withWorker.includes(workerText) || workerText === "") {
+      throw new Error("the page template lost its worker element");
+    }
     if (!index.includes('"scripts/')) {
       throw new Error("the page template lost its scenarios element");
     }
     return new Map([
-      ["index.html", enc.encode(index)],
+      ["index.html", enc.encode(withWorker)],
       ["style.css", Deno.readFileSync(`${ROOT}playground/style.css`)],
       ["app.js", Deno.readFileSync(out)],
     ]);

@@ -32,6 +32,11 @@ Deno.test("playground: deno task site writes static files with the scenarios in 
     await site(dir);
     const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
     assert.deepEqual(names, ["app.js", "index.html", "style.css"]);
+    // The run Worker travels inside the page (a file:// page loads no worker file).
+    assert.match(
+      await Deno.readTextFile(`${dir}/index.html`),
+      /id="run-worker">[A-Za-z0-9+\/=]{1000,}</,
+    );
     const index = await Deno.readTextFile(`${dir}/index.html`);
     assert.match(index, /"scripts\/boot\.mms":/);
     assert.doesNotMatch(index, /src=["']https?:/, "nothing fetched from the network");
@@ -187,3 +192,76 @@ Deno.test("playground: serve refuses a bad port, and says when the port is in us
 if (browserMissing() !== undefined) {
   console.error(`playground_test.ts: skipping the Chromium tests: ${browserMissing()}`);
 }
+
+Deno.test({
+  name:
+    "playground: a script that never ends runs in a Worker and Stop ends it; problems move the caret",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await site(dir);
+      const url = `file://${dir}/index.html`;
+      const stopped = await lookAt({
+        url,
+        steps: [
+          { wait: "body[data-ready]" },
+          { fill: "#code", value: "let n = 0\nwhile true { n = n + 1 }\n" },
+          { click: "#run" },
+          { wait: "body[data-running]" },
+          // The page answers while the script runs: typing marks nothing, Stop works.
+          { click: "#stop" },
+          { wait: "#output .stopped" },
+        ],
+        text: ["#output"],
+        evaluate: [
+          "document.getElementById('run').disabled",
+          "document.getElementById('stop').disabled",
+        ],
+      });
+      assert.deepEqual(stopped.errors, []);
+      assert.match(stopped.texts["#output"], /stopped after \d+\.\d s/);
+      assert.deepEqual(stopped.values, [false, true], "Run again, Stop off");
+      // A parse error at the end of a line: marked there, and a click puts the caret on it.
+      const parse = await lookAt({
+        url,
+        steps: [
+          { wait: "body[data-ready]" },
+          {
+            fill: "#code",
+            value: "final_init()\nlet p = alloc(64, 8)\nlet q = (1 + \nlet r = 2\n",
+          },
+          { click: ".problem" },
+        ],
+        text: ["#problems"],
+        count: [".err-at"],
+        evaluate: ["document.getElementById('code').selectionStart"],
+      });
+      assert.match(parse.texts["#problems"], /^3:14: /);
+      assert.equal(parse.counts[".err-at"], 1, "the end of the line is marked");
+      assert.equal(parse.values[0], 13 + 21 + 13, "the caret at 3:14");
+      // A runtime error: marked at its line and listed; a click moves the caret there.
+      const runtime = await lookAt({
+        url,
+        steps: [
+          { wait: "body[data-ready]" },
+          {
+            fill: "#code",
+            value: "final_init()\nlet p = alloc(64, 8)\ndealloc(p, 64, 8)\ndealloc(p, 64, 8)\n",
+          },
+          { click: "#run" },
+          { wait: "#output .error" },
+          { click: ".problem.runtime" },
+        ],
+        text: ["#problems"],
+        count: ["#highlight .err"],
+        evaluate: ["document.getElementById('code').selectionStart"],
+      });
+      assert.match(runtime.texts["#problems"], /^4:1: the run stopped here: NotAllocated/);
+      assert.equal(runtime.counts["#highlight .err"], 1);
+      assert.equal(runtime.values[0], 13 + 21 + 18);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
