@@ -23,7 +23,7 @@ function conformance(fixture: string, ...more: string[]) {
 Deno.test("realms: a correct allocator with a leftover console.log passes; its output is shown apart", async () => {
   const r = await conformance("chatty");
   assert.equal(r.code, 0, r.out.slice(-2000) + r.err);
-  assert.match(r.out, /^13 passed, 0 failed$/m);
+  assert.match(r.out, /^15 passed, 0 failed$/m);
   assert.match(r.out, /pass\n {4}allocator output: \[heap\] init 90000000 \+1048576\n/);
   assert.match(r.out, / {4}allocator output: \[heap\] a 4000-byte block/);
 });
