@@ -632,8 +632,17 @@ interface Suffix {
   name?: string;
 }
 
-/** Binding strength of the binary operators (higher binds tighter), as in Rust. */
-const PRECEDENCE: Record<string, number> = {
+/**
+ * Binding strength of the binary operators (higher binds tighter), as in
+ * Rust; all are left-associative.
+ *
+ * @example
+ * ```ts
+ * import { BINARY_PRECEDENCE } from "./parser.ts";
+ * console.log(BINARY_PRECEDENCE["*"] > BINARY_PRECEDENCE["+"]); // true
+ * ```
+ */
+export const BINARY_PRECEDENCE: Readonly<Record<string, number>> = {
   "||": 1,
   "&&": 2,
   "==": 3,
@@ -675,8 +684,8 @@ function group(operands: Expr[], ops: string[]): Expr {
     });
   };
   for (let i = 0; i < ops.length; i++) {
-    const p = PRECEDENCE[ops[i]];
-    while (stack.length > 0 && PRECEDENCE[stack[stack.length - 1]] >= p) reduce();
+    const p = BINARY_PRECEDENCE[ops[i]];
+    while (stack.length > 0 && BINARY_PRECEDENCE[stack[stack.length - 1]] >= p) reduce();
     stack.push(ops[i]);
     out.push(operands[i + 1]);
   }

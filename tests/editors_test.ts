@@ -203,10 +203,28 @@ Deno.test({
   fn: async () => {
     const seen = await lookAt({
       url: `file://${ROOT}${GENERATED.diagrams}`,
-      count: ["svg", "text=expectStatement"],
-      evaluate: ["document.compatMode"],
+      width: 800,
+      count: ["svg", "text=expectStatement", ".intro table tr", '.intro a[href="LANGUAGE.md"]'],
+      text: [".intro"],
+      evaluate: [
+        "document.compatMode",
+        "document.documentElement.scrollWidth",
+        // Terminals read as one types them, never as token names.
+        "[...document.querySelectorAll('svg text')].map((t) => t.textContent)" +
+        ".filter((t) => /^(Let|Assign|LBrace|RBrace|Identifier|Integer|Newline|EqEq)$/.test(t))",
+        "['let', '=', '{', 'name', 'integer', 'end of line', 'binary operator']" +
+        ".filter((w) => ![...document.querySelectorAll('svg text')].some((t) => t.textContent === w))",
+      ],
     });
-    assert.deepEqual(seen.values, ["CSS1Compat"], "standards mode, not quirks");
+    const [mode, width, tokenNames, missing] = seen.values as [string, number, string[], string[]];
+    assert.equal(mode, "CSS1Compat", "standards mode, not quirks");
+    assert.ok(width <= 800, `no horizontal scrolling at 800 px (${width})`);
+    assert.deepEqual(tokenNames, []);
+    assert.deepEqual(missing, []);
+    // The words around the diagrams: how to read them, the precedence, a link to the language.
+    assert.equal(seen.counts['.intro a[href="LANGUAGE.md"]'], 1);
+    assert.equal(seen.counts[".intro table tr"], 10, "a header and nine levels of precedence");
+    assert.match(seen.texts[".intro"], /\* \/ %\s*left to right/);
     assert.ok(seen.counts["svg"] >= 20, `${seen.counts["svg"]} diagrams`);
     assert.ok(seen.counts["text=expectStatement"] > 0);
     assert.deepEqual(seen.errors, []);
