@@ -41,6 +41,9 @@ table.arenas { border-collapse: collapse; font-size: 12.5px; width: 100%; }
 table.arenas td, table.arenas th { border-bottom: 1px solid var(--line); padding: 3px 6px; text-align: left; vertical-align: middle; }
 table.arenas i { display: inline-block; width: 11px; height: 11px; border-radius: 2px; }
 table.arenas th { overflow-wrap: normal; }
+table.sites { border-collapse: collapse; font-size: 12.5px; margin-bottom: 8px; }
+table.sites td, table.sites th { border-bottom: 1px solid var(--line); padding: 2px 8px; text-align: left; }
+#sites h3 { font-size: 13.5px; margin: 10px 0 4px; }
 .timeline { display: inline-block; margin: 0 14px 14px 0; vertical-align: top; }
 .timeline > b { display: block; margin-bottom: 3px; }
 pre { background: #fff; border: 1px solid var(--line); padding: 8px 10px; overflow: auto; font-size: 12px; }
@@ -256,6 +259,41 @@ function arenas(B) {
   host.addEventListener("mouseleave", hideTip);
 }
 
+// ---- top allocation sites, and what changed between two moments ----
+function sites(B) {
+  const host = $("sites");
+  let from = 0;
+  const siteName = (i) => (i < 0 ? "(the kernel)" : site(i));
+  const draw = (t) => {
+    // By the line that allocated: bytes live at the time chosen, blocks allocated until then.
+    const by = new Map();
+    for (let i = 0; i < B.n; i++) {
+      if (B.allocOp[i] > t) continue;
+      const k = B.allocSite[i];
+      let e = by.get(k); if (!e) by.set(k, e = { k, live: 0, liveCount: 0, count: 0, bytes: 0, grown: 0, grownCount: 0 });
+      const live = B.freeOp[i] < 0 || B.freeOp[i] > t;
+      e.count++; e.bytes += B.size[i];
+      if (live) { e.live += B.size[i]; e.liveCount++; if (B.allocOp[i] > from) { e.grown += B.size[i]; e.grownCount++; } }
+    }
+    const all = [...by.values()];
+    const table = (rows, cols) => "<table class=sites><tr>" + cols.map((c) => "<th>" + c[0] + "</th>").join("") + "</tr>" +
+      rows.map((e) => "<tr>" + cols.map((c) => "<td>" + c[1](e) + "</td>").join("") + "</tr>").join("") + "</table>";
+    const where = (e) => '<code>' + esc(siteName(e.k)) + "</code>";
+    const top = (key) => all.filter((e) => e[key] > 0).sort((a, b) => b[key] - a[key]).slice(0, 10);
+    const grown = top("grown");
+    host.innerHTML = "<h3>By bytes live at op " + t + "</h3>" +
+      table(top("live"), [["bytes live", (e) => size(e.live)], ["blocks live", (e) => e.liveCount], ["allocated at", where]]) +
+      "<h3>By allocations made until op " + t + "</h3>" +
+      table(top("count"), [["allocations", (e) => e.count], ["bytes in all", (e) => size(e.bytes)], ["allocated at", where]]) +
+      '<h3 id="diff-title">Allocated after op ' + from + " and still live at op " + t + "</h3>" +
+      (grown.length === 0 ? "<p class=note>Nothing.</p>" :
+        table(grown, [["bytes", (e) => size(e.grown)], ["blocks", (e) => e.grownCount], ["allocated at", where]]));
+  };
+  $("diff-from").addEventListener("click", () => { from = cursor.time; draw(cursor.time); });
+  $("diff-reset").addEventListener("click", () => { from = 0; draw(cursor.time); });
+  draw(cursor.time); onTime(draw);
+}
+
 // ---- the timelines: address across, time down ----
 function timelines(B) {
   const host = $("timelines");
@@ -421,6 +459,7 @@ function failures() {
   legend($("legend"));
   memoryMap(B);
   arenas(B);
+  sites(B);
   infoAt(DATA.ops);
   onTime(infoAt);
   fragmentation();
@@ -482,6 +521,13 @@ size, owner and the script lines that allocated and freed it.</p>
 <div id="legend" class="legend"></div>
 <svg id="map" xmlns="http://www.w3.org/2000/svg"></svg>
 <div id="mmio" class="note"></div>
+</section>
+<section>
+<h2>Top allocation sites</h2>
+<p class="note">heaptrack's question: which lines of the script hold the memory, at the time chosen above.
+To see what grew between two moments, move the time to the first one and press
+<button id="diff-from">from here</button> (<button id="diff-reset">from the start</button>), then move it to the second.</p>
+<div id="sites"></div>
 </section>
 <section>
 <h2>Heaps made by the script</h2>

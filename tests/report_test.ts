@@ -370,3 +370,44 @@ Deno.test("report: boot.mms keeps the DragonOS memory manager's pages live, name
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name:
+    "report: top allocation sites by bytes live and by count, and what grew between two moments",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const source =
+      "final_init()\nlet a = alloc(100, 8)\nlet b = alloc(200, 8)\nlet c = alloc(300, 8)\n" +
+      "dealloc(a, 100, 8)\nrepeat 5 { let t = alloc(16, 8)\ndealloc(t, 16, 8) }\n";
+    const seen = await reportOf("sites", source, {
+      steps: [{ wait: "body[data-ready]" }],
+      text: ["#sites"],
+      evaluate: [
+        // Time at b's allocation, "from here", then the end: only c grew since.
+        `(() => {
+          const s = document.getElementById("map-slider");
+          const at = (t) => { s.value = t; s.dispatchEvent(new Event("input")); };
+          at(1); document.getElementById("diff-from").click(); at(Number(s.max));
+          return document.getElementById("sites").textContent;
+        })()`,
+      ],
+    });
+    assert.deepEqual(seen.errors, []);
+    const text = seen.texts["#sites"];
+    // By bytes live: c (300) before b (200); a was freed.
+    assert.match(
+      text,
+      /By bytes live at op \d+bytes liveblocks liveallocated at300 B1.*sites\.mms:4:9.*200 B1.*sites\.mms:3:9/s,
+    );
+    assert.doesNotMatch(text.split("By allocations")[0], /sites\.mms:2:9/);
+    // By count: the loop's 5 allocations first.
+    assert.match(
+      text,
+      /By allocations made until op \d+allocationsbytes in allallocated at580 B.*sites\.mms:6:/s,
+    );
+    const diff = (seen.values[0] as string).split("Allocated after op")[1];
+    assert.match(diff, /^ 1 and still live/);
+    assert.match(diff, /300 B1.*sites\.mms:4:9/s);
+    assert.doesNotMatch(diff, /sites\.mms:3:9/, "b was allocated before the first moment");
+  },
+});
