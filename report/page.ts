@@ -402,13 +402,25 @@ function infoAt(t) {
 // ---- page tables ----
 function tables() {
   const host = $("tables");
-  if (DATA.tables.length === 0) { host.innerHTML = "<p class=note>No page table was made.</p>"; return; }
+  if (DATA.tables.length === 0 && DATA.tableHistory.length === 0) { host.innerHTML = "<p class=note>No page table was made.</p>"; return; }
+  // At the time chosen above: the last snapshot taken at or before it (the end's tables past the last).
+  const at = (t) => {
+    if (t >= DATA.ops || DATA.tableHistory.length === 0) return { op: DATA.ops, list: DATA.tables, end: true };
+    let best = null; for (const h of DATA.tableHistory) if (h.op <= t) best = h;
+    return best ? { op: best.op, list: JSON.parse(DATA.texts[best.text]), end: false } : { op: 0, list: [], end: false };
+  };
+  const show = (t) => { const s = at(t); render(s.list, s.end ? "at the end of the run" : "as at op " + s.op + " (the time chosen above)"); };
+  onTime(show);
+  return show(cursor.time);
+  function render(list, when) {
   const node = (n, level) => n.leaf
     ? "<div>[" + n.index + "] " + (n.leaf.size > 4096 ? "<b>huge " + size(n.leaf.size) + "</b> " : "") + esc(n.leaf.vaddr) + " &rarr; " + esc(n.leaf.paddr) + "  " + esc(n.leaf.flags) + "</div>"
     : "<details" + (level < 1 ? " open" : "") + "><summary>[" + n.index + "] level " + (level + 1) + " table (" + n.children.length + " entries)</summary>" +
       n.children.map((c) => node(c, level + 1)).join("") + "</details>";
-  host.innerHTML = DATA.tables.map((t, i) => "<details open><summary>table " + (i + 1) + ": " + esc(t.format) + ", root " + esc(t.root) + ", " + t.mappings +
+  host.innerHTML = '<p class="note tables-when">' + esc(when) + "</p>" + (list.length === 0 ? "<p class=note>No page table yet.</p>" : "") +
+    list.map((t, i) => "<details open><summary>table " + (i + 1) + ": " + esc(t.format) + ", root " + esc(t.root) + ", " + t.mappings +
     " mappings</summary>" + t.tree.map((n) => node(n, 0)).join("") + "</details>").join("");
+  }
 }
 
 // ---- failures, and the script's source ----

@@ -14,12 +14,18 @@
 import type { EventSite, ObjectRecord, ShadowObserver } from "../mm/kasan/shadow.ts";
 import type { FailedCall, HeapCalls, HeapObserver, World } from "../runtime/world.ts";
 import type { ByteAllocator, IdAllocator, PageAllocator } from "../mm/allocator/traits.ts";
+import { pageTables } from "./report_data.ts";
 import { buddyinfo, slabinfo } from "../mm/dragonos/reports.ts";
 import { AllocError } from "../mm/allocator/alloc_error.ts";
 import { KernelPanic } from "../mm/kernel_panic.ts";
 
 /** The most samples a run keeps. */
 export const MAX_SAMPLES = 1024;
+
+/** The most page-table snapshots a run keeps (the report shows the tables at any time up to there). */
+export const MAX_TABLE_SNAPSHOTS = 512;
+/** Page tables with more mappings than this are not snapshotted (only their end is shown). */
+export const MAX_SNAPSHOT_MAPPINGS = 4096;
 
 /** One sample of the allocators' state. */
 export interface Sample {
@@ -154,6 +160,29 @@ export class RunRecorder implements ShadowObserver, HeapObserver {
   readonly freeSite: number[] = [];
   /** Open blocks by physical address (a heap's by `heap:address`). */
   readonly #open = new Map<bigint | string, number>();
+  /** The page tables after each change (see {@linkcode ReportData}'s `tableHistory`). */
+  readonly tableHistory: { op: number; text: number }[] = [];
+  #tablesSeen = -1;
+
+  /** After a statement: if a page table may have changed, its trees now (a bounded history). */
+  #watchTables(): void {
+    const d = this.#world.peekDragon();
+    if (d === undefined) return;
+    let version = d.pageTables.length;
+    for (const t of d.pageTables) version += t.version;
+    if (version === this.#tablesSeen) return;
+    this.#tablesSeen = version;
+    if (this.tableHistory.length >= MAX_TABLE_SNAPSHOTS) return;
+    const trees = pageTables(this.#world);
+    if (trees.reduce((n, t) => n + t.mappings, 0) > MAX_SNAPSHOT_MAPPINGS) return;
+    const text = this.#texts.index(JSON.stringify(trees));
+    const last = this.tableHistory[this.tableHistory.length - 1];
+    if (last?.text === text) return;
+    // A change of the mappings is an operation of its own: it has a moment on the time axis.
+    this.#tick();
+    this.tableHistory.push({ op: this.op, text });
+  }
+
   /** The block closed last (a hand-over reopens it). */
   #released: number | undefined;
   /** The heaps the script made, and their allocators (sampled). */
@@ -185,6 +214,7 @@ export class RunRecorder implements ShadowObserver, HeapObserver {
     }
     this.#world.shadowObserver = this;
     this.#world.heapObserver = this;
+    this.#world.afterStatement = () => this.#watchTables();
     this.#world.onCallFailed = (e, call) => this.#callFailed(e, call);
   }
 

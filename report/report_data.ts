@@ -57,6 +57,8 @@ export interface ReportData {
   failures: Failure[];
   sources: { file: string; text: string }[];
   tables: { format: string; root: string; mappings: number; tree: TableNode[] }[];
+  /** The page tables as they were after each change: at op `op`, `texts[text]` (their JSON). */
+  tableHistory: { op: number; text: number }[];
 }
 
 function flagsText(flags: number): string {
@@ -91,7 +93,15 @@ function packBlocks(r: RunRecorder, gzip: ReportDataOptions["gzip"]): string {
   return btoa(text);
 }
 
-function pageTables(world: World): ReportData["tables"] {
+/**
+ * The page tables as trees, now.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(pageTables(world).length);
+ * ```
+ */
+export function pageTables(world: World): ReportData["tables"] {
   const d = world.peekDragon();
   if (d === undefined) return [];
   return d.pageTables.map((t) => {
@@ -176,5 +186,6 @@ export function reportData(
     failures: recorder.failures,
     sources: [...script.programs.values()].map((p) => ({ file: p.file, text: p.source })),
     tables: pageTables(world),
+    tableHistory: recorder.tableHistory,
   };
 }

@@ -185,6 +185,7 @@ export class Interpreter {
     try {
       if ((++this.#statements & 255) === 0) this.#clock();
       this.#exec(s);
+      this.#world.afterStatement?.();
     } catch (e) {
       if (e instanceof RunError || e instanceof ReturnSignal) throw e;
       if (e instanceof SkipSignal) {

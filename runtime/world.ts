@@ -279,6 +279,9 @@ export class World {
   /** How deep the script is in `expect error { }` blocks (a failure there is expected). */
   expectingError = 0;
 
+  /** Called after each statement of the script (the run report watches the page tables). */
+  afterStatement: (() => void) | undefined;
+
   /**
    * Told of every heap a script makes with `new_allocator` (the run
    * report's recorder): it gets the allocator and a name, and returns what

@@ -411,3 +411,43 @@ Deno.test({
     assert.doesNotMatch(diff, /sites\.mms:3:9/, "b was allocated before the first moment");
   },
 });
+
+Deno.test({
+  name:
+    "report: the page tables follow the time cursor (page_tables_tlb.mms ends with none mapped)",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const out = `${dir}/pt.html`;
+      await run([`${ROOT}scripts/page_tables_tlb.mms`, "--report", out], dir);
+      const seen = await lookAt({
+        url: `file://${out}`,
+        steps: [{ wait: "body[data-ready]" }],
+        text: ["#tables"],
+        evaluate: [
+          // Each moment the mappings changed, and the tables shown when the cursor is there.
+          `(() => {
+            const data = JSON.parse(document.getElementById("report-data").textContent);
+            const s = document.getElementById("map-slider");
+            return data.tableHistory.map((h) => {
+              s.value = h.op; s.dispatchEvent(new Event("input"));
+              return document.getElementById("tables").textContent;
+            });
+          })()`,
+        ],
+      });
+      assert.deepEqual(seen.errors, []);
+      assert.match(seen.texts["#tables"], /at the end of the run.*0 mappings/s);
+      const moments = seen.values[0] as string[];
+      assert.ok(moments.length >= 5, `${moments.length} moments`);
+      assert.ok(
+        moments.some((m) => /as at op \d+.*1 mappings/s.test(m)),
+        "the remapped page is drawn",
+      );
+      assert.ok(moments.some((m) => /2 mappings.*huge 2\.0 MiB/s.test(m)), "the 2 MiB block too");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

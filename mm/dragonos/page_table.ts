@@ -112,6 +112,12 @@ export class PageTable {
   readonly #virtOfTable: (paddr: bigint) => bigint;
   /** Table physical address -> number of valid entries. */
   readonly #used = new Map<bigint, number>();
+  #version = 0;
+
+  /** Counts calls that may change the mappings (`map`, `unmap`): a report watches it. */
+  get version(): number {
+    return this.#version;
+  }
   readonly #tlb = new Map<bigint, Translation & { base: bigint }>();
   readonly #stats: TlbStats = { hits: 0, misses: 0, flushes: 0 };
 
@@ -160,6 +166,7 @@ export class PageTable {
     use4k: boolean,
     flush = true,
   ): void {
+    this.#version++;
     const size = use4k ? PAGE_4K : PAGE_2M;
     const what = use4k ? "4 KiB" : "2 MiB";
     if (len <= 0 || BigInt(len) % size !== 0n) {
@@ -224,6 +231,7 @@ export class PageTable {
    * mappings were removed; holes are skipped.
    */
   unmap(vaddr: bigint, len: number, flush = true): number {
+    this.#version++;
     if (vaddr % PAGE_4K !== 0n || len <= 0 || BigInt(len) % PAGE_4K !== 0n) {
       throw new PageTableError(
         vaddr,
