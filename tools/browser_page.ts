@@ -23,6 +23,8 @@ export interface PageSpec {
   screenshot?: string;
   /** The window's width in CSS pixels (default 1280). */
   width?: number;
+  /** With `screenshot`: only the first element this selector matches. */
+  screenshotOf?: string;
 }
 
 if (import.meta.main) {
@@ -56,7 +58,9 @@ if (import.meta.main) {
     for (const expr of spec.evaluate ?? []) values.push(await page.evaluate(expr));
     out.values = values;
     if (spec.screenshot !== undefined) {
-      await page.screenshot({ path: spec.screenshot, fullPage: false });
+      if (spec.screenshotOf !== undefined) {
+        await page.locator(spec.screenshotOf).first().screenshot({ path: spec.screenshot });
+      } else await page.screenshot({ path: spec.screenshot, fullPage: false });
     }
     Object.assign(out, { errors, failed, counts, texts });
   } finally {
