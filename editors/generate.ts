@@ -17,7 +17,13 @@
 import { createSyntaxDiagramsCode, type ISerializedGast } from "chevrotain";
 import { createRequire } from "node:module";
 import { BINARY_PRECEDENCE, serializedGrammar, type SerializedRule } from "../dsl/parser.ts";
-import { KEYWORDS } from "../lsp/analysis.ts";
+import {
+  ALL_KEYWORDS as KEYWORDS,
+  CONTROL_KEYWORDS,
+  DECLARATION_KEYWORDS,
+  LITERAL_KEYWORDS,
+  ROLE_SCOPES,
+} from "../dsl/highlight.ts";
 import { BUILTINS, CONSTANT_NAMES } from "../runtime/builtins.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -31,9 +37,10 @@ export const GENERATED = {
 const words = (list: readonly string[]) =>
   [...list].sort((a, b) => b.length - a.length || a.localeCompare(b)).join("|");
 
-/** Keywords by role, as the grammar colours them. */
-const CONTROL = ["if", "else", "repeat", "while", "for", "in", "return", "unchecked", "using"];
-const DECLARATION = ["let", "proc", "contract"];
+// Keywords by role and each role's scope: dsl/highlight.ts, which the playground colours with too.
+const CONTROL = CONTROL_KEYWORDS;
+const DECLARATION = DECLARATION_KEYWORDS;
+const SCOPE = ROLE_SCOPES;
 
 /**
  * The TextMate grammar of `.mms` (scope `source.mms`).
@@ -46,8 +53,7 @@ const DECLARATION = ["let", "proc", "contract"];
  */
 export function textMateGrammar(): Record<string, unknown> {
   const other = KEYWORDS.filter(
-    (k) =>
-      !CONTROL.includes(k) && !DECLARATION.includes(k) && !["true", "false", "null"].includes(k),
+    (k) => !CONTROL.includes(k) && !DECLARATION.includes(k) && !LITERAL_KEYWORDS.includes(k),
   );
   const name = "[A-Za-z_][A-Za-z0-9_]*";
   return {
@@ -59,7 +65,7 @@ export function textMateGrammar(): Record<string, unknown> {
     repository: {
       comment: {
         match: "(#).*$",
-        name: "comment.line.number-sign.mms",
+        name: SCOPE.comment,
         captures: { 1: { name: "punctuation.definition.comment.mms" } },
       },
       statement: {
@@ -68,21 +74,21 @@ export function textMateGrammar(): Record<string, unknown> {
             match: `\\b(proc)\\s+(${name})`,
             captures: {
               1: { name: "storage.type.function.mms" },
-              2: { name: "entity.name.function.mms" },
+              2: { name: SCOPE.function },
             },
           },
           {
             match: `\\b(platform)\\s+([A-Za-z0-9_-]+)`,
             captures: {
               1: { name: "keyword.other.platform.mms" },
-              2: { name: "entity.name.tag.platform.mms" },
+              2: { name: SCOPE.platform },
             },
           },
           {
             match: `\\b(kernel)\\s+(${name})`,
             captures: {
               1: { name: "keyword.other.kernel.mms" },
-              2: { name: "variable.parameter.setting.mms" },
+              2: { name: SCOPE.setting },
             },
           },
           {
@@ -90,7 +96,7 @@ export function textMateGrammar(): Record<string, unknown> {
             captures: {
               1: { name: "keyword.other.expect.mms" },
               2: { name: "keyword.other.error.mms" },
-              3: { name: "entity.name.type.error.mms" },
+              3: { name: SCOPE.errorName },
             },
           },
           { include: "#expression" },
@@ -101,46 +107,46 @@ export function textMateGrammar(): Record<string, unknown> {
           { include: "#comment" },
           { include: "#string" },
           { include: "#number" },
-          { match: `\\b(${words(CONTROL)})\\b`, name: "keyword.control.mms" },
-          { match: `\\b(${words(DECLARATION)})\\b`, name: "storage.type.mms" },
-          { match: `\\b(${words(other)})\\b`, name: "keyword.other.mms" },
-          { match: "\\b(true|false|null)\\b", name: "constant.language.mms" },
+          { match: `\\b(${words(CONTROL)})\\b`, name: SCOPE.control },
+          { match: `\\b(${words(DECLARATION)})\\b`, name: SCOPE.declaration },
+          { match: `\\b(${words(other)})\\b`, name: SCOPE.keyword },
+          { match: `\\b(${words(LITERAL_KEYWORDS)})\\b`, name: SCOPE.literal },
           {
             match: `\\b(${words(Object.keys(BUILTINS))})\\b(?=\\s*\\()`,
-            name: "support.function.builtin.mms",
+            name: SCOPE.builtin,
           },
-          { match: `\\b(${words(CONSTANT_NAMES)})\\b`, name: "support.constant.mms" },
+          { match: `\\b(${words(CONSTANT_NAMES)})\\b`, name: SCOPE.constant },
           { match: `\\b(${name})\\b(?=\\s*\\()`, name: "entity.name.function.call.mms" },
           {
             match: `(\\.)\\s*(${name})`,
             captures: {
               1: { name: "punctuation.accessor.mms" },
-              2: { name: "variable.other.property.mms" },
+              2: { name: SCOPE.property },
             },
           },
           { match: "\\.\\.", name: "keyword.operator.range.mms" },
           {
             match: "==|!=|<=|>=|<<|>>|&&|\\|\\||[-+*/%&|^~!<>]",
-            name: "keyword.operator.mms",
+            name: SCOPE.operator,
           },
           { match: "=", name: "keyword.operator.assignment.mms" },
           { match: "[,;]", name: "punctuation.separator.mms" },
-          { match: "[(){}]", name: "punctuation.section.mms" },
-          { match: `\\b${name}\\b`, name: "variable.other.mms" },
+          { match: "[(){}]", name: SCOPE.punctuation },
+          { match: `\\b${name}\\b`, name: SCOPE.variable },
         ],
       },
       number: {
         match: "\\b(?:0x[0-9a-fA-F][0-9a-fA-F_]*|0b[01][01_]*|[0-9][0-9_]*)[KMGT]?\\b",
-        name: "constant.numeric.mms",
+        name: SCOPE.number,
       },
       string: {
         begin: '"',
         end: '"|$',
         beginCaptures: { 0: { name: "punctuation.definition.string.begin.mms" } },
         endCaptures: { 0: { name: "punctuation.definition.string.end.mms" } },
-        name: "string.quoted.double.mms",
+        name: SCOPE.string,
         patterns: [
-          { match: "\\\\(?:x[0-9a-fA-F]{2}|.)", name: "constant.character.escape.mms" },
+          { match: "\\\\(?:x[0-9a-fA-F]{2}|.)", name: SCOPE.escape },
           {
             begin: "\\{",
             end: "\\}|$",

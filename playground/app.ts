@@ -11,7 +11,7 @@
  * @module
  */
 
-import { mmsLexer } from "../dsl/lexer.ts";
+import { highlight as colourPieces, type Names } from "../dsl/highlight.ts";
 import { type FileAccess, load } from "../runtime/loader.ts";
 import { BUILTINS, CONSTANT_NAMES } from "../runtime/builtins.ts";
 import type { RunMessage, RunRequest } from "./run_worker.ts";
@@ -44,20 +44,11 @@ const files: FileAccess = {
 const escape = (s: string) =>
   s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 
-/** The class a token is coloured with. */
-function classOf(name: string, image: string): string {
-  if (name === "Comment") return "com";
-  if (name === "Integer") return "num";
-  if (name.startsWith("String") || name === "BrokenLine") return "str";
-  if (name === "True" || name === "False" || name === "Null") return "lit";
-  if (name === "Identifier") {
-    if (Object.hasOwn(BUILTINS, image)) return "fn";
-    if (CONSTANT_NAMES.includes(image)) return "const";
-    return "id";
-  }
-  if (/^[A-Z][a-z]+$/.test(name) || name === "Error") return "kw";
-  return "op";
-}
+/** The names the colouring knows besides the language's own. */
+const NAMES: Names = {
+  builtins: new Set(Object.keys(BUILTINS)),
+  constants: new Set(CONSTANT_NAMES),
+};
 
 /** Colours the text and marks the problems (their line and column). */
 function render(): void {
@@ -75,10 +66,8 @@ function render(): void {
   // A problem where no token is (the end of a line, past the last token):
   // a zero-width mark there, which moves no character of the overlay.
   const marks = new Set(bad.map(([s]) => s));
-  const lexed = mmsLexer.tokenize(text);
-  const tokens = [...lexed.tokens, ...(lexed.groups.comments ?? [])]
-    .filter((t) => t.tokenType.name !== "Newline")
-    .sort((a, b) => a.startOffset - b.startOffset);
+  // The colours: dsl/highlight.ts, the one source the editors' grammar is made from too.
+  const spans = colourPieces(text, NAMES);
   let html = "";
   let at = 0;
   const gap = (from: number, to: number) => {
@@ -90,13 +79,12 @@ function render(): void {
     }
     return out + escape(text.slice(k, to));
   };
-  for (const t of tokens) {
-    if (t.startOffset < at) continue;
-    html += gap(at, t.startOffset);
-    const end = t.startOffset + t.image.length;
-    const err = bad.some(([s, e]) => s < end && t.startOffset < e) ? " err" : "";
-    html += `<span class="${classOf(t.tokenType.name, t.image)}${err}">${escape(t.image)}</span>`;
-    at = end;
+  for (const t of spans) {
+    if (t.start < at) continue;
+    html += gap(at, t.start);
+    const err = bad.some(([s, e]) => s < t.end && t.start < e) ? " err" : "";
+    html += `<span class="hl-${t.role}${err}">${escape(text.slice(t.start, t.end))}</span>`;
+    at = t.end;
   }
   // Text the lexer could not read, and a problem past the last token, are marked too.
   const rest = text.slice(at);

@@ -265,3 +265,33 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "playground: colours from dsl/highlight.ts: a platform name whole, an expected error's name",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await site(dir);
+      const seen = await lookAt({
+        url: `file://${dir}/index.html`,
+        steps: [
+          { wait: "body[data-ready]" },
+          {
+            fill: "#code",
+            value:
+              "platform riscv64-qemu-virt\nfinal_init()\nexpect error NoMemory { alloc_pages(1_000_000, 4K) }\n",
+          },
+        ],
+        text: ["#highlight .hl-platform", "#highlight .hl-errorName", "#highlight .hl-builtin"],
+      });
+      assert.deepEqual(seen.errors, []);
+      assert.equal(seen.texts["#highlight .hl-platform"], "riscv64-qemu-virt");
+      assert.equal(seen.texts["#highlight .hl-errorName"], "NoMemory");
+      assert.equal(seen.texts["#highlight .hl-builtin"], "final_init");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
