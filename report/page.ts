@@ -23,6 +23,7 @@ section { margin: 18px 0 26px; }
 h2 { font-size: 16px; margin: 0 0 8px; }
 .note { color: var(--dim); font-size: 12.5px; }
 .legend span { display: inline-block; margin: 0 12px 4px 0; font-size: 12.5px; }
+.legend span.owner { cursor: zoom-in; }
 .legend i { display: inline-block; width: 11px; height: 11px; margin-right: 5px; vertical-align: -1px; border-radius: 2px; }
 svg text { font: 11px system-ui, sans-serif; fill: var(--fg); }
 #tip { position: fixed; pointer-events: none; background: #1d1d1f; color: #fff; padding: 7px 9px; border-radius: 6px;
@@ -110,7 +111,7 @@ function describe(B, i) {
 }
 
 function legend(el) {
-  el.innerHTML = DATA.owners.map((o, i) => '<span><i style="background:' + color(i) + '"></i>' + esc(o) + "</span>").join("") +
+  el.innerHTML = DATA.owners.map((o, i) => '<span class="owner" data-owner="' + i + '" title="zoom the map to its blocks"><i style="background:' + color(i) + '"></i>' + esc(o) + "</span>").join("") +
     '<span><i style="background:#cfd8dc"></i>global heap (byte allocator memory)</span>';
 }
 
@@ -134,7 +135,14 @@ function memoryMap(B) {
         esc(e.name + " (" + e.kind + ") " + hex(e.base) + " + " + size(e.size)) + "</title></rect>");
       if (x1 - x0 > 60) parts.push('<text x="' + (x0 + 4) + '" y="19">' + esc(e.name) + "</text>");
     }
-    parts.push('<text x="0" y="38">' + hex(lo) + '</text><text x="' + (W - 4) + '" y="38" text-anchor="end">' + hex(hi) + "</text>");
+    // The address axis: round addresses (a power of two apart) between the ends.
+    const span = hi - lo, step = 2 ** Math.ceil(Math.log2(Math.max(1, span / 6)));
+    for (let a = Math.ceil(lo / step) * step; a < hi; a += step) {
+      const ax = x(a);
+      if (ax < 70 || ax > W - 70) continue;
+      parts.push('<line class="addr-tick" x1="' + ax + '" x2="' + ax + '" y1="28" y2="32" stroke="#999"/><text class="addr-label" x="' + ax + '" y="40" text-anchor="middle">' + hex(a) + "</text>");
+    }
+    parts.push('<text x="0" y="40">' + hex(lo) + '</text><text x="' + (W - 4) + '" y="40" text-anchor="end">' + hex(hi) + "</text>");
     // The global heap's regions, one lane; then a lane per owner, blocks binned per pixel column.
     const heapY = top;
     for (const r of DATA.heap) {
@@ -205,6 +213,15 @@ function memoryMap(B) {
     e.name + " " + hex(e.base) + " + " + size(e.size)).join(", ");
   $("map-zoom").innerHTML = ram.filter((e) => e.kind !== "free" || e.size < hi0 - lo0).map((e, i) =>
     '<button data-i="' + i + '">' + esc(e.name) + "</button>").join(" ") + ' <button data-all="1">all RAM</button>';
+  // A legend entry zooms to its owner's blocks (they may be slivers at full scale).
+  $("legend").addEventListener("click", (e) => {
+    const el = e.target.closest(".owner"); if (!el) return;
+    const o = Number(el.dataset.owner); let a = Infinity, b = -Infinity;
+    for (let i = 0; i < B.n; i++) if (B.owner[i] === o) { a = Math.min(a, B.start[i]); b = Math.max(b, B.start[i] + B.size[i]); }
+    if (!(b > a)) return;
+    const pad = Math.max(16, (b - a) * 0.05);
+    lo = Math.max(lo0, a - pad); hi = Math.min(hi0, b + pad); if (hi - lo < 16) hi = lo + 16; draw();
+  });
   $("map-zoom").addEventListener("click", (e) => {
     const b = e.target; if (b.tagName !== "BUTTON") return;
     if (b.dataset.all) { lo = lo0; hi = hi0; } else { const r = ram.filter((x) => x.kind !== "free" || x.size < hi0 - lo0)[Number(b.dataset.i)]; lo = r.base; hi = r.base + r.size; }

@@ -451,3 +451,32 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "report: a legend entry zooms the map to its owner's blocks, with round addresses on the axis",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const out = `${dir}/boot.html`;
+      await run(["scripts/boot.mms", "--report", out], dir);
+      const seen = await lookAt({
+        url: `file://${out}`,
+        steps: [{ wait: "body[data-ready]" }, { click: '.legend .owner:text-is("DMA buffer")' }],
+        count: ["text.addr-label"],
+        evaluate: [
+          "[...document.querySelectorAll('text.addr-label')].map((t) => t.textContent)",
+          "[...document.querySelectorAll('rect.block[data-owner=\"DMA buffer\"]')].map((r) => Number(r.getAttribute('width')))",
+        ],
+      });
+      assert.deepEqual(seen.errors, []);
+      const [labels, widths] = seen.values as [string[], number[]];
+      assert.ok(labels.length >= 2, labels.join(" "));
+      for (const l of labels) assert.match(l, /^0x[0-9a-f]*?(0{2,}|800)$/, `a round address: ${l}`);
+      assert.ok(Math.max(...widths) > 600, `the 8 KiB buffer fills the zoomed map (${widths})`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
