@@ -141,8 +141,12 @@ export function createByteAllocator(
   return allocatorEntry(kind)!.create(options) as ByteAllocator;
 }
 
-/** The names replay drives: every model but `id`, and each `global:*` composition. */
+/**
+ * The names replay drives: every model but `id`, each `global:*`
+ * composition, and ArceOS 2026's `ax-alloc-tlsf` global allocator.
+ */
 export const REPLAY_ALLOCATORS: readonly string[] = [
   ...ALLOCATORS.filter((a) => a.interface !== "IdAllocator").map((a) => a.name),
   ...BYTE_ALLOCATOR_KINDS.map((k) => `global:${k}`),
+  "ax-alloc-tlsf",
 ];

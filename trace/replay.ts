@@ -13,6 +13,8 @@ import {
 } from "../mm/allocator/alloc_error.ts";
 import type { ByteAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import { GlobalAllocator } from "../mm/axalloc/global_allocator.ts";
+import { TlsfGlobalAllocator } from "../mm/axalloc/tlsf_global_allocator.ts";
+import { KernelPanic } from "../mm/kernel_panic.ts";
 import { checkPagesAtBase } from "../mm/allocator/bitmap_page_allocator.ts";
 import { allocatorEntry, isByteAllocatorKind, REPLAY_ALLOCATORS } from "../mm/registry.ts";
 import type { PointerWidth } from "../mm/allocator/layout.ts";
@@ -24,6 +26,7 @@ import {
   OP_ADD,
   OP_ALLOC,
   OP_ALLOC_AT,
+  OP_DMA32,
   OP_FREE,
   OP_NAMES,
   OP_PAGES,
@@ -69,6 +72,12 @@ export interface ReplayResult {
   stats: [string, number][];
   /** Lines printed before the allocations (`init heap 0x...` for `global:*`). */
   preamble: string[];
+  /**
+   * The whole output, where the reference harness prints more than the
+   * allocations and the statistics (ArceOS 2026: `region ok`, `add ok`,
+   * `panic: ...`); {@linkcode formatReplay} prints it as it is.
+   */
+  lines?: string[];
 }
 
 const ERR_CODE: Record<AllocErrorKind, number> = {
@@ -146,6 +155,7 @@ export function replay(
   const { pointerWidth, results } = options;
   const base = trace.window.toLocal(trace.base);
   const size = Number(trace.size);
+  if (allocator === AX_ALLOC_TLSF) return replayAxAllocTlsf(trace, resultsBuffer(trace, results));
   const kind = allocator.startsWith("global:") ? allocator.slice(7) : undefined;
   if (kind !== undefined) {
     const user = options.userByteAllocator;
@@ -412,6 +422,7 @@ function outsideWindow(base: bigint, alignPow2: number): never {
  * `ID ErrorName` per allocation, then the `stats` line.
  */
 export function formatReplay(trace: Trace, result: ReplayResult): string {
+  if (result.lines !== undefined) return result.lines.join("\n") + "\n";
   const out: string[] = [...result.preamble];
   const { kind, id } = trace;
   const { results } = result;
@@ -424,4 +435,83 @@ export function formatReplay(trace: Trace, result: ReplayResult): string {
   }
   out.push("stats " + result.stats.map(([k, v]) => `${k}=${v}`).join(" "));
   return out.join("\n") + "\n";
+}
+
+/** The replay name of `ax-alloc` 0.8's global allocator in `tlsf` mode (ArceOS 2026). */
+export const AX_ALLOC_TLSF = "ax-alloc-tlsf";
+
+/**
+ * Replays an ArceOS 2026 trace (`../shared/fidelity/arceos-2026/`) on
+ * `ax-alloc`'s TLSF global allocator, printing what its harness prints:
+ * `region ok`, `add ok` or `add ERR`, `ID 0xADDR` or `ID ERR`, the stats,
+ * or the lines before a panic and `panic: MESSAGE`. It has no per-CPU
+ * state: `cpu` lines change nothing.
+ */
+function replayAxAllocTlsf(trace: Trace, results: Float64Array): ReplayResult {
+  const g = new TlsfGlobalAllocator();
+  const out: string[] = [];
+  const done = (): ReplayResult => ({ results, stats: [], preamble: [], lines: out });
+  const failed = (e: unknown, i: number): string => {
+    if (e instanceof AllocError) return e.kind;
+    throw located(trace, i, e);
+  };
+  try {
+    g.init(trace.window.toLocal(trace.base), Number(trace.size));
+    out.push("region ok");
+  } catch (e) {
+    if (e instanceof KernelPanic) return (out.push(`panic: ${e.reason}`), done());
+    out.push(`region ${failed(e, 0)}`);
+  }
+  const { kind, allocOf, arg0, arg1, id } = trace;
+  for (let i = 0; i < trace.length; i++) {
+    const k = kind[i];
+    try {
+      if (k === OP_ALLOC || k === OP_PAGES || k === OP_DMA32 || k === OP_ALLOC_AT) {
+        let r: number;
+        try {
+          r = k === OP_ALLOC
+            ? g.alloc(arg0[i], arg1[i])
+            : k === OP_PAGES
+            ? g.allocPages(arg0[i], arg1[i])
+            : k === OP_DMA32
+            ? g.allocDma32Pages(arg0[i], arg1[i])
+            : g.allocPagesAt(arg0[i], arg1[i], trace.arg2[i]);
+          results[i] = r;
+          out.push(`${id[i]} ${trace.window.format(r)}`);
+        } catch (e) {
+          if (e instanceof KernelPanic) throw e;
+          results[i] = -1;
+          out.push(`${id[i]} ${failed(e, i)}`);
+        }
+      } else if (k === OP_FREE) {
+        const o = allocOf[i];
+        if (o < 0) badFree(trace, i, o);
+        const p = results[o];
+        results[i] = 0;
+        if (p < 0) continue;
+        try {
+          if (kind[o] === OP_ALLOC) g.dealloc(p, arg0[o], arg1[o]);
+          else g.deallocPages(p, arg0[o]);
+        } catch (e) {
+          freeFailed(trace, i, e);
+        }
+      } else if (k === OP_ADD) {
+        results[i] = 0;
+        try {
+          g.addMemory(arg0[i], arg1[i]);
+          out.push("add ok");
+        } catch (e) {
+          out.push(`add ${failed(e, i)}`);
+        }
+      } else results[i] = 0; // `cpu`: the TLSF global allocator keeps no per-CPU state
+    } catch (e) {
+      if (e instanceof KernelPanic) return (out.push(`panic: ${e.reason}`), done());
+      throw e;
+    }
+  }
+  out.push(
+    `stats used_bytes=${g.usedBytes()} available_bytes=${g.availableBytes()} ` +
+      `used_pages=${g.usedPages()} available_pages=${g.availablePages()}`,
+  );
+  return done();
 }

@@ -11,6 +11,10 @@
  * | `at ID BASE NPAGES ALIGN` | `alloc_pages_at` |
  * | `p ID NPAGES ALIGN` | `alloc_pages` on the global allocator |
  * | `f ID` | free what allocation `ID` got |
+ * | `cpus N` | optional header (ArceOS 2026 traces): CPUs 0..N-1 |
+ * | `offset OFF` | optional header: virtual minus physical address |
+ * | `cpu K` | the following calls run on CPU K |
+ * | `d ID NPAGES ALIGN` | `alloc_dma32_pages` on the global allocator |
  *
  * IDs are any integers up to 2^53; sparse ones cost memory by the number of
  * operations, not by the size of the IDs.
@@ -32,8 +36,13 @@ export const OP_FREE = 3;
 /** `add`: more memory for the allocator (`arg0` local base, `arg1` size). */
 export const OP_ADD = 4;
 
+/** `cpu`: the following calls run on CPU `arg0`. */
+export const OP_CPU = 5;
+/** `d`: DMA32 pages from the global allocator. */
+export const OP_DMA32 = 6;
+
 /** The names of the operation codes, as written in traces. */
-export const OP_NAMES: readonly string[] = ["a", "at", "p", "f", "add"];
+export const OP_NAMES: readonly string[] = ["a", "at", "p", "f", "add", "cpu", "d"];
 
 /**
  * A column of a trace's operands: an `Int32Array` when every value fits in
@@ -56,6 +65,10 @@ export interface Trace {
   window: AddressWindow;
   /** The page allocator's capacity feature (`capacity` line; default `256m`). */
   capacity: BitmapCapacity;
+  /** CPUs (`cpus` line; default 1). */
+  cpus: number;
+  /** Virtual minus physical address (`offset` line; default 0). */
+  offset: bigint;
   /** The number of operations. */
   length: number;
   /** One of `OP_ALLOC`, `OP_ALLOC_AT`, `OP_PAGES`, `OP_FREE` per operation. */
@@ -109,7 +122,7 @@ export class TraceSyntaxError extends Error {
   }
 }
 
-const ARITY: Record<string, number> = { a: 3, at: 4, p: 3, f: 1, add: 2 };
+const ARITY: Record<string, number> = { a: 3, at: 4, p: 3, f: 1, add: 2, cpu: 1, d: 3 };
 
 /**
  * Parses trace text.
@@ -153,6 +166,8 @@ export function parseTrace(text: string, name: string): Trace {
   let size = 0n;
   let window = new AddressWindow();
   let capacity: BitmapCapacity | undefined;
+  let cpus = 1;
+  let offset = 0n;
   const farBase = new Map<number, bigint>();
 
   let li = -1;
@@ -186,6 +201,17 @@ export function parseTrace(text: string, name: string): Trace {
       return Number(v);
     };
     const op = fields[0].text;
+    if (op === "cpus" || op === "offset") {
+      if (base !== undefined) {
+        throw err(fields[0].col, `'${op}' is a header: it comes before 'region'`);
+      }
+      if (fields.length !== 2) throw err(fields[0].col, `'${op}' takes one number`);
+      if (op === "cpus") {
+        cpus = small(1, "CPU count");
+        if (cpus < 1 || cpus > 64) throw err(fields[1].col, `'cpus' takes 1 to 64, not ${cpus}`);
+      } else offset = num(1, "offset");
+      continue;
+    }
     if (op === "capacity") {
       if (base !== undefined || capacity !== undefined) {
         throw err(fields[0].col, "'capacity' comes once, before 'region'");
@@ -224,7 +250,7 @@ export function parseTrace(text: string, name: string): Trace {
         fields[0].col,
         op === "region"
           ? "a trace has one 'region' line"
-          : `unknown operation '${op}' (expected a, at, p, f or add)`,
+          : `unknown operation '${op}' (expected a, at, p, d, f, add or cpu)`,
       );
     }
     if (fields.length !== arity + 1) {
@@ -235,6 +261,14 @@ export function parseTrace(text: string, name: string): Trace {
     }
     if (count === room) grow();
     lineNo[count] = li + 1;
+    if (op === "cpu") {
+      const k = small(1, "CPU");
+      if (k >= cpus) throw err(fields[1].col, `CPU ${k} is past the 'cpus ${cpus}' header`);
+      kind[count] = OP_CPU;
+      arg0[count] = k;
+      count++;
+      continue;
+    }
     if (op === "add") {
       const at = num(1, "base");
       const bytes = small(2, "size");
@@ -274,6 +308,11 @@ export function parseTrace(text: string, name: string): Trace {
         arg2[count] = small(4, "alignment");
         break;
       }
+      case "d":
+        kind[count] = OP_DMA32;
+        arg0[count] = small(2, "page count");
+        arg1[count] = small(3, "alignment");
+        break;
       case "f":
         kind[count] = OP_FREE;
         break;
@@ -291,6 +330,8 @@ export function parseTrace(text: string, name: string): Trace {
     size,
     window,
     capacity: capacity ?? "256m",
+    cpus,
+    offset,
     length: count,
     kind: kinds,
     id: ids,
@@ -323,7 +364,7 @@ function pairFrees(kind: Uint8Array, id: Float64Array, maxId: number): Int32Arra
   const map = dense ? undefined : new Map<number, number>();
   for (let i = 0; i < count; i++) {
     const k = kind[i];
-    if (k === OP_ADD) continue;
+    if (k === OP_ADD || k === OP_CPU) continue;
     const j = id[i];
     if (k !== OP_FREE) {
       if (table) table[j] = i;

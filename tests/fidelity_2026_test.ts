@@ -1,0 +1,65 @@
+// ArceOS as it is in 2026 (tgoskits 759e69c): replaying the references in
+// ../shared/fidelity/arceos-2026/ on ax-alloc's TLSF global allocator prints
+// byte for byte what the real code printed. (The buddy-slab global allocator
+// is not modelled yet: its references are listed, not replayed.)
+import assert from "node:assert/strict";
+import { readTraceText } from "../cli/read_input.ts";
+import { parseTrace } from "../trace/trace.ts";
+import { AX_ALLOC_TLSF, formatReplay, replay } from "../trace/replay.ts";
+
+const DIR = new URL("../../shared/fidelity/arceos-2026/", import.meta.url);
+
+function references(): string[] {
+  try {
+    return [...Deno.readDirSync(DIR)].map((e) => e.name)
+      .filter((n) => n.endsWith(`.${AX_ALLOC_TLSF}.expected.gz`)).sort();
+  } catch {
+    return [];
+  }
+}
+
+const found = references();
+
+Deno.test({
+  name: "fidelity 2026: the ax-alloc-tlsf references are there",
+  ignore: found.length === 0,
+  fn: () => assert.ok(found.length >= 19, `${found.length} references`),
+});
+
+for (const name of found) {
+  const stem = name.slice(0, -`.${AX_ALLOC_TLSF}.expected.gz`.length);
+  Deno.test(`fidelity 2026: ${stem} on ${AX_ALLOC_TLSF} matches the real code byte for byte`, async () => {
+    const trace = parseTrace(await readTraceText(new URL(`${stem}.trace.gz`, DIR).pathname), stem);
+    const want = await readTraceText(new URL(name, DIR).pathname);
+    assert.equal(formatReplay(trace, replay(trace, AX_ALLOC_TLSF)), want);
+  });
+}
+
+Deno.test("fidelity 2026: ax-alloc-tlsf panics where the real code does (no DMA32 pages, no alloc_pages_at)", () => {
+  const text = "cpus 2\noffset 0xffffffc000000000\nregion 0xffffffc080400000 0x400000\n" +
+    "cpu 1\na 1 64 8\np 2 1 0x1000\nf 1\nd 3 1 0x1000\na 4 8 8\n";
+  const trace = parseTrace(text, "dma32.trace");
+  assert.equal(
+    formatReplay(trace, replay(trace, AX_ALLOC_TLSF)),
+    "region ok\n1 0xffffffc080400010\n2 0xffffffc080401000\n" +
+      "panic: not implemented: TLSF allocator does not support alloc_dma32_pages\n",
+  );
+});
+
+Deno.test("fidelity 2026: the trace headers and lines of CPUs are checked", () => {
+  assert.throws(
+    () => parseTrace("cpus 2\nregion 0x80000000 65536\ncpu 2\n", "t"),
+    /CPU 2 is past the 'cpus 2' header/,
+  );
+  assert.throws(() => parseTrace("region 0x80000000 65536\ncpus 2\n", "t"), /'cpus' is a header/);
+  assert.throws(
+    () => parseTrace("cpus 65\nregion 0x80000000 65536\n", "t"),
+    /'cpus' takes 1 to 64/,
+  );
+  const t = parseTrace(
+    "cpus 4\noffset 0xffffffc000000000\nregion 0x80000000 65536\ncpu 3\na 1 8 8\n",
+    "t",
+  );
+  assert.equal(t.cpus, 4);
+  assert.equal(t.offset, 0xffffffc000000000n);
+});
