@@ -36,6 +36,7 @@ export * from "./allocator/buddy_byte_allocator.ts";
 export * from "./allocator/slab_byte_allocator.ts";
 export * from "./allocator/tlsf_byte_allocator.ts";
 export * from "./axalloc/global_allocator.ts";
+export * from "./axalloc/tlsf_global_allocator.ts";
 export * from "./axalloc/early_allocator.ts";
 export * from "./axalloc/kernel_memory.ts";
 export * from "./axalloc/global_page.ts";
