@@ -67,6 +67,13 @@ const FAIL = "#b3261e", EXPECTED = "#8a8a8f";
 const cursor = { time: DATA.ops, moved: false, listeners: [] };
 function setTime(t) { cursor.time = Math.max(0, Math.min(DATA.ops, t)); cursor.moved = true; for (const f of cursor.listeners) f(cursor.time); }
 function onTime(f) { cursor.listeners.push(f); }
+// The window of time the charts and timelines show (all of the run, or a zoomed part).
+const view = { t0: 0, t1: Math.max(1, DATA.ops), listeners: [] };
+function setView(t0, t1) {
+  view.t0 = Math.max(0, Math.min(t0, DATA.ops - 1)); view.t1 = Math.max(view.t0 + 1, Math.min(Math.max(1, DATA.ops), t1));
+  for (const f of view.listeners) f();
+}
+function onView(f) { view.listeners.push(f); }
 // Axis ticks: about n round values from 0 to max.
 function ticks(max, n) {
   if (!(max > 0)) return [0];
@@ -323,7 +330,8 @@ function timelines(B) {
     const cv = document.createElement("canvas"); const W = 600, H = 260; cv.width = W; cv.height = H; div.appendChild(cv); host.appendChild(div);
     const ctx = cv.getContext("2d"); const T = Math.max(1, DATA.ops);
     // The last operation's row stays inside the picture.
-    const X = (a) => ((a - lo) / Math.max(1, hi - lo)) * W, Y = (t) => Math.min(H - 2, (t / T) * (H - 2));
+    const X = (a) => ((a - lo) / Math.max(1, hi - lo)) * W;
+    const Y = (t) => Math.max(-1, Math.min(H - 2, ((t - view.t0) / Math.max(1, view.t1 - view.t0)) * (H - 2)));
     const paint = (now) => {
       ctx.clearRect(0, 0, W, H);
       ctx.fillStyle = color(o); ctx.globalAlpha = 0.85;
@@ -336,9 +344,10 @@ function timelines(B) {
       for (const f of DATA.failures) { ctx.fillStyle = failColor(f); ctx.fillRect(0, Y(f.op), W, 2); }
       if (cursor.moved) { ctx.fillStyle = "#1d1d1f"; ctx.fillRect(0, Y(now), W, 1); }
     };
-    paint(cursor.time); onTime(paint);
+    paint(cursor.time); onTime(paint); onView(() => paint(cursor.time));
     cv.addEventListener("mousemove", (e) => {
-      const r = cv.getBoundingClientRect(); const a = lo + ((e.clientX - r.left) / r.width) * (hi - lo); const t = ((e.clientY - r.top) / r.height) * T;
+      const r = cv.getBoundingClientRect(); const a = lo + ((e.clientX - r.left) / r.width) * (hi - lo);
+      const t = view.t0 + ((e.clientY - r.top) / r.height) * (view.t1 - view.t0);
       const slack = (hi - lo) / W;
       const hit = ids.find((i) => a >= B.start[i] - slack && a <= B.start[i] + B.size[i] + slack && t >= B.allocOp[i] - T / H && t <= (B.freeOp[i] < 0 ? T : B.freeOp[i]) + T / H);
       if (hit === undefined) hideTip(); else showTip(e, describe(B, hit));
@@ -353,57 +362,82 @@ function fragmentation() {
   const names = [...new Set(DATA.samples.flatMap((s) => Object.keys(s.free)))];
   if (names.length === 0) { host.innerHTML = "<p class=note>No allocator ran long enough to sample.</p>"; return; }
   // The plot inside margins that hold the axes' labels; the last operation lies inside it.
-  const W = 620, H = 170, L = 64, R = 10, TOP = 8, BOT = 30, PW = W - L - R, PH = H - TOP - BOT, T = Math.max(1, DATA.ops);
-  const X = (op) => L + (Math.min(op, T) / T) * PW;
+  // Its time axis is the shared window (drag across a chart to zoom, double-click to see all).
+  const W = 620, H = 170, L = 64, R = 10, TOP = 8, BOT = 30, PW = W - L - R, PH = H - TOP - BOT;
+  const X = (op) => L + ((Math.min(Math.max(op, view.t0), view.t1) - view.t0) / Math.max(1, view.t1 - view.t0)) * PW;
+  const opAt = (svg, e) => { const r = svg.getBoundingClientRect(); return view.t0 + ((e.clientX - r.left) * (W / r.width) - L) / PW * (view.t1 - view.t0); };
   for (const name of names) {
-    const pts = DATA.samples.filter((s) => s.free[name]).map((s) => ({ op: s.op, ...s.free[name] }));
-    const max = Math.max(1, ...pts.map((p) => p.free));
+    const all = DATA.samples.filter((s) => s.free[name]).map((s) => ({ op: s.op, ...s.free[name] }));
+    const max = Math.max(1, ...all.map((p) => p.free));
     const Yv = (v) => TOP + PH - (v / max) * PH;
-    const line = (f) => pts.map((p) => X(p.op).toFixed(1) + "," + Yv(f(p)).toFixed(1)).join(" ");
-    const known = pts.some((p) => p.largest >= 0);
-    const axes = [];
-    axes.push('<line x1="' + L + '" x2="' + L + '" y1="' + TOP + '" y2="' + (TOP + PH) + '" stroke="#999"/>' +
-      '<line x1="' + L + '" x2="' + (L + PW) + '" y1="' + (TOP + PH) + '" y2="' + (TOP + PH) + '" stroke="#999"/>');
-    for (const v of ticks(max, 4)) {
-      axes.push('<line class="tick" x1="' + (L - 4) + '" x2="' + L + '" y1="' + Yv(v) + '" y2="' + Yv(v) + '" stroke="#999"/>' +
-        '<text class="ylabel" x="' + (L - 6) + '" y="' + (Yv(v) + 4) + '" text-anchor="end">' + bytesTick(v) + "</text>");
-    }
-    for (const v of ticks(T, 6)) {
-      axes.push('<line class="tick" x1="' + X(v) + '" x2="' + X(v) + '" y1="' + (TOP + PH) + '" y2="' + (TOP + PH + 4) + '" stroke="#999"/>' +
-        '<text class="xlabel" x="' + X(v) + '" y="' + (TOP + PH + 16) + '" text-anchor="middle">' + v + "</text>");
-    }
-    axes.push('<text x="' + (L + PW) + '" y="' + (H - 2) + '" text-anchor="end" opacity="0.6">operation</text>');
-    const marks = DATA.failures.filter((f) => f.kind === "alloc" || f.kind === "panic").map((f) =>
-      '<line class="' + (f.expected ? "expected-fail" : "fail-mark") + '" x1="' + X(f.op) + '" x2="' + X(f.op) + '" y1="' + TOP + '" y2="' + (TOP + PH) +
-      '" stroke="' + failColor(f) + '" stroke-width="2" stroke-dasharray="' + (f.expected ? "2 3" : "4 2") + '"><title>' +
-      esc((f.expected ? "expected: " : "") + f.message + (f.where ? " (" + f.where + ")" : "")) + "</title></line>").join("");
+    const known = all.some((p) => p.largest >= 0);
     const div = document.createElement("div"); div.className = "timeline";
-    div.innerHTML = "<b>" + esc(name) + '</b><svg class="frag" data-name="' + esc(name) + '" viewBox="0 0 ' + W + " " + H + '" width="100%" style="max-width:' + W + 'px;background:#fff;border:1px solid #ddd8cf">' +
-      axes.join("") +
-      '<polyline fill="none" stroke="#4e79a7" stroke-width="1.5" points="' + line((p) => p.free) + '"><title>free bytes</title></polyline>' +
-      (known ? '<polyline fill="none" stroke="#59a14f" stroke-width="1.5" points="' + line((p) => Math.max(0, p.largest)) + '"><title>largest free block</title></polyline>' +
-        '<polyline fill="none" stroke="#f28e2b" stroke-width="1.2" points="' + line((p) => p.free > 0 ? (1 - Math.max(0, p.largest) / p.free) * max : 0) + '"><title>external fragmentation</title></polyline>' : "") +
-      marks + '<line class="cursor" x1="0" x2="0" y1="' + TOP + '" y2="' + (TOP + PH) + '" stroke="#1d1d1f" visibility="hidden"/>' +
-      '</svg><div class=note><span style="color:#4e79a7">free</span>' +
+    div.innerHTML = "<b>" + esc(name) + '</b><svg class="frag" data-name="' + esc(name) + '" viewBox="0 0 ' + W + " " + H + '" width="100%" style="max-width:' + W + 'px;background:#fff;border:1px solid #ddd8cf;cursor:crosshair"></svg>' +
+      '<div class=note><span style="color:#4e79a7">free</span>' +
       (known ? ', <span style="color:#59a14f">largest free block</span>, <span style="color:#f28e2b">external fragmentation 1 - largest / free</span> (0..1 of the height)' : "") +
-      ', <span style="color:' + FAIL + '">failed allocations</span>, <span style="color:' + EXPECTED + '">expected failures (expect error)</span></div>';
+      ', <span style="color:' + FAIL + '">failed allocations</span>, <span style="color:' + EXPECTED + '">expected failures (expect error)</span>; drag across to zoom in time, double-click for all of it</div>';
     host.appendChild(div);
-    const svg = div.querySelector("svg"), cur = svg.querySelector(".cursor");
-    onTime((t) => { cur.setAttribute("x1", X(t)); cur.setAttribute("x2", X(t)); cur.setAttribute("visibility", cursor.moved ? "visible" : "hidden"); });
-    // Hover: the values at that operation (the sample at or before it).
+    const svg = div.querySelector("svg");
+    const draw = () => {
+      // The samples in the window, and one on each side so that the lines reach its edges.
+      let i0 = 0; while (i0 + 1 < all.length && all[i0 + 1].op <= view.t0) i0++;
+      let i1 = all.length - 1; while (i1 > 0 && all[i1 - 1].op >= view.t1) i1--;
+      const pts = all.slice(i0, i1 + 1);
+      const line = (f) => pts.map((p) => X(p.op).toFixed(1) + "," + Yv(f(p)).toFixed(1)).join(" ");
+      const parts = ['<line x1="' + L + '" x2="' + L + '" y1="' + TOP + '" y2="' + (TOP + PH) + '" stroke="#999"/>' +
+        '<line x1="' + L + '" x2="' + (L + PW) + '" y1="' + (TOP + PH) + '" y2="' + (TOP + PH) + '" stroke="#999"/>'];
+      for (const v of ticks(max, 4)) {
+        parts.push('<line class="tick" x1="' + (L - 4) + '" x2="' + L + '" y1="' + Yv(v) + '" y2="' + Yv(v) + '" stroke="#999"/>' +
+          '<text class="ylabel" x="' + (L - 6) + '" y="' + (Yv(v) + 4) + '" text-anchor="end">' + bytesTick(v) + "</text>");
+      }
+      const span = ticks(view.t1 - view.t0, 6), step = Math.max(1, (span[1] ?? 1) - span[0]);
+      for (let op = Math.ceil(view.t0 / step) * step; op <= view.t1; op += step) {
+        parts.push('<line class="tick" x1="' + X(op) + '" x2="' + X(op) + '" y1="' + (TOP + PH) + '" y2="' + (TOP + PH + 4) + '" stroke="#999"/>' +
+          '<text class="xlabel" x="' + X(op) + '" y="' + (TOP + PH + 16) + '" text-anchor="middle">' + op + "</text>");
+      }
+      parts.push('<text x="' + (L + PW) + '" y="' + (H - 2) + '" text-anchor="end" opacity="0.6">operation' +
+        (view.t0 > 0 || view.t1 < DATA.ops ? " (zoomed: " + view.t0 + " to " + view.t1 + ")" : "") + "</text>");
+      parts.push('<polyline fill="none" stroke="#4e79a7" stroke-width="1.5" points="' + line((p) => p.free) + '"><title>free bytes</title></polyline>');
+      if (known) {
+        parts.push('<polyline fill="none" stroke="#59a14f" stroke-width="1.5" points="' + line((p) => Math.max(0, p.largest)) + '"><title>largest free block</title></polyline>' +
+          '<polyline fill="none" stroke="#f28e2b" stroke-width="1.2" points="' + line((p) => p.free > 0 ? (1 - Math.max(0, p.largest) / p.free) * max : 0) + '"><title>external fragmentation</title></polyline>');
+      }
+      for (const f of DATA.failures) {
+        if ((f.kind !== "alloc" && f.kind !== "panic") || f.op < view.t0 || f.op > view.t1) continue;
+        parts.push('<line class="' + (f.expected ? "expected-fail" : "fail-mark") + '" x1="' + X(f.op) + '" x2="' + X(f.op) + '" y1="' + TOP + '" y2="' + (TOP + PH) +
+          '" stroke="' + failColor(f) + '" stroke-width="2" stroke-dasharray="' + (f.expected ? "2 3" : "4 2") + '"><title>' +
+          esc((f.expected ? "expected: " : "") + f.message + (f.where ? " (" + f.where + ")" : "")) + "</title></line>");
+      }
+      const t = cursor.time, shown = cursor.moved && t >= view.t0 && t <= view.t1;
+      parts.push('<line class="cursor" x1="' + X(t) + '" x2="' + X(t) + '" y1="' + TOP + '" y2="' + (TOP + PH) + '" stroke="#1d1d1f" visibility="' + (shown ? "visible" : "hidden") + '"/>');
+      if (drag) parts.push('<rect class="brush" x="' + Math.min(drag.x0, drag.x1) + '" y="' + TOP + '" width="' + Math.abs(drag.x1 - drag.x0) + '" height="' + PH + '" fill="#4e79a7" opacity="0.15"/>');
+      svg.innerHTML = parts.join("");
+    };
+    let drag = null;
+    const svgX = (e) => { const r = svg.getBoundingClientRect(); return (e.clientX - r.left) * (W / r.width); };
+    svg.addEventListener("mousedown", (e) => { drag = { x0: svgX(e), x1: svgX(e), op0: opAt(svg, e) }; e.preventDefault(); });
     svg.addEventListener("mousemove", (e) => {
-      const r = svg.getBoundingClientRect(); const op = ((e.clientX - r.left) * (W / r.width) - L) / PW * T;
-      if (op < 0 || op > T) { hideTip(); return; }
-      let p = null; for (const q of pts) if (q.op <= op) p = q;
+      if (drag) { drag.x1 = svgX(e); draw(); return; }
+      const op = opAt(svg, e);
+      if (op < view.t0 || op > view.t1) { hideTip(); return; }
+      let p = null; for (const q of all) if (q.op <= op) p = q;
       if (!p) { hideTip(); return; }
       showTip(e, name + " at op " + p.op + ": free " + size(p.free) + (p.largest >= 0 ? ", largest free block " + size(p.largest) +
         ", fragmentation " + (p.free > 0 ? (1 - p.largest / p.free).toFixed(2) : "0") : ""));
     });
     svg.addEventListener("mouseleave", hideTip);
-    svg.addEventListener("click", (e) => {
-      const r = svg.getBoundingClientRect(); const op = ((e.clientX - r.left) * (W / r.width) - L) / PW * T;
-      if (op >= 0 && op <= T) setTime(Math.round(op));
+    svg.addEventListener("mouseup", (e) => {
+      if (!drag) return;
+      const d = drag; drag = null;
+      const op1 = opAt(svg, e);
+      if (Math.abs(svgX(e) - d.x0) > 6) {
+        // A drag: the window of time between its ends, for every chart and timeline.
+        setView(Math.round(Math.min(d.op0, op1)), Math.round(Math.max(d.op0, op1)));
+      } else if (op1 >= view.t0 && op1 <= view.t1) setTime(Math.round(op1));
+      else draw();
     });
+    svg.addEventListener("dblclick", () => setView(0, DATA.ops));
+    draw(); onTime(draw); onView(draw);
   }
 }
 

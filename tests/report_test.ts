@@ -480,3 +480,46 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "report: dragging across a chart zooms every chart and timeline to that window of time",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const out = `${dir}/boot.html`;
+      await run(["scripts/boot.mms", "--report", out], dir);
+      const seen = await lookAt({
+        url: `file://${out}`,
+        steps: [{ wait: "body[data-ready]" }],
+        evaluate: [
+          `(() => {
+            const svg = document.querySelector("svg.frag"), r = svg.getBoundingClientRect();
+            const ev = (type, f) => svg.dispatchEvent(new MouseEvent(type, { clientX: r.left + r.width * f, clientY: r.top + 40, bubbles: true }));
+            ev("mousedown", 0.2); ev("mousemove", 0.5); ev("mouseup", 0.5);
+            const labels = [...svg.querySelectorAll("text.xlabel")].map((t) => Number(t.textContent));
+            const zoomed = /zoomed: (\\d+) to (\\d+)/.exec(svg.textContent);
+            svg.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+            const all = [...svg.querySelectorAll("text.xlabel")].map((t) => Number(t.textContent));
+            return { labels, zoomed: zoomed && [Number(zoomed[1]), Number(zoomed[2])], all, reset: !/zoomed/.test(svg.textContent) };
+          })()`,
+        ],
+      });
+      assert.deepEqual(seen.errors, []);
+      const v = seen.values[0] as {
+        labels: number[];
+        zoomed: number[];
+        all: number[];
+        reset: boolean;
+      };
+      assert.ok(v.zoomed !== null, "the chart says it is zoomed");
+      const [t0, t1] = v.zoomed;
+      assert.ok(t0 > 0 && t1 > t0 && t1 < 2010, `a window inside the run: ${t0}..${t1}`);
+      assert.ok(v.labels.length >= 2 && v.labels.every((l) => l >= t0 && l <= t1), `${v.labels}`);
+      assert.equal(v.all[0], 0, "a double-click shows all of it again");
+      assert.ok(v.reset);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
