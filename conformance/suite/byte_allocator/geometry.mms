@@ -37,6 +37,13 @@ proc within(p, size, b1, s1, b2, s2, b3, s3) {
   return (p >= b1 && p + size <= b1 + s1) || (p >= b2 && p + size <= b2 + s2) || (p >= b3 && p + size <= b3 + s3)
 }
 
+# The block size that fills `bytes` of memory: small blocks in small regions, larger ones in large
+# regions (a few thousand blocks at most: a first-fit allocator scans them all on each call).
+proc unit_for(bytes) {
+  if bytes <= 128K { return 64 }
+  return 1024
+}
+
 # Allocates `size` bytes at `align` until NoMemory; checks each block; the count.
 proc fill_with(heap, live, size, align, b1, s1, b2, s2, b3, s3) {
   let n = 0
@@ -104,10 +111,11 @@ contract "regions of odd sizes and bases: blocks aligned, inside and apart; capa
         heap.dealloc(first, 8, 8)
         workload(heap, size, base, size, 0, 0, 0, 0)
         let live = blocks()
-        let n = fill_with(heap, live, 64, 8, base, size, 0, 0, 0, 0)
-        expect n > 0 "no 64-byte block fits an empty region of {size} bytes"
+        let unit = unit_for(size)
+        let n = fill_with(heap, live, unit, 8, base, size, 0, 0, 0, 0)
+        expect n > 0 "no {unit}-byte block fits an empty region of {size} bytes"
         empty_out(heap, live, 8)
-        expect fill_with(heap, live, 64, 8, base, size, 0, 0, 0, 0) == n "capacity comes back: {n} blocks fitted before"
+        expect fill_with(heap, live, unit, 8, base, size, 0, 0, 0, 0) == n "capacity comes back: {n} blocks fitted before"
         empty_out(heap, live, 8)
       }
     }
@@ -130,12 +138,14 @@ contract "second and third regions with gaps: blocks never in a gap, every regio
       expect heap.total_bytes <= total + s2 "total_bytes grew by more than the {s2} bytes added"
       if !heap.try_add_memory(b3, s3) { s3 = 0 }
       let live = blocks()
-      let n = fill_with(heap, live, 64, 8, b1, s1, b2, s2, b3, s3)
-      # Every region given is used: each holds a block, or was never able to hold one.
-      expect s2 < 4K || live.count_in(b2, b2 + s2) > 0 "NoMemory while the {s2} bytes added at {hex(b2)} were never used"
-      expect s3 < 4K || live.count_in(b3, b3 + s3) > 0 "NoMemory while the {s3} bytes added at {hex(b3)} were never used"
+      let unit = unit_for(s1 + s2 + s3)
+      let n = fill_with(heap, live, unit, 8, b1, s1, b2, s2, b3, s3)
+      # Every region given is used: each holds a block, or was too small to hold a few.
+      let room = max(4K, 8 * unit)
+      expect s2 < room || live.count_in(b2, b2 + s2) > 0 "NoMemory while the {s2} bytes added at {hex(b2)} were never used"
+      expect s3 < room || live.count_in(b3, b3 + s3) > 0 "NoMemory while the {s3} bytes added at {hex(b3)} were never used"
       empty_out(heap, live, 8)
-      expect fill_with(heap, live, 64, 8, b1, s1, b2, s2, b3, s3) == n "capacity comes back: {n} blocks fitted before"
+      expect fill_with(heap, live, unit, 8, b1, s1, b2, s2, b3, s3) == n "capacity comes back: {n} blocks fitted before"
       empty_out(heap, live, 8)
       workload(heap, max(s1, max(s2, s3)), b1, s1, b2, s2, b3, s3)
     }
