@@ -40,7 +40,8 @@ proc within(p, size, b1, s1, b2, s2, b3, s3) {
 # The block size that fills `bytes` of memory: small blocks in small regions, larger ones in large
 # regions (a few thousand blocks at most: a first-fit allocator scans them all on each call).
 proc unit_for(bytes) {
-  if bytes <= 128K { return 64 }
+  if bytes <= 64K { return 64 }
+  if bytes <= 256K { return 256 }
   return 1024
 }
 
@@ -140,8 +141,9 @@ contract "second and third regions with gaps: blocks never in a gap, every regio
       let live = blocks()
       let unit = unit_for(s1 + s2 + s3)
       let n = fill_with(heap, live, unit, 8, b1, s1, b2, s2, b3, s3)
-      # Every region given is used: each holds a block, or was too small to hold a few.
-      let room = max(4K, 8 * unit)
+      # Every region given is used: each holds a block, or was too small to hold 64 of them (a slab
+      # allocator grows a size class by 64 blocks at a time).
+      let room = max(4K, 64 * unit)
       expect s2 < room || live.count_in(b2, b2 + s2) > 0 "NoMemory while the {s2} bytes added at {hex(b2)} were never used"
       expect s3 < room || live.count_in(b3, b3 + s3) > 0 "NoMemory while the {s3} bytes added at {hex(b3)} were never used"
       empty_out(heap, live, 8)
