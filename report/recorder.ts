@@ -441,6 +441,7 @@ function explain(
   // request that the heap cannot serve fails for want of pages.
   const state = sample.free[asked.pool];
   const pages = sample.free["global pages"];
+  let e: Explanation;
   if (asked.pool === "global bytes" && state?.total !== undefined && pages !== undefined) {
     // axalloc: the heap had no room, so it asked the page allocator for
     // next_power_of_two(max(heap total, size)) bytes (4 KiB at least), and
@@ -451,17 +452,19 @@ function explain(
       : pages.largest >= 0 && pages.largest < grow
       ? "fragmentation"
       : "unknown";
-    const e: Explanation = { ...asked, free: pages.free, largest: pages.largest, cause, grow };
-    if (sample.buddyinfo !== undefined) e.buddyinfo = sample.buddyinfo;
-    return e;
+    e = { ...asked, free: pages.free, largest: pages.largest, cause, grow };
+  } else {
+    const free = state?.free ?? -1;
+    const largest = state?.largest ?? -1;
+    const cause = free >= 0 && free < asked.bytes
+      ? "memory"
+      : largest >= 0 && largest < asked.bytes
+      ? "fragmentation"
+      : largest >= asked.bytes && asked.align > 1
+      ? "alignment"
+      : "unknown";
+    e = { ...asked, free, largest, cause };
   }
-  const free = state?.free ?? -1;
-  const largest = state?.largest ?? -1;
-  let cause: Explanation["cause"] = "unknown";
-  if (free >= 0 && free < asked.bytes) cause = "memory";
-  else if (largest >= 0 && largest < asked.bytes) cause = "fragmentation";
-  else if (largest >= asked.bytes && asked.align > 1) cause = "alignment";
-  const e: Explanation = { ...asked, free, largest, cause };
   if (sample.buddyinfo !== undefined) e.buddyinfo = sample.buddyinfo;
   return e;
 }

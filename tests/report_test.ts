@@ -179,9 +179,22 @@ async function reportOf(
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/${name}.mms`, source);
-    const out = `${dir}/${name}.html`;
-    await run([`${dir}/${name}.mms`, "--report", out], dir);
-    return await lookAt({ url: `file://${out}`, ...spec });
+    return (await reportOfScript(`${dir}/${name}.mms`, spec)).seen;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Runs the script at `path` with a report (in a temporary directory) and opens it in Chromium. */
+async function reportOfScript(
+  path: string,
+  spec: Omit<Parameters<typeof lookAt>[0], "url">,
+): Promise<{ code: number; err: string; seen: Awaited<ReturnType<typeof lookAt>> }> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/report.html`;
+    const r = await run([path, "--report", out], dir);
+    return { code: r.code, err: r.err, seen: await lookAt({ url: `file://${out}`, ...spec }) };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -250,48 +263,40 @@ Deno.test({
   name: "report: expected failures apart, a panic inside the plot, axes with labels, 800 px wide",
   ignore: browserMissing() !== undefined,
   fn: async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      const out = `${dir}/oom.html`;
-      await run([`${ROOT}scripts/out_of_memory.mms`, "--report", out], dir);
-      const seen = await lookAt({
-        url: `file://${out}`,
-        width: 800,
-        steps: [{ wait: "body[data-ready]" }],
-        count: [
-          "line.fail-mark",
-          "line.expected-fail",
-          "text.xlabel",
-          "text.ylabel",
-          ".expected-list",
-        ],
-        text: ["#failures", "svg.frag"],
-        evaluate: [
-          "document.documentElement.scrollWidth",
-          "Math.max(...[...document.querySelectorAll('line.expected-fail')].map((l) => Number(l.getAttribute('x1'))))",
-          "document.querySelector('svg.frag').viewBox.baseVal.width",
-        ],
-      });
-      assert.deepEqual(seen.errors, []);
-      const [scrollWidth, lastMark, width] = seen.values as number[];
-      assert.ok(scrollWidth <= 800, `no horizontal scrolling at 800 px (${scrollWidth})`);
-      // The script expects both of its failures: drawn grey, listed apart.
-      assert.equal(seen.counts["line.fail-mark"], 0);
-      assert.ok(seen.counts["line.expected-fail"] >= 2);
-      assert.equal(seen.counts[".expected-list"], 1);
-      assert.match(seen.texts["#failures"], /Nothing failed that the script did not expect/);
-      // The panic at the last operation is drawn inside the plot.
-      assert.ok(lastMark < width - 1, `the panic at x ${lastMark} of ${width}`);
-      assert.ok(
-        seen.counts["text.xlabel"] >= 3 && seen.counts["text.ylabel"] >= 3,
-        "labelled axes",
-      );
-      assert.match(seen.texts["svg.frag"], /MiB/, "bytes on the vertical axis");
-      // The panic is explained: the heap had to grow, and the pages were not there.
-      assert.match(seen.texts["#failures"], /had to grow by 64\.0 MiB .* not enough free memory/);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    const { seen } = await reportOfScript(`${ROOT}scripts/out_of_memory.mms`, {
+      width: 800,
+      steps: [{ wait: "body[data-ready]" }],
+      count: [
+        "line.fail-mark",
+        "line.expected-fail",
+        "text.xlabel",
+        "text.ylabel",
+        ".expected-list",
+      ],
+      text: ["#failures", "svg.frag"],
+      evaluate: [
+        "document.documentElement.scrollWidth",
+        "Math.max(...[...document.querySelectorAll('line.expected-fail')].map((l) => Number(l.getAttribute('x1'))))",
+        "document.querySelector('svg.frag').viewBox.baseVal.width",
+      ],
+    });
+    assert.deepEqual(seen.errors, []);
+    const [scrollWidth, lastMark, width] = seen.values as number[];
+    assert.ok(scrollWidth <= 800, `no horizontal scrolling at 800 px (${scrollWidth})`);
+    // The script expects both of its failures: drawn grey, listed apart.
+    assert.equal(seen.counts["line.fail-mark"], 0);
+    assert.ok(seen.counts["line.expected-fail"] >= 2);
+    assert.equal(seen.counts[".expected-list"], 1);
+    assert.match(seen.texts["#failures"], /Nothing failed that the script did not expect/);
+    // The panic at the last operation is drawn inside the plot.
+    assert.ok(lastMark < width - 1, `the panic at x ${lastMark} of ${width}`);
+    assert.ok(
+      seen.counts["text.xlabel"] >= 3 && seen.counts["text.ylabel"] >= 3,
+      "labelled axes",
+    );
+    assert.match(seen.texts["svg.frag"], /MiB/, "bytes on the vertical axis");
+    // The panic is explained: the heap had to grow, and the pages were not there.
+    assert.match(seen.texts["#failures"], /had to grow by 64\.0 MiB .* not enough free memory/);
   },
 });
 
@@ -315,34 +320,26 @@ Deno.test({
   name: "report: heaps made with new_allocator side by side (compare_allocators.mms)",
   ignore: browserMissing() !== undefined,
   fn: async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      const out = `${dir}/compare.html`;
-      const r = await run([`${ROOT}scripts/compare_allocators.mms`, "--report", out], dir);
-      assert.equal(r.code, 0, r.err);
-      const seen = await lookAt({
-        url: `file://${out}`,
-        steps: [{ wait: "body[data-ready]" }],
-        count: ["svg.arena", "rect.arena-block", "svg.frag"],
-        text: ["#arenas", "header", "#frag"],
-      });
-      assert.deepEqual(seen.errors, []);
-      assert.doesNotMatch(seen.texts["header"], / 0 allocator operations/);
-      // slab, buddy and TLSF on one workload, then buddy and TLSF fragmented.
-      for (
-        const heap of ["slab heap 1", "buddy heap 2", "tlsf heap 3", "buddy heap 4", "tlsf heap 5"]
-      ) {
-        assert.match(seen.texts["#arenas"], new RegExp(heap));
-      }
-      assert.equal(seen.counts["svg.arena"], 5);
-      assert.ok(seen.counts["rect.arena-block"] >= 20, "their live blocks drawn");
-      // Waste: TLSF counts what was asked, buddy rounds up, slab counts slab sets twice.
-      assert.match(seen.texts["#arenas"], /tlsf heap 3.*6\.0 KiB of 256\.0 KiB\s*0 B/s);
-      assert.ok(seen.counts["svg.frag"] >= 5, "fragmentation over time for each heap");
-      assert.match(seen.texts["#frag"], /tlsf heap 5/);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
+    const { seen, code, err } = await reportOfScript(`${ROOT}scripts/compare_allocators.mms`, {
+      steps: [{ wait: "body[data-ready]" }],
+      count: ["svg.arena", "rect.arena-block", "svg.frag"],
+      text: ["#arenas", "header", "#frag"],
+    });
+    assert.deepEqual(seen.errors, []);
+    assert.doesNotMatch(seen.texts["header"], / 0 allocator operations/);
+    // slab, buddy and TLSF on one workload, then buddy and TLSF fragmented.
+    for (
+      const heap of ["slab heap 1", "buddy heap 2", "tlsf heap 3", "buddy heap 4", "tlsf heap 5"]
+    ) {
+      assert.match(seen.texts["#arenas"], new RegExp(heap));
     }
+    assert.equal(seen.counts["svg.arena"], 5);
+    assert.ok(seen.counts["rect.arena-block"] >= 20, "their live blocks drawn");
+    // Waste: TLSF counts what was asked, buddy rounds up, slab counts slab sets twice.
+    assert.match(seen.texts["#arenas"], /tlsf heap 3.*6\.0 KiB of 256\.0 KiB\s*0 B/s);
+    assert.ok(seen.counts["svg.frag"] >= 5, "fragmentation over time for each heap");
+    assert.match(seen.texts["#frag"], /tlsf heap 5/);
+    assert.equal(code, 0, err);
   },
 });
 
@@ -417,38 +414,30 @@ Deno.test({
     "report: the page tables follow the time cursor (page_tables_tlb.mms ends with none mapped)",
   ignore: browserMissing() !== undefined,
   fn: async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      const out = `${dir}/pt.html`;
-      await run([`${ROOT}scripts/page_tables_tlb.mms`, "--report", out], dir);
-      const seen = await lookAt({
-        url: `file://${out}`,
-        steps: [{ wait: "body[data-ready]" }],
-        text: ["#tables"],
-        evaluate: [
-          // Each moment the mappings changed, and the tables shown when the cursor is there.
-          `(() => {
-            const data = JSON.parse(document.getElementById("report-data").textContent);
-            const s = document.getElementById("map-slider");
-            return data.tableHistory.map((h) => {
-              s.value = h.op; s.dispatchEvent(new Event("input"));
-              return document.getElementById("tables").textContent;
-            });
-          })()`,
-        ],
-      });
-      assert.deepEqual(seen.errors, []);
-      assert.match(seen.texts["#tables"], /at the end of the run.*0 mappings/s);
-      const moments = seen.values[0] as string[];
-      assert.ok(moments.length >= 5, `${moments.length} moments`);
-      assert.ok(
-        moments.some((m) => /as at op \d+.*1 mappings/s.test(m)),
-        "the remapped page is drawn",
-      );
-      assert.ok(moments.some((m) => /2 mappings.*huge 2\.0 MiB/s.test(m)), "the 2 MiB block too");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    const { seen } = await reportOfScript(`${ROOT}scripts/page_tables_tlb.mms`, {
+      steps: [{ wait: "body[data-ready]" }],
+      text: ["#tables"],
+      evaluate: [
+        // Each moment the mappings changed, and the tables shown when the cursor is there.
+        `(() => {
+          const data = JSON.parse(document.getElementById("report-data").textContent);
+          const s = document.getElementById("map-slider");
+          return data.tableHistory.map((h) => {
+            s.value = h.op; s.dispatchEvent(new Event("input"));
+            return document.getElementById("tables").textContent;
+          });
+        })()`,
+      ],
+    });
+    assert.deepEqual(seen.errors, []);
+    assert.match(seen.texts["#tables"], /at the end of the run.*0 mappings/s);
+    const moments = seen.values[0] as string[];
+    assert.ok(moments.length >= 5, `${moments.length} moments`);
+    assert.ok(
+      moments.some((m) => /as at op \d+.*1 mappings/s.test(m)),
+      "the remapped page is drawn",
+    );
+    assert.ok(moments.some((m) => /2 mappings.*huge 2\.0 MiB/s.test(m)), "the 2 MiB block too");
   },
 });
 
@@ -457,27 +446,19 @@ Deno.test({
     "report: a legend entry zooms the map to its owner's blocks, with round addresses on the axis",
   ignore: browserMissing() !== undefined,
   fn: async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      const out = `${dir}/boot.html`;
-      await run(["scripts/boot.mms", "--report", out], dir);
-      const seen = await lookAt({
-        url: `file://${out}`,
-        steps: [{ wait: "body[data-ready]" }, { click: '.legend .owner:text-is("DMA buffer")' }],
-        count: ["text.addr-label"],
-        evaluate: [
-          "[...document.querySelectorAll('text.addr-label')].map((t) => t.textContent)",
-          "[...document.querySelectorAll('rect.block[data-owner=\"DMA buffer\"]')].map((r) => Number(r.getAttribute('width')))",
-        ],
-      });
-      assert.deepEqual(seen.errors, []);
-      const [labels, widths] = seen.values as [string[], number[]];
-      assert.ok(labels.length >= 2, labels.join(" "));
-      for (const l of labels) assert.match(l, /^0x[0-9a-f]*?(0{2,}|800)$/, `a round address: ${l}`);
-      assert.ok(Math.max(...widths) > 600, `the 8 KiB buffer fills the zoomed map (${widths})`);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    const { seen } = await reportOfScript(`${ROOT}scripts/boot.mms`, {
+      steps: [{ wait: "body[data-ready]" }, { click: '.legend .owner:text-is("DMA buffer")' }],
+      count: ["text.addr-label"],
+      evaluate: [
+        "[...document.querySelectorAll('text.addr-label')].map((t) => t.textContent)",
+        "[...document.querySelectorAll('rect.block[data-owner=\"DMA buffer\"]')].map((r) => Number(r.getAttribute('width')))",
+      ],
+    });
+    assert.deepEqual(seen.errors, []);
+    const [labels, widths] = seen.values as [string[], number[]];
+    assert.ok(labels.length >= 2, labels.join(" "));
+    for (const l of labels) assert.match(l, /^0x[0-9a-f]*?(0{2,}|800)$/, `a round address: ${l}`);
+    assert.ok(Math.max(...widths) > 600, `the 8 KiB buffer fills the zoomed map (${widths})`);
   },
 });
 
@@ -485,41 +466,33 @@ Deno.test({
   name: "report: dragging across a chart zooms every chart and timeline to that window of time",
   ignore: browserMissing() !== undefined,
   fn: async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      const out = `${dir}/boot.html`;
-      await run(["scripts/boot.mms", "--report", out], dir);
-      const seen = await lookAt({
-        url: `file://${out}`,
-        steps: [{ wait: "body[data-ready]" }],
-        evaluate: [
-          `(() => {
-            const svg = document.querySelector("svg.frag"), r = svg.getBoundingClientRect();
-            const ev = (type, f) => svg.dispatchEvent(new MouseEvent(type, { clientX: r.left + r.width * f, clientY: r.top + 40, bubbles: true }));
-            ev("mousedown", 0.2); ev("mousemove", 0.5); ev("mouseup", 0.5);
-            const labels = [...svg.querySelectorAll("text.xlabel")].map((t) => Number(t.textContent));
-            const zoomed = /zoomed: (\\d+) to (\\d+)/.exec(svg.textContent);
-            svg.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
-            const all = [...svg.querySelectorAll("text.xlabel")].map((t) => Number(t.textContent));
-            return { labels, zoomed: zoomed && [Number(zoomed[1]), Number(zoomed[2])], all, reset: !/zoomed/.test(svg.textContent) };
-          })()`,
-        ],
-      });
-      assert.deepEqual(seen.errors, []);
-      const v = seen.values[0] as {
-        labels: number[];
-        zoomed: number[];
-        all: number[];
-        reset: boolean;
-      };
-      assert.ok(v.zoomed !== null, "the chart says it is zoomed");
-      const [t0, t1] = v.zoomed;
-      assert.ok(t0 > 0 && t1 > t0 && t1 < 2010, `a window inside the run: ${t0}..${t1}`);
-      assert.ok(v.labels.length >= 2 && v.labels.every((l) => l >= t0 && l <= t1), `${v.labels}`);
-      assert.equal(v.all[0], 0, "a double-click shows all of it again");
-      assert.ok(v.reset);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    const { seen } = await reportOfScript(`${ROOT}scripts/boot.mms`, {
+      steps: [{ wait: "body[data-ready]" }],
+      evaluate: [
+        `(() => {
+          const svg = document.querySelector("svg.frag"), r = svg.getBoundingClientRect();
+          const ev = (type, f) => svg.dispatchEvent(new MouseEvent(type, { clientX: r.left + r.width * f, clientY: r.top + 40, bubbles: true }));
+          ev("mousedown", 0.2); ev("mousemove", 0.5); ev("mouseup", 0.5);
+          const labels = [...svg.querySelectorAll("text.xlabel")].map((t) => Number(t.textContent));
+          const zoomed = /zoomed: (\\d+) to (\\d+)/.exec(svg.textContent);
+          svg.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+          const all = [...svg.querySelectorAll("text.xlabel")].map((t) => Number(t.textContent));
+          return { labels, zoomed: zoomed && [Number(zoomed[1]), Number(zoomed[2])], all, reset: !/zoomed/.test(svg.textContent) };
+        })()`,
+      ],
+    });
+    assert.deepEqual(seen.errors, []);
+    const v = seen.values[0] as {
+      labels: number[];
+      zoomed: number[];
+      all: number[];
+      reset: boolean;
+    };
+    assert.ok(v.zoomed !== null, "the chart says it is zoomed");
+    const [t0, t1] = v.zoomed;
+    assert.ok(t0 > 0 && t1 > t0 && t1 < 2010, `a window inside the run: ${t0}..${t1}`);
+    assert.ok(v.labels.length >= 2 && v.labels.every((l) => l >= t0 && l <= t1), `${v.labels}`);
+    assert.equal(v.all[0], 0, "a double-click shows all of it again");
+    assert.ok(v.reset);
   },
 });
