@@ -143,10 +143,12 @@ export function createByteAllocator(
 
 /**
  * The names replay drives: every model but `id`, each `global:*`
- * composition, and ArceOS 2026's `ax-alloc-tlsf` global allocator.
+ * composition, and ArceOS 2026's `ax-alloc-tlsf` and `ax-alloc-buddy-slab`
+ * global allocators.
  */
 export const REPLAY_ALLOCATORS: readonly string[] = [
   ...ALLOCATORS.filter((a) => a.interface !== "IdAllocator").map((a) => a.name),
   ...BYTE_ALLOCATOR_KINDS.map((k) => `global:${k}`),
   "ax-alloc-tlsf",
+  "ax-alloc-buddy-slab",
 ];

@@ -1,38 +1,38 @@
 // ArceOS as it is in 2026 (tgoskits 759e69c): replaying the references in
-// ../shared/fidelity/arceos-2026/ on ax-alloc's TLSF global allocator prints
-// byte for byte what the real code printed. (The buddy-slab global allocator
-// is not modelled yet: its references are listed, not replayed.)
+// ../shared/fidelity/arceos-2026/ on ax-alloc's TLSF and buddy-slab global
+// allocators prints byte for byte what the real code printed.
 import assert from "node:assert/strict";
 import { readTraceText } from "../cli/read_input.ts";
 import { parseTrace } from "../trace/trace.ts";
-import { AX_ALLOC_TLSF, formatReplay, replay } from "../trace/replay.ts";
+import { AX_ALLOC_BUDDY_SLAB, AX_ALLOC_TLSF, formatReplay, replay } from "../trace/replay.ts";
 
 const DIR = new URL("../../shared/fidelity/arceos-2026/", import.meta.url);
 
-function references(): string[] {
+function references(allocator: string): string[] {
   try {
     return [...Deno.readDirSync(DIR)].map((e) => e.name)
-      .filter((n) => n.endsWith(`.${AX_ALLOC_TLSF}.expected.gz`)).sort();
+      .filter((n) => n.endsWith(`.${allocator}.expected.gz`)).sort();
   } catch {
     return [];
   }
 }
 
-const found = references();
-
-Deno.test({
-  name: "fidelity 2026: the ax-alloc-tlsf references are there",
-  ignore: found.length === 0,
-  fn: () => assert.ok(found.length >= 19, `${found.length} references`),
-});
-
-for (const name of found) {
-  const stem = name.slice(0, -`.${AX_ALLOC_TLSF}.expected.gz`.length);
-  Deno.test(`fidelity 2026: ${stem} on ${AX_ALLOC_TLSF} matches the real code byte for byte`, async () => {
-    const trace = parseTrace(await readTraceText(new URL(`${stem}.trace.gz`, DIR).pathname), stem);
-    const want = await readTraceText(new URL(name, DIR).pathname);
-    assert.equal(formatReplay(trace, replay(trace, AX_ALLOC_TLSF)), want);
+for (const [allocator, least] of [[AX_ALLOC_TLSF, 19], [AX_ALLOC_BUDDY_SLAB, 26]] as const) {
+  const found = references(allocator);
+  Deno.test({
+    name: `fidelity 2026: the ${allocator} references are there`,
+    ignore: found.length === 0,
+    fn: () => assert.ok(found.length >= least, `${found.length} references`),
   });
+  for (const name of found) {
+    const stem = name.slice(0, -`.${allocator}.expected.gz`.length);
+    Deno.test(`fidelity 2026: ${stem} on ${allocator} matches the real code byte for byte`, async () => {
+      const text = await readTraceText(new URL(`${stem}.trace.gz`, DIR).pathname);
+      const trace = parseTrace(text, stem);
+      const want = await readTraceText(new URL(name, DIR).pathname);
+      assert.equal(formatReplay(trace, replay(trace, allocator)), want);
+    });
+  }
 }
 
 Deno.test("fidelity 2026: ax-alloc-tlsf panics where the real code does (no DMA32 pages, no alloc_pages_at)", () => {

@@ -14,6 +14,7 @@ import {
 import type { ByteAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import { GlobalAllocator } from "../mm/axalloc/global_allocator.ts";
 import { TlsfGlobalAllocator } from "../mm/axalloc/tlsf_global_allocator.ts";
+import { BuddySlabGlobalAllocator } from "../mm/axalloc/buddy_slab_global_allocator.ts";
 import { KernelPanic } from "../mm/kernel_panic.ts";
 import { checkPagesAtBase } from "../mm/allocator/bitmap_page_allocator.ts";
 import { allocatorEntry, isByteAllocatorKind, REPLAY_ALLOCATORS } from "../mm/registry.ts";
@@ -26,6 +27,7 @@ import {
   OP_ADD,
   OP_ALLOC,
   OP_ALLOC_AT,
+  OP_CPU,
   OP_DMA32,
   OP_FREE,
   OP_NAMES,
@@ -73,11 +75,19 @@ export interface ReplayResult {
   /** Lines printed before the allocations (`init heap 0x...` for `global:*`). */
   preamble: string[];
   /**
-   * The whole output, where the reference harness prints more than the
-   * allocations and the statistics (ArceOS 2026: `region ok`, `add ok`,
-   * `panic: ...`); {@linkcode formatReplay} prints it as it is.
+   * What the ArceOS 2026 harness prints besides the allocations and the
+   * statistics (`region ok`, `add ok`, `panic: ...`); `results` holds each
+   * `add`'s outcome too (0 or an error code).
    */
-  lines?: string[];
+  arceos?: ArceosReplay;
+}
+
+/** The outcome of an ArceOS 2026 replay beyond its allocations. */
+export interface ArceosReplay {
+  /** 0 when `init` succeeded, else its error code (as in `results`). */
+  region: number;
+  /** The panic that ended the replay: at operation `at` (-1: at `init`), with the kernel's message. */
+  panic: { at: number; reason: string } | undefined;
 }
 
 const ERR_CODE: Record<AllocErrorKind, number> = {
@@ -85,6 +95,9 @@ const ERR_CODE: Record<AllocErrorKind, number> = {
   MemoryOverlap: -2,
   NoMemory: NO_MEMORY,
   NotAllocated: -4,
+  AlreadyInitialized: -5,
+  NotInitialized: -6,
+  NotFound: -7,
 };
 
 function errorCode(e: unknown, trace: Trace, i: number): number {
@@ -155,7 +168,17 @@ export function replay(
   const { pointerWidth, results } = options;
   const base = trace.window.toLocal(trace.base);
   const size = Number(trace.size);
-  if (allocator === AX_ALLOC_TLSF) return replayAxAllocTlsf(trace, resultsBuffer(trace, results));
+  if (allocator === AX_ALLOC_TLSF) {
+    return replayAxAlloc(trace, new TlsfGlobalAllocator(), resultsBuffer(trace, results));
+  }
+  if (allocator === AX_ALLOC_BUDDY_SLAB) {
+    const g = new BuddySlabGlobalAllocator({
+      cpus: trace.cpus,
+      origin: trace.window.origin,
+      offset: trace.offset,
+    });
+    return replayAxAlloc(trace, g, resultsBuffer(trace, results));
+  }
   const kind = allocator.startsWith("global:") ? allocator.slice(7) : undefined;
   if (kind !== undefined) {
     const user = options.userByteAllocator;
@@ -422,7 +445,7 @@ function outsideWindow(base: bigint, alignPow2: number): never {
  * `ID ErrorName` per allocation, then the `stats` line.
  */
 export function formatReplay(trace: Trace, result: ReplayResult): string {
-  if (result.lines !== undefined) return result.lines.join("\n") + "\n";
+  if (result.arceos !== undefined) return formatArceos(trace, result, result.arceos);
   const out: string[] = [...result.preamble];
   const { kind, id } = trace;
   const { results } = result;
@@ -440,50 +463,43 @@ export function formatReplay(trace: Trace, result: ReplayResult): string {
 /** The replay name of `ax-alloc` 0.8's global allocator in `tlsf` mode (ArceOS 2026). */
 export const AX_ALLOC_TLSF = "ax-alloc-tlsf";
 
+/** The replay name of `ax-alloc` 0.8's global allocator in `buddy-slab` mode (ArceOS 2026). */
+export const AX_ALLOC_BUDDY_SLAB = "ax-alloc-buddy-slab";
+
 /**
- * Replays an ArceOS 2026 trace (`../shared/fidelity/arceos-2026/`) on
- * `ax-alloc`'s TLSF global allocator, printing what its harness prints:
+ * Replays an ArceOS 2026 trace (`../shared/fidelity/arceos-2026/`) on one
+ * of `ax-alloc`'s global allocators, printing what its harness prints:
  * `region ok`, `add ok` or `add ERR`, `ID 0xADDR` or `ID ERR`, the stats,
- * or the lines before a panic and `panic: MESSAGE`. It has no per-CPU
- * state: `cpu` lines change nothing.
+ * or the lines before a panic and `panic: MESSAGE`. `cpu` lines move the
+ * buddy-slab allocator's calls to that CPU; the TLSF one has no per-CPU
+ * state.
  */
-function replayAxAllocTlsf(trace: Trace, results: Float64Array): ReplayResult {
-  const g = new TlsfGlobalAllocator();
-  const out: string[] = [];
-  const done = (): ReplayResult => ({ results, stats: [], preamble: [], lines: out });
-  const failed = (e: unknown, i: number): string => {
-    if (e instanceof AllocError) return e.kind;
-    throw located(trace, i, e);
-  };
+/** An ArceOS 2026 call's error code; a panic goes on up to end the replay. */
+function axCode(e: unknown, trace: Trace, i: number): number {
+  if (e instanceof KernelPanic) throw e;
+  return errorCode(e, trace, i);
+}
+
+function replayAxAlloc(
+  trace: Trace,
+  g: TlsfGlobalAllocator | BuddySlabGlobalAllocator,
+  results: Float64Array,
+): ReplayResult {
+  const arceos: ArceosReplay = { region: 0, panic: undefined };
+  const done = (): ReplayResult => ({ results, stats: [], preamble: [], arceos });
   try {
     g.init(trace.window.toLocal(trace.base), Number(trace.size));
-    out.push("region ok");
   } catch (e) {
-    if (e instanceof KernelPanic) return (out.push(`panic: ${e.reason}`), done());
-    out.push(`region ${failed(e, 0)}`);
+    if (e instanceof KernelPanic) return (arceos.panic = { at: -1, reason: e.reason }), done();
+    arceos.region = errorCode(e, trace, 0);
   }
-  const { kind, allocOf, arg0, arg1, id } = trace;
-  for (let i = 0; i < trace.length; i++) {
-    const k = kind[i];
-    try {
-      if (k === OP_ALLOC || k === OP_PAGES || k === OP_DMA32 || k === OP_ALLOC_AT) {
-        let r: number;
-        try {
-          r = k === OP_ALLOC
-            ? g.alloc(arg0[i], arg1[i])
-            : k === OP_PAGES
-            ? g.allocPages(arg0[i], arg1[i])
-            : k === OP_DMA32
-            ? g.allocDma32Pages(arg0[i], arg1[i])
-            : g.allocPagesAt(arg0[i], arg1[i], trace.arg2[i]);
-          results[i] = r;
-          out.push(`${id[i]} ${trace.window.format(r)}`);
-        } catch (e) {
-          if (e instanceof KernelPanic) throw e;
-          results[i] = -1;
-          out.push(`${id[i]} ${failed(e, i)}`);
-        }
-      } else if (k === OP_FREE) {
+  const { kind, allocOf, arg0, arg1 } = trace;
+  const slab = g instanceof BuddySlabGlobalAllocator ? g : undefined;
+  let i = 0;
+  try {
+    for (; i < trace.length; i++) {
+      const k = kind[i];
+      if (k === OP_FREE) {
         const o = allocOf[i];
         if (o < 0) badFree(trace, i, o);
         const p = results[o];
@@ -491,27 +507,70 @@ function replayAxAllocTlsf(trace: Trace, results: Float64Array): ReplayResult {
         if (p < 0) continue;
         try {
           if (kind[o] === OP_ALLOC) g.dealloc(p, arg0[o], arg1[o]);
-          else g.deallocPages(p, arg0[o]);
+          else g.deallocPages(p, arg0[o], kind[o] === OP_DMA32 ? "Dma" : "Global");
         } catch (e) {
           freeFailed(trace, i, e);
         }
+      } else if (k === OP_ALLOC) {
+        try {
+          results[i] = g.alloc(arg0[i], arg1[i]);
+        } catch (e) {
+          results[i] = axCode(e, trace, i);
+        }
+      } else if (k === OP_PAGES || k === OP_DMA32 || k === OP_ALLOC_AT) {
+        try {
+          results[i] = k === OP_PAGES
+            ? g.allocPages(arg0[i], arg1[i])
+            : k === OP_DMA32
+            ? g.allocDma32Pages(arg0[i], arg1[i])
+            : g.allocPagesAt(arg0[i], arg1[i], trace.arg2[i]);
+        } catch (e) {
+          results[i] = axCode(e, trace, i);
+        }
       } else if (k === OP_ADD) {
-        results[i] = 0;
         try {
           g.addMemory(arg0[i], arg1[i]);
-          out.push("add ok");
+          results[i] = 0;
         } catch (e) {
-          out.push(`add ${failed(e, i)}`);
+          results[i] = axCode(e, trace, i);
         }
-      } else results[i] = 0; // `cpu`: the TLSF global allocator keeps no per-CPU state
-    } catch (e) {
-      if (e instanceof KernelPanic) return (out.push(`panic: ${e.reason}`), done());
-      throw e;
+      } else {
+        results[i] = 0;
+        if (k === OP_CPU && slab !== undefined) slab.cpu = arg0[i];
+      }
     }
+  } catch (e) {
+    if (e instanceof KernelPanic) return (arceos.panic = { at: i, reason: e.reason }), done();
+    throw e;
   }
-  out.push(
-    `stats used_bytes=${g.usedBytes()} available_bytes=${g.availableBytes()} ` +
-      `used_pages=${g.usedPages()} available_pages=${g.availablePages()}`,
-  );
-  return done();
+  const r = done();
+  r.stats = [
+    ["used_bytes", g.usedBytes()],
+    ["available_bytes", g.availableBytes()],
+    ["used_pages", g.usedPages()],
+    ["available_pages", g.availablePages()],
+  ];
+  return r;
+}
+
+/** The ArceOS 2026 harness's output as {@linkcode formatReplay} prints it. */
+function formatArceos(trace: Trace, result: ReplayResult, arceos: ArceosReplay): string {
+  const out: string[] = [];
+  const err = (r: number) => ALLOC_ERROR_KINDS[-r - 1];
+  const { panic } = arceos;
+  if (panic !== undefined && panic.at < 0) return `panic: ${panic.reason}\n`;
+  out.push(arceos.region === 0 ? "region ok" : `region ${err(arceos.region)}`);
+  const { kind, id } = trace;
+  const { results } = result;
+  const end = panic === undefined ? trace.length : panic.at;
+  for (let i = 0; i < end; i++) {
+    const k = kind[i];
+    if (k === OP_FREE || k === OP_CPU) continue;
+    const r = results[i];
+    if (k === OP_ADD) out.push(r === 0 ? "add ok" : `add ${err(r)}`);
+    else out.push(r >= 0 ? `${id[i]} ${trace.window.format(r)}` : `${id[i]} ${err(r)}`);
+  }
+  if (panic !== undefined) out.push(`panic: ${panic.reason}`);
+  else out.push("stats " + result.stats.map(([k, v]) => `${k}=${v}`).join(" "));
+  return out.join("\n") + "\n";
 }

@@ -7,15 +7,32 @@
 
 import { SimError } from "../../hal/sim_error.ts";
 
-/** The variants of the ArceOS `AllocError` enum, by name. */
-export type AllocErrorKind = "InvalidParam" | "MemoryOverlap" | "NoMemory" | "NotAllocated";
+/**
+ * The variants of the ArceOS `AllocError` enum, by name: the `allocator`
+ * crate's four, and the three `ax-alloc` 0.8 (ArceOS 2026) adds.
+ */
+export type AllocErrorKind =
+  | "InvalidParam"
+  | "MemoryOverlap"
+  | "NoMemory"
+  | "NotAllocated"
+  | "AlreadyInitialized"
+  | "NotInitialized"
+  | "NotFound";
 
-/** Every {@linkcode AllocErrorKind}, in the order the Rust enum declares them. */
+/**
+ * Every {@linkcode AllocErrorKind}: the `allocator` crate's in the order its
+ * enum declares them, then `ax-alloc` 0.8's own (so the first four keep
+ * their numbers).
+ */
 export const ALLOC_ERROR_KINDS: readonly AllocErrorKind[] = [
   "InvalidParam",
   "MemoryOverlap",
   "NoMemory",
   "NotAllocated",
+  "AlreadyInitialized",
+  "NotInitialized",
+  "NotFound",
 ];
 
 /**

@@ -93,8 +93,8 @@ export class TlsfGlobalAllocator {
     return p;
   }
 
-  /** `dealloc_pages(pos, n)`. */
-  deallocPages(pos: number, numPages: number): void {
+  /** `dealloc_pages(pos, n, kind)` (the kind counts nowhere in this model). */
+  deallocPages(pos: number, numPages: number, _kind?: string): void {
     const size = numPages * PAGE;
     const align = this.#pageAlign.get(pos) ?? PAGE;
     this.#tlsf.dealloc(pos, size, align);
