@@ -55,7 +55,24 @@ export type Stmt =
   | { kind: "kernel"; key: string; value: Expr; loc: Loc }
   | { kind: "using"; name: string; nameLoc: Loc; value: Expr; body: Stmt[]; loc: Loc }
   | { kind: "unchecked"; body: Stmt[]; loc: Loc }
-  | { kind: "contract"; name: string; nameLoc: Loc; body: Stmt[]; loc: Loc };
+  | { kind: "contract"; name: string; nameLoc: Loc; body: Stmt[]; loc: Loc }
+  | { kind: "cpus"; count: Expr; loc: Loc }
+  | { kind: "onCpu"; word: string; wordLoc: Loc; cpu: Expr; body: Stmt[]; loc: Loc }
+  | { kind: "parallel"; lanes: Lane[]; loc: Loc };
+
+/** One CPU's statements in a `parallel` block: `cpu K { ... }`. */
+export interface Lane {
+  /** The word before the CPU (the checker wants `cpu`). */
+  word: string;
+  /** Where that word is. */
+  wordLoc: Loc;
+  /** The CPU. */
+  cpu: Expr;
+  /** Its statements, run in order, interleaved with the other lanes'. */
+  body: Stmt[];
+  /** The lane's place. */
+  loc: Loc;
+}
 
 /** A parsed file. */
 export interface Program {

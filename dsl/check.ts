@@ -158,6 +158,19 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
             }`,
           ));
         }
+        // `on cpu K { }`, `parallel { cpu K { } }`: the word is `cpu`.
+        const words = s.kind === "onCpu" ? [s] : s.kind === "parallel" ? s.lanes : [];
+        for (const w of words) {
+          if (w.word !== "cpu") {
+            problems.push(problem(
+              file,
+              w.wordLoc,
+              `expected 'cpu' here, not '${shown(w.word)}' (${
+                s.kind === "onCpu" ? "on cpu 1 { ... }" : "parallel { cpu 0 { ... } cpu 1 { ... } }"
+              })`,
+            ));
+          }
+        }
         // `kernel byte_allocator = tlsf`: a bare word, not a variable.
         if (!(s.kind === "kernel" && s.value.kind === "name")) forEachChild(s, expr, noBlocks);
         forEachChild(s, () => {}, visit);

@@ -22,6 +22,8 @@ export const CONTROL_KEYWORDS: readonly string[] = [
   "return",
   "unchecked",
   "using",
+  "on",
+  "parallel",
 ];
 
 /** Keywords that declare. */

@@ -66,6 +66,12 @@ export const Using: TokenType = keyword("using");
 export const Unchecked: TokenType = keyword("unchecked");
 /** `contract`. */
 export const Contract: TokenType = keyword("contract");
+/** `cpus`: how many CPUs the machine has. */
+export const Cpus: TokenType = keyword("cpus");
+/** `on` (`on cpu K { ... }`). */
+export const On: TokenType = keyword("on");
+/** `parallel`: CPUs' statement lists interleaved. */
+export const Parallel: TokenType = keyword("parallel");
 /** `true`. */
 export const True: TokenType = keyword("true");
 /** `false`. */
@@ -269,6 +275,9 @@ const LANGUAGE_TOKENS: TokenType[] = [
   Using,
   Unchecked,
   Contract,
+  Cpus,
+  On,
+  Parallel,
   True,
   False,
   Null,

@@ -14,7 +14,7 @@ import {
   tokenMatcher,
   type TokenType,
 } from "chevrotain";
-import type { Expr, Loc, Program, Stmt } from "./ast.ts";
+import type { Expr, Lane, Loc, Program, Stmt } from "./ast.ts";
 import * as T from "./lexer.ts";
 import { INT_LIMIT, INT_RANGE_TEXT } from "./int_range.ts";
 import { MAX_SYNTAX_DEPTH, scanTokens, syntaxDepthProblem } from "./limits.ts";
@@ -235,6 +235,9 @@ class MmsParser extends EmbeddedActionsParser {
         { ALT: () => this.SUBRULE(this.usingStatement) },
         { ALT: () => this.SUBRULE(this.uncheckedStatement) },
         { ALT: () => this.SUBRULE(this.contractStatement) },
+        { ALT: () => this.SUBRULE(this.cpusStatement) },
+        { ALT: () => this.SUBRULE(this.onCpuStatement) },
+        { ALT: () => this.SUBRULE(this.parallelStatement) },
         { ALT: () => this.SUBRULE(this.expressionStatement) },
       ],
     ));
@@ -407,6 +410,47 @@ class MmsParser extends EmbeddedActionsParser {
     const body = this.SUBRULE(this.block);
     const nameLoc = this.#loc(nameToken, named);
     return { kind: "contract", name, nameLoc, body, loc: this.#loc(first, named) };
+  });
+
+  cpusStatement = this.RULE("cpusStatement", (): Stmt => {
+    const first = this.CONSUME(T.Cpus);
+    const count = this.SUBRULE(this.expression);
+    return { kind: "cpus", count, loc: this.#loc(first) };
+  });
+
+  onCpuStatement = this.RULE("onCpuStatement", (): Stmt => {
+    const first = this.CONSUME(T.On);
+    const w = this.CONSUME(T.Identifier);
+    const cpu = this.SUBRULE(this.expression);
+    const body = this.SUBRULE(this.block);
+    return {
+      kind: "onCpu",
+      word: w.image,
+      wordLoc: this.#loc(w, w),
+      cpu,
+      body,
+      loc: this.#loc(first, first),
+    };
+  });
+
+  parallelStatement = this.RULE("parallelStatement", (): Stmt => {
+    const first = this.CONSUME(T.Parallel);
+    this.CONSUME(T.LBrace);
+    const lanes: Lane[] = [];
+    this.MANY(() => this.SUBRULE(this.separator));
+    this.MANY2(() => {
+      lanes.push(this.SUBRULE(this.lane));
+      this.MANY3(() => this.SUBRULE2(this.separator));
+    });
+    this.CONSUME(T.RBrace);
+    return { kind: "parallel", lanes, loc: this.#loc(first, first) };
+  });
+
+  lane = this.RULE("lane", (): Lane => {
+    const w = this.CONSUME(T.Identifier);
+    const cpu = this.SUBRULE(this.expression);
+    const body = this.SUBRULE(this.block);
+    return { word: w.image, wordLoc: this.#loc(w, w), cpu, body, loc: this.#loc(w, w) };
   });
 
   expressionStatement = this.RULE("expressionStatement", (): Stmt => {

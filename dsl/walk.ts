@@ -104,6 +104,17 @@ export function forEachChild(
     case "proc":
     case "contract":
       return onBlock(s.body);
+    case "cpus":
+      return onExpr(s.count);
+    case "onCpu":
+      onExpr(s.cpu);
+      return onBlock(s.body);
+    case "parallel":
+      for (const lane of s.lanes) {
+        onExpr(lane.cpu);
+        onBlock(lane.body);
+      }
+      return;
   }
 }
 

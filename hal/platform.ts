@@ -53,6 +53,8 @@ export interface Platform {
   reserved: Region[];
   /** Device registers. */
   mmio: Region[];
+  /** CPUs (harts) the machine has: QEMU's `-smp`, the board's cores. */
+  harts: number;
 }
 
 /** A platform description as a user writes it: numbers or bigints, optional lists. */
@@ -84,7 +86,12 @@ export interface PlatformSpec {
   }[];
   /** See {@linkcode Platform.mmio}. */
   mmio?: { name: string; base: bigint | number; size: bigint | number }[];
+  /** See {@linkcode Platform.harts}; 1 when left out, at most {@linkcode MAX_HARTS}. */
+  harts?: number;
 }
+
+/** The most CPUs a simulated machine has (ArceOS 2026 traces allow 64). */
+export const MAX_HARTS = 64;
 
 /** A platform description that does not hold together. */
 export class PlatformError extends SimError {
@@ -179,7 +186,11 @@ export function definePlatform(spec: PlatformSpec): Platform {
     ...(spec.dmaLimit === undefined ? {} : { dmaLimit: big(spec.dmaLimit, name, "dmaLimit") }),
     reserved: regions(spec.reserved, "reserved"),
     mmio: regions(spec.mmio, "MMIO"),
+    harts: spec.harts ?? 1,
   };
+  if (!Number.isInteger(platform.harts) || platform.harts < 1 || platform.harts > MAX_HARTS) {
+    throw new PlatformError(name, `harts must be 1 to ${MAX_HARTS}, not ${platform.harts}`);
+  }
   const kStart = platform.kernelPaddr;
   const kEnd = kStart + platform.kernelSize;
   if (!ram.some((r) => kStart >= r.base && kEnd <= r.base + r.size)) {
@@ -200,6 +211,7 @@ export const PLATFORMS: Readonly<Record<string, Platform>> = Object.freeze({
     // OpenSBI uses about 194 KiB of its 2 MiB; the tutorial's early heap
     // takes the upper half.
     reserved: [{ name: "SBI", base: 0x8000_0000, size: 0x20_0000, used: 0x10_0000 }],
+    harts: 4, // qemu-system-riscv64 -machine virt -smp 4, as ArceOS's SMP=4 runs it
     mmio: [
       { name: "PLIC", base: 0x0c00_0000, size: 0x21_0000 },
       { name: "UART", base: 0x1000_0000, size: 0x1000 },
@@ -215,6 +227,7 @@ export const PLATFORMS: Readonly<Record<string, Platform>> = Object.freeze({
     kernelVaddr: 0xffff_8000_0020_0000n,
     physVirtOffset: 0xffff_8000_0000_0000n,
     reserved: [{ name: "low 1 MiB", base: 0, size: 0x10_0000 }],
+    harts: 4,
     mmio: [
       { name: "PCI config", base: 0xb000_0000, size: 0x1000_0000 },
       { name: "IOAPIC", base: 0xfec0_0000, size: 0x1000 },
@@ -229,6 +242,7 @@ export const PLATFORMS: Readonly<Record<string, Platform>> = Object.freeze({
     kernelPaddr: 0x4020_0000,
     kernelVaddr: 0xffff_0000_4020_0000n,
     physVirtOffset: 0xffff_0000_0000_0000n,
+    harts: 4,
     mmio: [
       { name: "GIC", base: 0x0800_0000, size: 0x2_0000 },
       { name: "UART", base: 0x0900_0000, size: 0x1000 },
@@ -245,6 +259,7 @@ export const PLATFORMS: Readonly<Record<string, Platform>> = Object.freeze({
     physVirtOffset: 0xffff_0000_0000_0000n,
     physBusOffset: 0xc000_0000,
     dmaLimit: 0x4000_0000, // the legacy DMA controllers address the low 1 GiB
+    harts: 4, // four Cortex-A72 cores
     mmio: [
       { name: "UART", base: 0xfe20_1000, size: 0x1000 },
       { name: "eMMC", base: 0xfe34_0000, size: 0x1000 },

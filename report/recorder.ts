@@ -18,6 +18,8 @@ import { pageTables } from "./report_data.ts";
 import { buddyinfo, slabinfo } from "../mm/dragonos/reports.ts";
 import { AllocError } from "../mm/allocator/alloc_error.ts";
 import { KernelPanic } from "../mm/kernel_panic.ts";
+import { GlobalAllocator } from "../mm/axalloc/global_allocator.ts";
+import { ArceosGlobal2026 } from "../mm/axalloc/arceos_profile.ts";
 
 /** The most samples a run keeps. */
 export const MAX_SAMPLES = 1024;
@@ -378,16 +380,25 @@ export class RunRecorder implements ShadowObserver, HeapObserver {
     const k = this.#world.peekKernel();
     if (k !== undefined && k.stage === "final") {
       const g = k.global;
-      free["global bytes"] = {
-        free: g.availableBytes(),
-        largest: g.balloc.largestFreeBlock?.() ?? -1,
-        total: g.balloc.totalBytes(),
-      };
-      const largestPages = g.palloc.largestFreeBlock?.();
-      free["global pages"] = {
-        free: g.availablePages() * 4096,
-        largest: largestPages === undefined ? -1 : largestPages * 4096,
-      };
+      if (g instanceof GlobalAllocator) {
+        free["global bytes"] = {
+          free: g.availableBytes(),
+          largest: g.balloc.largestFreeBlock?.() ?? -1,
+          total: g.balloc.totalBytes(),
+        };
+        const largestPages = g.palloc.largestFreeBlock?.();
+        free["global pages"] = {
+          free: g.availablePages() * 4096,
+          largest: largestPages === undefined ? -1 : largestPages * 4096,
+        };
+      } else if (g instanceof ArceosGlobal2026) {
+        // One allocator serves bytes and pages.
+        free["global memory"] = {
+          free: g.availableBytes(),
+          largest: g.largestFreeBytes(),
+          total: g.totalBytes(),
+        };
+      }
     }
     this.arenas.forEach((arena, i) => {
       const a = this.#arenaAllocators[i];

@@ -17,6 +17,7 @@ import { DRAGONOS } from "./builtins/dragonos.ts";
 import { REPORTS } from "./builtins/reports.ts";
 import { NUMBERS } from "./builtins/numbers.ts";
 import { CONFORMANCE } from "./builtins/conformance.ts";
+import { CPUS } from "./builtins/cpus.ts";
 
 export type { Builtin, BuiltinGroup, Constant } from "./builtins/args.ts";
 export { MAX_STRING_BYTES } from "./builtins/args.ts";
@@ -25,6 +26,7 @@ export { SUBJECT_BYTES, SUBJECT_IDS, SUBJECT_PAGES } from "./builtins/conformanc
 /** The groups of builtins, in the order `--help` lists them. */
 export const BUILTIN_GROUPS: readonly BuiltinGroup[] = [
   BOOT,
+  CPUS,
   MEMORY,
   DMA,
   ALLOCATOR_LIBRARY,

@@ -187,6 +187,22 @@ export class Interpreter {
       this.#exec(s);
       this.#world.afterStatement?.();
     } catch (e) {
+      this.#failed(s, e);
+    }
+  }
+
+  /** `fn`, whose errors are `s`'s (a condition a lane of `parallel` evaluates). */
+  #at<T>(s: Stmt, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      return this.#failed(s, e);
+    }
+  }
+
+  /** What an error thrown while running `s` becomes: a RunError at `s` (a panic halts the kernel). */
+  #failed(s: Stmt, e: unknown): never {
+    {
       if (e instanceof RunError || e instanceof ReturnSignal) throw e;
       if (e instanceof SkipSignal) {
         e.site ??= this.#site(s.loc);
@@ -204,6 +220,103 @@ export class Interpreter {
         this.#world.halt(error);
       }
       throw new RunError(this.#site(s.loc), error, [...this.#chain], [...this.#calls]);
+    }
+  }
+
+  /** `on cpu K { ... }`: the block runs on CPU K, then the CPU before. */
+  #onCpu(s: Extract<Stmt, { kind: "onCpu" }>): void {
+    const k = this.#cpuOf(s.cpu);
+    const saved = this.#world.cpu;
+    this.#world.cpu = k;
+    try {
+      this.#block(s.body);
+    } finally {
+      this.#world.cpu = saved;
+    }
+  }
+
+  #cpuOf(e: Expr): number {
+    const k = intOf(this.#eval(e), "cpu");
+    if (k < 0n || k >= BigInt(this.#world.cpus)) {
+      throw new ScriptError(
+        `CPU ${k} does not exist: this machine has CPUs 0 to ${this.#world.cpus - 1} ` +
+          `(cpus N sets how many)`,
+      );
+    }
+    return Number(k);
+  }
+
+  /**
+   * `parallel { cpu 0 { ... } cpu 1 { ... } }`: the lanes' statements
+   * interleaved, one step at a time, in an order drawn from the seed. A
+   * step is one simple statement (a call, an assignment, an expect...);
+   * `if`, loops, `on cpu` and `using` are entered step by step, a
+   * procedure call is one step.
+   */
+  #parallel(s: Extract<Stmt, { kind: "parallel" }>): void {
+    const saved = this.#world.cpu;
+    const lanes = s.lanes.map((l) => {
+      const lane = { cpu: this.#cpuOf(l.cpu), steps: undefined as Generator<void> | undefined };
+      lane.steps = this.#steps(l.body, lane);
+      return lane;
+    });
+    try {
+      while (lanes.length > 0) {
+        const i = Number(this.#world.rng.between(0n, BigInt(lanes.length - 1)));
+        const lane = lanes[i];
+        this.#world.cpu = lane.cpu;
+        if (lane.steps!.next().done) lanes.splice(i, 1);
+      }
+    } finally {
+      for (const l of lanes) l.steps!.return(undefined);
+      this.#world.cpu = saved;
+    }
+  }
+
+  /** The steps of `stmts` in a lane of `parallel` (see {@linkcode Interpreter.#parallel}). */
+  *#steps(stmts: readonly Stmt[], lane: { cpu: number }): Generator<void> {
+    for (const s of stmts) {
+      switch (s.kind) {
+        case "if": {
+          const c = this.#at(s, () => truthy(this.#eval(s.cond)));
+          yield* this.#steps(c ? s.then : s.else ?? [], lane);
+          break;
+        }
+        case "repeat": {
+          const n = this.#at(s, () => this.#count(this.#eval(s.count), "repeat"));
+          for (let i = 0n; i < n; i++) yield* this.#steps(s.body, lane);
+          break;
+        }
+        case "while":
+          while (this.#at(s, () => truthy(this.#eval(s.cond)))) yield* this.#steps(s.body, lane);
+          break;
+        case "for": {
+          const [from, to] = this.#at(s, () => [
+            intOf(this.#eval(s.from), "for"),
+            intOf(this.#eval(s.to), "for"),
+          ]);
+          const scope = this.#locals ?? this.#globals;
+          for (let i = from; i < to; i++) {
+            scope.set(s.name, i);
+            yield* this.#steps(s.body, lane);
+          }
+          break;
+        }
+        case "onCpu": {
+          const saved = lane.cpu;
+          lane.cpu = this.#at(s, () => this.#cpuOf(s.cpu));
+          this.#world.cpu = lane.cpu;
+          try {
+            yield* this.#steps(s.body, lane);
+          } finally {
+            lane.cpu = saved;
+          }
+          break;
+        }
+        default:
+          this.#stmt(s);
+          yield;
+      }
     }
   }
 
@@ -301,6 +414,15 @@ export class Interpreter {
       }
       case "contract":
         this.#contract(s);
+        return;
+      case "cpus":
+        this.#world.setCpus(this.#count(this.#eval(s.count), "cpus"));
+        return;
+      case "onCpu":
+        this.#onCpu(s);
+        return;
+      case "parallel":
+        this.#parallel(s);
         return;
       case "unchecked":
         // Deliberate raw access (a bootloader's writes): the sanitizer looks away.

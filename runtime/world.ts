@@ -7,7 +7,7 @@
  */
 
 import { phys, virt } from "../hal/address.ts";
-import { getPlatform, type Platform } from "../hal/platform.ts";
+import { getPlatform, MAX_HARTS, type Platform } from "../hal/platform.ts";
 import { PhysicalMemory } from "../hal/physical_memory.ts";
 import type { Loc } from "../dsl/ast.ts";
 import { type EventSite, Shadow, type ShadowObserver } from "../mm/kasan/shadow.ts";
@@ -28,6 +28,11 @@ import {
   isByteAllocatorKind,
 } from "../mm/registry.ts";
 import { KernelMemory } from "../mm/axalloc/kernel_memory.ts";
+import {
+  ARCEOS_PROFILES,
+  type ArceosProfile,
+  isArceosProfile,
+} from "../mm/axalloc/arceos_profile.ts";
 import { KernelHalted, KernelPanic } from "../mm/kernel_panic.ts";
 import { ScriptError, SimError } from "./errors.ts";
 import { TraceRecorder } from "../trace/recorder.ts";
@@ -123,6 +128,7 @@ export const KERNEL_KEYS: Readonly<Record<string, string>> = {
   page_allocator: `bitmap or "FILE.wasm" (a WebAssembly page allocator)`,
   page_capacity: "256M, 4G, 64G or 1T (the bitmap page allocator's feature)",
   dragonos_memory: "bytes of RAM the DragonOS memory manager takes (a multiple of 2 MiB)",
+  arceos: `the ArceOS version: ${ARCEOS_PROFILES.map((p) => `"${p}"`).join(", ")}`,
 };
 
 /** The DragonOS memory manager cannot start: too little memory is free for it (`NoMemory`). */
@@ -210,6 +216,9 @@ export class World {
   #ram: PhysicalMemory | undefined;
   #dma: DmaAllocator | undefined;
   #halted: KernelPanic | undefined;
+  #profile: ArceosProfile = "classic";
+  #cpus: number | undefined;
+  #cpu = 0;
 
   /** Creates a world; nothing boots until a script uses it. */
   constructor(options: WorldOptions = {}) {
@@ -485,6 +494,11 @@ export class World {
         throw new ScriptError(`kernel page_capacity must be ${KERNEL_KEYS[key]}, not '${value}'`);
       }
       this.#capacity = named;
+    } else if (key === "arceos") {
+      if (!isArceosProfile(v)) {
+        throw new ScriptError(`kernel arceos must be ${KERNEL_KEYS[key]}, not '${value}'`);
+      }
+      this.#profile = v;
     } else {
       const bytes = typeof value === "bigint" ? value : -1n;
       if (bytes <= 0n || bytes % BigInt(PAGE_2M_SIZE) !== 0n) {
@@ -521,6 +535,42 @@ export class World {
   /** The DragonOS memory manager if it has started; looking never starts it. */
   peekDragon(): DragonMemory | undefined {
     return this.#dragon;
+  }
+
+  /** The ArceOS version the kernel runs (or will run): `kernel arceos = ...`. */
+  get profile(): ArceosProfile {
+    return this.#profile;
+  }
+
+  /** CPUs the machine has: `cpus N`, else the platform's harts. */
+  get cpus(): number {
+    return this.#cpus ?? this.platform.harts;
+  }
+
+  /** `cpus N`: the machine's CPUs, before the kernel starts. */
+  setCpus(n: bigint): void {
+    if (n < 1n || n > BigInt(MAX_HARTS)) {
+      throw new ScriptError(`cpus takes 1 to ${MAX_HARTS}, not ${n}`);
+    }
+    if (this.started && Number(n) !== this.cpus) {
+      throw new ScriptError(`'cpus ${n}' comes after the kernel started on ${this.cpus} CPUs`);
+    }
+    this.#cpus = Number(n);
+  }
+
+  /** The CPU the script's statements run on now (`cpu()`): 0 unless `on cpu` or `parallel` says. */
+  get cpu(): number {
+    return this.#cpu;
+  }
+
+  set cpu(k: number) {
+    if (!Number.isInteger(k) || k < 0 || k >= this.cpus) {
+      throw new ScriptError(
+        `CPU ${k} does not exist: this machine has CPUs 0 to ${this.cpus - 1} ` +
+          `(cpus N sets how many)`,
+      );
+    }
+    this.#cpu = k;
   }
 
   /** The ArceOS kernel's memory subsystem if it has started; looking never starts it. */
@@ -579,6 +629,9 @@ export class World {
           : new WasmPageAllocator(this.#wasmPages),
         capacity: this.#capacity,
         log: this.#log,
+        profile: this.#profile,
+        cpus: this.cpus,
+        cpu: () => this.#cpu,
       });
       this.trace?.attach(this.#kernel);
     }

@@ -54,6 +54,9 @@ Deno.test("docs: every builtin, constant and statement has an example", () => {
       "platform",
       "kernel",
       "using",
+      "cpus",
+      "on cpu",
+      "parallel",
     ]
   ) {
     assert.ok(new RegExp(`(^|\\s)${kw}\\b`, "m").test(all), `no example uses '${kw}'`);

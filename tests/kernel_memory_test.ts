@@ -7,6 +7,7 @@ import { DmaAllocator } from "../mm/axdma/dma.ts";
 import { EarlyAllocator, isPageRequest } from "../mm/axalloc/early_allocator.ts";
 import { AxError, GlobalPage, PageReleasedError } from "../mm/axalloc/global_page.ts";
 import { KernelHalted, KernelMemory, KernelPanic } from "../mm/axalloc/kernel_memory.ts";
+import type { GlobalAllocator } from "../mm/axalloc/global_allocator.ts";
 
 const MiB = 0x10_0000;
 
@@ -80,8 +81,9 @@ Deno.test("kernel: boot wiring gives the largest free region to global_init, oth
     "initialize global allocator at: [0xffff800000400000, 0xffff800008000000)",
     "add memory: [0xffff800000100000, 0xffff800000200000)",
   ]);
-  assert.equal(k.global.balloc.totalBytes(), 0x8000 + MiB);
-  assert.equal(k.global.palloc.totalPages(), (0x800_0000 - 0x40_0000) / 4096);
+  const g = k.global as GlobalAllocator;
+  assert.equal(g.balloc.totalBytes(), 0x8000 + MiB);
+  assert.equal(g.palloc.totalPages(), (0x800_0000 - 0x40_0000) / 4096);
   assert.throws(() => k.finalInit(), /final_init ran already/);
 });
 

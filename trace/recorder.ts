@@ -40,6 +40,14 @@ export class TraceRecorder implements GlobalAllocatorObserver {
     this.#window = kernel.window;
     const capacity = kernel.global.pageCapacity;
     if (capacity !== undefined) this.#lines.push(`capacity ${capacity}`);
+    if (kernel.profile !== "classic") {
+      const name = kernel.profile === "2026-tlsf" ? "ax-alloc-tlsf" : "ax-alloc-buddy-slab";
+      this.#lines.push(
+        `# ArceOS ${kernel.profile}: deno task replay --allocator ${name} THIS_FILE`,
+        `cpus ${kernel.cpus}`,
+        `offset 0x${kernel.platform.physVirtOffset.toString(16)}`,
+      );
+    }
     kernel.global.observe(this);
   }
 
@@ -74,6 +82,16 @@ export class TraceRecorder implements GlobalAllocatorObserver {
   /** Records a page allocation: a `p` line. */
   allocPages(numPages: number, alignPow2: number, result: number | Error): void {
     this.#record(`p ID ${numPages} ${alignPow2}`, result);
+  }
+
+  /** Records a DMA32 page allocation (ArceOS 2026): a `d` line. */
+  allocDma32Pages(numPages: number, alignPow2: number, result: number | Error): void {
+    this.#record(`d ID ${numPages} ${alignPow2}`, result);
+  }
+
+  /** Records that the calls after this run on CPU `k`: a `cpu` line. */
+  cpu(k: number): void {
+    this.#lines.push(`cpu ${k}`);
   }
 
   /** Records a byte free: an `f` line. */

@@ -381,6 +381,18 @@ export class BuddySlabGlobalAllocator {
     return Math.floor(this.availableBytes() / PAGE);
   }
 
+  /** The largest free buddy block's bytes. */
+  largestFreeBlock(): number {
+    const blocks = this.#buddy.freeBlocks();
+    for (let o = blocks.length - 1; o >= 0; o--) if (blocks[o] > 0) return 2 ** o * PAGE;
+    return 0;
+  }
+
+  /** The managed heap's bytes (`managed_bytes`). */
+  totalBytes(): number {
+    return this.#buddy.managedBytes();
+  }
+
   /** Bytes in use by kind (`usages()`). */
   usages(): Record<UsageKind, number> {
     return Object.fromEntries(USAGE_KINDS.map((k, i) => [k, this.#usages[i]])) as Record<

@@ -57,6 +57,10 @@ export interface GlobalAllocatorObserver {
   dealloc(ptr: number, size: number, align: number): void;
   /** `dealloc_pages(ptr, n)` succeeded. */
   deallocPages(ptr: number, numPages: number): void;
+  /** `alloc_dma32_pages(n, align)` gave `result` (ArceOS 2026). */
+  allocDma32Pages?(numPages: number, alignPow2: number, result: number | Error): void;
+  /** The calls after this one run on CPU `k` (a kernel on several CPUs). */
+  cpu?(k: number): void;
 }
 
 /**

@@ -28,6 +28,11 @@ import {
 } from "../allocator/bitmap_page_allocator.ts";
 import { EARLY_PAGE_SIZE, EarlyAllocator, isPageRequest } from "./early_allocator.ts";
 import { GLOBAL_PAGE_SIZE, GlobalAllocator } from "./global_allocator.ts";
+import {
+  ArceosGlobal2026,
+  type ArceosProfile,
+  type KernelGlobalAllocator,
+} from "./arceos_profile.ts";
 import type { ByteAllocatorKind } from "../registry.ts";
 import { checkLayout } from "../allocator/layout.ts";
 import { type ByteAllocator, hasManagedMemory, type PageAllocator } from "../allocator/traits.ts";
@@ -117,6 +122,12 @@ export interface KernelMemoryOptions {
   ram?: PhysicalMemory;
   /** The sanitizer's shadow, told of every allocation and free (none: no sanitizer). */
   shadow?: Shadow;
+  /** Which ArceOS runs (default `classic`). */
+  profile?: ArceosProfile;
+  /** CPUs the kernel brings up (default 1). */
+  cpus?: number;
+  /** The CPU the kernel's calls run on now (default: always CPU 0). */
+  cpu?: () => number;
 }
 
 /**
@@ -140,8 +151,13 @@ export class KernelMemory {
   readonly ram: PhysicalMemory;
   /** Maps kernel virtual addresses onto the allocators' numbers. */
   readonly window: AddressWindow;
-  /** axalloc's global allocator. */
-  readonly global: GlobalAllocator;
+  /** axalloc's global allocator (of the kernel's ArceOS version). */
+  readonly global: KernelGlobalAllocator;
+  /** The ArceOS version. */
+  readonly profile: ArceosProfile;
+  /** CPUs brought up. */
+  readonly cpus: number;
+  readonly #cpu: () => number;
   /** The tutorial's early allocator. */
   readonly early: EarlyAllocator = new EarlyAllocator();
   readonly #log: (line: string) => void;
@@ -149,6 +165,8 @@ export class KernelMemory {
   /** The sanitizer's shadow, if the kernel runs with one. */
   readonly shadow: Shadow | undefined;
   readonly #uncached = new Set<number>();
+  /** Live DMA32 page blocks (freed with `UsageKind::Dma`). */
+  readonly #dma32 = new Set<number>();
   #earlyReady = false;
   #panic: KernelPanic | undefined;
 
@@ -175,6 +193,24 @@ export class KernelMemory {
           size,
           (offset, length) => a.managedBytes(start + offset, length)!,
         );
+    }
+    this.profile = options.profile ?? "classic";
+    this.cpus = options.cpus ?? 1;
+    this.#cpu = options.cpu ?? (() => 0);
+    if (this.profile !== "classic") {
+      if (user !== undefined || options.userPageAllocator !== undefined) {
+        throw new AllocError("InvalidParam", {
+          reason: `ArceOS ${this.profile} has no place for a user's allocator ` +
+            `(its global allocator is one piece); use the classic profile`,
+        });
+      }
+      this.global = new ArceosGlobal2026(this.profile, {
+        cpus: this.cpus,
+        cpu: this.#cpu,
+        origin: this.window.origin,
+        offset: this.platform.physVirtOffset,
+      });
+      return;
     }
     this.global = new GlobalAllocator({
       byteAllocator: options.byteAllocator,
@@ -359,6 +395,37 @@ export class KernelMemory {
     return this.#record(p, "global-pages", numPages * GLOBAL_PAGE_SIZE, alignPow2);
   }
 
+  /**
+   * `global_allocator().alloc_dma32_pages(n, align)` (ArceOS 2026): pages
+   * whose physical end lies at or below 4 GiB. The classic ArceOS has no
+   * such call (`InvalidParam`); the TLSF version panics, as it does.
+   */
+  allocDma32Pages(numPages: number, alignPow2: number): VirtAddr {
+    this.#alive();
+    const g = this.global;
+    if (g.allocDma32Pages === undefined) {
+      throw new AllocError("InvalidParam", {
+        reason: "the classic ArceOS has no alloc_dma32_pages " +
+          '(kernel arceos = "2026-buddy-slab" has it)',
+      });
+    }
+    let p: number;
+    try {
+      p = g.allocDma32Pages(numPages, alignPow2);
+    } catch (e) {
+      if (e instanceof KernelPanic) throw this.#die(e);
+      throw e;
+    }
+    const addr = this.#record(p, "global-pages", numPages * GLOBAL_PAGE_SIZE, alignPow2);
+    this.#dma32.add(p);
+    return addr;
+  }
+
+  /** The CPU the kernel's calls run on now. */
+  get cpu(): number {
+    return this.#cpu();
+  }
+
   /** `global_allocator().alloc_pages_at(base, n, align)`: exactly those pages. */
   allocPagesAt(base: VirtAddr | bigint, numPages: number, alignPow2: number): VirtAddr {
     this.#alive();
@@ -379,7 +446,10 @@ export class KernelMemory {
     const size = numPages * GLOBAL_PAGE_SIZE;
     const a = this.#take(pos, ["global-pages", "early-pages"], size, undefined);
     if (a.owner === "early-pages") return this.#freeEarlyPages(a);
-    this.global.deallocPages(this.toLocal(a.addr), numPages);
+    const local = this.toLocal(a.addr);
+    if (this.#dma32.delete(local) && this.global instanceof ArceosGlobal2026) {
+      this.global.deallocPages(local, numPages, "Dma");
+    } else this.global.deallocPages(local, numPages);
   }
 
   /** Who owns the live allocation at `addr`, if any. */

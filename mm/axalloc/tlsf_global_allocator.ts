@@ -112,6 +112,16 @@ export class TlsfGlobalAllocator {
     throw new KernelPanic("not implemented: TLSF allocator does not support alloc_pages_at");
   }
 
+  /** The largest free block's bytes. */
+  largestFreeBlock(): number {
+    return this.#tlsf.largestFreeBlock();
+  }
+
+  /** Bytes given to `init` and `add_memory`. */
+  totalBytes(): number {
+    return this.#total;
+  }
+
   /** Bytes of the live layouts. */
   usedBytes(): number {
     return this.#used;

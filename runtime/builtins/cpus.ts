@@ -1,0 +1,140 @@
+/**
+ * Builtins of the machine's CPUs and of ArceOS 2026's global allocators:
+ * which CPU runs, DMA32 pages, and what the per-CPU slabs and the buddy
+ * hold.
+ *
+ * @module
+ */
+
+import { ArceosGlobal2026 } from "../../mm/axalloc/arceos_profile.ts";
+import {
+  BuddySlabGlobalAllocator,
+  USAGE_KINDS,
+} from "../../mm/axalloc/buddy_slab_global_allocator.ts";
+import { ScriptError } from "../errors.ts";
+import type { World } from "../world.ts";
+import { big, type BuiltinGroup, num } from "./args.ts";
+
+/** The running kernel's buddy-slab allocator, or a clear error. */
+function buddySlab(w: World, what: string): BuddySlabGlobalAllocator {
+  const g = w.kernel.global;
+  if (g instanceof ArceosGlobal2026 && g.model instanceof BuddySlabGlobalAllocator) {
+    if (!g.initialised) {
+      throw new ScriptError(`${what}: the global allocator has not started (final_init() first)`);
+    }
+    return g.model;
+  }
+  throw new ScriptError(
+    `${what}: the kernel runs ArceOS ${w.kernel.profile}, which has no per-CPU slabs ` +
+      `(kernel arceos = "2026-buddy-slab" has them)`,
+  );
+}
+
+/**
+ * Per-CPU slabinfo of the buddy-slab allocator: one line per CPU and class
+ * that has slabs (or drained remote frees).
+ *
+ * @example
+ * ```ts
+ * import { BuddySlabGlobalAllocator } from "../../mm/axalloc/buddy_slab_global_allocator.ts";
+ * import { percpuSlabinfo } from "./cpus.ts";
+ * const g = new BuddySlabGlobalAllocator({ cpus: 2 });
+ * g.init(0x8040_0000, 0x80_0000);
+ * g.alloc(64, 8);
+ * console.log(percpuSlabinfo(g).split("\n")[1].trim().split(/ +/).slice(0, 4)); // ["0", "64", "1", "62"]
+ * ```
+ */
+export function percpuSlabinfo(g: BuddySlabGlobalAllocator): string {
+  const rows = g.slabInfo();
+  const lines = [
+    "# cpu  size  active   objs  slabs partial  full empty  pages remote_pending drained",
+  ];
+  for (const r of rows) {
+    lines.push(
+      [
+        String(r.cpu).padStart(5),
+        String(r.objectSize).padStart(5),
+        String(r.active).padStart(7),
+        String(r.objects).padStart(6),
+        String(r.partial + r.full + r.empty).padStart(6),
+        String(r.partial).padStart(7),
+        String(r.full).padStart(5),
+        String(r.empty).padStart(5),
+        String(r.pages).padStart(6),
+        String(r.remotePending).padStart(14),
+        String(r.drained).padStart(7),
+      ].join(" "),
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * The buddy's free blocks per order, as `/proc/buddyinfo` shows a zone's.
+ *
+ * @example
+ * ```ts
+ * import { BuddySlabGlobalAllocator } from "../../mm/axalloc/buddy_slab_global_allocator.ts";
+ * import { buddySlabBuddyinfo } from "./cpus.ts";
+ * const g = new BuddySlabGlobalAllocator();
+ * g.init(0x8040_0000, 0x80_0000);
+ * console.log(buddySlabBuddyinfo(g).startsWith("Node 0, buddy")); // true
+ * ```
+ */
+export function buddySlabBuddyinfo(g: BuddySlabGlobalAllocator): string {
+  const counts = g.buddy.freeBlocks();
+  return `Node 0, buddy ${counts.map((n) => String(n).padStart(6)).join(" ")}\n`;
+}
+
+/** CPUs and ArceOS 2026. */
+export const CPUS: BuiltinGroup = {
+  title: "CPUs and ArceOS 2026",
+  builtins: {
+    cpu: {
+      params: [],
+      doc: "the CPU this statement runs on (0 unless on cpu / parallel says)",
+      fn: (w) => big(w.cpu),
+    },
+    cpu_count: {
+      params: [],
+      doc: "CPUs the machine has (the platform's harts, or cpus N)",
+      fn: (w) => big(w.cpus),
+    },
+    alloc_dma32_pages: {
+      params: ["num_pages", "align"],
+      doc:
+        "global_allocator().alloc_dma32_pages (ArceOS 2026): pages whose physical end is at most 4 GiB",
+      fn: (w, [n, a]) => w.kernel.allocDma32Pages(num(n, "num_pages"), num(a, "align")),
+    },
+    percpu_slabinfo: {
+      params: [],
+      doc: "the buddy-slab allocator's slabs per CPU and class, with remote frees waiting",
+      fn: (w) => percpuSlabinfo(buddySlab(w, "percpu_slabinfo()")),
+    },
+    remote_pending: {
+      params: ["cpu?"],
+      doc: "objects freed on other CPUs still waiting for their owner (that CPU's, or all)",
+      fn: (w, [c]) => {
+        const rows = buddySlab(w, "remote_pending()").slabInfo();
+        const k = c === undefined ? undefined : num(c, "cpu");
+        return big(
+          rows.reduce((n, r) => n + (k === undefined || r.cpu === k ? r.remotePending : 0), 0),
+        );
+      },
+    },
+    heap_buddyinfo: {
+      params: [],
+      doc: "free blocks per order 0..20 of the buddy-slab allocator's buddy",
+      fn: (w) => buddySlabBuddyinfo(buddySlab(w, "heap_buddyinfo()")),
+    },
+    usages: {
+      params: [],
+      doc: "ax-alloc's usage by kind (RustHeap, Global, Dma, ...), in bytes",
+      fn: (w) => {
+        const u = buddySlab(w, "usages()").usages();
+        return USAGE_KINDS.map((k) => `${k}: ${u[k]}`).join(", ");
+      },
+    },
+  },
+  constants: {},
+};
