@@ -57,6 +57,7 @@ export type Stmt =
   | { kind: "unchecked"; body: Stmt[]; loc: Loc }
   | { kind: "contract"; name: string; nameLoc: Loc; body: Stmt[]; loc: Loc }
   | { kind: "cpus"; count: Expr; loc: Loc }
+  | { kind: "ram"; size: Expr; loc: Loc }
   | { kind: "onCpu"; word: string; wordLoc: Loc; cpu: Expr; body: Stmt[]; loc: Loc }
   | { kind: "parallel"; lanes: Lane[]; loc: Loc };
 

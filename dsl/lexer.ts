@@ -68,6 +68,8 @@ export const Unchecked: TokenType = keyword("unchecked");
 export const Contract: TokenType = keyword("contract");
 /** `cpus`: how many CPUs the machine has. */
 export const Cpus: TokenType = keyword("cpus");
+/** `ram`: how much RAM the machine has. */
+export const Ram: TokenType = keyword("ram");
 /** `on` (`on cpu K { ... }`). */
 export const On: TokenType = keyword("on");
 /** `parallel`: CPUs' statement lists interleaved. */
@@ -276,6 +278,7 @@ const LANGUAGE_TOKENS: TokenType[] = [
   Unchecked,
   Contract,
   Cpus,
+  Ram,
   On,
   Parallel,
   True,

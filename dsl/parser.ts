@@ -236,6 +236,7 @@ class MmsParser extends EmbeddedActionsParser {
         { ALT: () => this.SUBRULE(this.uncheckedStatement) },
         { ALT: () => this.SUBRULE(this.contractStatement) },
         { ALT: () => this.SUBRULE(this.cpusStatement) },
+        { ALT: () => this.SUBRULE(this.ramStatement) },
         { ALT: () => this.SUBRULE(this.onCpuStatement) },
         { ALT: () => this.SUBRULE(this.parallelStatement) },
         { ALT: () => this.SUBRULE(this.expressionStatement) },
@@ -416,6 +417,12 @@ class MmsParser extends EmbeddedActionsParser {
     const first = this.CONSUME(T.Cpus);
     const count = this.SUBRULE(this.expression);
     return { kind: "cpus", count, loc: this.#loc(first) };
+  });
+
+  ramStatement = this.RULE("ramStatement", (): Stmt => {
+    const first = this.CONSUME(T.Ram);
+    const size = this.SUBRULE(this.expression);
+    return { kind: "ram", size, loc: this.#loc(first) };
   });
 
   onCpuStatement = this.RULE("onCpuStatement", (): Stmt => {

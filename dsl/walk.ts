@@ -106,6 +106,8 @@ export function forEachChild(
       return onBlock(s.body);
     case "cpus":
       return onExpr(s.count);
+    case "ram":
+      return onExpr(s.size);
     case "onCpu":
       onExpr(s.cpu);
       return onBlock(s.body);

@@ -268,6 +268,41 @@ export const PLATFORMS: Readonly<Record<string, Platform>> = Object.freeze({
   }),
 });
 
+/** The least and most RAM `withRamSize` gives a machine. */
+export const RAM_SIZE_LIMITS: { min: bigint; max: bigint } = { min: 16n << 20n, max: 16n << 30n };
+
+/**
+ * `platform` with `size` bytes of RAM, laid out as QEMU's `-m SIZE` lays it
+ * out: one region from the platform's RAM base, except on x86_64 (q35),
+ * where RAM past 2.75 GiB is split into 2 GiB below the PCI hole and the
+ * rest from 4 GiB up. `size` is whole MiB, 16 MiB to 16 GiB.
+ *
+ * @example
+ * ```ts
+ * import { getPlatform, withRamSize } from "./platform.ts";
+ * const p = withRamSize(getPlatform("x86_64-qemu-q35"), 8n << 30n);
+ * console.log(p.ram.map((r) => r.base.toString(16) + "+" + r.size.toString(16)));
+ * // ["0+80000000", "100000000+180000000"]
+ * ```
+ */
+export function withRamSize(platform: Platform, size: bigint): Platform {
+  const { min, max } = RAM_SIZE_LIMITS;
+  if (size < min || size > max || size % (1n << 20n) !== 0n) {
+    throw new PlatformError(
+      platform.name,
+      `RAM of ${size} bytes: give whole MiB from 16 MiB to 16 GiB`,
+    );
+  }
+  const base = platform.ram[0].base;
+  const ram = platform.arch === "x86_64" && size >= 0xb000_0000n
+    ? [
+      { name: "RAM", base: 0n, size: 0x8000_0000n },
+      { name: "RAM above 4 GiB", base: 1n << 32n, size: size - 0x8000_0000n },
+    ]
+    : [{ name: "RAM", base, size }];
+  return definePlatform({ ...platform, ram });
+}
+
 /** The platform used when none is named. */
 export const DEFAULT_PLATFORM = "riscv64-qemu-virt";
 

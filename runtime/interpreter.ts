@@ -418,6 +418,9 @@ export class Interpreter {
       case "cpus":
         this.#world.setCpus(this.#count(this.#eval(s.count), "cpus"));
         return;
+      case "ram":
+        this.#world.setRamSize(intOf(this.#eval(s.size), "ram"));
+        return;
       case "onCpu":
         this.#onCpu(s);
         return;

@@ -7,7 +7,13 @@
  */
 
 import { phys, virt } from "../hal/address.ts";
-import { getPlatform, MAX_HARTS, type Platform } from "../hal/platform.ts";
+import {
+  getPlatform,
+  MAX_HARTS,
+  type Platform,
+  PlatformError,
+  withRamSize,
+} from "../hal/platform.ts";
 import { PhysicalMemory } from "../hal/physical_memory.ts";
 import type { Loc } from "../dsl/ast.ts";
 import { type EventSite, Shadow, type ShadowObserver } from "../mm/kasan/shadow.ts";
@@ -218,6 +224,8 @@ export class World {
   #halted: KernelPanic | undefined;
   #profile: ArceosProfile = "classic";
   #cpus: number | undefined;
+  #ramSize: bigint | undefined;
+  #sized: Platform | undefined;
   #cpu = 0;
 
   /** Creates a world; nothing boots until a script uses it. */
@@ -409,7 +417,23 @@ export class World {
 
   /** The platform. */
   get platform(): Platform {
-    return getPlatform(this.#platformName);
+    if (this.#ramSize === undefined) return getPlatform(this.#platformName);
+    return this.#sized ??= withRamSize(getPlatform(this.#platformName), this.#ramSize);
+  }
+
+  /** `ram SIZE`: the machine's RAM, as QEMU's `-m SIZE` lays it out, before anything runs. */
+  setRamSize(size: bigint): void {
+    if (this.started || this.#ram !== undefined) {
+      throw new ScriptError(`'ram ${sizeText(size)}' comes after the machine started`);
+    }
+    try {
+      withRamSize(getPlatform(this.#platformName), size);
+    } catch (e) {
+      if (e instanceof PlatformError) throw new ScriptError(e.message);
+      throw e;
+    }
+    this.#ramSize = size;
+    this.#sized = undefined;
   }
 
   /** Whether the simulated kernel has started (configuration is frozen then). */
@@ -442,6 +466,7 @@ export class World {
       );
     }
     this.#platformName = name;
+    this.#sized = undefined;
   }
 
   /** `kernel KEY = VALUE`: only before the kernel starts. */

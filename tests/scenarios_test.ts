@@ -46,6 +46,37 @@ Deno.test("every scenario runs to ok on every allocator and platform, or says in
   }
 });
 
+Deno.test("every scenario that boots ArceOS says which ArceOS (kernel arceos = ...)", () => {
+  for (const e of Deno.readDirSync(new URL("../scripts/", import.meta.url))) {
+    if (!e.name.endsWith(".mms")) continue;
+    const text = Deno.readTextFileSync(new URL(`../scripts/${e.name}`, import.meta.url));
+    if (/\b(final_init|early_init|global_init)\(/.test(text)) {
+      assert.match(text, /^kernel arceos = "[^"]+"/m, e.name);
+    }
+  }
+});
+
+Deno.test("scenario remote_frees.mms: buffers freed on CPUs 1-3 stay parked until CPU 0 drains them", () => {
+  const out = run("remote_frees.mms");
+  assert.match(out, /^ +0 +256 +0 +60 +4 +0 +4 +0 +4 +60 +0$/m);
+  assert.match(out, /after one allocation on CPU 0: 45 buffers still parked/);
+  assert.match(out, /all freed on CPU 0: \d+ pages in use/);
+});
+
+Deno.test("scenario dma32.mms: DMA32 pages below 4 GiB on q35 with 8 GiB", () => {
+  const out = run("dma32.mms");
+  assert.match(out, /DMA32 ring at phys 0x7fe00000/);
+  assert.match(out, /DMA32 exhausted: 1018 blocks of 2 MiB, then 496 single pages/);
+});
+
+Deno.test("scenario out_of_memory_2026.mms: today's TLSF panics only when RAM is used up", () => {
+  const out = run("out_of_memory_2026.mms");
+  assert.match(out, /the panic came after 123 MiB of 124 MiB free/);
+  const classic = run("out_of_memory.mms");
+  assert.match(classic, /^48 MiB allocated/m);
+  assert.doesNotMatch(classic, /^80 MiB allocated/m);
+});
+
 Deno.test("scenario early_to_final.mms: early allocations survive the switch", () => {
   const out = run("early_to_final.mms");
   assert.match(

@@ -1,0 +1,136 @@
+// CPUs in the machine and the language: cpus, ram, on cpu, parallel, cpu();
+// the ArceOS versions a kernel runs; bad input said at the line.
+import assert from "node:assert/strict";
+import { runScript } from "./run_helpers.ts";
+import { getPlatform, PLATFORMS, withRamSize } from "../hal/platform.ts";
+
+function run(code: string, ...flags: string[]) {
+  return runScript(["t.mms", "--quiet", ...flags], { "t.mms": code });
+}
+
+function ok(code: string, ...flags: string[]): string[] {
+  const r = run(code, ...flags);
+  assert.equal(r.code, 0, r.err.join("\n"));
+  return r.out;
+}
+
+Deno.test("cpus: platforms have harts; cpus N and cpu_count(); statements run on CPU 0", () => {
+  for (const p of Object.values(PLATFORMS)) assert.equal(p.harts, 4, p.name);
+  assert.deepEqual(ok("print cpu_count()\nprint cpu()"), ["4", "0"]);
+  assert.deepEqual(ok("cpus 2\nprint cpu_count()"), ["2"]);
+});
+
+Deno.test("cpus: on cpu runs a block there and comes back; nested, in procedures", () => {
+  const out = ok(
+    "proc where() {\n  return cpu()\n}\non cpu 2 {\n  print where()\n  on cpu 3 { print cpu() }\n" +
+      "  print cpu()\n}\nprint cpu()",
+  );
+  assert.deepEqual(out, ["2", "3", "2", "0"]);
+  // A failure inside does not leave the script on that CPU.
+  assert.deepEqual(
+    ok("expect error ScriptError { on cpu 1 { let x = 1 / 0 } }\nprint cpu()"),
+    ["0"],
+  );
+});
+
+Deno.test("cpus: parallel interleaves lanes step by step, the same way for the same seed", () => {
+  const code = "parallel {\n" +
+    '  cpu 0 { for i in 0..4 { print "a{i}@{cpu()}" } }\n' +
+    '  cpu 1 {\n    repeat 4 { print "b@{cpu()}" }\n  }\n' +
+    '  cpu 3 { if true { print "c@{cpu()}" } }\n}\nprint "end@{cpu()}"';
+  const orders = new Set<string>();
+  for (const seed of ["1", "2", "3", "4", "5", "6"]) {
+    const out = ok(code, "--seed", seed);
+    assert.deepEqual(ok(code, "--seed", seed), out, "reproducible from the seed");
+    assert.equal(out.length, 10);
+    assert.equal(out.at(-1), "end@0");
+    // Each lane keeps its own order and its CPU.
+    assert.deepEqual(out.filter((l) => l.startsWith("a")), ["a0@0", "a1@0", "a2@0", "a3@0"]);
+    assert.deepEqual(out.filter((l) => l.startsWith("b")), ["b@1", "b@1", "b@1", "b@1"]);
+    assert.deepEqual(out.filter((l) => l.startsWith("c")), ["c@3"]);
+    orders.add(out.join(" "));
+  }
+  assert.ok(orders.size > 1, "different seeds interleave differently");
+});
+
+Deno.test("cpus: bad CPU statements are errors at the line", () => {
+  const cases: [string, RegExp][] = [
+    ["cpus 0", /t\.mms:1:1: error: cpus takes 1 to 64, not 0/],
+    ["cpus 65", /cpus takes 1 to 64, not 65/],
+    [
+      "on cpu 9 { print 1 }",
+      /t\.mms:1:1: error: CPU 9 does not exist: this machine has CPUs 0 to 3/,
+    ],
+    ["parallel { cpu 4 { print 1 } }", /CPU 4 does not exist/],
+    ["parallel { gpu 1 { print 1 } }", /t\.mms:1:12: error: expected 'cpu' here, not 'gpu'/],
+    ["on kpu 1 { print 1 }", /t\.mms:1:4: error: expected 'cpu' here, not 'kpu'/],
+    [
+      "final_init()\ncpus 2",
+      /t\.mms:2:1: error: 'cpus 2' comes after the kernel started on 4 CPUs/,
+    ],
+    ["ram 3", /t\.mms:1:1: error: .*RAM of 3 bytes: give whole MiB from 16 MiB to 16 GiB/],
+    ["final_init()\nram 1G", /t\.mms:2:1: error: 'ram 1 GiB' comes after the machine started/],
+    ['kernel arceos = "2027"', /kernel arceos must be the ArceOS version: "classic", "2026-tlsf"/],
+    ["percpu_slabinfo()", /runs ArceOS classic, which has no per-CPU slabs/],
+  ];
+  for (const [code, want] of cases) {
+    const r = run(code);
+    assert.notEqual(r.code, 0, code);
+    assert.match(r.err.join("\n"), want, code);
+    assert.doesNotMatch(r.err.join("\n"), /\n\s+at /, "no stack trace");
+  }
+});
+
+Deno.test("ram: QEMU's layouts, q35 split around the PCI hole", () => {
+  const q35 = withRamSize(getPlatform("x86_64-qemu-q35"), 8n << 30n);
+  assert.deepEqual(q35.ram.map((r) => [r.base, r.size]), [[0n, 2n << 30n], [4n << 30n, 6n << 30n]]);
+  const small = withRamSize(getPlatform("x86_64-qemu-q35"), 1n << 30n);
+  assert.deepEqual(small.ram.map((r) => [r.base, r.size]), [[0n, 1n << 30n]]);
+  const rv = withRamSize(getPlatform("riscv64-qemu-virt"), 6n << 30n);
+  assert.deepEqual(rv.ram.map((r) => [r.base, r.size]), [[0x8000_0000n, 6n << 30n]]);
+  assert.deepEqual(
+    ok("ram 512M\nprint phys_memory_size == 512M"),
+    ["true"],
+  );
+});
+
+Deno.test("ArceOS versions: the 2026 ones panic where the real code does and say their names", () => {
+  const tlsf = 'kernel arceos = "2026-tlsf"\nfinal_init()\n';
+  assert.deepEqual(ok(tlsf + "print allocator_name()"), ["TLSF"]);
+  let r = run(tlsf + "alloc_dma32_pages(1, 0)");
+  assert.match(
+    r.err.join("\n"),
+    /t\.mms:3:1: kernel panic: not implemented: TLSF allocator does not support alloc_dma32_pages/,
+  );
+  r = run('kernel arceos = "2026-buddy-slab"\nfinal_init()\nalloc_pages_at(heap_start(), 1, 4096)');
+  assert.match(
+    r.err.join("\n"),
+    /kernel panic: not implemented: buddy-slab allocator does not support alloc_pages_at/,
+  );
+  assert.deepEqual(
+    ok(
+      'kernel arceos = "2026-buddy-slab"\nfinal_init()\nprint allocator_name()\nprint heap_start() % 2M',
+    ),
+    ["buddy-slab-allocator", "0"],
+  );
+  // The classic kernel has no DMA32 call: said, not a crash.
+  r = run("final_init()\nalloc_dma32_pages(1, 0)");
+  assert.match(r.err.join("\n"), /the classic ArceOS has no alloc_dma32_pages/);
+});
+
+Deno.test("ArceOS versions: the sanitizer and the leak check work across CPUs", () => {
+  const base = 'kernel arceos = "2026-buddy-slab"\ncpus 2\nfinal_init()\nlet a = alloc(64, 8)\n';
+  // A use after a remote free is a use after free, though the object is only parked.
+  let r = run(base + "on cpu 1 { dealloc(a, 64, 8) }\nwrite8(a, 1)");
+  assert.equal(r.code, 1);
+  assert.match(r.err.join("\n"), /use-after-free/i);
+  // A double free across CPUs is reported, and nothing changes.
+  r = run(base + "on cpu 1 { dealloc(a, 64, 8) }\ndealloc(a, 64, 8)");
+  assert.equal(r.code, 1);
+  assert.match(r.err.join("\n"), /t\.mms:6:1: .*(double free|not a live allocation)/i);
+  // An object allocated on CPU 1 and lost is a leak.
+  assert.deepEqual(
+    ok(base + "on cpu 1 { let b = alloc(32, 8)\nb = null }\nexpect leaks() == 1\nprint leaks()"),
+    ["1"],
+  );
+});
