@@ -31,6 +31,7 @@ import {
 } from "../mm/registry.ts";
 import { errorName, RunError } from "../runtime/errors.ts";
 import { Interpreter } from "../runtime/interpreter.ts";
+import type { ArceosProfile } from "../mm/axalloc/arceos_profile.ts";
 import { DISK, load } from "../runtime/loader.ts";
 import { type Subject, World } from "../runtime/world.ts";
 
@@ -45,6 +46,7 @@ export const INTERFACES: readonly string[] = [
   "Kmalloc",
   "ZonedPages",
   "PageTables",
+  "PerCpuGlobalAllocator",
 ];
 
 /** A conformance script. */
@@ -73,6 +75,8 @@ export interface SuiteTarget {
   subject?: Subject;
   /** The kernel's byte allocator for the kernel-level interfaces. */
   byteAllocator?: ByteAllocatorKind;
+  /** The ArceOS version the kernel runs (the classic one when unsaid). */
+  profile?: ArceosProfile;
   /** The target's pointer size, for the model `--exact` compares it with (8 when unsaid). */
   pointerWidth?: PointerWidth;
   /** What `deno task fuzz --allocator NAME` needs besides (`--allow-user-code` for a .ts module). */
@@ -200,6 +204,10 @@ export function builtinTarget(name: string): SuiteTarget | undefined {
   if (name === "dragonos") {
     return { name, builtin: true, interfaces: ["Kmalloc", "ZonedPages", "PageTables"] };
   }
+  if (name === "ax-alloc-tlsf" || name === "ax-alloc-buddy-slab") {
+    const profile = name === "ax-alloc-tlsf" ? "2026-tlsf" : "2026-buddy-slab";
+    return { name, builtin: true, interfaces: ["PerCpuGlobalAllocator"], profile };
+  }
   const entry = allocatorEntry(name);
   if (entry === undefined) return undefined;
   return {
@@ -212,7 +220,12 @@ export function builtinTarget(name: string): SuiteTarget | undefined {
 }
 
 /** The names of the built-in targets. */
-export const BUILTIN_TARGETS: readonly string[] = [...ALLOCATORS.map((a) => a.name), "dragonos"];
+export const BUILTIN_TARGETS: readonly string[] = [
+  ...ALLOCATORS.map((a) => a.name),
+  "dragonos",
+  "ax-alloc-tlsf",
+  "ax-alloc-buddy-slab",
+];
 
 /**
  * The allocator a user module exports, as a target whose instances live in
@@ -329,7 +342,12 @@ export function runConformance(
     push(row("(script)", false, `${p.file}:${p.line}:${p.column}: ${p.message}`));
     return rows;
   }
-  const world = new World({ seed, subject: target.subject, byteAllocator: target.byteAllocator });
+  const world = new World({
+    seed,
+    subject: target.subject,
+    byteAllocator: target.byteAllocator,
+    profile: target.profile,
+  });
   world.onCall = options.onCall;
   let index = options.skipContracts ?? 0;
   const interpreter = new Interpreter(world, (e) => {

@@ -114,6 +114,8 @@ export interface WorldOptions {
   loadWasm?: (path: string, from: string) => WasmAllocatorModule;
   /** The seed of `rand` (default 1). */
   seed?: bigint;
+  /** The ArceOS version the kernel runs (default `classic`; `kernel arceos = ...` changes it). */
+  profile?: ArceosProfile;
   /** Receives the kernel's log lines. */
   log?: (line: string) => void;
   /**
@@ -237,6 +239,7 @@ export class World {
     this.#wasmPages = options.wasmPageAllocator;
     this.#loadWasm = options.loadWasm;
     this.rng = new Rng(options.seed ?? 1n);
+    this.#profile = options.profile ?? "classic";
     this.#log = options.log ?? (() => {});
     this.#warn = options.warn;
     this.trace = options.trace;

@@ -3,7 +3,13 @@
 // an explicit flag and a clear message when they do not fit.
 import assert from "node:assert/strict";
 import { main } from "../cli/conformance.ts";
-import { BUILTIN_TARGETS, parseHeader } from "../conformance/runner.ts";
+import {
+  applies,
+  BUILTIN_TARGETS,
+  builtinTarget,
+  parseHeader,
+  runConformance,
+} from "../conformance/runner.ts";
 
 async function run(args: string[]) {
   let out = "";
@@ -156,5 +162,46 @@ Deno.test("conformance: a script's print is shown under the row it came from, in
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("conformance: ArceOS 2026's global allocators keep the per-CPU contracts", () => {
+  const script = parseHeader(
+    "conformance/suite/kernel/percpu_global_allocator.mms",
+    Deno.readTextFileSync(
+      new URL("../conformance/suite/kernel/percpu_global_allocator.mms", import.meta.url),
+    ),
+  );
+  for (const name of ["ax-alloc-tlsf", "ax-alloc-buddy-slab"]) {
+    const target = builtinTarget(name)!;
+    assert.ok(applies(script, target), name);
+    for (const seed of [1n, 2n, 3n]) {
+      const rows = runConformance(script, target, seed);
+      assert.equal(rows.length, 4, name);
+      for (const r of rows) assert.ok(r.ok, `${name} seed ${seed}: ${r.contract}: ${r.failure}`);
+    }
+  }
+  // The classic allocators do not answer for it.
+  assert.equal(applies(script, builtinTarget("tlsf")!), false);
+});
+
+Deno.test("conformance: a per-CPU allocator that loses remote frees fails the contract that says so", async () => {
+  // A buddy-slab kernel whose remote frees are dropped instead of parked.
+  const { SlabPage } = await import("../mm/buddy_slab/slab_cache.ts");
+  const original = SlabPage.prototype.remoteFree;
+  SlabPage.prototype.remoteFree = function () {};
+  try {
+    const script = parseHeader(
+      "conformance/suite/kernel/percpu_global_allocator.mms",
+      Deno.readTextFileSync(
+        new URL("../conformance/suite/kernel/percpu_global_allocator.mms", import.meta.url),
+      ),
+    );
+    const rows = runConformance(script, builtinTarget("ax-alloc-buddy-slab")!);
+    const lost = rows.find((r) => r.contract.startsWith("objects freed on other CPUs"))!;
+    assert.equal(lost.ok, false);
+    assert.match(lost.failure!, /needed more memory/);
+  } finally {
+    SlabPage.prototype.remoteFree = original;
   }
 });
