@@ -38,6 +38,8 @@ export * from "./allocator/tlsf_byte_allocator.ts";
 export * from "./axalloc/global_allocator.ts";
 export * from "./axalloc/tlsf_global_allocator.ts";
 export * from "./axalloc/buddy_slab_global_allocator.ts";
+export * from "./axalloc/buddy_slab_reports.ts";
+export * from "./axalloc/arceos_profile.ts";
 export * from "./buddy_slab/buddy_pages.ts";
 export * from "./buddy_slab/slab_cache.ts";
 export * from "./axalloc/early_allocator.ts";

@@ -62,7 +62,7 @@ const DATA = JSON.parse($("report-data").textContent);
 // No red among the owners' colours: red is for failures.
 const COLORS = ["#4e79a7","#f28e2b","#59a14f","#76b7b2","#edc948","#b07aa1","#9c755f","#bab0ac",
   "#1f77b4","#2ca02c","#9467bd","#8c564b","#e377c2","#17becf","#bcbd22","#6b6ecf"];
-const FAIL = "#b3261e", EXPECTED = "#8a8a8f";
+const FAIL = "#b3261e", EXPECTED = "#8a8a8f", REMOTE = "#7b3fa0";
 // One time cursor for the whole page: the slider, the map, the charts, the timelines, /proc.
 const cursor = { time: DATA.ops, moved: false, listeners: [] };
 function setTime(t) { cursor.time = Math.max(0, Math.min(DATA.ops, t)); cursor.moved = true; for (const f of cursor.listeners) f(cursor.time); }
@@ -106,7 +106,7 @@ async function decodeBlocks() {
     : raw.buffer;
   const col = (k) => new Int32Array(buf, n * 8 + k * n * 4, n);
   return { n, start: new Float64Array(buf, 0, n), size: col(0), owner: col(1), allocOp: col(2), freeOp: col(3),
-    allocSite: col(4), freeSite: col(5), align: col(6) };
+    allocSite: col(4), freeSite: col(5), align: col(6), allocCpu: col(7), freeCpu: col(8) };
 }
 
 function describe(B, i) {
@@ -114,7 +114,8 @@ function describe(B, i) {
   return DATA.owners[B.owner[i]] + "  " + hex(B.start[i]) + "  " + size(B.size[i]) + " (" + B.size[i] + " bytes)" +
     (B.align[i] > 0 ? ", aligned to " + B.align[i] : "") + "\\n" +
     "allocated at op " + B.allocOp[i] + ":  " + site(B.allocSite[i]) + "\\n" +
-    (live ? "live at the end" : "freed at op " + B.freeOp[i] + ":  " + site(B.freeSite[i]));
+    (live ? "live at the end" : "freed at op " + B.freeOp[i] + ":  " + site(B.freeSite[i])) +
+    (DATA.cpus > 1 ? "\\non CPU " + B.allocCpu[i] + (live ? "" : B.freeCpu[i] === B.allocCpu[i] ? ", freed there" : ", freed on CPU " + B.freeCpu[i] + " (a remote free)") : "");
 }
 
 function legend(el) {
@@ -356,6 +357,121 @@ function timelines(B) {
   }
 }
 
+// ---- CPUs: a lane each, remote frees between them ----
+function cpuLanes(B) {
+  const host = $("cpus");
+  let used = 1;
+  for (let i = 0; i < B.n; i++) used = Math.max(used, B.allocCpu[i] + 1, B.freeCpu[i] + 1);
+  if (used <= 1) { $("cpus-section").style.display = "none"; return; }
+  const remote = [], pairs = new Map(), perCpu = [];
+  for (let c = 0; c < used; c++) perCpu.push({ allocs: 0, frees: 0, remoteOut: 0, remoteIn: 0 });
+  for (let i = 0; i < B.n; i++) {
+    perCpu[B.allocCpu[i]].allocs++;
+    if (B.freeOp[i] < 0) continue;
+    perCpu[B.freeCpu[i]].frees++;
+    if (B.freeCpu[i] !== B.allocCpu[i]) {
+      remote.push(i); perCpu[B.freeCpu[i]].remoteOut++; perCpu[B.allocCpu[i]].remoteIn++;
+      const k = B.freeCpu[i] + "," + B.allocCpu[i]; pairs.set(k, (pairs.get(k) || 0) + 1);
+    }
+  }
+  const W = 620, LANE = 34, L = 64, R = 10, TOP = 8, BOT = 30, PW = W - L - R, H = TOP + used * LANE + BOT;
+  const X = (op) => L + ((Math.min(Math.max(op, view.t0), view.t1) - view.t0) / Math.max(1, view.t1 - view.t0)) * PW;
+  const Yc = (c) => TOP + c * LANE + LANE / 2;
+  const div = document.createElement("div");
+  div.innerHTML = '<svg id="cpu-lanes" viewBox="0 0 ' + W + " " + H + '" width="100%" style="max-width:' + W + 'px;background:#fff;border:1px solid #ddd8cf;cursor:crosshair"></svg>' +
+    '<div class=note>Each CPU a lane, time across: allocations above its line, frees below, in the colour of their owner; <span style="color:' + REMOTE + '">a remote free</span> (freed on another CPU than the one that allocated it) is a line from the freeing CPU to the owner. Click to move the time cursor; drag to zoom.</div>';
+  host.appendChild(div);
+  const svg = div.querySelector("svg");
+  const draw = () => {
+    const parts = [];
+    for (let c = 0; c < used; c++) {
+      parts.push('<line x1="' + L + '" x2="' + (L + PW) + '" y1="' + Yc(c) + '" y2="' + Yc(c) + '" stroke="#bbb"/>' +
+        '<text class="ylabel" x="' + (L - 6) + '" y="' + (Yc(c) + 4) + '" text-anchor="end">CPU ' + c + "</text>");
+    }
+    for (let i = 0; i < B.n; i++) {
+      const a = B.allocOp[i];
+      if (a >= view.t0 && a <= view.t1) parts.push('<rect x="' + X(a).toFixed(1) + '" y="' + (Yc(B.allocCpu[i]) - 10) + '" width="1.2" height="9" fill="' + color(B.owner[i]) + '"/>');
+      const f = B.freeOp[i];
+      if (f >= 0 && f >= view.t0 && f <= view.t1) parts.push('<rect x="' + X(f).toFixed(1) + '" y="' + (Yc(B.freeCpu[i]) + 1) + '" width="1.2" height="9" fill="' + color(B.owner[i]) + '" opacity="0.6"/>');
+    }
+    for (const i of remote) {
+      const f = B.freeOp[i];
+      if (f < view.t0 || f > view.t1) continue;
+      parts.push('<line class="remote" x1="' + X(f).toFixed(1) + '" x2="' + X(f).toFixed(1) + '" y1="' + Yc(B.freeCpu[i]) + '" y2="' + Yc(B.allocCpu[i]) + '" stroke="' + REMOTE + '" stroke-width="1" opacity="0.7"/>');
+    }
+    const span = ticks(view.t1 - view.t0, 6), step = Math.max(1, (span[1] ?? 1) - span[0]);
+    for (let op = Math.ceil(view.t0 / step) * step; op <= view.t1; op += step) {
+      parts.push('<text class="xlabel" x="' + X(op) + '" y="' + (H - BOT + 16) + '" text-anchor="middle">' + op + "</text>");
+    }
+    parts.push('<text x="' + (L + PW) + '" y="' + (H - 2) + '" text-anchor="end" opacity="0.6">operation</text>');
+    const t = cursor.time, shown = cursor.moved && t >= view.t0 && t <= view.t1;
+    parts.push('<line class="cursor" x1="' + X(t) + '" x2="' + X(t) + '" y1="' + TOP + '" y2="' + (TOP + used * LANE) + '" stroke="#1d1d1f" visibility="' + (shown ? "visible" : "hidden") + '"/>');
+    svg.innerHTML = parts.join("");
+  };
+  const opAt = (e) => { const r = svg.getBoundingClientRect(); return view.t0 + ((e.clientX - r.left) * (W / r.width) - L) / PW * (view.t1 - view.t0); };
+  let down = null;
+  svg.addEventListener("mousedown", (e) => { down = opAt(e); e.preventDefault(); });
+  svg.addEventListener("mouseup", (e) => {
+    if (down === null) return;
+    const a = down, b = opAt(e); down = null;
+    if (Math.abs(b - a) > (view.t1 - view.t0) / 100) setView(Math.round(Math.max(0, Math.min(a, b))), Math.round(Math.min(DATA.ops, Math.max(a, b))));
+    else setTime(Math.round(b));
+  });
+  svg.addEventListener("dblclick", () => setView(0, DATA.ops));
+  svg.addEventListener("mousemove", (e) => {
+    const r = svg.getBoundingClientRect(); const c = Math.floor(((e.clientY - r.top) * (H / r.height) - TOP) / LANE);
+    if (c < 0 || c >= used) { hideTip(); return; }
+    const s = perCpu[c];
+    showTip(e, "CPU " + c + ": " + s.allocs + " allocations, " + s.frees + " frees; " + s.remoteOut + " remote frees of other CPUs' blocks, " + s.remoteIn + " of its own blocks freed elsewhere");
+  });
+  svg.addEventListener("mouseleave", hideTip);
+  draw(); onTime(draw); onView(draw);
+  // Remote-free traffic: freed on (row) -> owned by (column).
+  let table = '<table class="remote-traffic"><tr><th>freed on (row), owner (column)</th>';
+  for (let c = 0; c < used; c++) table += "<th>CPU " + c + "</th>";
+  table += "</tr>";
+  for (let f = 0; f < used; f++) {
+    table += "<tr><th>CPU " + f + "</th>";
+    for (let o = 0; o < used; o++) table += "<td>" + (f === o ? "" : (pairs.get(f + "," + o) || 0)) + "</td>";
+    table += "</tr>";
+  }
+  table += "</table>";
+  const t = document.createElement("div");
+  t.innerHTML = "<h3>Remote-free traffic</h3><p class=note>" + remote.length + " of " + perCpu.reduce((n, s) => n + s.frees, 0) +
+    " frees were remote.</p>" + table;
+  host.appendChild(t);
+  parkedChart(host, used);
+}
+
+// Objects parked on remote-free lists over time (ArceOS 2026's buddy-slab).
+function parkedChart(host, used) {
+  const all = DATA.samples.filter((s) => s.remote);
+  if (all.length === 0) return;
+  const W = 620, H = 150, L = 64, R = 10, TOP = 8, BOT = 30, PW = W - L - R, PH = H - TOP - BOT;
+  const max = Math.max(1, ...all.flatMap((s) => s.remote));
+  const X = (op) => L + ((Math.min(Math.max(op, view.t0), view.t1) - view.t0) / Math.max(1, view.t1 - view.t0)) * PW;
+  const Y = (v) => TOP + PH - (v / max) * PH;
+  const div = document.createElement("div");
+  div.innerHTML = "<h3>Objects parked until their owner drains them</h3>" +
+    '<svg id="parked" viewBox="0 0 ' + W + " " + H + '" width="100%" style="max-width:' + W + 'px;background:#fff;border:1px solid #ddd8cf"></svg>' +
+    "<div class=note>Per owner CPU: objects freed on other CPUs still on its slabs' remote-free lists (sampled).</div>";
+  host.appendChild(div);
+  const svg = div.querySelector("svg");
+  const draw = () => {
+    const parts = ['<line x1="' + L + '" x2="' + L + '" y1="' + TOP + '" y2="' + (TOP + PH) + '" stroke="#999"/><line x1="' + L + '" x2="' + (L + PW) + '" y1="' + (TOP + PH) + '" y2="' + (TOP + PH) + '" stroke="#999"/>'];
+    for (const v of ticks(max, 3)) parts.push('<text class="ylabel" x="' + (L - 6) + '" y="' + (Y(v) + 4) + '" text-anchor="end">' + v + "</text>");
+    for (let c = 0; c < used; c++) {
+      const pts = all.map((s) => X(s.op).toFixed(1) + "," + Y(s.remote[c] || 0).toFixed(1)).join(" ");
+      parts.push('<polyline fill="none" stroke="' + color(c) + '" stroke-width="1.5" points="' + pts + '"><title>CPU ' + c + "</title></polyline>" +
+        '<text x="' + (L + 4 + c * 60) + '" y="' + (H - 4) + '" fill="' + color(c) + '">CPU ' + c + "</text>");
+    }
+    const t = cursor.time, shown = cursor.moved && t >= view.t0 && t <= view.t1;
+    parts.push('<line class="cursor" x1="' + X(t) + '" x2="' + X(t) + '" y1="' + TOP + '" y2="' + (TOP + PH) + '" stroke="#1d1d1f" visibility="' + (shown ? "visible" : "hidden") + '"/>');
+    svg.innerHTML = parts.join("");
+  };
+  draw(); onTime(draw); onView(draw);
+}
+
 // ---- fragmentation over time ----
 function fragmentation() {
   const host = $("frag");
@@ -445,9 +561,13 @@ function fragmentation() {
 function infoAt(t) {
   let best = null;
   for (const s of DATA.samples) if (s.op <= t && s.buddyinfo !== undefined) best = s;
-  $("buddyinfo").textContent = best ? DATA.texts[best.buddyinfo] : "(the DragonOS memory manager had not started)";
+  let ax = null;
+  for (const s of DATA.samples) if (s.op <= t && s.percpu !== undefined) ax = s;
+  const any = DATA.samples.some((s) => s.percpu !== undefined);
+  $("buddyinfo").textContent = best ? DATA.texts[best.buddyinfo] : any ? "" : "(the DragonOS memory manager had not started)";
   $("slabinfo").textContent = best ? DATA.texts[best.slabinfo] : "";
-  $("info-time").textContent = best ? "sampled at op " + best.op : "";
+  $("percpu").textContent = ax ? "ArceOS 2026 buddy-slab, per-CPU slabs:\\n" + DATA.texts[ax.percpu] + "\\nits buddy (free blocks of order 0..20):\\n" + DATA.texts[ax.heapBuddy] : "";
+  $("info-time").textContent = (best || ax) ? "sampled at op " + (best || ax).op : "";
 }
 
 // ---- page tables ----
@@ -527,6 +647,7 @@ function failures() {
   onTime(infoAt);
   fragmentation();
   timelines(B);
+  cpuLanes(B);
   tables();
   failures();
   document.body.dataset.ready = "1";
@@ -609,10 +730,14 @@ slabs), its failed allocations, and its blocks at the time chosen above.</p>
 from its allocation to its free; red lines are failed allocations.</p>
 <div id="timelines"></div>
 </section>
+<section id="cpus-section">
+<h2>CPUs</h2>
+<div id="cpus"></div>
+</section>
 <section>
 <h2>buddyinfo and slabinfo</h2>
-<p class="note">DragonOS's /proc views at the time chosen above. <span id="info-time"></span></p>
-<pre id="buddyinfo"></pre><pre id="slabinfo"></pre>
+<p class="note">DragonOS's /proc views, and ArceOS 2026's per-CPU slabs, at the time chosen above. <span id="info-time"></span></p>
+<pre id="buddyinfo"></pre><pre id="slabinfo"></pre><pre id="percpu"></pre>
 </section>
 <section>
 <h2>Page tables</h2>

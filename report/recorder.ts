@@ -20,6 +20,8 @@ import { AllocError } from "../mm/allocator/alloc_error.ts";
 import { KernelPanic } from "../mm/kernel_panic.ts";
 import { GlobalAllocator } from "../mm/axalloc/global_allocator.ts";
 import { ArceosGlobal2026 } from "../mm/axalloc/arceos_profile.ts";
+import { BuddySlabGlobalAllocator } from "../mm/axalloc/buddy_slab_global_allocator.ts";
+import { buddySlabBuddyinfo, percpuSlabinfo } from "../mm/axalloc/buddy_slab_reports.ts";
 
 /** The most samples a run keeps. */
 export const MAX_SAMPLES = 1024;
@@ -37,6 +39,12 @@ export interface Sample {
   free: Record<string, { free: number; largest: number; total?: number }>;
   /** DragonOS's `/proc/buddyinfo` and `/proc/slabinfo` then (when it runs), as indices into {@linkcode RunRecorder.texts}. */
   buddyinfo?: number;
+  /** ArceOS 2026 buddy-slab: its per-CPU slabinfo and the buddy's free blocks then (indices into the texts). */
+  percpu?: number;
+  /** ArceOS 2026 buddy-slab: the buddy's free blocks per order then (an index into the texts). */
+  heapBuddy?: number;
+  /** ArceOS 2026 buddy-slab: objects freed on other CPUs still parked, per owner CPU. */
+  remote?: number[];
   slabinfo?: number;
 }
 
@@ -160,6 +168,9 @@ export class RunRecorder implements ShadowObserver, HeapObserver {
   readonly freeOp: number[] = [];
   readonly allocSite: number[] = [];
   readonly freeSite: number[] = [];
+  /** The CPU each block was allocated on, and freed on (-1: not freed). */
+  readonly allocCpu: number[] = [];
+  readonly freeCpu: number[] = [];
   /** Open blocks by physical address (a heap's by `heap:address`). */
   readonly #open = new Map<bigint | string, number>();
   /** The page tables after each change (see {@linkcode ReportData}'s `tableHistory`). */
@@ -281,6 +292,8 @@ export class RunRecorder implements ShadowObserver, HeapObserver {
     this.freeOp.push(-1);
     this.allocSite.push(this.#site(site));
     this.freeSite.push(-1);
+    this.allocCpu.push(this.#world.cpu);
+    this.freeCpu.push(-1);
     this.#open.set(key, id);
     this.#tick();
   }
@@ -292,6 +305,7 @@ export class RunRecorder implements ShadowObserver, HeapObserver {
     this.#open.delete(key);
     this.freeOp[id] = this.op;
     this.freeSite[id] = this.#site(site);
+    this.freeCpu[id] = this.#world.cpu;
     this.#tick();
   }
 
@@ -377,6 +391,7 @@ export class RunRecorder implements ShadowObserver, HeapObserver {
       this.#stride *= 2;
     }
     const free: Sample["free"] = {};
+    let buddySlab: BuddySlabGlobalAllocator | undefined;
     const k = this.#world.peekKernel();
     if (k !== undefined && k.stage === "final") {
       const g = k.global;
@@ -398,6 +413,7 @@ export class RunRecorder implements ShadowObserver, HeapObserver {
           largest: g.largestFreeBytes(),
           total: g.totalBytes(),
         };
+        if (g.model instanceof BuddySlabGlobalAllocator) buddySlab = g.model;
       }
     }
     this.arenas.forEach((arena, i) => {
@@ -413,6 +429,13 @@ export class RunRecorder implements ShadowObserver, HeapObserver {
       }
     });
     const sample: Sample = { op: this.op, free };
+    if (buddySlab !== undefined) {
+      sample.percpu = this.#texts.index(percpuSlabinfo(buddySlab));
+      sample.heapBuddy = this.#texts.index(buddySlabBuddyinfo(buddySlab));
+      const remote = new Array<number>(buddySlab.cpus).fill(0);
+      for (const row of buddySlab.slabInfo()) remote[row.cpu] += row.remotePending;
+      sample.remote = remote;
+    }
     const d = this.#world.peekDragon();
     if (d !== undefined) {
       const buddy = buddyinfo(d);

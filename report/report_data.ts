@@ -43,6 +43,8 @@ export interface ReportData {
   title: string;
   platform: string;
   allocator: string;
+  /** The machine's CPUs. */
+  cpus: number;
   outcome: ReportOutcome;
   ops: number;
   owners: string[];
@@ -78,12 +80,25 @@ export interface ReportDataOptions {
   gzip?: (bytes: Uint8Array) => Uint8Array;
 }
 
-/** The block columns, packed: start (f64), size, owner, alloc op, free op, alloc site, free site, align (i32). */
+/**
+ * The block columns, packed: start (f64), size, owner, alloc op, free op,
+ * alloc site, free site, align, alloc CPU, free CPU (i32).
+ */
 function packBlocks(r: RunRecorder, gzip: ReportDataOptions["gzip"]): string {
   const n = r.start.length;
-  const buf = new ArrayBuffer(n * 8 + n * 4 * 7);
+  const cols = [
+    r.size,
+    r.owner,
+    r.allocOp,
+    r.freeOp,
+    r.allocSite,
+    r.freeSite,
+    r.align,
+    r.allocCpu,
+    r.freeCpu,
+  ];
+  const buf = new ArrayBuffer(n * 8 + n * 4 * cols.length);
   new Float64Array(buf, 0, n).set(r.start);
-  const cols = [r.size, r.owner, r.allocOp, r.freeOp, r.allocSite, r.freeSite, r.align];
   cols.forEach((c, k) => new Int32Array(buf, n * 8 + k * n * 4, n).set(c));
   const bytes = gzip === undefined ? new Uint8Array(buf) : gzip(new Uint8Array(buf));
   let text = "";
@@ -164,6 +179,7 @@ export function reportData(
     title,
     platform: world.platform.name,
     allocator: world.allocatorName,
+    cpus: world.cpus,
     outcome,
     ops: recorder.op,
     owners: recorder.owners,

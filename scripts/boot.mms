@@ -1,6 +1,6 @@
 # boot.mms: ArceOS's two-stage boot on riscv64 qemu-virt, as the tutorial does it.
 platform riscv64-qemu-virt
-kernel arceos = "classic"   # the seed documents' ArceOS (axalloc over the allocator crate 0.1)
+kernel arceos = "classic"  # the seed documents' ArceOS (axalloc over the allocator crate 0.1)
 kernel byte_allocator = tlsf
 require(platform_name == "riscv64-qemu-virt", "the tutorial's early heap is the SBI region's upper half; {platform_name} has no SBI")
 

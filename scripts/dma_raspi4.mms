@@ -1,7 +1,7 @@
 # dma_raspi4.mms: coherent DMA buffers on a Raspberry Pi 4, whose devices see
 # RAM at bus address phys + 0xC000_0000.
 platform aarch64-raspi4
-kernel arceos = "classic"   # the seed documents' ArceOS (axalloc over the allocator crate 0.1)
+kernel arceos = "classic"  # the seed documents' ArceOS (axalloc over the allocator crate 0.1)
 require(bus_offset != 0, "the scenario needs a DMA bus offset; {platform_name} has none")
 final_init()
 expect bus_offset == 0xC000_0000

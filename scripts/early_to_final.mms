@@ -1,7 +1,7 @@
 # early_to_final.mms: live early allocations survive the switch to the final
 # allocators and are freed back to the allocator that owns them.
 platform riscv64-qemu-virt
-kernel arceos = "classic"   # the seed documents' ArceOS (axalloc over the allocator crate 0.1)
+kernel arceos = "classic"  # the seed documents' ArceOS (axalloc over the allocator crate 0.1)
 require(platform_name == "riscv64-qemu-virt", "the tutorial's early heap is the SBI region's upper half; {platform_name} has no SBI")
 early_init(_skernel - 1M, 1M)
 

@@ -1,7 +1,7 @@
 # out_of_memory.mms: the heap doubles on every miss until the page allocator
 # is exhausted; then the kernel panics (handle_alloc_error).
 platform riscv64-qemu-virt
-kernel arceos = "classic"   # the seed documents' ArceOS (axalloc over the allocator crate 0.1)
+kernel arceos = "classic"  # the seed documents' ArceOS (axalloc over the allocator crate 0.1)
 kernel byte_allocator = buddy
 final_init()
 

@@ -8,8 +8,8 @@ kernel arceos = "2026-buddy-slab"
 cpus 4
 final_init()
 
-let N = 60                          # four slabs of 15 buffers (one page each)
-let ring = alloc(N * 8, 8)          # CPU 0's ring of buffer pointers
+let N = 60                  # four slabs of 15 buffers (one page each)
+let ring = alloc(N * 8, 8)  # CPU 0's ring of buffer pointers
 for i in 0..N { write64(ring + i * 8, alloc(256, 8)) }
 let pages = used_pages()
 print "CPU 0 allocated {N} buffers: {pages} pages in use"

@@ -496,3 +496,42 @@ Deno.test({
     assert.ok(v.reset);
   },
 });
+
+Deno.test({
+  name: "report: a lane per CPU, remote frees between lanes, the traffic table and parked objects",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const source = 'kernel arceos = "2026-buddy-slab"\ncpus 3\nfinal_init()\n' +
+      "let ring = alloc(80, 8)\nfor i in 0..10 { write64(ring + i * 8, alloc(64, 8)) }\n" +
+      "on cpu 2 { for i in 0..6 { dealloc(read64(ring + i * 8), 64, 8) } }\n" +
+      "on cpu 1 { let own = alloc(32, 8)\ndealloc(own, 32, 8) }\n" +
+      "for i in 6..10 { dealloc(read64(ring + i * 8), 64, 8) }\n";
+    const seen = await reportOf("lanes", source, {
+      steps: [{ wait: "body[data-ready]" }],
+      width: 800,
+      count: ["#cpu-lanes line.remote", ".remote-traffic tr", "#parked polyline"],
+      text: ["#cpus", "#percpu"],
+      evaluate: [
+        "getComputedStyle(document.getElementById('cpus-section')).display",
+        "document.documentElement.scrollWidth <= 800",
+      ],
+    });
+    assert.deepEqual(seen.errors, []);
+    assert.equal(seen.counts["#cpu-lanes line.remote"], 6, "six frees on CPU 2 of CPU 0's objects");
+    assert.equal(seen.counts[".remote-traffic tr"], 4, "a header row and one per CPU");
+    assert.equal(seen.counts["#parked polyline"], 3);
+    assert.match(seen.texts["#cpus"], /6 of \d+ frees were remote/);
+    assert.match(seen.texts["#percpu"], /per-CPU slabs:\n# cpu +size +active/);
+    assert.deepEqual(seen.values, ["block", true]);
+    // One CPU: no CPU section.
+    const single = await reportOf(
+      "single",
+      "final_init()\nlet a = alloc(64, 8)\ndealloc(a, 64, 8)\n",
+      {
+        steps: [{ wait: "body[data-ready]" }],
+        evaluate: ["getComputedStyle(document.getElementById('cpus-section')).display"],
+      },
+    );
+    assert.deepEqual(single.values, ["none"]);
+  },
+});

@@ -87,3 +87,13 @@ using h = subject() { unchecked { expect h.used_bytes == 0 "empty" } }
 contract "a contract" { let x = 1 }
 # <-------- storage.type.mms
 #        ^^^^^^^^^^^^ string.quoted.double.mms
+cpus 4
+# <---- keyword.other.mms
+#    ^ constant.numeric.mms
+ram 8G
+# <--- keyword.other.mms
+on cpu 1 { print cpu() }
+# <-- keyword.control.mms
+#                ^^^ support.function.builtin.mms
+parallel { cpu 0 { let a = 1 } }
+# <-------- keyword.control.mms
