@@ -12,7 +12,8 @@
  * ratio is not a measurement of this machine. Quote ratios, not times:
  * absolute times drift on shared machines.
  *
- * `deno task bench [SECONDS]`; with `--only N` it measures workload N alone
+ * `deno task bench [SECONDS]`; `--rows TEXT` keeps the rows whose allocator
+ * or trace contains TEXT (`--rows arceos-2026`); with `--only N` it measures workload N alone
  * and prints its Mops/s (what the parent process runs, with the V8 flags of
  * `deno task replay`).
  *
@@ -20,13 +21,22 @@
  */
 
 import { readTraceText } from "../cli/read_input.ts";
-import { generatedTrace, loadTrace, replayer, WORKLOADS } from "./workloads.ts";
+import {
+  generatedTrace,
+  loadTrace,
+  replayer,
+  traceAvailable,
+  tracePath,
+  WORKLOADS,
+} from "./workloads.ts";
 
 /** The natively built real allocators, by mmsim's name. */
 const NATIVE: Readonly<Record<string, string>> = {
   buddy: "natbuddy",
   tlsf: "nattlsf",
   slab: "natslab",
+  "ax-alloc-buddy-slab": "natbuddyslab",
+  "ax-alloc-tlsf": "nataxtlsf",
 };
 
 let nativeDirFound: string | undefined;
@@ -134,8 +144,10 @@ async function inChild(index: number, seconds: number): Promise<number> {
   return Number(text);
 }
 
-const seconds = Number(Deno.args[0] ?? "1");
+const seconds = Number(Deno.args.find((a) => /^\d+(\.\d+)?$/.test(a)) ?? "1");
 const only = Deno.args.indexOf("--only");
+const rowsAt = Deno.args.indexOf("--rows");
+const rowFilter = rowsAt >= 0 ? Deno.args[rowsAt + 1] ?? "" : "";
 if (only >= 0) {
   console.log((await measure(Number(Deno.args[only + 1]), seconds)).toFixed(3));
 } else {
@@ -153,14 +165,18 @@ if (only >= 0) {
   ];
   for (let i = 0; i < WORKLOADS.length; i++) {
     const w = WORKLOADS[i];
+    if (rowFilter !== "" && !`${w.allocator} ${w.trace}`.includes(rowFilter)) continue;
+    if (!traceAvailable(w.trace)) {
+      console.error(`${w.allocator} ${w.trace}: the trace is not on this machine, row left out`);
+      continue;
+    }
     // Medians of three fresh processes (five where an issue sets a target),
     // each alternating with a native run where the native binary is here:
     // this shared machine's speed drifts by a third between minutes.
     const binary = nativeBinary(w.allocator);
-    const traceText = binary === undefined ? "" : generatedTrace(w.trace) ??
-      await readTraceText(
-        new URL(`../tests/fidelity/${w.trace}.trace.gz`, import.meta.url).pathname,
-      );
+    const traceText = binary === undefined
+      ? ""
+      : generatedTrace(w.trace) ?? await readTraceText(tracePath(w.trace));
     const ours: number[] = [];
     const theirs: number[] = [];
     const hasTarget = w.target !== undefined || w.minMops !== undefined ||

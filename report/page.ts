@@ -105,8 +105,10 @@ async function decodeBlocks() {
     ? await new Response(new Blob([raw]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer()
     : raw.buffer;
   const col = (k) => new Int32Array(buf, n * 8 + k * n * 4, n);
-  return { n, start: new Float64Array(buf, 0, n), size: col(0), owner: col(1), allocOp: col(2), freeOp: col(3),
-    allocSite: col(4), freeSite: col(5), align: col(6), allocCpu: col(7), freeCpu: col(8) };
+  const B = { n, start: new Float64Array(buf, 0, n), size: col(0), owner: col(1), allocOp: col(2), freeOp: col(3),
+    allocSite: col(4), freeSite: col(5), align: col(6), allocCpu: col(7), freeCpu: col(8), cpusUsed: 1 };
+  for (let i = 0; i < n; i++) B.cpusUsed = Math.max(B.cpusUsed, B.allocCpu[i] + 1, B.freeCpu[i] + 1);
+  return B;
 }
 
 function describe(B, i) {
@@ -115,7 +117,7 @@ function describe(B, i) {
     (B.align[i] > 0 ? ", aligned to " + B.align[i] : "") + "\\n" +
     "allocated at op " + B.allocOp[i] + ":  " + site(B.allocSite[i]) + "\\n" +
     (live ? "live at the end" : "freed at op " + B.freeOp[i] + ":  " + site(B.freeSite[i])) +
-    (DATA.cpus > 1 ? "\\non CPU " + B.allocCpu[i] + (live ? "" : B.freeCpu[i] === B.allocCpu[i] ? ", freed there" : ", freed on CPU " + B.freeCpu[i] + " (a remote free)") : "");
+    (B.cpusUsed > 1 ? "\\non CPU " + B.allocCpu[i] + (live ? "" : B.freeCpu[i] === B.allocCpu[i] ? ", freed there" : ", freed on CPU " + B.freeCpu[i] + " (a remote free)") : "");
 }
 
 function legend(el) {
@@ -360,8 +362,7 @@ function timelines(B) {
 // ---- CPUs: a lane each, remote frees between them ----
 function cpuLanes(B) {
   const host = $("cpus");
-  let used = 1;
-  for (let i = 0; i < B.n; i++) used = Math.max(used, B.allocCpu[i] + 1, B.freeCpu[i] + 1);
+  const used = B.cpusUsed;
   if (used <= 1) { $("cpus-section").style.display = "none"; return; }
   const remote = [], pairs = new Map(), perCpu = [];
   for (let c = 0; c < used; c++) perCpu.push({ allocs: 0, frees: 0, remoteOut: 0, remoteIn: 0 });

@@ -644,15 +644,24 @@ export class World {
             "call final_init() before the first kmalloc to share the machine",
         );
       }
+      const classic = this.#profile === "classic";
+      if (!classic && (this.#wasm !== undefined || this.#wasmPages !== undefined)) {
+        // ArceOS 2026's global allocator is one piece: no byte or page
+        // allocator of the user's plugs into it.
+        this.#log(
+          `${[this.#wasm?.path, this.#wasmPages?.path].filter((p) => p).join(", ")} ignored: ` +
+            `ArceOS ${this.#profile} has no place for a user's allocator (kernel arceos = "classic" has)`,
+        );
+      }
       this.#kernel = new KernelMemory({
         platform: this.platform,
         ram: this.ram,
         shadow: this.shadow,
         byteAllocator: this.#byteAllocator,
-        userByteAllocator: this.#wasm === undefined
+        userByteAllocator: this.#wasm === undefined || !classic
           ? undefined
           : { name: this.#wasm.path, allocator: new WasmByteAllocator(this.#wasm) },
-        userPageAllocator: this.#wasmPages === undefined
+        userPageAllocator: this.#wasmPages === undefined || !classic
           ? undefined
           : new WasmPageAllocator(this.#wasmPages),
         capacity: this.#capacity,

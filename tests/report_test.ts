@@ -75,9 +75,9 @@ Deno.test({
       assert.match(seen.texts["#mmio"], /MMIO .*UART/, "the MMIO regions");
       assert.match(
         seen.texts["#tip"],
-        /early bytes .*11 bytes\), aligned to 1\n.*scripts\/boot\.mms:9:9\s+alloc\(11, 1\)/,
+        /early bytes .*11 bytes\), aligned to 1\n.*scripts\/boot\.mms:10:9\s+alloc\(11, 1\)/,
       );
-      assert.match(seen.texts["#tip"], /freed at op \d+:\s+scripts\/boot\.mms:17:1/);
+      assert.match(seen.texts["#tip"], /freed at op \d+:\s+scripts\/boot\.mms:18:1/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
