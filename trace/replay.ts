@@ -493,55 +493,14 @@ function replayAxAlloc(
     if (e instanceof KernelPanic) return (arceos.panic = { at: -1, reason: e.reason }), done();
     arceos.region = errorCode(e, trace, 0);
   }
-  const { kind, allocOf, arg0, arg1 } = trace;
-  const slab = g instanceof BuddySlabGlobalAllocator ? g : undefined;
-  let i = 0;
-  try {
-    for (; i < trace.length; i++) {
-      const k = kind[i];
-      if (k === OP_FREE) {
-        const o = allocOf[i];
-        if (o < 0) badFree(trace, i, o);
-        const p = results[o];
-        results[i] = 0;
-        if (p < 0) continue;
-        try {
-          if (kind[o] === OP_ALLOC) g.dealloc(p, arg0[o], arg1[o]);
-          else g.deallocPages(p, arg0[o], kind[o] === OP_DMA32 ? "Dma" : "Global");
-        } catch (e) {
-          freeFailed(trace, i, e);
-        }
-      } else if (k === OP_ALLOC) {
-        try {
-          results[i] = g.alloc(arg0[i], arg1[i]);
-        } catch (e) {
-          results[i] = axCode(e, trace, i);
-        }
-      } else if (k === OP_PAGES || k === OP_DMA32 || k === OP_ALLOC_AT) {
-        try {
-          results[i] = k === OP_PAGES
-            ? g.allocPages(arg0[i], arg1[i])
-            : k === OP_DMA32
-            ? g.allocDma32Pages(arg0[i], arg1[i])
-            : g.allocPagesAt(arg0[i], arg1[i], trace.arg2[i]);
-        } catch (e) {
-          results[i] = axCode(e, trace, i);
-        }
-      } else if (k === OP_ADD) {
-        try {
-          g.addMemory(arg0[i], arg1[i]);
-          results[i] = 0;
-        } catch (e) {
-          results[i] = axCode(e, trace, i);
-        }
-      } else {
-        results[i] = 0;
-        if (k === OP_CPU && slab !== undefined) slab.cpu = arg0[i];
-      }
-    }
-  } catch (e) {
-    if (e instanceof KernelPanic) return (arceos.panic = { at: i, reason: e.reason }), done();
-    throw e;
+  // One loop per model, each calling one class's methods only (so that V8
+  // keeps it monomorphic and inlines the byte allocations).
+  const at = g instanceof TlsfGlobalAllocator
+    ? axLoopTlsf(trace, g, results)
+    : axLoopBuddySlab(trace, g, results);
+  if (at.panic !== undefined) {
+    arceos.panic = at.panic;
+    return done();
   }
   const r = done();
   r.stats = [
@@ -551,6 +510,113 @@ function replayAxAlloc(
     ["available_pages", g.availablePages()],
   ];
   return r;
+}
+
+type AxLoopEnd = { panic?: { at: number; reason: string } };
+
+/** An operation other than a byte allocation or a byte free, on either 2026 model. */
+function axOther(
+  trace: Trace,
+  g: TlsfGlobalAllocator | BuddySlabGlobalAllocator,
+  i: number,
+  results: Float64Array,
+): void {
+  const { kind, allocOf, arg0, arg1 } = trace;
+  const k = kind[i];
+  try {
+    if (k === OP_FREE) {
+      // A page block's free.
+      const o = allocOf[i];
+      g.deallocPages(results[o], arg0[o], kind[o] === OP_DMA32 ? "Dma" : "Global");
+    } else if (k === OP_PAGES) results[i] = g.allocPages(arg0[i], arg1[i]);
+    else if (k === OP_DMA32) results[i] = g.allocDma32Pages(arg0[i], arg1[i]);
+    else if (k === OP_ALLOC_AT) results[i] = g.allocPagesAt(arg0[i], arg1[i], trace.arg2[i]);
+    else if (k === OP_ADD) g.addMemory(arg0[i], arg1[i]);
+    else if (k === OP_CPU && g instanceof BuddySlabGlobalAllocator) g.cpu = arg0[i];
+  } catch (e) {
+    if (k === OP_FREE) freeFailed(trace, i, e);
+    results[i] = axCode(e, trace, i);
+  }
+}
+
+/** ArceOS 2026's TLSF: byte allocations by the TLSF's own quiet path, frees by block handle. */
+function axLoopTlsf(trace: Trace, g: TlsfGlobalAllocator, results: Float64Array): AxLoopEnd {
+  const { kind, allocOf, arg0, arg1 } = trace;
+  const n = trace.length;
+  if (handleBuffer.length < n) handleBuffer = new Int32Array(n);
+  const handles = handleBuffer;
+  const bytes = g.bytes;
+  let i = 0;
+  try {
+    for (; i < n; i++) {
+      const k = kind[i];
+      results[i] = 0;
+      if (k === OP_ALLOC) {
+        try {
+          results[i] = bytes.tryAlloc(arg0[i], arg1[i]);
+          handles[i] = bytes.lastHandle;
+        } catch (e) {
+          results[i] = axCode(e, trace, i);
+        }
+      } else if (k === OP_FREE) {
+        const o = allocOf[i];
+        if (o < 0) badFree(trace, i, o);
+        const p = results[o];
+        if (p < 0) continue;
+        if (kind[o] === OP_ALLOC) {
+          try {
+            bytes.deallocHandle(p, arg0[o], arg1[o], handles[o]);
+          } catch (e) {
+            freeFailed(trace, i, e);
+          }
+        } else axOther(trace, g, i, results);
+      } else axOther(trace, g, i, results);
+    }
+  } catch (e) {
+    if (e instanceof KernelPanic) return { panic: { at: i, reason: e.reason } };
+    throw e;
+  }
+  return {};
+}
+
+/** ArceOS 2026's buddy-slab: `cpu` lines move the calls to that CPU. */
+function axLoopBuddySlab(
+  trace: Trace,
+  g: BuddySlabGlobalAllocator,
+  results: Float64Array,
+): AxLoopEnd {
+  const { kind, allocOf, arg0, arg1 } = trace;
+  const n = trace.length;
+  let i = 0;
+  try {
+    for (; i < n; i++) {
+      const k = kind[i];
+      results[i] = 0;
+      if (k === OP_ALLOC) {
+        try {
+          results[i] = g.alloc(arg0[i], arg1[i]);
+        } catch (e) {
+          results[i] = axCode(e, trace, i);
+        }
+      } else if (k === OP_FREE) {
+        const o = allocOf[i];
+        if (o < 0) badFree(trace, i, o);
+        const p = results[o];
+        if (p < 0) continue;
+        if (kind[o] === OP_ALLOC) {
+          try {
+            g.dealloc(p, arg0[o], arg1[o]);
+          } catch (e) {
+            freeFailed(trace, i, e);
+          }
+        } else axOther(trace, g, i, results);
+      } else axOther(trace, g, i, results);
+    }
+  } catch (e) {
+    if (e instanceof KernelPanic) return { panic: { at: i, reason: e.reason } };
+    throw e;
+  }
+  return {};
 }
 
 /** The ArceOS 2026 harness's output as {@linkcode formatReplay} prints it. */

@@ -41,8 +41,16 @@ const PAGE = 4096;
  */
 export class TlsfGlobalAllocator {
   readonly #tlsf = new TlsfByteAllocator();
+
+  /**
+   * The TLSF underneath: its used bytes are the live layouts' sizes, page
+   * blocks `n * 4096`, exactly `used_bytes` (a replay drives its byte
+   * allocations through it directly).
+   */
+  get bytes(): TlsfByteAllocator {
+    return this.#tlsf;
+  }
   #total = 0;
-  #used = 0;
   /** Each live page block's alignment as allocated (rlsf finds the header the same way for any alignment past its granularity). */
   readonly #pageAlign = new Map<number, number>();
 
@@ -73,14 +81,31 @@ export class TlsfGlobalAllocator {
   /** `alloc(layout)`: rlsf's `allocate`; `NoMemory` when nothing fits. */
   alloc(size: number, align: number): number {
     const p = this.#tlsf.alloc(size, align);
-    this.#used += size;
     return p;
+  }
+
+  /**
+   * {@linkcode TlsfGlobalAllocator.alloc} answering `NoMemory` with
+   * `NO_MEMORY` (-3) instead of an exception (a replay's fast path).
+   */
+  tryAlloc(size: number, align: number): number {
+    const p = this.#tlsf.tryAlloc(size, align);
+    return p;
+  }
+
+  /** The block handle of the last allocation (see {@linkcode TlsfByteAllocator.lastHandle}). */
+  get lastHandle(): number {
+    return this.#tlsf.lastHandle;
+  }
+
+  /** `dealloc(ptr, layout)` of the allocation whose handle is `handle`: no lookup. */
+  deallocHandle(ptr: number, size: number, align: number, handle: number): void {
+    this.#tlsf.deallocHandle(ptr, size, align, handle);
   }
 
   /** `dealloc(ptr, layout)`. */
   dealloc(ptr: number, size: number, align: number): void {
     this.#tlsf.dealloc(ptr, size, align);
-    this.#used -= size;
   }
 
   /** `alloc_pages(n, align)`: `n * 4096` bytes aligned to `max(align, 4096)`. */
@@ -88,7 +113,6 @@ export class TlsfGlobalAllocator {
     const size = numPages * PAGE;
     const align = Math.max(alignment, PAGE);
     const p = this.#tlsf.alloc(size, align);
-    this.#used += size;
     this.#pageAlign.set(p, align);
     return p;
   }
@@ -99,7 +123,6 @@ export class TlsfGlobalAllocator {
     const align = this.#pageAlign.get(pos) ?? PAGE;
     this.#tlsf.dealloc(pos, size, align);
     this.#pageAlign.delete(pos);
-    this.#used -= size;
   }
 
   /** `alloc_dma32_pages`: not in this mode. */
@@ -124,12 +147,12 @@ export class TlsfGlobalAllocator {
 
   /** Bytes of the live layouts. */
   usedBytes(): number {
-    return this.#used;
+    return this.#tlsf.usedBytes();
   }
 
   /** The regions' bytes less the used ones (never below 0). */
   availableBytes(): number {
-    return Math.max(0, this.#total - this.#used);
+    return Math.max(0, this.#total - this.#tlsf.usedBytes());
   }
 
   /** {@linkcode TlsfGlobalAllocator.usedBytes} in whole pages. */

@@ -171,12 +171,15 @@ class Section {
   ) {
     const n = heapSize / PAGE;
     this.totalPages = n;
-    this.flags = new Uint8Array(n);
-    this.order = new Uint8Array(n);
-    // Links are read only for pages on a free list, which push sets.
-    this.prev = new Uint32Array(n);
-    this.next = new Uint32Array(n);
-    this.head = new Uint8Array(n);
+    // One buffer for all the page metadata (one allocation, zeroed): the
+    // links first (4-byte aligned), then the bytes. Links are read only
+    // for pages on a free list, which push sets.
+    const buf = new ArrayBuffer(n * 11);
+    this.prev = new Uint32Array(buf, 0, n);
+    this.next = new Uint32Array(buf, n * 4, n);
+    this.flags = new Uint8Array(buf, n * 8, n);
+    this.order = new Uint8Array(buf, n * 9, n);
+    this.head = new Uint8Array(buf, n * 10, n);
     let pfn = 0;
     while (pfn < n) {
       let order = BUDDY_MAX_ORDER;
