@@ -12,7 +12,7 @@
  */
 
 import fc from "fast-check";
-import { AllocError } from "../mm/allocator/alloc_error.ts";
+import { AllocError, NO_MEMORY } from "../mm/allocator/alloc_error.ts";
 import {
   type ByteAllocator,
   hasManagedMemory,
@@ -92,6 +92,8 @@ interface Model {
     align: number;
     group?: string;
   }[];
+  /** The sum of the live blocks' sizes (IDs: the live IDs). */
+  liveSize: number;
   /** Blocks an `Exhaust` fitted into an empty allocator, by request: capacity must come back. */
   capacity: Map<string, { count: number; name: string }>;
   /** Whether capacity must come back (see {@linkcode FuzzOptions.capacityComesBack}). */
@@ -119,16 +121,28 @@ interface Model {
   onLine?: (line: string | undefined) => void;
 }
 
+/** `alloc_id(count, align)`'s outcome, asked without an exception where the allocator can. */
+function idOutcome(r: IdAllocator, count: number, align: number, what: string): number | string {
+  const quiet = r.tryAllocId;
+  if (quiet === undefined) return outcome(() => r.allocId(count, align), what);
+  const id = outcome(() => quiet.call(r, count, align), what);
+  return id === NO_MEMORY ? "NoMemory" : id;
+}
+
 /** A new step of the sequence: its lines go to the log as they are made. */
 function begin(m: Model, ...lines: string[]): FuzzStep {
-  const step: FuzzStep = { lines: [] };
-  m.onLine?.(STEP_MARK);
-  const push = step.lines.push.bind(step.lines);
-  step.lines.push = (...more: string[]) => {
-    for (const l of more) m.onLine?.(l);
-    return push(...more);
-  };
-  step.lines.push(...lines);
+  const step: FuzzStep = { lines };
+  const onLine = m.onLine;
+  if (onLine !== undefined) {
+    // The line log gets each line as it is made.
+    onLine(STEP_MARK);
+    for (const l of lines) onLine(l);
+    const push = lines.push.bind(lines);
+    lines.push = (...more: string[]) => {
+      for (const l of more) onLine(l);
+      return push(...more);
+    };
+  }
   m.steps.push(step);
   return step;
 }
@@ -156,24 +170,44 @@ export function stepsOfLog(lines: string[]): FuzzStep[] {
 
 const hex = (n: number) => "0x" + n.toString(16);
 
-function call<T>(m: Model, text: string, fn: () => T): T {
+/** A call's text, or how to make it (only when it is shown: a hang's name, a failure). */
+type CallText = string | (() => string);
+
+const textOf = (t: CallText): string => typeof t === "string" ? t : t();
+
+function call<T>(m: Model, text: CallText, fn: () => T): T {
   m.operations.count++;
-  m.onCall?.(text);
+  const onCall = m.onCall;
+  if (onCall === undefined) return fn();
+  onCall(textOf(text));
   try {
     return fn();
   } finally {
-    m.onCall?.("");
+    onCall("");
   }
 }
 
 /** The result of a call: an address, or the AllocError's kind; anything else is broken. */
-function outcome(fn: () => number, text: string): number | string {
+function outcome(fn: () => number, text: CallText): number | string {
   try {
     return fn();
   } catch (e) {
     if (e instanceof AllocError) return e.kind;
-    throw new Broken(`${text} threw ${describeThrown(e)}`);
+    throw new Broken(`${textOf(text)} threw ${describeThrown(e)}`);
   }
+}
+
+/** Two lists sorted by start, as one. */
+function merged(a: Model["live"], b: Model["live"]): Model["live"] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out: Model["live"] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(a[i].start <= b[j].start ? a[i++] : b[j++]);
+  while (i < a.length) out.push(a[i++]);
+  while (j < b.length) out.push(b[j++]);
+  return out;
 }
 
 /** Where `start` goes in the sorted live list. */
@@ -189,19 +223,52 @@ function position(m: Model, start: number): number {
 }
 
 function insert(m: Model, block: Model["live"][number]): void {
-  for (const [s, e] of m.regions) if (block.start >= s && block.start < e) m.served.add(s);
   m.live.splice(position(m, block.start), 0, block);
+  m.liveSize += block.size;
+  if (m.kind !== "IdAllocator") mark(m, block); // (IDs have no regions to serve, no memory)
+}
+
+/** A new live block's region has served, and (in a module's own memory) the block holds its pattern. */
+function mark(m: Model, block: Model["live"][number]): void {
+  const regions = m.regions;
+  for (let i = 0; i < regions.length; i++) {
+    const [s, e] = regions[i];
+    if (block.start >= s && block.start < e) m.served.add(s);
+  }
   if (m.memory !== undefined && m.kind !== "IdAllocator") {
     const bytes = m.memory.managedBytes(block.start, block.bytes);
     if (bytes !== undefined) {
-      for (let i = 0; i < bytes.length; i++) bytes[i] = pattern(block, i);
+      // The pattern from the block's own rotation, a window of the table at a time.
+      const rot = rotation(block.start);
+      for (let i = 0; i < bytes.length; i += PATTERN_BYTES) {
+        const n = Math.min(PATTERN_BYTES, bytes.length - i);
+        bytes.set(PATTERN.subarray(rot, rot + n), i);
+      }
     }
   }
 }
 
-/** A live block's own pattern byte `i` (from its start, so that neighbours differ). */
-function pattern(block: { start: number }, i: number): number {
-  return (Math.imul(block.start >>> 3, 0x9e3779b1) >>> (8 * (i & 3)) ^ (i * 131)) & 0xff;
+/** The pattern's period. */
+const PATTERN_BYTES = 4096;
+
+/**
+ * The table live blocks' patterns are windows of (twice over, so that any
+ * window of a period is one run): seeded bytes that repeat nowhere within
+ * a period.
+ */
+const PATTERN: Uint8Array = (() => {
+  const t = new Uint8Array(2 * PATTERN_BYTES);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < PATTERN_BYTES; i++) {
+    x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x297a2d39 | 0;
+    t[i] = t[i + PATTERN_BYTES] = (x >>> 24) ^ (i * 131);
+  }
+  return t;
+})();
+
+/** Where in the table a block's pattern starts: from its start, so that neighbours differ. */
+function rotation(start: number): number {
+  return (Math.imul(Math.floor(start / 8) | 0, 0x9e3779b1) >>> 20) & (PATTERN_BYTES - 1);
 }
 
 /** A live block must still hold its pattern when it is freed (and when a sequence ends). */
@@ -209,8 +276,9 @@ function checkContents(m: Model, block: Model["live"][number], when: string): vo
   if (m.memory === undefined || m.kind === "IdAllocator") return;
   const bytes = m.memory.managedBytes(block.start, block.bytes);
   if (bytes === undefined) return;
+  const rot = rotation(block.start);
   for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] !== pattern(block, i)) {
+    if (bytes[i] !== PATTERN[rot + (i & (PATTERN_BYTES - 1))]) {
       throw new Broken(
         `live blocks keep their contents: the ${block.bytes}-byte block at ${
           hex(block.start)
@@ -288,7 +356,7 @@ function checkStatistics(m: Model, real: Real, step: FuzzStep): void {
   }
   if (m.kind === "IdAllocator") {
     // IDs are counted exactly: used is the number of live IDs.
-    const live = m.live.reduce((n, b) => n + b.size, 0);
+    const live = m.liveSize;
     step.lines.push(`expect h.used == live.total "used counts the live IDs"`);
     if (u !== live) throw new Broken(`used() says ${u} IDs, but ${live} are live`);
   }
@@ -395,6 +463,7 @@ class Dealloc implements fc.Command<Model, Real> {
     const named = m.live.filter((b) => b.group === undefined);
     const b = named[this.pick % named.length];
     m.live.splice(m.live.indexOf(b), 1);
+    m.liveSize -= b.size;
     const step = begin(m);
     free(m, real, b, step, b.name);
     checkStatistics(m, real, step);
@@ -583,26 +652,36 @@ function guarded(name: string, lines: string[]): string[] {
   return name === "p" ? lines : [`if ${name} != null {`, ...lines.map((l) => `  ${l}`), `}`];
 }
 
-/** Frees one live block (already taken off the model's list); `name` is its reproducer expression. */
-function free(m: Model, real: Real, b: Model["live"][number], step: FuzzStep, name: string): void {
+/**
+ * Frees one live block (already taken off the model's list); `name` is its
+ * reproducer expression, and its lines go to `step` (none: the caller
+ * writes them, as a loop over a group).
+ */
+function free(
+  m: Model,
+  real: Real,
+  b: Model["live"][number],
+  step: FuzzStep | undefined,
+  name: string,
+): void {
   if (m.kind === "IdAllocator") return freeIds(m, real as IdAllocator, b, step, name);
   checkContents(m, b, "before it was freed");
   const page = m.kind === "PageAllocator";
-  const text = page
-    ? `dealloc_pages(${hex(b.start)}, ${b.size})`
-    : `dealloc(${hex(b.start)}, ${b.size}, ${b.align})`;
-  const lines = [
+  const text = () =>
+    page
+      ? `dealloc_pages(${hex(b.start)}, ${b.size})`
+      : `dealloc(${hex(b.start)}, ${b.size}, ${b.align})`;
+  step?.lines.push(...guarded(name, [
     page ? `h.dealloc_pages(${name}, ${b.size})` : `h.dealloc(${name}, ${b.size}, ${b.align})`,
     `live.remove(${name})`,
-  ];
-  step.lines.push(...guarded(name, lines));
+  ]));
   const r = call(m, text, () =>
     outcome(() => {
       if (page) (real as PageAllocator).deallocPages(b.start, b.size);
       else (real as ByteAllocator).dealloc(b.start, b.size, b.align);
       return 0;
     }, text));
-  if (typeof r === "string") throw new Broken(`${text} of a live block failed with ${r}`);
+  if (typeof r === "string") throw new Broken(`${text()} of a live block failed with ${r}`);
   if (m.reference !== undefined) {
     if (page) (m.reference as PageAllocator).deallocPages(b.start, b.size);
     else (m.reference as ByteAllocator).dealloc(b.start, b.size, b.align);
@@ -614,11 +693,11 @@ function freeIds(
   m: Model,
   real: IdAllocator,
   b: Model["live"][number],
-  step: FuzzStep,
+  step: FuzzStep | undefined,
   name: string,
 ): void {
   const text = `dealloc_id(${b.start}, ${b.size})`;
-  step.lines.push(...guarded(name, [
+  step?.lines.push(...guarded(name, [
     `h.dealloc_id(${name}, ${b.size})`,
     `live.remove(${name})`,
     `expect !h.is_allocated(${name}) "${text} frees ID ${b.start}"`,
@@ -655,7 +734,7 @@ class AllocId implements fc.Command<Model, Real> {
     const name = `b${m.next++}`;
     const step = begin(m);
     const text = `alloc_id(${this.count}, ${this.align})`;
-    const got = call(m, text, () => outcome(() => ids.allocId(this.count, this.align), text));
+    const got = call(m, text, () => idOutcome(ids, this.count, this.align, text));
     const room = freeRun(m, this.count, this.align);
     step.lines.push(`let ${name} = h.try_alloc_id(${this.count}, ${this.align})`);
     compare(m, text, got, (r) => (r as IdAllocator).allocId(this.count, this.align), step, name);
@@ -734,11 +813,12 @@ class ExhaustIds implements fc.Command<Model, Real> {
       `  ${e} = ${ask}`,
       `}`,
     );
-    const once = (r: Real) => () => (r as IdAllocator).allocId(this.count, this.align);
+    const got1 = (r: Real, what: string) =>
+      idOutcome(r as IdAllocator, this.count, this.align, what);
     for (let n = 1;; n++) {
-      const got = call(m, text, () => outcome(once(real), text));
+      const got = call(m, text, () => got1(real, text));
       if (m.reference !== undefined) {
-        const want = outcome(once(m.reference), `the model's ${text}`);
+        const want = got1(m.reference, `the model's ${text}`);
         if (want !== got) {
           throw new Broken(
             `${text} (number ${n} in a row) gave ${describe(got)}, the model ${describe(want)}`,
@@ -795,7 +875,16 @@ class AllocFixedId implements fc.Command<Model, Real> {
     const step = begin(m);
     const text = `alloc_fixed_id(${this.id})`;
     const free = overlapping(m, this.id, 1) === undefined;
-    const got = call(m, text, () => outcome(() => (ids.allocFixedId(this.id), this.id), text));
+    const quiet = ids.tryAllocFixedId;
+    const raw = call(
+      m,
+      text,
+      () =>
+        quiet === undefined
+          ? outcome(() => (ids.allocFixedId(this.id), this.id), text)
+          : outcome(() => quiet.call(ids, this.id) ? this.id : NO_MEMORY, text),
+    );
+    const got = raw === NO_MEMORY ? "NoMemory" : raw;
     if (m.reference !== undefined) {
       const want = outcome(
         () => ((m.reference as IdAllocator).allocFixedId(this.id), this.id),
@@ -877,11 +966,23 @@ class Exhaust implements fc.Command<Model, Real> {
       page
         ? (r as PageAllocator).allocPages(this.size, this.align)
         : (r as ByteAllocator).alloc(this.size, this.align);
+    // A model that answers NoMemory without an exception is asked that way
+    // (an exhaustion ends in NoMemory every time).
+    const attempt = (r: Real, what: string): number | string => {
+      const quiet = page ? (r as PageAllocator).tryAllocPages : (r as ByteAllocator).tryAlloc;
+      if (quiet === undefined) return outcome(once(r), what);
+      const p = outcome(() => quiet.call(r, this.size, this.align), what);
+      return p === NO_MEMORY ? "NoMemory" : p;
+    };
+    // The blocks go into the live list once the exhaustion ends (one merge,
+    // not an insertion each); until then each is checked against the blocks
+    // live before it, and against each other at the end.
+    const fresh: Model["live"] = [];
     let count = 0;
     for (;;) {
-      const got = call(m, text, () => outcome(once(real), text));
+      const got = call(m, text, () => attempt(real, text));
       if (m.reference !== undefined) {
-        const want = outcome(once(m.reference), `the model's ${text}`);
+        const want = attempt(m.reference, `the model's ${text}`);
         if (want !== got) {
           throw new Broken(
             `${text} (number ${count + 1} in a row) gave ${describe(got)}, the model ${
@@ -896,9 +997,23 @@ class Exhaust implements fc.Command<Model, Real> {
       }
       if (got % unit !== 0) throw new Broken(`${text} gave ${hex(got)}, not aligned`);
       checkPlace(m, text, got, bytes);
-      insert(m, { start: got, bytes, name: "", size: this.size, align: this.align, group });
+      const block = { start: got, bytes, name: "", size: this.size, align: this.align, group };
+      fresh.push(block);
+      mark(m, block);
       count++;
     }
+    fresh.sort((a, b) => a.start - b.start);
+    for (let i = 1; i < fresh.length; i++) {
+      if (fresh[i].start < fresh[i - 1].start + Math.max(bytes, 1)) {
+        throw new Broken(
+          `${text} gave ${hex(fresh[i].start)}, which overlaps the live ${bytes}-byte block at ${
+            hex(fresh[i - 1].start)
+          }`,
+        );
+      }
+    }
+    m.live = merged(m.live, fresh);
+    m.liveSize += count * this.size;
     const key = `${this.size}/${this.align}`;
     if (empty) {
       const earlier = m.capacity.get(key);
@@ -967,9 +1082,10 @@ class FreeAll implements fc.Command<Model, Real> {
         `  live.remove(p)`,
         `}`,
       );
-      for (const b of members) free(m, real, b, { lines: [] }, "p");
+      for (const b of members) free(m, real, b, undefined, "p");
     }
     m.live = [];
+    m.liveSize = 0;
     checkStatistics(m, real, step);
   }
   toString(): string {
@@ -1146,6 +1262,7 @@ export function fuzzSubject(subject: Subject, options: FuzzOptions): FuzzOutcome
     const model: Model = {
       kind,
       live: [],
+      liveSize: 0,
       regions: [],
       given: [],
       maxShift: 0,

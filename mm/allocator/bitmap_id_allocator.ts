@@ -7,7 +7,7 @@
  */
 
 import { hex, isPowerOfTwo, log2Floor } from "../../hal/int.ts";
-import { AllocError } from "./alloc_error.ts";
+import { AllocError, NO_MEMORY } from "./alloc_error.ts";
 import type { IdAllocator } from "./traits.ts";
 import { BIT_ALLOC_CAPACITIES, BitAllocator } from "./bit_allocator.ts";
 
@@ -60,6 +60,17 @@ export class BitmapIdAllocator implements IdAllocator {
 
   /** Allocates `count` consecutive IDs, the first a multiple of `alignPow2`. */
   allocId(count: number, alignPow2: number): number {
+    const id = this.tryAllocId(count, alignPow2);
+    if (id !== NO_MEMORY) return id;
+    throw new AllocError("NoMemory", {
+      reason: count > this.available()
+        ? `${count} IDs requested, ${this.available()} available`
+        : `no run of ${count} free IDs aligned to ${alignPow2}`,
+    });
+  }
+
+  /** {@linkcode BitmapIdAllocator.allocId} answering `NoMemory` with `NO_MEMORY` (-3), no exception. */
+  tryAllocId(count: number, alignPow2: number): number {
     if (!isPowerOfTwo(alignPow2)) {
       throw new AllocError("InvalidParam", {
         reason: `alignment ${alignPow2} is not a power of two`,
@@ -68,19 +79,11 @@ export class BitmapIdAllocator implements IdAllocator {
     if (!Number.isSafeInteger(count) || count <= 0) {
       throw new AllocError("InvalidParam", { reason: `ID count ${count} is not positive` });
     }
-    if (count > this.available()) {
-      throw new AllocError("NoMemory", {
-        reason: `${count} IDs requested, ${this.available()} available`,
-      });
-    }
+    if (count > this.available()) return NO_MEMORY;
     const id = count === 1 && alignPow2 === 1
       ? this.#bits.alloc()
       : this.#bits.allocContiguous(count, log2Floor(alignPow2));
-    if (id < 0) {
-      throw new AllocError("NoMemory", {
-        reason: `no run of ${count} free IDs aligned to ${alignPow2}`,
-      });
-    }
+    if (id < 0) return NO_MEMORY;
     this.#used += count;
     return id;
   }
@@ -110,13 +113,19 @@ export class BitmapIdAllocator implements IdAllocator {
 
   /** Marks `id` allocated; `NoMemory` if it already is or is not managed. */
   allocFixedId(id: number): void {
-    if (!this.#inRange(id, 1) || !this.#bits.allocContiguousAt(id, 1, 0)) {
+    if (!this.tryAllocFixedId(id)) {
       throw new AllocError("NoMemory", {
         address: id,
         reason: `ID ${id} (${hex(id)}) is taken or not managed`,
       });
     }
+  }
+
+  /** {@linkcode BitmapIdAllocator.allocFixedId} answering `false` instead of `NoMemory`. */
+  tryAllocFixedId(id: number): boolean {
+    if (!this.#inRange(id, 1) || !this.#bits.allocContiguousAt(id, 1, 0)) return false;
     this.#used++;
+    return true;
   }
 
   /** How many IDs are managed. */

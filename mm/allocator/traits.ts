@@ -128,6 +128,13 @@ export interface PageAllocator extends BaseAllocator {
 export interface IdAllocator extends BaseAllocator {
   /** Allocates `count` contiguous IDs, the first a multiple of `alignPow2`. */
   allocId(count: number, alignPow2: number): number;
+  /**
+   * Optional: `allocId` that returns `NO_MEMORY` (-3) instead of throwing
+   * `NoMemory` (other errors still throw), as `ByteAllocator.tryAlloc`.
+   */
+  tryAllocId?(count: number, alignPow2: number): number;
+  /** Optional: `allocFixedId` answering `false` instead of throwing `NoMemory`. */
+  tryAllocFixedId?(id: number): boolean;
   /** Frees `count` IDs starting at `startId`. */
   deallocId(startId: number, count: number): void;
   /** Whether `id` is allocated. */
