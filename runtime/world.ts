@@ -256,6 +256,8 @@ export class World {
   #callLoc: Loc | undefined;
   #lastSiteLoc: Loc | undefined;
   #lastSite: EventSite | undefined;
+  #otherSiteLoc: Loc | undefined;
+  #otherSite: EventSite | undefined;
   /** How deep the script is inside `unchecked { ... }` blocks. */
   unchecked = 0;
   /**
@@ -362,8 +364,17 @@ export class World {
   #currentSite(): EventSite | undefined {
     const loc = this.#callLoc;
     if (loc === undefined) return undefined;
-    // A loop calls from one place again and again: the last answer first.
+    // A loop calls from one or two places again and again (an allocation
+    // and its free): the last two answers first.
     if (loc === this.#lastSiteLoc) return this.#lastSite;
+    if (loc === this.#otherSiteLoc) {
+      const site = this.#otherSite;
+      this.#otherSiteLoc = this.#lastSiteLoc;
+      this.#otherSite = this.#lastSite;
+      this.#lastSiteLoc = loc;
+      this.#lastSite = site;
+      return site;
+    }
     let site = this.#sites.get(loc);
     if (site === undefined) {
       site = {
@@ -372,6 +383,8 @@ export class World {
       };
       this.#sites.set(loc, site);
     }
+    this.#otherSiteLoc = this.#lastSiteLoc;
+    this.#otherSite = this.#lastSite;
     this.#lastSiteLoc = loc;
     this.#lastSite = site;
     return site;

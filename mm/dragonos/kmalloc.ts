@@ -192,7 +192,12 @@ export class Kmalloc {
       );
       return null;
     }
-    const cache = this.#caches.find((c) => c.size >= size)!;
+    // Plain loops, not callbacks, on this hot path: nothing for the JIT to
+    // decide about inlining (the sanitizer's calls beside them change that).
+    const caches = this.#caches;
+    let ci = 0;
+    while (caches[ci].size < size) ci++;
+    const cache = caches[ci];
     let slab: Slab | undefined;
     if (cache.countTotalFree === 0) {
       const created = this.#createSlab(cache.size);
@@ -204,7 +209,13 @@ export class Kmalloc {
       cache.slabs.splice(1, 0, created); // list_add after cache_pool_entry
       slab = created;
     } else {
-      slab = cache.slabs.find((s) => s.countFree > 0);
+      const slabs = cache.slabs;
+      for (let k = 0; k < slabs.length; k++) {
+        if (slabs[k].countFree > 0) {
+          slab = slabs[k];
+          break;
+        }
+      }
     }
     const i = firstClear(slab!.bmp, slab!.bmpCount);
     slab!.bmp[i >> 3] |= 1 << (i & 7);
@@ -235,7 +246,14 @@ export class Kmalloc {
     const size = BigInt(this.#slabSize);
     const base = address - (address % size);
     for (const cache of this.#caches) {
-      const idx = cache.slabs.findIndex((s) => s.vaddr === base);
+      const slabs = cache.slabs;
+      let idx = -1;
+      for (let k = 0; k < slabs.length; k++) {
+        if (slabs[k].vaddr === base) {
+          idx = k;
+          break;
+        }
+      }
       if (idx < 0) continue;
       const slab = cache.slabs[idx];
       const off = Number(address - base);

@@ -52,6 +52,17 @@ export function exact(a: bigint): number {
 /** What a freed object's `freed` says when the free happened outside any script call. */
 const UNKNOWN_SITE: EventSite = { where: "?", call: "" };
 
+/**
+ * Each state eight times over, as the float64 whose bytes those are (none
+ * is a NaN: every state byte lies below 0xff), so that a frame's float64
+ * view writes eight states at once.
+ */
+const EIGHT_STATES: Float64Array = (() => {
+  const bytes = new Uint8Array(256 * 8);
+  for (let s = 0; s < 256; s++) bytes.fill(s, s * 8, s * 8 + 8);
+  return new Float64Array(bytes.buffer);
+})();
+
 /** `T` with its fields writable (the shadow's own records). */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -139,6 +150,11 @@ export class Shadow {
   #wordsFrame = -1;
   /** A 32-bit view of one frame's byte states, for setting four at a time. */
   #words: Uint32Array | undefined;
+  /** The record last allocated or freed, and its key: a free-then-allocate loop's one lookup. */
+  #lastKey = -1;
+  #lastRec: Mutable<ObjectRecord> | undefined;
+  /** The same frame's view eight states at a time (see {@linkcode EIGHT_STATES}). */
+  #eights: Float64Array | undefined;
   /** The lowest RAM address, as a number: {@linkcode Shadow.#objects}' keys count from it. */
   readonly #base: number;
   /** What each kernel-owned range is, by its start. */
@@ -197,8 +213,9 @@ export class Shadow {
     const key = at - this.#base;
     const full = slot > size ? slot : size;
     // The record of the object freed here before is reused (nothing else
-    // keeps it: reports and the observer copy what they need).
-    let rec = this.#objects.get(key);
+    // keeps it: reports and the observer copy what they need). A loop that
+    // frees and allocates again finds it without a lookup.
+    let rec = key === this.#lastKey ? this.#lastRec : this.#objects.get(key);
     if (rec !== undefined && rec.freed !== undefined) {
       rec.size = size;
       rec.slot = full;
@@ -220,6 +237,8 @@ export class Shadow {
       };
       this.#objects.set(key, rec);
     }
+    this.#lastKey = key;
+    this.#lastRec = rec;
     this.#set(at, size, ACCESSIBLE);
     if (full > size) this.#set(at + size, full - size, SLACK);
     this.observer?.allocated(rec);
@@ -237,8 +256,10 @@ export class Shadow {
   /** {@linkcode Shadow.freed} of a physical address given as a number (below 2^53). */
   freedAt(at: number, bytes?: number): void {
     const key = at - this.#base;
-    const rec = this.#objects.get(key);
+    const rec = key === this.#lastKey ? this.#lastRec : this.#objects.get(key);
     if (rec === undefined || rec.freed !== undefined) return;
+    this.#lastKey = key;
+    this.#lastRec = rec;
     const site = this.#site();
     this.observer?.freed(rec, bytes ?? rec.slot, site);
     if (bytes !== undefined && bytes < rec.slot) {
@@ -271,6 +292,7 @@ export class Shadow {
     this.observer?.released(start, size, this.#site());
     this.#kernel.delete(start);
     this.#objects.delete(Number(start) - this.#base);
+    if (this.#lastKey === Number(start) - this.#base) this.#lastKey = -1;
     this.#set(Number(start), size, NEVER);
   }
 
@@ -349,7 +371,15 @@ export class Shadow {
           words = new Uint32Array(bytes.buffer, bytes.byteOffset, FRAME >> 2);
           this.#wordsFrame = frame;
           this.#words = words;
+          this.#eights = new Float64Array(bytes.buffer, bytes.byteOffset, FRAME >> 3);
         }
+      }
+      if (words !== undefined && ((off | size) & 7) === 0) {
+        // Eight states a write (kmalloc objects are 8-aligned multiples of 8).
+        const eights = this.#eights!;
+        const e = EIGHT_STATES[state];
+        for (let i = off >> 3, end = (off + size) >> 3; i < end; i++) eights[i] = e;
+        return;
       }
       if (words !== undefined) {
         const w = state * 0x0101_0101;
