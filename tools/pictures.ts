@@ -3,7 +3,9 @@
  * as it is (so they stay true): the report of `scripts/boot.mms`, hovering
  * its early allocation, as `docs/images/report.png`; the report of
  * `scripts/out_of_memory.mms` explaining why its allocation failed, as
- * `docs/images/report_failure.png`; and the report of every scenario in
+ * `docs/images/report_failure.png`; the CPU lanes of
+ * `scripts/remote_frees.mms` (remote frees between CPUs, objects parked) as
+ * `docs/images/report_cpus.png`; and the report of every scenario in
  * `scripts/`, as `docs/images/scenarios/NAME.png`.
  *
  * @module
@@ -66,6 +68,13 @@ await picture("scripts/out_of_memory.mms", {
   ],
   screenshotOf: "#failures",
   screenshot: `${ROOT}docs/images/report_failure.png`,
+});
+// Several CPUs: a lane each, remote frees between them, objects parked until drained.
+await picture("scripts/remote_frees.mms", {
+  steps: [{ wait: "body[data-ready]" }],
+  width: 800,
+  screenshotOf: "#cpus-section",
+  screenshot: `${ROOT}docs/images/report_cpus.png`,
 });
 for (
   const e of [...Deno.readDirSync(`${ROOT}scripts`)].sort((a, b) => a.name.localeCompare(b.name))
