@@ -308,3 +308,48 @@ Deno.test("buddy-slab: a script's trace (CPUs, remote frees, DMA32) replays as t
   assert.match(ours, /^region ok\n0 0x[0-9a-f]+\n1 0x/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("ArceOS 2026 TLSF: random multi-CPU sequences keep blocks apart and the statistics exact", async () => {
+  const { ArceosGlobal2026 } = await import("../mm/axalloc/arceos_profile.ts");
+  fc.assert(
+    fc.property(ops, (list: Op[]) => {
+      let cpu = 0;
+      const g = new ArceosGlobal2026("2026-tlsf", { cpus: 4, cpu: () => cpu });
+      g.init(0x8040_0000, 0x200_0000);
+      const live: { p: number; bytes: number; size: number; align: number; n: number }[] = [];
+      let used = 0;
+      for (const o of list) {
+        cpu = o.cpu;
+        if (o.op === "free") {
+          if (live.length === 0) continue;
+          const [b] = live.splice(o.pick % live.length, 1);
+          if (b.n > 0) g.deallocPages(b.p, b.n);
+          else g.dealloc(b.p, b.size, b.align);
+          used -= b.n > 0 ? b.n * 4096 : b.size;
+        } else if (o.op === "pages" && o.dma) {
+          assert.throws(() => g.allocDma32Pages(o.n, o.align), KernelPanic);
+        } else {
+          let p: number;
+          try {
+            p = o.op === "alloc" ? g.alloc(o.size, o.align) : g.allocPages(o.n, o.align);
+          } catch (e) {
+            assert.ok(e instanceof AllocError, String(e));
+            continue;
+          }
+          const bytes = o.op === "pages" ? o.n * 4096 : Math.max(o.size, 1);
+          const align = o.op === "pages" ? Math.max(o.align, 4096) : o.align;
+          assert.equal(p % align, 0);
+          assert.ok(p >= 0x8040_0000 && p + bytes <= 0x8040_0000 + 0x200_0000);
+          for (const l of live) assert.ok(p + bytes <= l.p || l.p + l.bytes <= p, "apart");
+          if (o.op === "pages") live.push({ p, bytes, size: 0, align: 0, n: o.n });
+          else live.push({ p, bytes, size: o.size, align: o.align, n: 0 });
+          used += o.op === "pages" ? o.n * 4096 : o.size;
+        }
+        // used_bytes is the live layouts' sizes, whichever CPU made them.
+        assert.equal(g.usedBytes(), used);
+        assert.equal(g.usedBytes() + g.availableBytes(), 0x200_0000);
+      }
+    }),
+    { numRuns: 100 },
+  );
+});
