@@ -250,7 +250,7 @@ export class Interpreter {
    * `parallel { cpu 0 { ... } cpu 1 { ... } }`: the lanes' statements
    * interleaved, one step at a time, in an order drawn from the seed. A
    * step is one simple statement (a call, an assignment, an expect...);
-   * `if`, loops, `on cpu` and `using` are entered step by step, a
+   * `if`, loops and `on cpu` are entered step by step (other blocks run as one step), a
    * procedure call is one step.
    */
   #parallel(s: Extract<Stmt, { kind: "parallel" }>): void {
