@@ -696,17 +696,17 @@ function freeIds(
   step: FuzzStep | undefined,
   name: string,
 ): void {
-  const text = `dealloc_id(${b.start}, ${b.size})`;
+  const text = () => `dealloc_id(${b.start}, ${b.size})`;
   step?.lines.push(...guarded(name, [
     `h.dealloc_id(${name}, ${b.size})`,
     `live.remove(${name})`,
-    `expect !h.is_allocated(${name}) "${text} frees ID ${b.start}"`,
+    `expect !h.is_allocated(${name}) "${text()} frees ID ${b.start}"`,
   ]));
   const r = call(m, text, () => outcome(() => (real.deallocId(b.start, b.size), 0), text));
-  if (typeof r === "string") throw new Broken(`${text} of live IDs failed with ${r}`);
+  if (typeof r === "string") throw new Broken(`${text()} of live IDs failed with ${r}`);
   (m.reference as IdAllocator | undefined)?.deallocId(b.start, b.size);
   if (real.isAllocated(b.start)) {
-    throw new Broken(`after ${text}, ID ${b.start} is still allocated`);
+    throw new Broken(`after ${text()}, ID ${b.start} is still allocated`);
   }
 }
 
@@ -735,11 +735,11 @@ class AllocId implements fc.Command<Model, Real> {
     const step = begin(m);
     const text = `alloc_id(${this.count}, ${this.align})`;
     const got = call(m, text, () => idOutcome(ids, this.count, this.align, text));
-    const room = freeRun(m, this.count, this.align);
     step.lines.push(`let ${name} = h.try_alloc_id(${this.count}, ${this.align})`);
     compare(m, text, got, (r) => (r as IdAllocator).allocId(this.count, this.align), step, name);
     if (typeof got === "string") {
       if (got !== "NoMemory") throw new Broken(`${text} failed with ${got}`);
+      const room = freeRun(m, this.count, this.align);
       if (room !== undefined) {
         // The script's own record says the run is free (where it has room
         // for it, NoMemory is wrong).
@@ -815,6 +815,7 @@ class ExhaustIds implements fc.Command<Model, Real> {
     );
     const got1 = (r: Real, what: string) =>
       idOutcome(r as IdAllocator, this.count, this.align, what);
+    const fresh: Model["live"] = [];
     for (let n = 1;; n++) {
       const got = call(m, text, () => got1(real, text));
       if (m.reference !== undefined) {
@@ -827,6 +828,19 @@ class ExhaustIds implements fc.Command<Model, Real> {
       }
       if (typeof got === "string") {
         if (got !== "NoMemory") throw new Broken(`${text} failed with ${got}`);
+        // The run's IDs join the live list first: free runs are counted among all of them.
+        fresh.sort((a, b) => a.start - b.start);
+        for (let i = 1; i < fresh.length; i++) {
+          if (fresh[i].start < fresh[i - 1].start + this.count) {
+            throw new Broken(
+              `${text} gave ${fresh[i].start}, which overlaps the live IDs from ${
+                fresh[i - 1].start
+              }`,
+            );
+          }
+        }
+        m.live = merged(m.live, fresh);
+        m.liveSize += fresh.length * this.count;
         const room = freeRun(m, this.count, this.align);
         if (room !== undefined) {
           throw new Broken(
@@ -844,7 +858,8 @@ class ExhaustIds implements fc.Command<Model, Real> {
       if (!ids.isAllocated(got)) {
         throw new Broken(`${text} gave ${got}, but is_allocated says it is free`);
       }
-      insert(m, {
+      // Merged into the live list at the end (see Exhaust).
+      fresh.push({
         start: got,
         bytes: this.count,
         name: "",
