@@ -134,18 +134,90 @@ export async function isolationCost(runs = 5): Promise<IsolationCost> {
   return best;
 }
 
+/**
+ * Checked operations per second of `deno task fuzz --allocator NAME` as a
+ * user runs it: a fresh process, the fuzzer in a Worker writing each call
+ * and its reproducer lines where the runner watches for hangs. The rate is
+ * the operations over the seconds fuzzed (starting the Worker not counted).
+ */
+export async function cliFuzzRate(name: string, seconds = 3): Promise<number> {
+  const root = new URL("../", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--cached-only",
+      "--allow-read",
+      "--allow-write=.",
+      "--allow-run",
+      "--allow-env=CI",
+      "--unstable-worker-options",
+      "cli/fuzz.ts",
+      "--allocator",
+      name,
+      "--seconds",
+      String(seconds),
+    ],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+    env: { CI: "1" },
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  const m = /: ([\d,]+) operations in/.exec(text);
+  if (m === null) throw new Error(`fuzz ${name}: ${text.trim()}`);
+  return Number(m[1].replaceAll(",", "")) / seconds;
+}
+
 /** Shows what is being measured on a terminal (never in a pipe or CI), with the time left. */
 function status(text: string): void {
   if (!Deno.stderr.isTerminal() || Deno.env.get("CI") !== undefined) return;
   Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${text}`));
 }
 
+/** {@linkcode fuzzRate} of `name` in a fresh process (as each user's run is). */
+async function freshFuzzRate(name: string): Promise<number> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--cached-only",
+      "--allow-read",
+      "--allow-env",
+      import.meta.filename!,
+      "--rate",
+      name,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  return Number(new TextDecoder().decode(out.stdout).trim());
+}
+
+const rateOf = Deno.args.indexOf("--rate");
+if (import.meta.main && rateOf >= 0) {
+  console.log(fuzzRate(Deno.args[rateOf + 1]));
+  Deno.exit(0);
+}
+
 if (import.meta.main) {
   const names = ["tlsf", "buddy", "slab", "bitmap", "id"];
-  const rates = names.map((n, i) => {
-    status(`fuzz benchmark: fuzzing ${n} (about ${(names.length - i) * 2 + 4} s left)`);
-    return [n, fuzzRate(n)] as const;
-  });
+  // Each in a process of its own, as each run of the fuzzer is (one
+  // process fuzzing every interface in turn runs the last slower: its code
+  // has seen them all).
+  const rates: (readonly [string, number])[] = [];
+  for (const [i, n] of names.entries()) {
+    status(`fuzz benchmark: fuzzing ${n} (about ${(names.length - i) * 2 + 30} s left)`);
+    rates.push([n, await freshFuzzRate(n)] as const);
+  }
+  const cliNames = [...names, "examples/wasm/first_fit.wasm"];
+  const cli: (readonly [string, number])[] = [];
+  for (const [i, n] of cliNames.entries()) {
+    status(
+      `fuzz benchmark: deno task fuzz --allocator ${n} (about ${
+        (cliNames.length - i) * 4 + 6
+      } s left)`,
+    );
+    cli.push([n, await cliFuzzRate(n)] as const);
+  }
   status("fuzz benchmark: shrinking a rare failure (about 4 s left)");
   const shrink = shrinkCost();
   status("fuzz benchmark: the suite in a Worker and in-process (about 2 s left)");
@@ -160,6 +232,12 @@ if (import.meta.main) {
         r >= 1_000_000 ? "met" : "not met"
       } |`
     ),
+    ...cli.map(([n, r]) => {
+      const goal = n.endsWith(".wasm") ? 500_000 : 1_000_000;
+      return `| deno task fuzz --allocator ${n} (Worker, hang watch, line log): per second | ${
+        k(r)
+      } | >= ${k(goal)}: ${r >= goal ? "met" : "not met"} |`;
+    }),
     `| a failure found after ${k(shrink.found)} operations: shrunk to | ${shrink.steps} operation${
       shrink.steps === 1 ? "" : "s"
     } in ${(shrink.ms / 1000).toFixed(1)} s | <= 20 operations in < 30 s: ${

@@ -45,8 +45,11 @@ export interface FuzzOptions {
   maxAlign?: number;
   /** A reference model to compare every result with (differential testing). */
   exact?: () => ByteAllocator | PageAllocator | IdAllocator;
-  /** Told of each call as it starts (`""` when it returns), for the runner's time limits. */
-  onCall?: (op: string) => void;
+  /**
+   * Told of each call as it starts (`""` when it returns), for the runner's
+   * time limits; `#` in its text stands for `address` when one is given.
+   */
+  onCall?: (op: string, address?: number) => void;
   /**
    * Told of the reproducer lines of the sequence being run, as they are
    * made ({@linkcode STEP_MARK} before each step, `undefined` when a new
@@ -117,7 +120,7 @@ interface Model {
   /** The allocator's own bytes, where a module manages real memory: live blocks hold patterns there. */
   memory?: ManagedMemory;
   operations: { count: number };
-  onCall?: (op: string) => void;
+  onCall?: (op: string, address?: number) => void;
   onLine?: (line: string | undefined) => void;
 }
 
@@ -175,11 +178,23 @@ type CallText = string | (() => string);
 
 const textOf = (t: CallText): string => typeof t === "string" ? t : t();
 
-function call<T>(m: Model, text: CallText, fn: () => T): T {
+/**
+ * Makes a call of the allocator under test, told to whoever watches:
+ * `text` names it, or `template` (with `#` for `address`) where a run of
+ * the same call at different addresses is likely (frees).
+ */
+function call<T>(
+  m: Model,
+  text: CallText,
+  fn: () => T,
+  template?: string,
+  address?: number,
+): T {
   m.operations.count++;
   const onCall = m.onCall;
   if (onCall === undefined) return fn();
-  onCall(textOf(text));
+  if (template !== undefined) onCall(template, address);
+  else onCall(textOf(text));
   try {
     return fn();
   } finally {
@@ -675,12 +690,22 @@ function free(
     page ? `h.dealloc_pages(${name}, ${b.size})` : `h.dealloc(${name}, ${b.size}, ${b.align})`,
     `live.remove(${name})`,
   ]));
-  const r = call(m, text, () =>
-    outcome(() => {
-      if (page) (real as PageAllocator).deallocPages(b.start, b.size);
-      else (real as ByteAllocator).dealloc(b.start, b.size, b.align);
-      return 0;
-    }, text));
+  const r = call(
+    m,
+    text,
+    () =>
+      outcome(() => {
+        if (page) (real as PageAllocator).deallocPages(b.start, b.size);
+        else (real as ByteAllocator).dealloc(b.start, b.size, b.align);
+        return 0;
+      }, text),
+    m.onCall === undefined
+      ? undefined
+      : page
+      ? `dealloc_pages(#, ${b.size})`
+      : `dealloc(#, ${b.size}, ${b.align})`,
+    b.start,
+  );
   if (typeof r === "string") throw new Broken(`${text()} of a live block failed with ${r}`);
   if (m.reference !== undefined) {
     if (page) (m.reference as PageAllocator).deallocPages(b.start, b.size);
@@ -702,7 +727,13 @@ function freeIds(
     `live.remove(${name})`,
     `expect !h.is_allocated(${name}) "${text()} frees ID ${b.start}"`,
   ]));
-  const r = call(m, text, () => outcome(() => (real.deallocId(b.start, b.size), 0), text));
+  const r = call(
+    m,
+    text,
+    () => outcome(() => (real.deallocId(b.start, b.size), 0), text),
+    m.onCall === undefined ? undefined : `dealloc_id(%, ${b.size})`,
+    b.start,
+  );
   if (typeof r === "string") throw new Broken(`${text()} of live IDs failed with ${r}`);
   (m.reference as IdAllocator | undefined)?.deallocId(b.start, b.size);
   if (real.isAllocated(b.start)) {

@@ -69,23 +69,42 @@ export interface FuzzRequest {
 /** Bytes of the shared log of the running sequence's reproducer lines. */
 export const LINE_LOG_BYTES = 1 << 20;
 
+/** A shared line log being written: {@linkcode lineLog}. */
+export interface LineLog {
+  /** Adds a line (kept until the next flush); `undefined` starts the log afresh. */
+  (line: string | undefined): void;
+  /** Writes the lines added since the last flush where the runner reads them. */
+  flush(): void;
+}
+
 /**
  * Appends lines to a shared log (a length, then UTF-8 text); `undefined`
- * starts it afresh. A full log keeps its first megabyte.
+ * starts it afresh. Lines are kept until {@linkcode LineLog.flush} and then
+ * written at once (the worker flushes before every call of the allocator:
+ * what the runner reads when a call never returns is complete). A full log
+ * keeps its first megabyte.
  */
-export function lineLog(buffer: SharedArrayBuffer): (line: string | undefined) => void {
+export function lineLog(buffer: SharedArrayBuffer): LineLog {
   const head = new Int32Array(buffer, 0, 1);
   const bytes = new Uint8Array(buffer, 4);
   const encoder = new TextEncoder();
   let used = 0;
-  return (line) => {
-    if (line === undefined) used = 0;
-    else {
-      const { written } = encoder.encodeInto(line + "\n", bytes.subarray(used));
-      used += written;
-    }
+  let pending: string[] = [];
+  const log = ((line: string | undefined) => {
+    if (line === undefined) {
+      pending = [];
+      used = 0;
+      Atomics.store(head, 0, 0);
+    } else pending.push(line);
+  }) as LineLog;
+  log.flush = () => {
+    if (pending.length === 0) return;
+    const { written } = encoder.encodeInto(pending.join("\n") + "\n", bytes.subarray(used));
+    used += written;
+    pending = [];
     Atomics.store(head, 0, used);
   };
+  return log;
 }
 
 /** The lines in a shared log. */
@@ -114,14 +133,23 @@ export type WorkerMessage =
   | { kind: "script-done"; script: number }
   | { kind: "done" };
 
-/** Bytes of the shared record of the call in progress (a length, a count, then UTF-8). */
-export const PROGRESS_BYTES = 8 + 4096;
+/**
+ * Bytes of the shared record of the call in progress: a length, a count,
+ * an address (a float64), then the call's text, in which `#` stands for
+ * that address (in hex; `%`: as a decimal ID).
+ */
+export const PROGRESS_BYTES = 16 + 4096;
 
 /** The call in progress, as the runner reads it back (`""` between calls). */
 export function readProgress(progress: SharedArrayBuffer): string {
   const head = new Int32Array(progress, 0, 2);
   const length = Atomics.load(head, 0);
-  return new TextDecoder().decode(new Uint8Array(progress, 8, length).slice());
+  const text = new TextDecoder().decode(new Uint8Array(progress, 16, length).slice());
+  const address = new Float64Array(progress, 8, 1)[0];
+  // `#` is an address (hex), `%` an ID (decimal).
+  return Number.isNaN(address)
+    ? text
+    : text.replace("#", "0x" + address.toString(16)).replace("%", String(address));
 }
 
 /** How many calls have started so far (to tell a slow run from a stuck call). */
@@ -133,19 +161,33 @@ export function readCalls(progress: SharedArrayBuffer): number {
  * A function that writes the call in progress where the runner reads it.
  * It runs before every call of the allocator, so it writes the text byte by
  * byte (calls are ASCII; anything else is written as `?`) rather than
- * through a `TextEncoder`, which costs twice as much for such short strings.
+ * through a `TextEncoder`, which costs twice as much for such short strings,
+ * and not at all when it is the text written last (a run of the same call:
+ * only the address, `#` in the text, changes).
  */
-export function writer(progress: SharedArrayBuffer): (op: string) => void {
+export function writer(progress: SharedArrayBuffer): (op: string, address?: number) => void {
   const head = new Int32Array(progress, 0, 2);
-  const bytes = new Uint8Array(progress, 8);
-  return (op) => {
+  const slot = new Float64Array(progress, 8, 1);
+  const bytes = new Uint8Array(progress, 16);
+  let last = "";
+  return (op, address) => {
+    // Plain stores, no fences: the runner reads them when a call has not
+    // returned for seconds, long after they landed.
     const n = Math.min(op.length, bytes.length);
-    for (let i = 0; i < n; i++) {
-      const c = op.charCodeAt(i);
-      bytes[i] = c < 128 ? c : 63;
+    if (n === 0) {
+      head[0] = 0;
+      return;
     }
-    Atomics.store(head, 0, n);
-    if (n !== 0) Atomics.add(head, 1, 1);
+    slot[0] = address ?? NaN;
+    if (op !== last) {
+      for (let i = 0; i < n; i++) {
+        const c = op.charCodeAt(i);
+        bytes[i] = c < 128 ? c : 63;
+      }
+      last = op;
+    }
+    head[0] = n;
+    head[1]++;
   };
 }
 

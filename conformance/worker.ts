@@ -231,8 +231,10 @@ async function fuzz(request: FuzzRequest): Promise<void> {
     ...fuzzLimits(target),
     exact: reference?.make,
     onLine: log,
-    onCall: (op) => {
-      write(op);
+    onCall: (op, address) => {
+      // The lines so far reach the runner before the call (it reads them if the call never returns).
+      if (op !== "") log.flush();
+      write(op, address);
       if (op !== "" && (++seen & 0xfff) === 0) {
         post({ kind: "fuzz-progress", operations: seen, runs: 0 });
       }

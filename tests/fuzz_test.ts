@@ -312,3 +312,37 @@ Deno.test("fuzz: a hang's line log splits into its steps", () => {
     { lines: ["let b0 = h.try_alloc(1, 1)"] },
   ]);
 });
+
+Deno.test("fuzz: the call in progress and the line log, as the runner reads them", async () => {
+  const { lineLog, PROGRESS_BYTES, readCalls, readLines, readProgress, writer } = await import(
+    "../conformance/protocol.ts"
+  );
+  const progress = new SharedArrayBuffer(PROGRESS_BYTES);
+  const write = writer(progress);
+  write("dealloc(#, 64, 8)", 0x8010_0040);
+  assert.equal(readProgress(progress), "dealloc(0x80100040, 64, 8)");
+  write("");
+  assert.equal(readProgress(progress), "");
+  write("dealloc(#, 64, 8)", 0x8010_0080); // the same text: only the address is written
+  assert.equal(readProgress(progress), "dealloc(0x80100080, 64, 8)");
+  write("dealloc_id(%, 2)", 17);
+  assert.equal(readProgress(progress), "dealloc_id(17, 2)");
+  write("alloc(#1, 8)"); // no address: the text as it is
+  assert.equal(readProgress(progress), "alloc(#1, 8)");
+  assert.equal(readCalls(progress), 4);
+  const buffer = new SharedArrayBuffer(1 << 16);
+  const log = lineLog(buffer);
+  log("# step");
+  log("let b0 = h.try_alloc(8, 8)");
+  assert.deepEqual(readLines(buffer), [], "nothing before a flush");
+  log.flush();
+  log("expect b0 != null — ünïcode too");
+  log.flush();
+  assert.deepEqual(readLines(buffer), [
+    "# step",
+    "let b0 = h.try_alloc(8, 8)",
+    "expect b0 != null — ünïcode too",
+  ]);
+  log(undefined);
+  assert.deepEqual(readLines(buffer), []);
+});
