@@ -353,3 +353,44 @@ Deno.test("ArceOS 2026 TLSF: random multi-CPU sequences keep blocks apart and th
     { numRuns: 100 },
   );
 });
+
+Deno.test("ArceOS 2026 TLSF: a script's trace replays as the real code does", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${dir}/t.mms`,
+    'kernel arceos = "2026-tlsf"\ncpus 2\nfinal_init()\nlet a = alloc(100, 8)\n' +
+      "on cpu 1 { dealloc(a, 100, 8) }\nlet p = alloc_pages(3, 8K)\nlet b = alloc(5000, 64)\n" +
+      "dealloc_pages(p, 3)\n",
+  );
+  const run = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--cached-only",
+      "--allow-read",
+      "--allow-write",
+      "cli/run.ts",
+      `${dir}/t.mms`,
+      "--trace",
+      `${dir}/t.trace`,
+    ],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "null",
+    stderr: "piped",
+  }).outputSync();
+  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+  const text = await Deno.readTextFile(`${dir}/t.trace`);
+  assert.match(text, /^# ArceOS 2026-tlsf: deno task replay --allocator ax-alloc-tlsf/m);
+  const { parseTrace } = await import("../trace/trace.ts");
+  const { formatReplay, replay } = await import("../trace/replay.ts");
+  const ours = formatReplay(parseTrace(text, "t"), replay(parseTrace(text, "t"), "ax-alloc-tlsf"));
+  assert.match(ours, /^region ok\n0 0xffffffc080400010\n/);
+  try {
+    const native = new URL("../../shared/native/nataxtlsf", import.meta.url).pathname;
+    const out = new Deno.Command(native, { args: [`${dir}/t.trace`], stdout: "piped" })
+      .outputSync();
+    assert.equal(ours, new TextDecoder().decode(out.stdout));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e; // no native build on this machine
+  }
+  await Deno.remove(dir, { recursive: true });
+});
