@@ -303,17 +303,25 @@ export class DragonMemory {
       : virtToPhys(this.platform, virt(vaddr));
   }
 
+  #lastVaddr = -1n;
+  #lastPhys = 0;
+
   /**
    * The physical address of a linear-mapping address as a number, without
    * bigint arithmetic (the 64-bit halves are subtracted as numbers): the
    * sanitizer's kmalloc path asks it on every allocation and free.
    */
   #physNumber(vaddr: bigint): number {
+    // An object freed right after it was handed out: the same address again.
+    if (vaddr === this.#lastVaddr) return this.#lastPhys;
     HALF64[0] = vaddr;
     const lo = HALF32[0] - this.#offsetLo;
     const hi = HALF32[1] - this.#offsetHi;
     const pa = hi * 0x1_0000_0000 + lo;
-    return pa >= 0 && pa < 2 ** 53 ? pa : Number(this.translatePhys(vaddr));
+    const phys = pa >= 0 && pa < 2 ** 53 ? pa : Number(this.translatePhys(vaddr));
+    this.#lastVaddr = vaddr;
+    this.#lastPhys = phys;
+    return phys;
   }
 
   /** `mm_stat()`. */
