@@ -98,3 +98,22 @@ Deno.test("fidelity: replaying into a reused results buffer prints what a fresh 
       /results buffer holds \d+ operations, the trace \d+/.test(e.message),
   );
 });
+
+Deno.test("fidelity: a TLSF replay after others (its block tables handed on) prints what a first one does", async () => {
+  const { readTraceText } = await import("../cli/read_input.ts");
+  const { parseTrace } = await import("../trace/trace.ts");
+  const { formatReplay, replay } = await import("../trace/replay.ts");
+  const dir = new URL("./fidelity/", import.meta.url).pathname;
+  const traces = await Promise.all(
+    ["bytes-mixed-1", "bytes-churn-1"].map(async (n) =>
+      parseTrace(await readTraceText(`${dir}${n}.trace.gz`), n)
+    ),
+  );
+  const first = traces.map((t) => formatReplay(t, replay(t, "tlsf")));
+  // Again, in the other order and twice over: each replay starts with the last one's tables.
+  for (const k of [1, 0, 0, 1]) {
+    assert.equal(formatReplay(traces[k], replay(traces[k], "tlsf")), first[k]);
+  }
+  const want = await readTraceText(`${dir}bytes-churn-1.tlsf.expected.gz`).catch(() => undefined);
+  if (want !== undefined) assert.equal(first[1], want);
+});

@@ -14,6 +14,7 @@ import {
 import type { ByteAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import { GlobalAllocator } from "../mm/axalloc/global_allocator.ts";
 import { TlsfGlobalAllocator } from "../mm/axalloc/tlsf_global_allocator.ts";
+import { TlsfByteAllocator } from "../mm/allocator/tlsf_byte_allocator.ts";
 import { BuddySlabGlobalAllocator } from "../mm/axalloc/buddy_slab_global_allocator.ts";
 import { KernelPanic } from "../mm/kernel_panic.ts";
 import { checkPagesAtBase } from "../mm/allocator/bitmap_page_allocator.ts";
@@ -169,7 +170,10 @@ export function replay(
   const base = trace.window.toLocal(trace.base);
   const size = Number(trace.size);
   if (allocator === AX_ALLOC_TLSF) {
-    return replayAxAlloc(trace, new TlsfGlobalAllocator(), resultsBuffer(trace, results));
+    const g = new TlsfGlobalAllocator();
+    const r = replayAxAlloc(trace, g, resultsBuffer(trace, results));
+    g.bytes.recycle(); // done with it: the next replay's TLSF starts with its tables
+    return r;
   }
   if (allocator === AX_ALLOC_BUDDY_SLAB) {
     const g = new BuddySlabGlobalAllocator({
@@ -212,7 +216,11 @@ export function replay(
       results,
     });
   }
-  return replayOn(trace, entry.create({ pointerWidth }) as ByteAllocator, { results });
+  const a = entry.create({ pointerWidth }) as ByteAllocator;
+  const r = replayOn(trace, a, { results });
+  // Done with it (replay made it): the next replay's TLSF starts with its tables.
+  if (a instanceof TlsfByteAllocator) a.recycle();
+  return r;
 }
 
 /**

@@ -40,6 +40,20 @@ const USED = 1;
 /** No block (a null link). */
 const NONE = -1;
 
+/** Block tables an allocator handed back ({@linkcode TlsfByteAllocator.recycle}). */
+let spareTables: {
+  addr: Float64Array<ArrayBuffer>;
+  size: Float64Array<ArrayBuffer>;
+  flags: Uint8Array<ArrayBuffer>;
+  prevPhys: Int32Array<ArrayBuffer>;
+  nextPhys: Int32Array<ArrayBuffer>;
+  prevFree: Int32Array<ArrayBuffer>;
+  nextFree: Int32Array<ArrayBuffer>;
+  reqSize: Float64Array<ArrayBuffer>;
+  reqAlign: Float64Array<ArrayBuffer>;
+  ptr: Float64Array<ArrayBuffer>;
+} | undefined;
+
 // The list mappings take a 32-bit path for sizes below 2 GiB and keep the
 // rest out of line, so that they inline into the hot paths. `g` is the
 // granularity's log2. The second level is the 5 bits below the size's top
@@ -182,6 +196,7 @@ export class TlsfByteAllocator implements ByteAllocator {
   readonly #regions = new RegionList();
   #total = 0;
   #used = 0;
+  #recycled = false;
 
   /** A model for a 64-bit target, or for a 32-bit one with `pointerWidth: 4`. */
   constructor(options: PointerWidthOptions = {}) {
@@ -190,6 +205,44 @@ export class TlsfByteAllocator implements ByteAllocator {
     this.#gran = 4 * width;
     this.#header = 2 * width;
     this.#maxPool = this.#g + TLSF_FLLEN >= 8 * width ? Infinity : this.#gran * 2 ** TLSF_FLLEN;
+    // The block tables of an allocator that is done, grown already: every
+    // entry is written before it is read, so they start this one as fresh
+    // ones would.
+    const t = spareTables;
+    if (t !== undefined) {
+      spareTables = undefined;
+      this.#addr = t.addr;
+      this.#size = t.size;
+      this.#flags = t.flags;
+      this.#prevPhys = t.prevPhys;
+      this.#nextPhys = t.nextPhys;
+      this.#prevFree = t.prevFree;
+      this.#nextFree = t.nextFree;
+      this.#reqSize = t.reqSize;
+      this.#reqAlign = t.reqAlign;
+      this.#ptr = t.ptr;
+    }
+  }
+
+  /**
+   * Hands this allocator's block tables to the next one made (a replay's
+   * next pass, which then does not grow them again). This allocator must
+   * not be used afterwards.
+   */
+  recycle(): void {
+    spareTables = {
+      addr: this.#addr,
+      size: this.#size,
+      flags: this.#flags,
+      prevPhys: this.#prevPhys,
+      nextPhys: this.#nextPhys,
+      prevFree: this.#prevFree,
+      nextFree: this.#nextFree,
+      reqSize: this.#reqSize,
+      reqAlign: this.#reqAlign,
+      ptr: this.#ptr,
+    };
+    this.#recycled = true;
   }
 
   /**
@@ -198,6 +251,7 @@ export class TlsfByteAllocator implements ByteAllocator {
    * `InvalidParam` here.
    */
   init(start: number, size: number): void {
+    if (this.#recycled) throw new Error("a recycled TlsfByteAllocator is used again");
     this.#insertPool(start, size);
     this.#total = size;
   }
