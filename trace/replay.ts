@@ -181,7 +181,9 @@ export function replay(
       origin: trace.window.origin,
       offset: trace.offset,
     });
-    return replayAxAlloc(trace, g, resultsBuffer(trace, results));
+    const r = replayAxAlloc(trace, g, resultsBuffer(trace, results));
+    g.recycle(); // done with it: the next replay starts with its metadata buffers
+    return r;
   }
   const kind = allocator.startsWith("global:") ? allocator.slice(7) : undefined;
   if (kind !== undefined) {

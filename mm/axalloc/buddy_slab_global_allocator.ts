@@ -42,6 +42,8 @@ import {
   BuddyPages,
   type BuddyPlacement,
   type BuddyRegionLayout,
+  keepBuffer,
+  spareBuffer,
 } from "../buddy_slab/buddy_pages.ts";
 import {
   SLAB_CLASS_SIZES,
@@ -53,6 +55,9 @@ import {
 } from "../buddy_slab/slab_cache.ts";
 import { KernelPanic } from "../kernel_panic.ts";
 
+/** Slab headers of allocators that are done (see `recycle`), for the next ones; at most this many. */
+const sparePages: SlabPage[] = [];
+const MAX_SPARE_PAGES = 4096;
 const PAGE = 4096;
 /** `REGION_GRANULE`: every heap starts on a 2 MiB boundary. */
 const HEAP_ALIGN = 0x20_0000;
@@ -205,11 +210,28 @@ export class BuddySlabGlobalAllocator {
 
   #addHeap(layout: BuddyRegionLayout): void {
     const start = layout.heapStart;
+    const n = layout.heapSize / PAGE;
+    const spare = spareBuffer(n * 4);
     this.#heaps.push({
       start,
       end: start + layout.heapSize,
-      slabAt: new Int32Array(layout.heapSize / PAGE),
+      slabAt: spare === undefined ? new Int32Array(n) : new Int32Array(spare),
     });
+  }
+
+  /**
+   * Hands the metadata buffers to the next allocator made (a replay's next
+   * pass starts with them zeroed, as new ones are); this one must not be
+   * used afterwards.
+   */
+  recycle(): void {
+    for (const h of this.#heaps) keepBuffer(h.slabAt.buffer as ArrayBuffer);
+    this.#heaps.length = 0;
+    this.#buddy.recycle();
+    for (let i = 1; i < this.#slabs.length && sparePages.length < MAX_SPARE_PAGES; i++) {
+      sparePages.push(this.#slabs[i]);
+    }
+    this.#slabs.length = 1;
   }
 
   /** `alloc(layout)`. */
@@ -238,7 +260,10 @@ export class BuddySlabGlobalAllocator {
     let slab = this.#spare.pop();
     if (slab !== undefined) slab.init(base, cls, this.#cpu);
     else {
-      slab = new SlabPage(base, cls, this.#cpu);
+      // A header an allocator that is done left (see recycle), or a new one.
+      slab = sparePages.pop();
+      if (slab !== undefined) slab.init(base, cls, this.#cpu);
+      else slab = new SlabPage(base, cls, this.#cpu);
       slab.id = this.#slabs.length;
       this.#slabs.push(slab);
     }

@@ -138,6 +138,24 @@ export function buddyRegionLayout(
   };
 }
 
+/** Metadata buffers of allocators that are done ({@linkcode BuddyPages.recycle}), at most four. */
+const spareBuffers: ArrayBuffer[] = [];
+
+/** A spare buffer of `bytes`, zeroed (as a new one is), if there is one. */
+export function spareBuffer(bytes: number): ArrayBuffer | undefined {
+  const i = spareBuffers.findIndex((b) => b.byteLength === bytes);
+  if (i < 0) return undefined;
+  const [buf] = spareBuffers.splice(i, 1);
+  new Uint8Array(buf).fill(0);
+  return buf;
+}
+
+/** Keeps `buf` for {@linkcode spareBuffer}. */
+export function keepBuffer(buf: ArrayBuffer): void {
+  if (spareBuffers.length >= 4) spareBuffers.shift();
+  spareBuffers.push(buf);
+}
+
 function alignUp(n: number, align: number): number {
   return Math.ceil(n / align) * align;
 }
@@ -163,6 +181,8 @@ class Section {
   readonly counts = new Float64Array(BUDDY_MAX_ORDER + 1);
   freePages = 0;
   readonly totalPages: number;
+  /** The buffer the page metadata lives in. */
+  readonly buffer: ArrayBuffer;
   constructor(
     readonly regionStart: number,
     readonly regionSize: number,
@@ -174,7 +194,8 @@ class Section {
     // One buffer for all the page metadata (one allocation, zeroed): the
     // links first (4-byte aligned), then the bytes. Links are read only
     // for pages on a free list, which push sets.
-    const buf = new ArrayBuffer(n * 11);
+    const buf = spareBuffer(n * 11) ?? new ArrayBuffer(n * 11);
+    this.buffer = buf;
     this.prev = new Uint32Array(buf, 0, n);
     this.next = new Uint32Array(buf, n * 4, n);
     this.flags = new Uint8Array(buf, n * 8, n);
@@ -263,6 +284,15 @@ export class BuddyPages {
     const zero = (((placement.offset ?? 0n) - this.#origin) % U64 + U64) % U64;
     const signed = zero >= U64 / 2n ? zero - U64 : zero;
     this.#physZero = signed > -(2n ** 53n) && signed < 2n ** 53n ? Number(signed) : NaN;
+  }
+
+  /**
+   * Hands the sections' metadata buffers to the next allocator made (a
+   * replay's next pass); this one must not be used afterwards.
+   */
+  recycle(): void {
+    for (const s of this.#sections) keepBuffer(s.buffer);
+    this.#sections.length = 0;
   }
 
   /** Forgets every section (`reset`). */
