@@ -367,14 +367,7 @@ export class World {
     // A loop calls from one or two places again and again (an allocation
     // and its free): the last two answers first.
     if (loc === this.#lastSiteLoc) return this.#lastSite;
-    if (loc === this.#otherSiteLoc) {
-      const site = this.#otherSite;
-      this.#otherSiteLoc = this.#lastSiteLoc;
-      this.#otherSite = this.#lastSite;
-      this.#lastSiteLoc = loc;
-      this.#lastSite = site;
-      return site;
-    }
+    if (loc === this.#otherSiteLoc) return this.#otherSite;
     let site = this.#sites.get(loc);
     if (site === undefined) {
       site = {
