@@ -202,25 +202,23 @@ export class Interpreter {
 
   /** What an error thrown while running `s` becomes: a RunError at `s` (a panic halts the kernel). */
   #failed(s: Stmt, e: unknown): never {
-    {
-      if (e instanceof RunError || e instanceof ReturnSignal) throw e;
-      if (e instanceof SkipSignal) {
-        e.site ??= this.#site(s.loc);
-        throw e;
-      }
-      const error = isSimulationError(e) ? e : isStackOverflow(e)
-        ? new ScriptError(
-          `procedure calls and blocks nested too deep for the interpreter's stack ` +
-            `(${this.#depth} calls deep here; calls may nest ${MAX_CALL_DEPTH} deep, ` +
-            "less when their bodies nest deeply)",
-        )
-        : new InternalError(e);
-      if (error instanceof KernelPanic) {
-        error.where ??= `${this.#program!.file}:${s.loc.line}`;
-        this.#world.halt(error);
-      }
-      throw new RunError(this.#site(s.loc), error, [...this.#chain], [...this.#calls]);
+    if (e instanceof RunError || e instanceof ReturnSignal) throw e;
+    if (e instanceof SkipSignal) {
+      e.site ??= this.#site(s.loc);
+      throw e;
     }
+    const error = isSimulationError(e) ? e : isStackOverflow(e)
+      ? new ScriptError(
+        `procedure calls and blocks nested too deep for the interpreter's stack ` +
+          `(${this.#depth} calls deep here; calls may nest ${MAX_CALL_DEPTH} deep, ` +
+          "less when their bodies nest deeply)",
+      )
+      : new InternalError(e);
+    if (error instanceof KernelPanic) {
+      error.where ??= `${this.#program!.file}:${s.loc.line}`;
+      this.#world.halt(error);
+    }
+    throw new RunError(this.#site(s.loc), error, [...this.#chain], [...this.#calls]);
   }
 
   /** `on cpu K { ... }`: the block runs on CPU K, then the CPU before. */
@@ -236,14 +234,7 @@ export class Interpreter {
   }
 
   #cpuOf(e: Expr): number {
-    const k = intOf(this.#eval(e), "cpu");
-    if (k < 0n || k >= BigInt(this.#world.cpus)) {
-      throw new ScriptError(
-        `CPU ${k} does not exist: this machine has CPUs 0 to ${this.#world.cpus - 1} ` +
-          `(cpus N sets how many)`,
-      );
-    }
-    return Number(k);
+    return this.#world.cpuNumber(intOf(this.#eval(e), "cpu"));
   }
 
   /**

@@ -598,13 +598,22 @@ export class World {
   }
 
   set cpu(k: number) {
-    if (!Number.isInteger(k) || k < 0 || k >= this.cpus) {
+    this.#cpu = this.cpuNumber(k);
+  }
+
+  /** `k` as a CPU of this machine; a `ScriptError` when it has no such CPU. */
+  cpuNumber(k: number | bigint): number {
+    if (
+      typeof k === "bigint"
+        ? k < 0n || k >= BigInt(this.cpus)
+        : !(k >= 0 && k < this.cpus && k % 1 === 0)
+    ) {
       throw new ScriptError(
         `CPU ${k} does not exist: this machine has CPUs 0 to ${this.cpus - 1} ` +
           `(cpus N sets how many)`,
       );
     }
-    this.#cpu = k;
+    return Number(k);
   }
 
   /** The ArceOS kernel's memory subsystem if it has started; looking never starts it. */

@@ -9,6 +9,9 @@ import { BuddyPages, buddyRegionLayout } from "../mm/buddy_slab/buddy_pages.ts";
 import { slabClassOf, slabDataOffset, slabPagesOf } from "../mm/buddy_slab/slab_cache.ts";
 import { AllocError } from "../mm/allocator/alloc_error.ts";
 import { KernelPanic } from "../mm/kernel_panic.ts";
+import { runScript } from "./run_helpers.ts";
+import { parseTrace } from "../trace/trace.ts";
+import { formatReplay, replay } from "../trace/replay.ts";
 
 const kind = (fn: () => unknown) => {
   try {
@@ -259,54 +262,51 @@ Deno.test("buddy-slab: random multi-CPU sequences keep blocks apart, inside the 
   );
 });
 
-Deno.test("buddy-slab: a script's trace (CPUs, remote frees, DMA32) replays as the real code does", async () => {
-  const dir = await Deno.makeTempDir();
-  const script = `${dir}/t.mms`;
-  await Deno.writeTextFile(
-    script,
+/**
+ * Runs `source` with `--trace` as a user would, replays the trace on
+ * `allocator`, and compares the output with the real code's (`native`, when
+ * this machine has it built: `../shared/native/`).
+ */
+function traceReplaysAsNative(
+  source: string,
+  allocator: string,
+  native: string,
+): { text: string; ours: string } {
+  const r = runScript(["t.mms", "--quiet", "--trace", "t.trace"], { "t.mms": source });
+  assert.equal(r.code, 0, r.err.join("\n"));
+  const text = r.written.get("t.trace")!;
+  const ours = formatReplay(
+    parseTrace(text, "t.trace"),
+    replay(parseTrace(text, "t.trace"), allocator),
+  );
+  const path = new URL(`../../shared/native/${native}`, import.meta.url).pathname;
+  let real: string | undefined;
+  try {
+    Deno.statSync(path);
+    const file = Deno.makeTempFileSync({ suffix: ".trace" });
+    Deno.writeTextFileSync(file, text);
+    real = new TextDecoder().decode(new Deno.Command(path, { args: [file] }).outputSync().stdout);
+    Deno.removeSync(file);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e; // no native build on this machine
+  }
+  if (real !== undefined) assert.equal(ours, real);
+  return { text, ours };
+}
+
+Deno.test("buddy-slab: a script's trace (CPUs, remote frees, DMA32) replays as the real code does", () => {
+  const { text, ours } = traceReplaysAsNative(
     'kernel arceos = "2026-buddy-slab"\ncpus 3\nfinal_init()\nlet a = alloc(64, 8)\n' +
       "let b = alloc(3000, 8)\non cpu 2 { dealloc(a, 64, 8) }\nlet c = alloc(64, 8)\n" +
       "expect c == a\nlet d = alloc_dma32_pages(2, 0)\ndealloc_pages(d, 2)\n" +
       "on cpu 1 { let e = alloc(200, 16) }\nlet p = alloc_pages(3, 0)\n",
+    "ax-alloc-buddy-slab",
+    "natbuddyslab",
   );
-  const run = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--cached-only",
-      "--allow-read",
-      "--allow-write",
-      "cli/run.ts",
-      script,
-      "--trace",
-      `${dir}/t.trace`,
-    ],
-    cwd: new URL("..", import.meta.url).pathname,
-    stdout: "null",
-    stderr: "piped",
-  }).outputSync();
-  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
-  const text = await Deno.readTextFile(`${dir}/t.trace`);
   assert.match(text, /^cpus 3$/m);
   assert.match(text, /^cpu 2$/m);
   assert.match(text, /^d \d+ 2 0$/m);
-  const { parseTrace } = await import("../trace/trace.ts");
-  const { formatReplay, replay } = await import("../trace/replay.ts");
-  const ours = formatReplay(
-    parseTrace(text, "t.trace"),
-    replay(parseTrace(text, "t.trace"), "ax-alloc-buddy-slab"),
-  );
-  const native = new URL("../../shared/native/natbuddyslab", import.meta.url).pathname;
-  let real: string | undefined;
-  try {
-    const out = new Deno.Command(native, { args: [`${dir}/t.trace`], stdout: "piped" })
-      .outputSync();
-    real = new TextDecoder().decode(out.stdout);
-  } catch {
-    // The native build is not on this machine: the replay still has to make sense.
-  }
-  if (real !== undefined) assert.equal(ours, real);
   assert.match(ours, /^region ok\n0 0x[0-9a-f]+\n1 0x/);
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("ArceOS 2026 TLSF: random multi-CPU sequences keep blocks apart and the statistics exact", async () => {
@@ -354,43 +354,14 @@ Deno.test("ArceOS 2026 TLSF: random multi-CPU sequences keep blocks apart and th
   );
 });
 
-Deno.test("ArceOS 2026 TLSF: a script's trace replays as the real code does", async () => {
-  const dir = await Deno.makeTempDir();
-  await Deno.writeTextFile(
-    `${dir}/t.mms`,
+Deno.test("ArceOS 2026 TLSF: a script's trace replays as the real code does", () => {
+  const { text, ours } = traceReplaysAsNative(
     'kernel arceos = "2026-tlsf"\ncpus 2\nfinal_init()\nlet a = alloc(100, 8)\n' +
       "on cpu 1 { dealloc(a, 100, 8) }\nlet p = alloc_pages(3, 8K)\nlet b = alloc(5000, 64)\n" +
       "dealloc_pages(p, 3)\n",
+    "ax-alloc-tlsf",
+    "nataxtlsf",
   );
-  const run = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--cached-only",
-      "--allow-read",
-      "--allow-write",
-      "cli/run.ts",
-      `${dir}/t.mms`,
-      "--trace",
-      `${dir}/t.trace`,
-    ],
-    cwd: new URL("..", import.meta.url).pathname,
-    stdout: "null",
-    stderr: "piped",
-  }).outputSync();
-  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
-  const text = await Deno.readTextFile(`${dir}/t.trace`);
   assert.match(text, /^# ArceOS 2026-tlsf: deno task replay --allocator ax-alloc-tlsf/m);
-  const { parseTrace } = await import("../trace/trace.ts");
-  const { formatReplay, replay } = await import("../trace/replay.ts");
-  const ours = formatReplay(parseTrace(text, "t"), replay(parseTrace(text, "t"), "ax-alloc-tlsf"));
   assert.match(ours, /^region ok\n0 0xffffffc080400010\n/);
-  try {
-    const native = new URL("../../shared/native/nataxtlsf", import.meta.url).pathname;
-    const out = new Deno.Command(native, { args: [`${dir}/t.trace`], stdout: "piped" })
-      .outputSync();
-    assert.equal(ours, new TextDecoder().decode(out.stdout));
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e; // no native build on this machine
-  }
-  await Deno.remove(dir, { recursive: true });
 });

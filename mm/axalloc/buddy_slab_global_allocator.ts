@@ -42,9 +42,8 @@ import {
   BuddyPages,
   type BuddyPlacement,
   type BuddyRegionLayout,
-  keepBuffer,
-  spareBuffer,
 } from "../buddy_slab/buddy_pages.ts";
+import { keepBuffer, spareBuffer } from "../buddy_slab/spare_buffers.ts";
 import {
   SLAB_CLASS_SIZES,
   SLAB_MAX_SIZE,

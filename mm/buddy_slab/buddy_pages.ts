@@ -38,6 +38,7 @@
  */
 
 import { AllocError } from "../allocator/alloc_error.ts";
+import { keepBuffer, spareBuffer } from "./spare_buffers.ts";
 
 /** The largest order: blocks of 2^20 pages (4 GiB). */
 export const BUDDY_MAX_ORDER = 20;
@@ -136,24 +137,6 @@ export function buddyRegionLayout(
     heapStart: heapFor(low),
     heapSize: low * PAGE,
   };
-}
-
-/** Metadata buffers of allocators that are done ({@linkcode BuddyPages.recycle}), at most four. */
-const spareBuffers: ArrayBuffer[] = [];
-
-/** A spare buffer of `bytes`, zeroed (as a new one is), if there is one. */
-export function spareBuffer(bytes: number): ArrayBuffer | undefined {
-  const i = spareBuffers.findIndex((b) => b.byteLength === bytes);
-  if (i < 0) return undefined;
-  const [buf] = spareBuffers.splice(i, 1);
-  new Uint8Array(buf).fill(0);
-  return buf;
-}
-
-/** Keeps `buf` for {@linkcode spareBuffer}. */
-export function keepBuffer(buf: ArrayBuffer): void {
-  if (spareBuffers.length >= 4) spareBuffers.shift();
-  spareBuffers.push(buf);
 }
 
 function alignUp(n: number, align: number): number {
