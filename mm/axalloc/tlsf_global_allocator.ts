@@ -80,27 +80,7 @@ export class TlsfGlobalAllocator {
 
   /** `alloc(layout)`: rlsf's `allocate`; `NoMemory` when nothing fits. */
   alloc(size: number, align: number): number {
-    const p = this.#tlsf.alloc(size, align);
-    return p;
-  }
-
-  /**
-   * {@linkcode TlsfGlobalAllocator.alloc} answering `NoMemory` with
-   * `NO_MEMORY` (-3) instead of an exception (a replay's fast path).
-   */
-  tryAlloc(size: number, align: number): number {
-    const p = this.#tlsf.tryAlloc(size, align);
-    return p;
-  }
-
-  /** The block handle of the last allocation (see {@linkcode TlsfByteAllocator.lastHandle}). */
-  get lastHandle(): number {
-    return this.#tlsf.lastHandle;
-  }
-
-  /** `dealloc(ptr, layout)` of the allocation whose handle is `handle`: no lookup. */
-  deallocHandle(ptr: number, size: number, align: number, handle: number): void {
-    this.#tlsf.deallocHandle(ptr, size, align, handle);
+    return this.#tlsf.alloc(size, align);
   }
 
   /** `dealloc(ptr, layout)`. */

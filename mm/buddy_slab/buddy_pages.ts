@@ -160,8 +160,6 @@ class Section {
   /** 1 at the first page of each allocated block (mmsim's own check, not real metadata). */
   readonly head: Uint8Array;
   readonly lists = new Uint32Array(BUDDY_MAX_ORDER + 1).fill(PFN_NONE);
-  /** Free blocks per order. */
-  readonly counts = new Float64Array(BUDDY_MAX_ORDER + 1);
   freePages = 0;
   readonly totalPages: number;
   /** The buffer the page metadata lives in. */
@@ -202,7 +200,6 @@ class Section {
     this.next[pfn] = old;
     if (old !== PFN_NONE) this.prev[old] = pfn;
     this.lists[order] = pfn;
-    this.counts[order]++;
   }
 
   remove(pfn: number, order: number): void {
@@ -213,7 +210,6 @@ class Section {
     if (n !== PFN_NONE) this.prev[n] = p;
     this.prev[pfn] = PFN_NONE;
     this.next[pfn] = PFN_NONE;
-    this.counts[order]--;
   }
 
   /** Splits the free block `blockPfn` of `blockOrder` (already off its list) down to `target`. */
@@ -489,7 +485,9 @@ export class BuddyPages {
   freeBlocks(): number[] {
     const out = new Array<number>(BUDDY_MAX_ORDER + 1).fill(0);
     for (const s of this.#sections) {
-      for (let o = 0; o <= BUDDY_MAX_ORDER; o++) out[o] += s.counts[o];
+      for (let o = 0; o <= BUDDY_MAX_ORDER; o++) {
+        for (let pfn = s.lists[o]; pfn !== PFN_NONE; pfn = s.next[pfn]) out[o]++;
+      }
     }
     return out;
   }
