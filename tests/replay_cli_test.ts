@@ -239,3 +239,28 @@ Deno.test("replay task: runs with its V8 flags, prints the reference output, and
   assert.equal(b.code, 0, b.err);
   assert.match(b.out, /^buddy \S+: 100000 ops x \d+ runs in \d+ ms: [\d.]+ Mops\/s\n$/);
 });
+
+Deno.test("replay cli: ArceOS 2026's allocators, CPUs and remote frees, a panic where the real code panics", async () => {
+  const text = "cpus 2\noffset 0xffffffc000000000\nregion 0xffffffc080400000 0x400000\n" +
+    "a 1 64 8\ncpu 1\nf 1\ncpu 0\na 2 64 8\nd 3 1 0x1000\nadd 0xffffffc080900000 0x3000\n";
+  await withTrace(text, async (p) => {
+    const slab = await run(["--allocator", "ax-alloc-buddy-slab", p]);
+    assert.equal(slab.code, 0, slab.err.join("\n"));
+    // The object freed on CPU 1 waits on CPU 0's slab; CPU 0 drains it and gets it back.
+    const [region, one, two, dma, add] = slab.out.split("\n");
+    assert.equal(region, "region ok");
+    assert.equal(two.slice(2), one.slice(2));
+    assert.match(dma, /^3 0xffffffc08[0-9a-f]+$/);
+    assert.equal(add, "add ok"); // 12 KiB holds no 2 MiB-aligned page: skipped, ok
+    assert.match(
+      slab.out,
+      /\nstats used_bytes=\d+ available_bytes=\d+ used_pages=\d+ available_pages=\d+\n$/,
+    );
+    const tlsf = await run(["--allocator", "ax-alloc-tlsf", p]);
+    assert.equal(tlsf.code, 0);
+    assert.match(
+      tlsf.out,
+      /^region ok\n1 0x[0-9a-f]+\n2 0x[0-9a-f]+\npanic: not implemented: TLSF allocator does not support alloc_dma32_pages\n$/,
+    );
+  });
+});
