@@ -403,3 +403,34 @@ function nvimMissing(): string | undefined {
     return why;
   }
 }
+
+Deno.test("lsp: the statements of CPUs, as an editor with its processId sees them", async () => {
+  const lsp = new LspClient();
+  try {
+    await lsp.request("initialize", { processId: Deno.pid, rootUri: null, capabilities: {} });
+    await lsp.notify("initialized", {});
+    const doc = uri("scripts/lsp_cpus.mms");
+    const text =
+      'kernel arceos = "2026-buddy-slab"\ncpus 2\nparallel {\n  gpu 0 { print cpu() }\n' +
+      "  cpu 1 { print cpu_count() }\n}\non cpu 1 { print remote_pending() }\n";
+    await lsp.notify("textDocument/didOpen", {
+      textDocument: { uri: doc, languageId: "mms", version: 1, text },
+    });
+    const d = (await lsp.diagnostics(doc)).params as {
+      diagnostics: { range: { start: { line: number; character: number } }; message: string }[];
+    };
+    assert.deepEqual(
+      d.diagnostics.map((x) => `${x.range.start.line}:${x.range.start.character} ${x.message}`),
+      ["3:2 expected 'cpu' here, not 'gpu' (parallel { cpu 0 { ... } cpu 1 { ... } })"],
+    );
+    const fmt = await lsp.request("textDocument/formatting", {
+      textDocument: { uri: doc },
+      options: { tabSize: 2, insertSpaces: true },
+    });
+    assert.equal(fmt.error, undefined);
+    assert.equal(await lsp.close(), 0);
+  } catch (e) {
+    await lsp.kill();
+    throw e;
+  }
+});
