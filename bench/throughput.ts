@@ -12,8 +12,10 @@
  * ratio is not a measurement of this machine. Quote ratios, not times:
  * absolute times drift on shared machines.
  *
- * `deno task bench [SECONDS]`; `--rows TEXT` keeps the rows whose allocator
- * or trace contains TEXT (`--rows arceos-2026`); with `--only N` it measures workload N alone
+ * `deno task bench` runs it first; alone, `deno run --allow-read --allow-run
+ * --allow-env=MMSIM_NATIVE_DIR bench/throughput.ts [SECONDS] [--rows TEXT]`,
+ * where `--rows TEXT` keeps the rows whose allocator or trace contains TEXT
+ * (`--rows arceos-2026`); with `--only N` it measures workload N alone
  * and prints its Mops/s (what the parent process runs, with the V8 flags of
  * `deno task replay`).
  *
