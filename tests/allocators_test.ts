@@ -190,6 +190,35 @@ Deno.test("tlsf: header before the payload, good fit, merging and sentinel", () 
   assert.equal(kindOf(() => a.addMemory(0x8000_0800, 0x1000)), "MemoryOverlap");
 });
 
+Deno.test("tlsf: a region past 8 GiB is split into pools; a 32-bit target's pool fits 4 GiB", () => {
+  // 64-bit: one free block spans at most GRANULARITY << FLLEN = 8 GiB, so a
+  // 9 GiB region is two pools (each closed by a one-granule sentinel).
+  const a = new TlsfByteAllocator();
+  a.init(0x1_0000_0000, 9 * 2 ** 30);
+  assert.deepEqual(a.freeBlocks(), [
+    { addr: 0x1_0000_0000, size: 8 * 2 ** 30 - 32 },
+    { addr: 0x1_0000_0000 + 8 * 2 ** 30, size: 2 ** 30 - 32 },
+  ]);
+  assert.equal(a.largestFreeBlock(), 8 * 2 ** 30 - 32);
+  // Good fit rounds a request up to its list's floor: the 8 GiB block
+  // cannot serve one of nearly 8 GiB, but does serve 4 GiB twice over.
+  assert.equal(kindOf(() => a.alloc(8 * 2 ** 30 - 48, 8)), "NoMemory");
+  const big = a.alloc(4 * 2 ** 30, 8);
+  assert.equal(big, 0x1_0000_0010);
+  // The rest of the first pool serves the next ones (the second pool's
+  // 1 GiB block is on a list below the request's).
+  assert.equal(a.alloc(2 ** 30 - 64, 8), 0x2_0000_0030);
+  assert.equal(a.alloc(2 ** 30 - 64, 8), 0x2_4000_0010);
+  a.dealloc(big, 4 * 2 ** 30, 8);
+  // 32-bit: no pool limit below the address space, and no pool past it.
+  const w = new TlsfByteAllocator({ pointerWidth: 4 });
+  w.init(0x1000, 2 ** 32 - 0x2000);
+  assert.deepEqual(w.freeBlocks(), [{ addr: 0x1000, size: 2 ** 32 - 0x2000 - 16 }]);
+  assert.equal(w.alloc(100, 4), 0x1008);
+  const x = new TlsfByteAllocator({ pointerWidth: 4 });
+  assert.equal(kindOf(() => x.init(0, 2 ** 32)), "InvalidParam");
+});
+
 Deno.test("global allocator: init takes the lowest 32 KiB, the heap doubles on each miss", () => {
   const grown: number[] = [];
   const g = new GlobalAllocator({ onExpand: (_s, size) => grown.push(size) });

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { alignUp, hex, log2Floor, POW2 } from "../../hal/int.ts";
+import { alignUp, hex } from "../../hal/int.ts";
 import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
 import { RegionList } from "./region_list.ts";
 import { AllocError, NO_MEMORY } from "./alloc_error.ts";
@@ -37,66 +37,62 @@ export const TLSF_MAX_POOL_SIZE = TLSF_GRANULARITY * 2 ** TLSF_FLLEN;
 
 /** A block's flag: in use (allocated, or a pool's closing sentinel, which never merges). */
 const USED = 1;
-/** No block (a null link). */
-const NONE = -1;
+/** No block (a null link): block 0, a row that is never a real block. */
+const NONE = 0;
 
-/** Block tables an allocator handed back ({@linkcode TlsfByteAllocator.recycle}). */
-let spareTables: {
-  addr: Float64Array<ArrayBuffer>;
-  size: Float64Array<ArrayBuffer>;
-  flags: Uint8Array<ArrayBuffer>;
-  prevPhys: Int32Array<ArrayBuffer>;
-  nextPhys: Int32Array<ArrayBuffer>;
-  prevFree: Int32Array<ArrayBuffer>;
-  nextFree: Int32Array<ArrayBuffer>;
-  reqSize: Float64Array<ArrayBuffer>;
-  reqAlign: Float64Array<ArrayBuffer>;
-  ptr: Float64Array<ArrayBuffer>;
-} | undefined;
+// A block's header is a row of `H` 32-bit integers in one array, and its
+// addresses and layout a row of `D` numbers in another: two arrays for
+// every field (fewer loads and bounds checks in the hot paths), and sizes
+// in granules, so that the list mappings are integer operations. Block 0
+// is the null block: writes through a missing link land in its row, so
+// that linking and unlinking need no branch on a neighbour (the lists'
+// shapes are random, and such a branch mispredicts), and its flags say
+// used, so that a pool's first block never merges with it.
+const H = 8; // (rows are indexed as `block << 3`)
+/** Size in granules, header included. */
+const H_SIZE = 0;
+const H_FLAGS = 1;
+const H_PREV_PHYS = 2;
+const H_NEXT_PHYS = 3;
+const H_PREV_FREE = 4;
+/** The next free block on the list (on the spare chain for a merged-away block). */
+const H_NEXT_FREE = 5;
+const D = 4; // (rows are indexed as `block << 2`)
+/** The block's start address. */
+const D_ADDR = 0;
+/** A used block's payload pointer (-1 for every other block): a handle's check. */
+const D_PTR = 1;
+const D_REQ_SIZE = 2;
+const D_REQ_ALIGN = 3;
 
-// The list mappings take a 32-bit path for sizes below 2 GiB and keep the
-// rest out of line, so that they inline into the hot paths. `g` is the
-// granularity's log2. The second level is the 5 bits below the size's top
-// bit (rlsf rotates the size, so that on a 32-bit target a 16-byte block's
-// 5 bits are the size shifted left).
+/** The block tables an allocator handed back ({@linkcode TlsfByteAllocator.recycle}). */
+let spareTables: { h: Int32Array<ArrayBuffer>; d: Float64Array<ArrayBuffer> } | undefined;
 
-/** `(fl, sl)` of the list a free block of `size` belongs to, or -1 past `FLLEN`. */
-function mapFloor(size: number, g: number): number {
-  if (size >= 0x8000_0000) return mapFloorLarge(size, g);
-  const shift = 26 - Math.clz32(size); // floor(log2(size)) - log2(SLLEN)
-  const sl = shift >= 0 ? size >>> shift : size << -shift;
-  return ((shift + 5 - g) << 5) | (sl & 31);
+/** The largest block, in granules: `FLLEN` first-level classes of granules. */
+const MAX_GRANULES = 2 ** TLSF_FLLEN;
+
+// The list mappings work on sizes in granules, below `2^FLLEN`: the first
+// level is the size's top bit, the second level the 5 bits below it (rlsf
+// rotates the size, so that a block of fewer than 32 granules has its 5
+// bits shifted left).
+
+/** `(fl, sl)` of the list a free block of `n` granules belongs to. */
+function mapFloor(n: number): number {
+  const shift = 26 - Math.clz32(n); // floor(log2(n)) - log2(SLLEN)
+  const sl = shift >= 0 ? n >> shift : n << -shift;
+  return ((shift + 5) << 5) | (sl & 31);
 }
 
-function mapFloorLarge(size: number, g: number): number {
-  const top = log2Floor(size);
-  const fl = top - g;
-  if (fl >= TLSF_FLLEN) return -1;
-  const sl = Math.floor(size / POW2[top - 5]) & (TLSF_SLLEN - 1);
-  return fl * TLSF_SLLEN + sl;
-}
-
-/** The first list whose every block is at least `size`, or -1. */
-function mapCeil(size: number, g: number): number {
-  if (size >= 0x8000_0000) return mapCeilLarge(size, g);
-  const shift = 26 - Math.clz32(size);
-  let fl = shift + 5 - g;
+/** The first list whose every block is at least `n` granules, or -1. */
+function mapCeil(n: number): number {
+  if (n >= MAX_GRANULES) return -1;
+  const shift = 26 - Math.clz32(n);
+  let fl = shift + 5;
   let sl: number;
   if (shift >= 0) {
-    sl = size >>> shift;
-    if (sl << shift !== size) sl++;
-  } else sl = size << -shift;
-  if (sl >= 2 * TLSF_SLLEN) fl++;
-  if (fl >= TLSF_FLLEN) return -1;
-  return (fl << 5) | (sl & 31);
-}
-
-function mapCeilLarge(size: number, g: number): number {
-  const top = log2Floor(size);
-  let fl = top - g;
-  const unit = POW2[top - 5];
-  let sl = Math.floor(size / unit);
-  if (sl * unit !== size) sl++;
+    sl = n >> shift;
+    if (sl << shift !== n) sl++;
+  } else sl = n << -shift;
   if (sl >= 2 * TLSF_SLLEN) fl++;
   if (fl >= TLSF_FLLEN) return -1;
   return (fl << 5) | (sl & 31);
@@ -156,33 +152,20 @@ export class TlsfByteAllocator implements ByteAllocator {
   readonly #gran: number;
   /** A used block's header (two pointers). */
   readonly #header: number;
-  /** The largest pool a free block can span (unlimited on a 32-bit target). */
+  /** The largest pool a free block can span, in granules (unlimited on a 32-bit target). */
   readonly #maxPool: number;
   #flBitmap = 0;
   readonly #slBitmap = new Uint32Array(TLSF_FLLEN);
   /** Per list, its first free block (or `NONE`). */
-  readonly #firstFree = new Int32Array(TLSF_FLLEN * TLSF_SLLEN).fill(NONE);
-  // Block headers, struct-of-arrays by block index (no objects, no write
-  // barriers): start address, size with header, flags, physical and free
-  // list links, and a used block's layout.
-  #addr = new Float64Array(64);
-  #size = new Float64Array(64);
-  #flags = new Uint8Array(64);
-  #prevPhys = new Int32Array(64);
-  #nextPhys = new Int32Array(64);
-  // The free list links are kept at index `block + 1`: slot 0 takes the
-  // writes through a missing link (`NONE + 1`), so that linking and
-  // unlinking need no branch on a neighbour (the lists' shapes are random,
-  // and such a branch mispredicts). The spare chain uses `#nextFree` too.
-  #prevFree = new Int32Array(65);
-  #nextFree = new Int32Array(65);
-  #reqSize = new Float64Array(64);
-  #reqAlign = new Float64Array(64);
-  #blockCount = 0;
-  /** Indices of blocks merged away (their headers are gone), chained by `#nextFree`. */
+  readonly #firstFree = new Int32Array(TLSF_FLLEN * TLSF_SLLEN);
+  /** Block headers, `H` integers per block (no objects, no write barriers). */
+  #h = new Int32Array(64 * H);
+  /** Block addresses and layouts, `D` numbers per block. */
+  #d = new Float64Array(64 * D);
+  /** Blocks made so far, the null block included. */
+  #blockCount = 1;
+  /** Blocks merged away (their headers are gone), chained by `H_NEXT_FREE`. */
   #spare = NONE;
-  /** A used block's payload pointer (-1 for every other block): a handle's check. */
-  #ptr = new Float64Array(64);
   /**
    * Live allocations: payload pointer -> its block, made on the first free
    * without a handle (a replay, which frees by handle, never needs it).
@@ -204,24 +187,20 @@ export class TlsfByteAllocator implements ByteAllocator {
     this.#g = width === 4 ? 4 : 5;
     this.#gran = 4 * width;
     this.#header = 2 * width;
-    this.#maxPool = this.#g + TLSF_FLLEN >= 8 * width ? Infinity : this.#gran * 2 ** TLSF_FLLEN;
+    this.#maxPool = this.#g + TLSF_FLLEN >= 8 * width ? Infinity : MAX_GRANULES;
     // The block tables of an allocator that is done, grown already: every
     // entry is written before it is read, so they start this one as fresh
     // ones would.
     const t = spareTables;
     if (t !== undefined) {
       spareTables = undefined;
-      this.#addr = t.addr;
-      this.#size = t.size;
-      this.#flags = t.flags;
-      this.#prevPhys = t.prevPhys;
-      this.#nextPhys = t.nextPhys;
-      this.#prevFree = t.prevFree;
-      this.#nextFree = t.nextFree;
-      this.#reqSize = t.reqSize;
-      this.#reqAlign = t.reqAlign;
-      this.#ptr = t.ptr;
+      this.#h = t.h;
+      this.#d = t.d;
     }
+    // The null block: used (never merged), pointing nowhere.
+    this.#h.fill(0, 0, H);
+    this.#h[H_FLAGS] = USED;
+    this.#d[D_PTR] = -1;
   }
 
   /**
@@ -230,18 +209,7 @@ export class TlsfByteAllocator implements ByteAllocator {
    * not be used afterwards.
    */
   recycle(): void {
-    spareTables = {
-      addr: this.#addr,
-      size: this.#size,
-      flags: this.#flags,
-      prevPhys: this.#prevPhys,
-      nextPhys: this.#nextPhys,
-      prevFree: this.#prevFree,
-      nextFree: this.#nextFree,
-      reqSize: this.#reqSize,
-      reqAlign: this.#reqAlign,
-      ptr: this.#ptr,
-    };
+    spareTables = { h: this.#h, d: this.#d };
     this.#recycled = true;
   }
 
@@ -279,18 +247,19 @@ export class TlsfByteAllocator implements ByteAllocator {
     // Blocks start granule aligned, so with `align <= header` the payload is
     // right past the header and the block needs exactly `searchSize`.
     const header = this.#header;
-    const gran = this.#gran;
+    const g = this.#g;
     const small = align <= header && size < 0x4000_0000;
-    const searchSize = small
-      ? (size + header + gran - 1) & -gran
-      : alignUp(size + Math.max(align - header, 0) + header, gran);
+    // The size the block needs, in granules.
+    const search = small
+      ? (size + header + this.#gran - 1) >> g
+      : alignUp(size + Math.max(align - header, 0) + header, this.#gran) / this.#gran;
     // The list search, written out here so that the JIT keeps it in line:
-    // the first non-empty list at or above `mapCeil(searchSize)`.
-    const first = mapCeil(searchSize, this.#g);
+    // the first non-empty list at or above `mapCeil(search)`.
+    const first = mapCeil(search);
     let list = -1;
     if (first >= 0) {
       const slBitmap = this.#slBitmap;
-      let fl = first >>> 5;
+      let fl = first >> 5;
       let sl = bitScanForward(slBitmap[fl], first & 31);
       if (sl === 32) {
         fl = bitScanForward(this.#flBitmap, fl + 1);
@@ -301,24 +270,29 @@ export class TlsfByteAllocator implements ByteAllocator {
     if (list < 0) return NO_MEMORY;
     const block = this.#firstFree[list];
     this.#unlink(block, list);
-    const addr = this.#addr[block];
+    const h = this.#h;
+    const d = this.#d;
+    const row = block << 2;
+    const addr = d[row | D_ADDR];
     const ptr = small ? addr + header : alignUp(addr + header, align);
-    const newSize = small ? searchSize : alignUp(ptr - addr + size, gran);
-    const oldSize = this.#size[block];
+    const newSize = small ? search : alignUp(ptr - addr + size, this.#gran) / this.#gran;
+    const oldSize = h[(block << 3) | H_SIZE];
     if (newSize !== oldSize) {
-      const next = this.#nextPhys[block];
-      const rest = this.#newBlock(addr + newSize, oldSize - newSize, 0);
-      this.#prevPhys[rest] = block;
-      this.#nextPhys[rest] = next;
-      this.#prevPhys[next] = rest;
-      this.#nextPhys[block] = rest;
-      this.#size[block] = newSize;
+      const next = h[(block << 3) | H_NEXT_PHYS];
+      const rest = this.#newBlock(addr + newSize * this.#gran, oldSize - newSize, 0);
+      const hr = this.#h; // (grown, perhaps)
+      hr[(rest << 3) | H_PREV_PHYS] = block;
+      hr[(rest << 3) | H_NEXT_PHYS] = next;
+      hr[(next << 3) | H_PREV_PHYS] = rest;
+      hr[(block << 3) | H_NEXT_PHYS] = rest;
+      hr[(block << 3) | H_SIZE] = newSize;
       this.#link(rest);
     }
-    this.#flags[block] = USED;
-    this.#reqSize[block] = size;
-    this.#reqAlign[block] = align;
-    this.#ptr[block] = ptr;
+    this.#h[(block << 3) | H_FLAGS] = USED;
+    const dr = this.#d;
+    dr[row | D_PTR] = ptr;
+    dr[row | D_REQ_SIZE] = size;
+    dr[row | D_REQ_ALIGN] = align;
     this.#live?.set(ptr, block);
     this.lastHandle = block;
     this.#used += size;
@@ -335,9 +309,12 @@ export class TlsfByteAllocator implements ByteAllocator {
     const index = this.#index();
     const live = index.take(ptr);
     if (live === ADDRESS_INT_MAP_MISSING) throw notLive(ptr);
-    if (this.#reqAlign[live] !== align || this.#reqSize[live] !== size) {
+    const d = this.#d;
+    const reqSize = d[(live << 2) | D_REQ_SIZE];
+    const reqAlign = d[(live << 2) | D_REQ_ALIGN];
+    if (reqAlign !== align || reqSize !== size) {
       index.set(ptr, live); // nothing changes
-      throw wrongLayout(ptr, this.#reqSize[live], this.#reqAlign[live], size, align);
+      throw wrongLayout(ptr, reqSize, reqAlign, size, align);
     }
     this.#free(live, size);
   }
@@ -349,9 +326,11 @@ export class TlsfByteAllocator implements ByteAllocator {
    * block, or a different layout, is checked and reported as `dealloc` does.
    */
   deallocHandle(ptr: number, size: number, align: number, handle: number): void {
+    const d = this.#d;
+    const row = handle << 2;
     if (
-      handle >= 0 && handle < this.#blockCount && this.#ptr[handle] === ptr &&
-      this.#reqAlign[handle] === align && this.#reqSize[handle] === size
+      handle > 0 && handle < this.#blockCount && d[row | D_PTR] === ptr &&
+      d[row | D_REQ_ALIGN] === align && d[row | D_REQ_SIZE] === size
     ) {
       this.#live?.take(ptr);
       this.#free(handle, size);
@@ -363,39 +342,45 @@ export class TlsfByteAllocator implements ByteAllocator {
     let live = this.#live;
     if (live === undefined) {
       live = new AddressIntMap(1024);
-      const ptrs = this.#ptr;
-      for (let b = 0; b < this.#blockCount; b++) if (ptrs[b] >= 0) live.set(ptrs[b], b);
+      const d = this.#d;
+      for (let b = 1; b < this.#blockCount; b++) {
+        const ptr = d[(b << 2) | D_PTR];
+        if (ptr >= 0) live.set(ptr, b);
+      }
       this.#live = live;
     }
     return live;
   }
 
-  /** Frees the live `block` (`size` requested bytes), merging it with free neighbours. */
+  /**
+   * Frees the live `block` (`size` requested bytes), merging it with free
+   * neighbours (the null block, before a pool's first block, counts as used).
+   */
   #free(live: number, size: number): void {
-    this.#ptr[live] = -1;
+    const h = this.#h;
+    this.#d[(live << 2) | D_PTR] = -1;
     let block = live;
-    let newSize = this.#size[block];
-    let after = this.#nextPhys[block];
-    if (this.#flags[after] === 0) {
-      const afterSize = this.#size[after];
+    let newSize = h[(block << 3) | H_SIZE];
+    let after = h[(block << 3) | H_NEXT_PHYS];
+    if (h[(after << 3) | H_FLAGS] === 0) {
+      const afterSize = h[(after << 3) | H_SIZE];
       newSize += afterSize;
-      this.#unlink(after, mapFloor(afterSize, this.#g));
-      const next = this.#nextPhys[after];
+      this.#unlink(after, mapFloor(afterSize));
+      const next = h[(after << 3) | H_NEXT_PHYS];
       this.#release(after); // its header is gone
       after = next;
     }
-    const before = this.#prevPhys[block];
-    if (before !== NONE && this.#flags[before] === 0) {
-      const beforeSize = this.#size[before];
-      newSize += beforeSize;
-      this.#unlink(before, mapFloor(beforeSize, this.#g));
+    const before = h[(block << 3) | H_PREV_PHYS];
+    if (h[(before << 3) | H_FLAGS] === 0) {
+      newSize += h[(before << 3) | H_SIZE];
+      this.#unlink(before, mapFloor(h[(before << 3) | H_SIZE]));
       this.#release(block);
       block = before;
     }
-    this.#size[block] = newSize;
-    this.#flags[block] = 0;
-    this.#nextPhys[block] = after;
-    this.#prevPhys[after] = block;
+    h[(block << 3) | H_SIZE] = newSize;
+    h[(block << 3) | H_FLAGS] = 0;
+    h[(block << 3) | H_NEXT_PHYS] = after;
+    h[(after << 3) | H_PREV_PHYS] = block;
     this.#link(block);
     this.#used -= size;
   }
@@ -418,12 +403,8 @@ export class TlsfByteAllocator implements ByteAllocator {
   /** The largest free block, header included, in bytes (for fragmentation reports). */
   largestFreeBlock(): number {
     let best = 0;
-    for (const head of this.#firstFree) {
-      for (let b = head; b !== NONE; b = this.#nextFree[b + 1]) {
-        if (this.#size[b] > best) best = this.#size[b];
-      }
-    }
-    return best;
+    for (const b of this.#freeBlockIndices()) best = Math.max(best, this.#h[(b << 3) | H_SIZE]);
+    return best * this.#gran;
   }
 
   /**
@@ -434,19 +415,29 @@ export class TlsfByteAllocator implements ByteAllocator {
   freeList(list: number): number[] {
     const out: number[] = [];
     const first = list >= 0 && list < this.#firstFree.length ? this.#firstFree[list] : NONE;
-    for (let b = first; b !== NONE; b = this.#nextFree[b + 1]) out.push(this.#addr[b]);
+    for (let b = first; b !== NONE; b = this.#h[(b << 3) | H_NEXT_FREE]) {
+      out.push(this.#d[(b << 2) | D_ADDR]);
+    }
     return out;
   }
 
   /** The sizes of all free blocks, in address order (for reports and tests). */
   freeBlocks(): { addr: number; size: number }[] {
-    const out: { addr: number; size: number }[] = [];
+    return this.#freeBlockIndices()
+      .map((b) => ({
+        addr: this.#d[(b << 2) | D_ADDR],
+        size: this.#h[(b << 3) | H_SIZE] * this.#gran,
+      }))
+      .sort((x, y) => x.addr - y.addr);
+  }
+
+  /** Every free block, list by list. */
+  #freeBlockIndices(): number[] {
+    const out: number[] = [];
     for (const head of this.#firstFree) {
-      for (let b = head; b !== NONE; b = this.#nextFree[b + 1]) {
-        out.push({ addr: this.#addr[b], size: this.#size[b] });
-      }
+      for (let b = head; b !== NONE; b = this.#h[(b << 3) | H_NEXT_FREE]) out.push(b);
     }
-    return out.sort((x, y) => x.addr - y.addr);
+    return out;
   }
 
   #insertPool(start: number, len: number): void {
@@ -460,20 +451,28 @@ export class TlsfByteAllocator implements ByteAllocator {
         reason: `region [${hex(start)}, +${hex(len)}) is too small for a TLSF pool`,
       });
     }
-    let size = usable - (usable % gran);
-    this.#claimRegion(aligned, aligned + size);
+    if (this.#maxPool === Infinity && usable >= 2 ** 32) {
+      // A 32-bit target's pool lies in its 4 GiB address space.
+      throw new AllocError("InvalidParam", {
+        address: start,
+        reason: `region [${hex(start)}, +${hex(len)}) does not fit a 32-bit address space`,
+      });
+    }
+    let size = (usable - (usable % gran)) / gran; // in granules
+    this.#claimRegion(aligned, aligned + size * gran);
     let cursor = aligned;
-    while (size >= 2 * gran) {
+    while (size >= 2) {
       const chunk = Math.min(size, this.#maxPool);
-      const sentinel = this.#newBlock(cursor + chunk - gran, gran, USED);
-      const block = this.#newBlock(cursor, chunk - gran, 0);
-      this.#prevPhys[block] = NONE;
-      this.#nextPhys[block] = sentinel;
-      this.#prevPhys[sentinel] = block;
-      this.#nextPhys[sentinel] = NONE;
+      const sentinel = this.#newBlock(cursor + (chunk - 1) * gran, 1, USED);
+      const block = this.#newBlock(cursor, chunk - 1, 0);
+      const h = this.#h;
+      h[(block << 3) | H_PREV_PHYS] = NONE;
+      h[(block << 3) | H_NEXT_PHYS] = sentinel;
+      h[(sentinel << 3) | H_PREV_PHYS] = block;
+      h[(sentinel << 3) | H_NEXT_PHYS] = NONE;
       this.#link(block);
       size -= chunk;
-      cursor += chunk;
+      cursor += chunk * gran;
     }
   }
 
@@ -488,84 +487,70 @@ export class TlsfByteAllocator implements ByteAllocator {
     }
   }
 
-  /** A block header at `addr`; the caller sets its physical links. */
+  /** A block header at `addr`, `size` granules; the caller sets its physical links. */
   #newBlock(addr: number, size: number, flags: number): number {
     let b = this.#spare;
-    if (b !== NONE) this.#spare = this.#nextFree[b + 1];
+    if (b !== NONE) this.#spare = this.#h[(b << 3) | H_NEXT_FREE];
     else {
       b = this.#blockCount++;
-      if (b === this.#flags.length) this.#grow();
+      if (b << 3 === this.#h.length) this.#grow();
     }
-    this.#addr[b] = addr;
-    this.#size[b] = size;
-    this.#flags[b] = flags;
-    this.#ptr[b] = -1;
+    const h = this.#h;
+    h[(b << 3) | H_SIZE] = size;
+    h[(b << 3) | H_FLAGS] = flags;
+    const d = this.#d;
+    d[(b << 2) | D_ADDR] = addr;
+    d[(b << 2) | D_PTR] = -1;
     return b;
   }
 
   #release(b: number): void {
-    this.#nextFree[b + 1] = this.#spare;
+    this.#h[(b << 3) | H_NEXT_FREE] = this.#spare;
     this.#spare = b;
   }
 
   #grow(): void {
-    const cap = this.#addr.length * 2;
-    const grown = <T extends Float64Array | Int32Array | Uint8Array>(
-      a: T,
-      make: (n: number) => T,
-    ) => {
-      const b = make(cap);
-      b.set(a);
-      return b;
-    };
-    const f64 = (n: number) => new Float64Array(n);
-    const i32 = (n: number) => new Int32Array(n);
-    this.#addr = grown(this.#addr, f64);
-    this.#ptr = grown(this.#ptr, f64);
-    this.#size = grown(this.#size, f64);
-    this.#reqSize = grown(this.#reqSize, f64);
-    this.#reqAlign = grown(this.#reqAlign, f64);
-    this.#flags = grown(this.#flags, (n) => new Uint8Array(n));
-    this.#prevPhys = grown(this.#prevPhys, i32);
-    this.#nextPhys = grown(this.#nextPhys, i32);
-    this.#prevFree = grown(this.#prevFree, (n) => new Int32Array(n + 1));
-    this.#nextFree = grown(this.#nextFree, (n) => new Int32Array(n + 1));
+    const h = new Int32Array(this.#h.length * 2);
+    h.set(this.#h);
+    this.#h = h;
+    const d = new Float64Array(this.#d.length * 2);
+    d.set(this.#d);
+    this.#d = d;
   }
 
   // The list operations read each array once into a local: fewer bytecodes,
   // so that they (and the list search) inline into alloc and dealloc.
 
   #link(block: number): void {
-    const list = mapFloor(this.#size[block], this.#g);
+    const h = this.#h;
+    const list = mapFloor(h[(block << 3) | H_SIZE]);
     const firstFree = this.#firstFree;
-    const prevFree = this.#prevFree;
     const head = firstFree[list];
-    this.#nextFree[block + 1] = head;
-    prevFree[block + 1] = NONE;
-    prevFree[head + 1] = block; // (an empty list: slot 0)
+    h[(block << 3) | H_NEXT_FREE] = head;
+    h[(block << 3) | H_PREV_FREE] = NONE;
+    h[(head << 3) | H_PREV_FREE] = block; // (an empty list: the null block's row)
     firstFree[list] = block;
-    this.#flBitmap |= 1 << (list >>> 5);
-    this.#slBitmap[list >>> 5] |= 1 << (list & 31);
+    this.#flBitmap |= 1 << (list >> 5);
+    this.#slBitmap[list >> 5] |= 1 << (list & 31);
   }
 
   /**
    * Takes `block` off free list `list`, without a branch: the links through
-   * a missing neighbour land in slot 0, and the list's head and the
-   * bitmaps are updated under masks (-1 or 0) instead of conditions.
+   * a missing neighbour land in the null block's row, and the list's head
+   * and the bitmaps are updated under masks (-1 or 0) instead of conditions.
    */
   #unlink(block: number, list: number): void {
-    const nextFree = this.#nextFree;
-    const prevFree = this.#prevFree;
-    const next = nextFree[block + 1];
-    const prev = prevFree[block + 1];
-    prevFree[next + 1] = prev;
-    nextFree[prev + 1] = next;
-    const wasHead = prev >> 31; // -1 when `block` was the list's head (prev is NONE)
+    const h = this.#h;
+    const next = h[(block << 3) | H_NEXT_FREE];
+    const prev = h[(block << 3) | H_PREV_FREE];
+    h[(next << 3) | H_PREV_FREE] = prev;
+    h[(prev << 3) | H_NEXT_FREE] = next;
+    const wasHead = (prev - 1) >> 31; // -1 when `block` was the list's head (prev is NONE)
     const firstFree = this.#firstFree;
     firstFree[list] = (next & wasHead) | (firstFree[list] & ~wasHead);
-    const emptied = wasHead & (next >> 31); // -1 when the list is now empty
+    const emptied = wasHead & ((next - 1) >> 31); // -1 when the list is now empty
     const slBitmap = this.#slBitmap;
-    const fl = list >>> 5;
+    const fl = list >> 5;
     const sl = slBitmap[fl] & ~((1 << (list & 31)) & emptied);
     slBitmap[fl] = sl;
     // Clear the first-level bit when the second-level word became 0
