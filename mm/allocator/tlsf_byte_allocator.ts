@@ -268,8 +268,8 @@ export class TlsfByteAllocator implements ByteAllocator {
       if (sl < 32) list = (fl << 5) | sl;
     }
     if (list < 0) return NO_MEMORY;
-    const block = this.#firstFree[list];
-    this.#unlink(block, list);
+    const firstFree = this.#firstFree;
+    const block = firstFree[list];
     const h = this.#h;
     const d = this.#d;
     const row = block << 2;
@@ -286,8 +286,19 @@ export class TlsfByteAllocator implements ByteAllocator {
       hr[(next << 3) | H_PREV_PHYS] = rest;
       hr[(block << 3) | H_NEXT_PHYS] = rest;
       hr[(block << 3) | H_SIZE] = newSize;
-      this.#link(rest);
-    }
+      if (mapFloor(oldSize - newSize) === list) {
+        // The rest belongs where the block was, at the head of its list:
+        // what unlinking the block and linking the rest there give.
+        const after = hr[(block << 3) | H_NEXT_FREE];
+        hr[(rest << 3) | H_NEXT_FREE] = after;
+        hr[(rest << 3) | H_PREV_FREE] = NONE;
+        hr[(after << 3) | H_PREV_FREE] = rest;
+        firstFree[list] = rest;
+      } else {
+        this.#unlink(block, list);
+        this.#link(rest);
+      }
+    } else this.#unlink(block, list);
     this.#h[(block << 3) | H_FLAGS] = USED;
     const dr = this.#d;
     dr[row | D_PTR] = ptr;
@@ -362,16 +373,36 @@ export class TlsfByteAllocator implements ByteAllocator {
     let block = live;
     let newSize = h[(block << 3) | H_SIZE];
     let after = h[(block << 3) | H_NEXT_PHYS];
+    const before = h[(block << 3) | H_PREV_PHYS];
+    const mergeBefore = h[(before << 3) | H_FLAGS] === 0;
     if (h[(after << 3) | H_FLAGS] === 0) {
       const afterSize = h[(after << 3) | H_SIZE];
+      const afterList = mapFloor(afterSize);
       newSize += afterSize;
-      this.#unlink(after, mapFloor(afterSize));
       const next = h[(after << 3) | H_NEXT_PHYS];
+      if (
+        !mergeBefore && h[(after << 3) | H_PREV_FREE] === NONE && mapFloor(newSize) === afterList
+      ) {
+        // The merged block belongs where `after` was, at the head of its
+        // list: what unlinking `after` and linking the block there give.
+        const rest = h[(after << 3) | H_NEXT_FREE];
+        h[(block << 3) | H_NEXT_FREE] = rest;
+        h[(block << 3) | H_PREV_FREE] = NONE;
+        h[(rest << 3) | H_PREV_FREE] = block;
+        this.#firstFree[afterList] = block;
+        this.#release(after); // its header is gone
+        h[(block << 3) | H_SIZE] = newSize;
+        h[(block << 3) | H_FLAGS] = 0;
+        h[(block << 3) | H_NEXT_PHYS] = next;
+        h[(next << 3) | H_PREV_PHYS] = block;
+        this.#used -= size;
+        return;
+      }
+      this.#unlink(after, afterList);
       this.#release(after); // its header is gone
       after = next;
     }
-    const before = h[(block << 3) | H_PREV_PHYS];
-    if (h[(before << 3) | H_FLAGS] === 0) {
+    if (mergeBefore) {
       newSize += h[(before << 3) | H_SIZE];
       this.#unlink(before, mapFloor(h[(before << 3) | H_SIZE]));
       this.#release(block);
