@@ -61,6 +61,22 @@ export class BuddyByteAllocator implements ByteAllocator {
     this.heap.dealloc(ptr, size, align);
   }
 
+  /**
+   * The handle of the block the last successful allocation took (the
+   * heap's node), for {@linkcode BuddyByteAllocator.deallocHandle}.
+   */
+  get lastHandle(): number {
+    return this.heap.lastHandle;
+  }
+
+  /**
+   * {@linkcode BuddyByteAllocator.dealloc} told the block's handle: no
+   * lookup of the pointer; a wrong handle is checked by address.
+   */
+  deallocHandle(ptr: number, size: number, align: number, handle: number): void {
+    this.heap.deallocHandle(ptr, size, align, handle);
+  }
+
   /** Bytes added to the heap. */
   totalBytes(): number {
     return this.heap.statsTotalBytes();

@@ -38,6 +38,8 @@ import { checkLayout, checkRegion, type PointerWidthOptions } from "./layout.ts"
 export const BUDDY_ORDERS = 32;
 /** The flag {@linkcode BuddyHeap}'s node order carries while its block is allocated. */
 const LIVE = 0x80;
+/** The order a node in the spare pool carries: no block, free or allocated. */
+const GONE = 0x7f;
 /** Spreads block offsets over the index (Fibonacci hashing). */
 const GOLDEN = 0x9e3779b1;
 /** Mixes a segment's index into the hash (segment 0 leaves the offset as is). */
@@ -268,8 +270,15 @@ export class BuddyHeap {
     this.#nodeOrder[n] = order | LIVE;
     this.#user += size;
     this.#allocated += POW2[order];
+    this.lastHandle = n;
     return this.#address(n);
   }
+
+  /**
+   * The handle (the block's node) of the block the last successful
+   * allocation took, for {@linkcode BuddyHeap.deallocHandle}.
+   */
+  lastHandle: number = -1;
 
   /**
    * Splits node `n`'s free block of order `from` down to `to`: each step
@@ -301,6 +310,27 @@ export class BuddyHeap {
     }
     const n = offset >= 0 ? this.#find(segment, offset) : -1;
     if (n < 0 || this.#nodeOrder[n] !== (order | LIVE)) throw this.#badFree(ptr, n, order);
+    this.#free(n, segment, offset, order, size);
+  }
+
+  /**
+   * {@linkcode BuddyHeap.dealloc} told the handle
+   * {@linkcode BuddyHeap.lastHandle} gave when `ptr` was allocated: the
+   * block is found without a lookup. A handle that is not `ptr`'s live
+   * block of this layout's order is checked and reported as `dealloc` does.
+   */
+  deallocHandle(ptr: number, size: number, align: number, handle: number): void {
+    const order = blockOrder(size, align, this.#wordLog2);
+    if (
+      handle >= 0 && handle < this.#nodeCount && this.#nodeOrder[handle] === (order | LIVE) &&
+      this.#address(handle) === ptr
+    ) {
+      this.#free(handle, this.#nodeSegment[handle], this.#nodeOffset[handle], order, size);
+    } else this.dealloc(ptr, size, align);
+  }
+
+  /** Frees live node `n` at (`segment`, `offset`), of `order`, `size` bytes asked for. */
+  #free(n: number, segment: number, offset: number, order: number, size: number): void {
     // The real heap stops merging at order 31 (merging further would index
     // past its 32 lists); so does the model.
     // (With its order's list empty, the buddy is not free: no lookup.)
@@ -526,8 +556,9 @@ export class BuddyHeap {
     this.#nonEmpty &= ~((1 << order) & wasHead & (next >> 31));
   }
 
-  /** Returns node `n` to the spare pool. */
+  /** Returns node `n` to the spare pool (no longer a block: a stale handle to it is refused). */
   #release(n: number): void {
+    this.#nodeOrder[n] = GONE;
     this.#nodeNext[n + 1] = this.#spareNode;
     this.#spareNode = n;
   }
