@@ -156,7 +156,9 @@ for (const { w, index } of rows) {
         fmt(median(xs))
       } | ${fmt(Math.max(...xs))} | ${fmt(nat)} (${fmt(Math.min(...native))}-${
         fmt(Math.max(...native))
-      }) | ${fmt(worst / nat)}x | ${fmt(median(xs) / nat)}x | ${worst / nat >= 0.5 ? "yes" : "no"} |`,
+      }) | ${fmt(worst / nat)}x | ${fmt(median(xs) / nat)}x | ${
+        worst / nat >= 0.5 ? "yes" : "no"
+      } |`,
     );
   }
   agreement.push(
