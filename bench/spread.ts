@@ -14,7 +14,8 @@
  *   A --bench --seconds S TRACE` (the same V8 flags; its own warm-up).
  *
  * ```sh
- * deno run --allow-read --allow-run --allow-env=MMSIM_NATIVE_DIR bench/spread.ts \
+ * deno task spread [--runs 20] [--seconds 1] [--rows TEXT]
+ * # or: deno run --allow-read --allow-run --allow-env=MMSIM_NATIVE_DIR bench/spread.ts \
  *   [--runs 20] [--seconds 1] [--rows TEXT]
  * ```
  *
