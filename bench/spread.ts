@@ -32,14 +32,22 @@ import { readTraceText } from "../cli/read_input.ts";
 import { generatedTrace, traceAvailable, tracePath, WORKLOADS } from "./workloads.ts";
 import { median, nativeBinary, nativeDir, nativeRun, replayTaskFlags } from "./native.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    runs: { type: "string", default: "20" },
-    seconds: { type: "string", default: "1" },
-    rows: { type: "string" },
-  },
-});
+function options() {
+  try {
+    return parseArgs({
+      args: Deno.args,
+      options: {
+        runs: { type: "string", default: "20" },
+        seconds: { type: "string", default: "1" },
+        rows: { type: "string" },
+      },
+    }).values;
+  } catch (e) {
+    console.error(`spread: ${(e as Error).message} (options: --runs N, --seconds S, --rows TEXT)`);
+    Deno.exit(2);
+  }
+}
+const values = options();
 const runs = Number(values.runs);
 const seconds = Number(values.seconds);
 if (!(Number.isInteger(runs) && runs > 0) || !(seconds > 0)) {

@@ -264,3 +264,27 @@ Deno.test("replay cli: ArceOS 2026's allocators, CPUs and remote frees, a panic 
     );
   });
 });
+
+Deno.test("spread benchmark: a bad flag, a bad count or no row to measure is a message and an exit code", async () => {
+  const spread = (args: string[]) =>
+    deno([
+      "run",
+      "--allow-read",
+      "--allow-run",
+      "--allow-env=MMSIM_NATIVE_DIR",
+      "bench/spread.ts",
+      ...args,
+    ]);
+  const bogus = await spread(["--bogus"]);
+  assert.equal(bogus.code, 2);
+  assert.match(bogus.err, /^spread: Unknown option '--bogus' \(options: --runs N/);
+  assert.doesNotMatch(bogus.err, /\n\s+at /); // no stack trace
+  for (const args of [["--runs", "0"], ["--runs", "two"], ["--seconds", "0"]]) {
+    const r = await spread(args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.err, /^spread: --runs takes a positive integer, --seconds a positive number\n$/);
+  }
+  const none = await spread(["--rows", "no-such-row", "--runs", "1"]);
+  assert.equal(none.code, 1);
+  assert.match(none.err, /^spread: no row to measure \(the native builds are looked for in /);
+});
