@@ -91,6 +91,20 @@ Deno.test("fidelity: replaying into a reused results buffer prints what a fresh 
       assert.equal(formatReplay(trace, reused), formatReplay(trace, fresh));
     }
   }
+  // The loop a replay makes for a trace and a buffer is kept for them:
+  // another buffer gets a loop of its own and the first one is left alone.
+  for (const allocator of ["tlsf", "slab"]) {
+    const fresh = replay(churn, allocator).results;
+    const mine = new Float64Array(churn.length);
+    const other = new Float64Array(churn.length).fill(7);
+    for (let round = 0; round < 3; round++) {
+      assert.deepEqual(replay(churn, allocator, { results: mine }).results, fresh);
+      const before = mine.slice();
+      assert.deepEqual(replay(churn, allocator, { results: other }).results, fresh);
+      assert.deepEqual(mine, before, `${allocator}: a replay into another buffer wrote into mine`);
+      other.fill(7);
+    }
+  }
   assert.throws(
     () => replay(churn, "buddy", { results: new Float64Array(churn.length - 1) }),
     (e: unknown) =>
