@@ -41,9 +41,9 @@ const USED = 1;
 const NONE = 0;
 
 // A block's header is a row of `H` 32-bit integers in one array, and its
-// addresses and layout a row of `D` numbers in another: two arrays for
-// every field (fewer loads and bounds checks in the hot paths), and sizes
-// in granules, so that the list mappings are integer operations. Block 0
+// addresses and layout a row of `D` numbers in another: two arrays for all
+// the fields (fewer loads and bounds checks in the hot paths), and sizes in
+// granules, so that the list mappings are integer operations. Block 0
 // is the null block: writes through a missing link land in its row, so
 // that linking and unlinking need no branch on a neighbour (the lists'
 // shapes are random, and such a branch mispredicts), and its flags say
