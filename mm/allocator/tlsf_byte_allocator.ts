@@ -245,7 +245,7 @@ export class TlsfByteAllocator implements ByteAllocator {
   tryAlloc(size: number, align: number): number {
     checkLayout(size, align);
     // Blocks start granule aligned, so with `align <= header` the payload is
-    // right past the header and the block needs exactly `searchSize`.
+    // right past the header and the block needs exactly `search` granules.
     const header = this.#header;
     const g = this.#g;
     const small = align <= header && size < 0x4000_0000;
@@ -375,11 +375,11 @@ export class TlsfByteAllocator implements ByteAllocator {
     let after = h[(block << 3) | H_NEXT_PHYS];
     const before = h[(block << 3) | H_PREV_PHYS];
     const mergeBefore = h[(before << 3) | H_FLAGS] === 0;
+    let linked = false;
     if (h[(after << 3) | H_FLAGS] === 0) {
       const afterSize = h[(after << 3) | H_SIZE];
       const afterList = mapFloor(afterSize);
       newSize += afterSize;
-      const next = h[(after << 3) | H_NEXT_PHYS];
       if (
         !mergeBefore && h[(after << 3) | H_PREV_FREE] === NONE && mapFloor(newSize) === afterList
       ) {
@@ -390,15 +390,9 @@ export class TlsfByteAllocator implements ByteAllocator {
         h[(block << 3) | H_PREV_FREE] = NONE;
         h[(rest << 3) | H_PREV_FREE] = block;
         this.#firstFree[afterList] = block;
-        this.#release(after); // its header is gone
-        h[(block << 3) | H_SIZE] = newSize;
-        h[(block << 3) | H_FLAGS] = 0;
-        h[(block << 3) | H_NEXT_PHYS] = next;
-        h[(next << 3) | H_PREV_PHYS] = block;
-        this.#used -= size;
-        return;
-      }
-      this.#unlink(after, afterList);
+        linked = true;
+      } else this.#unlink(after, afterList);
+      const next = h[(after << 3) | H_NEXT_PHYS];
       this.#release(after); // its header is gone
       after = next;
     }
@@ -412,7 +406,7 @@ export class TlsfByteAllocator implements ByteAllocator {
     h[(block << 3) | H_FLAGS] = 0;
     h[(block << 3) | H_NEXT_PHYS] = after;
     h[(after << 3) | H_PREV_PHYS] = block;
-    this.#link(block);
+    if (!linked) this.#link(block);
     this.#used -= size;
   }
 
