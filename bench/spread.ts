@@ -22,7 +22,9 @@
  * Without `--rows`, the rows of issue 30: buddy, slab and TLSF on
  * `bytes-churn-1` and `bytes-mixed-1`; `--rows TEXT` takes every workload
  * with a native build whose allocator or trace contains TEXT (`--rows
- * arceos-2026`). Progress (rate, time left) goes to a terminal only.
+ * arceos-2026`), of those whose trace is a file (the `replay` method reads
+ * one; the generated out-of-memory traces are left out). Progress (rate,
+ * time left) goes to a terminal only.
  *
  * @module
  */
