@@ -253,7 +253,8 @@ export class World {
   readonly #warned = new Set<string>();
   #callFile = "";
   #callSource = "";
-  #callLoc: Loc | undefined;
+  /** The current call, where the sanitizer's shadow can see it change. */
+  readonly #call: { key: Loc | undefined } = { key: undefined };
   #lastSiteLoc: Loc | undefined;
   #lastSite: EventSite | undefined;
   #otherSiteLoc: Loc | undefined;
@@ -286,7 +287,7 @@ export class World {
   /** The sanitizer's shadow of the machine's RAM (undefined with the sanitizer off). */
   get shadow(): Shadow | undefined {
     if (this.sanitize && this.#shadow === undefined) {
-      this.#shadow = new Shadow(this.platform, () => this.#currentSite());
+      this.#shadow = new Shadow(this.platform, () => this.#currentSite(), this.#call);
       this.#shadow.observer = this.shadowObserver;
     }
     return this.#shadow;
@@ -347,7 +348,7 @@ export class World {
    */
   warn(message: string, kind = message): void {
     if (this.#warn === undefined) return;
-    const loc = this.#callLoc;
+    const loc = this.#call.key;
     const key = `${this.#callFile}:${loc?.start}:${kind}`;
     if (this.#warned.has(key)) return;
     this.#warned.add(key);
@@ -358,11 +359,11 @@ export class World {
   setCallSite(file: string, source: string, loc: Loc): void {
     this.#callFile = file;
     this.#callSource = source;
-    this.#callLoc = loc;
+    this.#call.key = loc;
   }
 
   #currentSite(): EventSite | undefined {
-    const loc = this.#callLoc;
+    const loc = this.#call.key;
     if (loc === undefined) return undefined;
     // A loop calls from one or two places again and again (an allocation
     // and its free): the last two answers first.

@@ -84,6 +84,18 @@ export interface EventSite {
   call: string;
 }
 
+/**
+ * Where a script is, cheaply: an object whose `key` changes whenever the
+ * call the script makes does (the world's current call, by its place in
+ * the syntax tree). The shadow asks for the {@linkcode EventSite} only
+ * when the key is not one of the last two it saw: a loop that allocates
+ * and frees costs no call per operation.
+ */
+export interface SiteCursor {
+  /** The current call's identity (`undefined`: none). */
+  readonly key: unknown;
+}
+
 /** An object handed out to the script. */
 export interface ObjectRecord {
   /** Its first physical address. */
@@ -153,6 +165,19 @@ export class Shadow {
   /** The record last allocated or freed, and its key: a free-then-allocate loop's one lookup. */
   #lastKey = -1;
   #lastRec: Mutable<ObjectRecord> | undefined;
+  /**
+   * A free whose states are not written yet (-1: none): the start and slot
+   * of the object last freed, poisoned when anything next looks at or
+   * writes the shadow, or never, when the same object comes back at once.
+   */
+  #pendingAt = -1;
+  #pendingSlot = 0;
+  /**
+   * The record whose bytes hold exactly the states its allocation wrote,
+   * nothing written since (none: unknown): an object handed out again with
+   * the same sizes while its free is pending needs no write at all.
+   */
+  #clean: ObjectRecord | undefined;
   /** The same frame's view eight states at a time (see {@linkcode EIGHT_STATES}). */
   #eights: Float64Array | undefined;
   /** The lowest RAM address, as a number: {@linkcode Shadow.#objects}' keys count from it. */
@@ -160,11 +185,22 @@ export class Shadow {
   /** What each kernel-owned range is, by its start. */
   readonly #kernel = new Map<bigint, { size: number; what: string }>();
   readonly #site: () => EventSite | undefined;
+  readonly #cursor: SiteCursor | undefined;
+  /** The sites of the last two cursor keys (see {@linkcode SiteCursor}). */
+  #keyA: unknown;
+  #siteA: EventSite | undefined;
+  #keyB: unknown;
+  #siteB: EventSite | undefined;
 
-  /** Creates the shadow of `platform`'s RAM; `site` says where the script is. */
-  constructor(platform: Platform, site: () => EventSite | undefined) {
+  /**
+   * Creates the shadow of `platform`'s RAM; `site` says where the script
+   * is, and `cursor`, if given, when that changes.
+   */
+  constructor(platform: Platform, site: () => EventSite | undefined, cursor?: SiteCursor) {
     this.platform = platform;
     this.#site = site;
+    this.#cursor = cursor;
+    this.#keyA = this.#keyB = cursor === undefined ? undefined : {};
     this.#base = Number(
       platform.ram.reduce((m, r) => (r.base < m ? r.base : m), platform.ram[0].base),
     );
@@ -216,13 +252,29 @@ export class Shadow {
     // keeps it: reports and the observer copy what they need). A loop that
     // frees and allocates again finds it without a lookup.
     let rec = key === this.#lastKey ? this.#lastRec : this.#objects.get(key);
+    if (
+      at === this.#pendingAt && rec === this.#clean && rec !== undefined && rec.size === size &&
+      rec.slot === full
+    ) {
+      // Freed and handed out again with nothing in between (a kmalloc/kfree
+      // loop): its bytes still hold the states this allocation would write.
+      this.#pendingAt = -1;
+      rec.kind = kind;
+      rec.cache = cache;
+      rec.align = align;
+      rec.allocated = this.#siteNow();
+      rec.freed = undefined;
+      this.observer?.allocated(rec);
+      return;
+    }
+    this.#flush();
     if (rec !== undefined && rec.freed !== undefined) {
       rec.size = size;
       rec.slot = full;
       rec.kind = kind;
       rec.cache = cache;
       rec.align = align;
-      rec.allocated = this.#site();
+      rec.allocated = this.#siteNow();
       rec.freed = undefined;
     } else {
       rec = {
@@ -232,7 +284,7 @@ export class Shadow {
         kind,
         cache,
         align,
-        allocated: this.#site(),
+        allocated: this.#siteNow(),
         freed: undefined,
       };
       this.#objects.set(key, rec);
@@ -241,6 +293,7 @@ export class Shadow {
     this.#lastRec = rec;
     this.#set(at, size, ACCESSIBLE);
     if (full > size) this.#set(at + size, full - size, SLACK);
+    this.#clean = rec;
     this.observer?.allocated(rec);
   }
 
@@ -260,9 +313,11 @@ export class Shadow {
     if (rec === undefined || rec.freed !== undefined) return;
     this.#lastKey = key;
     this.#lastRec = rec;
-    const site = this.#site();
+    const site = this.#siteNow();
     this.observer?.freed(rec, bytes ?? rec.slot, site);
+    this.#flush();
     if (bytes !== undefined && bytes < rec.slot) {
+      this.#clean = undefined;
       const rest: ObjectRecord = {
         ...rec,
         start: rec.start + BigInt(bytes),
@@ -277,19 +332,24 @@ export class Shadow {
       return;
     }
     rec.freed = site ?? UNKNOWN_SITE;
-    this.#set(at, rec.slot, FREED);
+    this.#pendingAt = at;
+    this.#pendingSlot = rec.slot;
   }
 
   /** Memory the kernel itself now owns (a page table, ...): no script access. */
   reserve(start: bigint, size: number, what: string): void {
-    this.observer?.reserved(start, size, what, this.#site());
+    this.observer?.reserved(start, size, what, this.#siteNow());
+    this.#flush();
+    this.#clean = undefined;
     this.#kernel.set(start, { size, what });
     this.#set(Number(start), size, KERNEL);
   }
 
   /** Memory handed back to an allocator (a page table freed, pages given to a sub-allocator). */
   release(start: bigint, size: number): void {
-    this.observer?.released(start, size, this.#site());
+    this.observer?.released(start, size, this.#siteNow());
+    this.#flush();
+    this.#clean = undefined;
     this.#kernel.delete(start);
     this.#objects.delete(Number(start) - this.#base);
     if (this.#lastKey === Number(start) - this.#base) this.#lastKey = -1;
@@ -303,7 +363,7 @@ export class Shadow {
    */
   handOver(start: bigint, size: number, to: string): void {
     this.release(start, size);
-    this.observer?.handedOver?.(start, size, to, this.#site());
+    this.observer?.handedOver?.(start, size, to, this.#siteNow());
   }
 
   /** Whether `[start, start + length)` is all accessible. */
@@ -332,7 +392,7 @@ export class Shadow {
     const freed = at?.freed !== undefined ? at : undefined;
     const rec = freed ?? this.#containing(start);
     const bug: KasanBug = freed !== undefined ? "double-free" : "invalid-free";
-    const site = this.#site();
+    const site = this.#siteNow();
     return new KasanReport({
       bug,
       where: site?.where ?? "?",
@@ -353,8 +413,32 @@ export class Shadow {
 
   // --- internals -------------------------------------------------------
 
+  /** Where the script is now: the last two sites again without asking, while the cursor says so. */
+  #siteNow(): EventSite | undefined {
+    const cursor = this.#cursor;
+    if (cursor === undefined) return this.#site();
+    const key = cursor.key;
+    if (key === this.#keyA) return this.#siteA;
+    if (key === this.#keyB) return this.#siteB;
+    const site = this.#site();
+    this.#keyB = this.#keyA;
+    this.#siteB = this.#siteA;
+    this.#keyA = key;
+    this.#siteA = site;
+    return site;
+  }
+
   #virt(pa: bigint): bigint {
     return physToVirt(this.platform, pa as never);
+  }
+
+  /** Writes the pending free's states, if one is pending (before the shadow is read or written). */
+  #flush(): void {
+    if (this.#pendingAt < 0) return;
+    const at = this.#pendingAt;
+    this.#pendingAt = -1;
+    this.#clean = undefined;
+    this.#set(at, this.#pendingSlot, FREED);
   }
 
   /**
@@ -437,6 +521,7 @@ export class Shadow {
 
   /** The state of one byte. */
   #state(pa: bigint): number {
+    this.#flush();
     const f = this.#frames.get(Number(pa >> FRAME_SHIFT));
     if (f === undefined) return NEVER;
     return typeof f === "number" ? f : f[Number(pa & 0xfffn)];
@@ -444,6 +529,7 @@ export class Shadow {
 
   /** The offset of the first byte of the range that is not accessible, or -1. */
   #firstBad(start: bigint, length: number): number {
+    this.#flush();
     const at = exact(start);
     let frame = Math.floor(at / FRAME);
     let off = at - frame * FRAME;
@@ -521,7 +607,7 @@ export class Shadow {
         note = "no allocator handed this memory out";
       }
     }
-    const site = this.#site();
+    const site = this.#siteNow();
     return new KasanReport({
       bug,
       where: site?.where ?? "?",
