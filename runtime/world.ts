@@ -192,6 +192,24 @@ export interface Warning {
 }
 
 /**
+ * A call's text on one line, as a report shows it: `source` from `start` to
+ * `end` with each run of white space one space, at most 80 characters. The
+ * common call (ASCII, single spaces) is sliced without a regular
+ * expression: the sanitizer makes one per call site it meets.
+ */
+function oneLine(source: string, start: number, end: number): string {
+  for (let i = start; i < end; i++) {
+    const c = source.charCodeAt(i);
+    if (
+      c > 0x7e || (c <= 0x20 && (c !== 0x20 || (i + 1 < end && source.charCodeAt(i + 1) <= 0x20)))
+    ) {
+      return source.slice(start, end).replace(/\s+/g, " ").slice(0, 80);
+    }
+  }
+  return source.slice(start, Math.min(end, start + 80));
+}
+
+/**
  * The world.
  *
  * @example
@@ -373,7 +391,7 @@ export class World {
     if (site === undefined) {
       site = {
         where: `${this.#callFile}:${loc.line}:${loc.column}`,
-        call: this.#callSource.slice(loc.start, loc.end).replace(/\s+/g, " ").slice(0, 80),
+        call: oneLine(this.#callSource, loc.start, loc.end),
       };
       this.#sites.set(loc, site);
     }

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { getPlatform } from "../hal/platform.ts";
 import { KasanReport } from "../mm/kasan/report.ts";
+import { World } from "../runtime/world.ts";
 import {
   ACCESSIBLE,
   type EventSite,
@@ -192,5 +193,36 @@ Deno.test("shadow: every byte's state and every report's sites agree with a byte
         ], true],
       ],
     },
+  );
+});
+
+Deno.test("a call site's text: each run of white space one space, at most 80 characters", () => {
+  const chars = fc.constantFrom(
+    "a",
+    "(",
+    "1",
+    " ",
+    "  ",
+    "\n",
+    "\t",
+    "\r\n",
+    "\u00a0",
+    "\u2028",
+    "é",
+    "\x01",
+  );
+  fc.assert(
+    fc.property(fc.array(chars, { maxLength: 120 }), fc.nat(20), fc.nat(130), (parts, s, n) => {
+      const source = parts.join("");
+      const start = Math.min(s, source.length);
+      const end = Math.min(source.length, start + n);
+      const world = new World();
+      world.setCallSite("t.mms", source, { line: 1, column: start + 1, start, end });
+      assert.deepEqual(world.callSite, {
+        where: `t.mms:1:${start + 1}`,
+        call: source.slice(start, end).replace(/\s+/g, " ").slice(0, 80),
+      });
+    }),
+    { numRuns: 500 },
   );
 });
