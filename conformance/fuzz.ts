@@ -1304,6 +1304,12 @@ export function fuzzSubject(subject: Subject, options: FuzzOptions): FuzzOutcome
     : SUBJECT_BYTES;
   const operations = { count: 0 };
   let runs = 0;
+  // The search's end: fast-check looks at its clock between sequences only,
+  // and one sequence of a slow subject (a user's module on a busy machine)
+  // can take seconds, so a sequence stops there too (a command, a few calls
+  // or an exhaustion's thousands, runs whole). The shrinking replays
+  // whole sequences (a failure the search found lies before its stop).
+  let searchEnd = Infinity;
   const setup = (g: Geometry): { model: Model; real: Real } => {
     const model: Model = {
       kind,
@@ -1374,13 +1380,18 @@ export function fuzzSubject(subject: Subject, options: FuzzOptions): FuzzOutcome
       runs++;
       options.onLine?.(undefined);
       const s = setup(g);
-      fc.modelRun(() => s, cmds);
+      // What fc.modelRun does, with the search's clock looked at before each command.
+      for (const c of cmds) {
+        if (performance.now() > searchEnd) break;
+        if (c.check(s.model)) c.run(s.model, s.real);
+      }
       for (const b of s.model.live) checkContents(s.model, b, "by the end of the sequence");
     },
   );
   // The search has the time limit; the shrinking does not (the same seed
   // must give the same reproducer however loaded the machine is), so the
   // failing run is found first and then replayed by its path and shrunk.
+  searchEnd = performance.now() + options.ms;
   const found = fc.check(property, {
     seed: options.seed,
     numRuns: options.runs ?? 1_000_000,
@@ -1391,6 +1402,7 @@ export function fuzzSubject(subject: Subject, options: FuzzOptions): FuzzOutcome
   if (!found.failed || found.counterexamplePath === null) {
     return { steps: [], runs, operations: operations.count };
   }
+  searchEnd = Infinity;
   const details = fc.check(property, {
     seed: options.seed,
     path: found.counterexamplePath,

@@ -74,17 +74,18 @@ export function remoteSubject(
     const handle = settle(caller.ask(Op.New, 0, 0, []));
     if (typeof handle !== "number") throw new ForeignError("Error: no instance was made");
     const instance: Record<string, unknown> = {};
-    // The three statistics (the interface's last three methods) come in one
-    // round trip, kept until any other call: the checker reads them after
-    // every call of the allocator.
+    // The three statistics (the interface's last three methods) come with
+    // each call's answer, or in one round trip of their own, kept until any
+    // other call: the checker reads them after every call of the allocator.
     const stats = methods.slice(-3).map((name) => methods.indexOf(name));
     let cached: readonly number[] | undefined;
     methods.forEach((name, i) => {
       const which = stats.indexOf(i);
       instance[name] = which < 0
         ? (...args: number[]) => {
-          cached = undefined;
-          return settle(caller.ask(Op.Call, handle, i, args));
+          const reply = caller.ask(Op.Call, handle, i, args);
+          cached = reply.values;
+          return settle(reply);
         }
         : () => {
           if (cached === undefined) {

@@ -52,8 +52,12 @@ const LENGTH = 5;
 const SUBJECT_ASLEEP = 6;
 /** Set while the checker's end sleeps in `Atomics.wait`. */
 const CHECKER_ASLEEP = 7;
+/** Set when an answer carries three numbers besides its own (`args[0..2]`). */
+const HAS_VALUES = 8;
 const SUBJECT_SPIN = 2_000_000;
 const CHECKER_SPIN = 200_000;
+/** Every this many waits, one spins its longest again (to see whether spinning pays again). */
+export const PROBE_EVERY = 64;
 // States.
 const IDLE = 0;
 const ASKED = 1;
@@ -68,6 +72,48 @@ export function closeChannel(buffer: SharedArrayBuffer): void {
   const control = new Int32Array(buffer, 0, 16);
   Atomics.store(control, STATE, CLOSED);
   Atomics.notify(control, STATE);
+}
+
+/**
+ * How long one end spins before it sleeps, learnt from how the last spins
+ * went. On a calm machine the other end answers within microseconds and a
+ * spin catches it; on a busy one (more runnable threads than cores) the
+ * other end is often not running at all, and a spin only burns the time
+ * slice it needs: each handoff then costs a scheduler's time slice
+ * (milliseconds) instead of a futex wake (tens of microseconds). A spin that
+ * misses halves the budget, one that catches the answer doubles it, and
+ * every {@linkcode PROBE_EVERY}th wait spins the longest again, so that
+ * spinning comes back when the machine calms down.
+ *
+ * @example
+ * ```ts
+ * import { SpinBudget } from "./subject_channel.ts";
+ * const spin = new SpinBudget(1000);
+ * spin.spun(false, spin.next()); // missed: half the budget next time
+ * console.log(spin.next()); // 500
+ * ```
+ */
+export class SpinBudget {
+  readonly #max: number;
+  #budget: number;
+  #waits = 0;
+
+  /** A budget of at most `max` iterations, all of them at first. */
+  constructor(max: number) {
+    this.#max = max;
+    this.#budget = max;
+  }
+
+  /** The iterations to spin this time. */
+  next(): number {
+    return ++this.#waits % PROBE_EVERY === 0 ? this.#max : this.#budget;
+  }
+
+  /** Whether the spin caught the other end's move, and after how many iterations. */
+  spun(caught: boolean, iterations: number): void {
+    if (caught) this.#budget = Math.min(this.#max, Math.max(2 * this.#budget, 4 * iterations, 64));
+    else this.#budget >>= 1;
+  }
 }
 
 /** The views of one channel buffer. */
@@ -100,7 +146,11 @@ export interface Reply {
   value: number;
   /** The text, for errors and other values. */
   text: string;
-  /** For {@linkcode Op.Stats}: the three numbers. */
+  /**
+   * The three statistics: the answer to {@linkcode Op.Stats}, and what
+   * they were right after an {@linkcode Op.Call} when the subject's end
+   * could read them.
+   */
   values?: [number, number, number];
 }
 
@@ -117,6 +167,7 @@ export interface Reply {
  */
 export class SubjectCaller {
   readonly #v: Views;
+  readonly #spin = new SpinBudget(CHECKER_SPIN);
 
   /** The checker's end of `buffer`. */
   constructor(buffer: SharedArrayBuffer) {
@@ -139,8 +190,11 @@ export class SubjectCaller {
     Atomics.store(c, STATE, ASKED);
     // A notify costs a lock in V8: only when the other end sleeps.
     if (Atomics.load(c, SUBJECT_ASLEEP) !== 0) Atomics.notify(c, STATE);
-    // A spin first: most calls answer within microseconds.
-    for (let spin = 0; spin < CHECKER_SPIN && Atomics.load(c, STATE) !== ANSWERED; spin++);
+    // A spin first: most calls answer within microseconds (on a calm machine).
+    const budget = this.#spin.next();
+    let spin = 0;
+    while (spin < budget && Atomics.load(c, STATE) !== ANSWERED) spin++;
+    this.#spin.spun(spin < budget, spin);
     while (Atomics.load(c, STATE) !== ANSWERED) {
       Atomics.store(c, CHECKER_ASLEEP, 1);
       if (Atomics.load(c, STATE) !== ANSWERED) Atomics.wait(c, STATE, ASKED, 100);
@@ -153,9 +207,7 @@ export class SubjectCaller {
         ? ""
         : v.readText(),
     };
-    if (op === Op.Stats && reply.kind === Answer.Number) {
-      reply.values = [v.args[0], v.args[1], v.args[2]];
-    }
+    if (c[HAS_VALUES] !== 0) reply.values = [v.args[0], v.args[1], v.args[2]];
     Atomics.store(c, STATE, IDLE);
     return reply;
   }
@@ -169,7 +221,7 @@ export interface Served {
   value?: number;
   /** Its text. */
   text?: string;
-  /** For {@linkcode Op.Stats}: the three numbers. */
+  /** The three statistics (see {@linkcode Reply.values}). */
   values?: readonly number[];
 }
 
@@ -185,13 +237,19 @@ export function serveCalls(
 ): void {
   const v = new Views(buffer);
   const c = v.control;
+  const budget = new SpinBudget(SUBJECT_SPIN);
   for (;;) {
     // Spin a while before sleeping: the checker's next call usually comes
-    // within microseconds, and waking a sleeping thread costs tens of them.
+    // within microseconds, and waking a sleeping thread costs tens of them
+    // (on a calm machine: see SpinBudget).
     let state = Atomics.load(c, STATE);
-    for (let spin = 0; spin < SUBJECT_SPIN && state !== ASKED && state !== CLOSED; spin++) {
+    const most = budget.next();
+    let spin = 0;
+    while (spin < most && state !== ASKED && state !== CLOSED) {
       state = Atomics.load(c, STATE);
+      spin++;
     }
+    budget.spun(spin < most, spin);
     while (state !== ASKED && state !== CLOSED) {
       Atomics.store(c, SUBJECT_ASLEEP, 1);
       state = Atomics.load(c, STATE);
@@ -207,6 +265,7 @@ export function serveCalls(
     const answer = handle(op, c[HANDLE], v.args[7], args, name);
     c[KIND] = answer.kind;
     v.result[0] = answer.value ?? 0;
+    c[HAS_VALUES] = answer.values === undefined ? 0 : 1;
     if (answer.values !== undefined) { for (let i = 0; i < 3; i++) v.args[i] = answer.values[i]; }
     if (answer.text !== undefined) v.writeText(answer.text.slice(0, 1000));
     else c[LENGTH] = 0;

@@ -85,6 +85,15 @@ scope.onmessage = async (e: MessageEvent<SubjectHostRequest>) => {
   await revoke({ name: "read" });
   post({ token, kind: "ready", interface: found.kind });
   const methods = INTERFACE_METHODS[found.kind];
+  // The statistics are each interface's last three methods.
+  const stats = [methods.length - 3, methods.length - 2, methods.length - 1];
+  /** The statistics `which` (method numbers) of `instance`, if all are numbers. */
+  const statsOf = (instance: Record<string, unknown>, which: number[]): number[] | undefined => {
+    const values = which.slice(0, 3).map((m) =>
+      (instance[methods[m]] as () => unknown).call(instance)
+    );
+    return values.every((x) => typeof x === "number") ? values as number[] : undefined;
+  };
   const instances: Record<string, unknown>[] = [];
   serveCalls(channel, (op, handle, method, args, name) => {
     try {
@@ -97,15 +106,29 @@ scope.onmessage = async (e: MessageEvent<SubjectHostRequest>) => {
       if (op === Op.Stats) {
         // The three statistics in one round trip; anything but three numbers
         // and the checker asks for each alone.
-        const values = args.slice(0, 3).map((m) =>
-          (instance[methods[m]] as () => unknown).call(instance)
-        );
-        return values.every((x) => typeof x === "number")
-          ? { kind: Answer.Number, value: values[0] as number, values: values as number[] }
+        const values = statsOf(instance, args);
+        return values !== undefined
+          ? { kind: Answer.Number, value: values[0], values }
           : { kind: Answer.Other, text: "statistics that are not all numbers" };
       }
       const fn = instance[methods[method]] as (...a: number[]) => unknown;
-      return answerOf(fn.apply(instance, args));
+      let answer: Served;
+      try {
+        answer = answerOf(fn.apply(instance, args));
+      } catch (err) {
+        answer = thrownOf(err);
+      }
+      // The statistics as they are now come with the answer (the checker
+      // reads them after every call of the allocator): one round trip, not
+      // two. A statistic that throws or is not a number: the checker asks.
+      if (method < stats[0]) {
+        try {
+          answer.values = statsOf(instance, stats);
+        } catch {
+          // asked for alone, when the checker reads it
+        }
+      }
+      return answer;
     } catch (err) {
       return thrownOf(err);
     }

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { AllocError, type AllocErrorKind } from "../mm/allocator/alloc_error.ts";
 import type { ByteAllocator, PageAllocator } from "../mm/allocator/traits.ts";
 import { fuzzSubject, reproducer, stepsOfLog } from "../conformance/fuzz.ts";
+import { PROBE_EVERY, SpinBudget } from "../conformance/subject_channel.ts";
 import { builtinTarget, fuzzLimits } from "../conformance/runner.ts";
 import { NaiveBuddy } from "./reference/naive_buddy.ts";
 import { NaiveBitmap } from "./reference/naive_bitmap.ts";
@@ -352,4 +353,59 @@ Deno.test("fuzz: the call in progress and the line log, as the runner reads them
   ]);
   log(undefined);
   assert.deepEqual(readLines(buffer), []);
+});
+
+Deno.test("fuzz: a slow subject's sequence stops at the time limit, not at its end", () => {
+  // Each call of the subject takes 10 ms of a clock the test moves (the
+  // search's clock is performance.now); fast-check looks at its own clock
+  // between sequences only, and a sequence of 2,000 commands (tens of
+  // thousands of calls: an exhaustion is thousands) would take minutes.
+  // With a limit of 1 s (100 calls), the search stops the sequence at the
+  // first command past it (an exhaustion runs whole).
+  const inner = builtinTarget("tlsf")!.subject!;
+  let clock = performance.now();
+  const slow = {
+    ...inner,
+    make: () => {
+      const real = inner.make() as unknown as Record<string, (...a: number[]) => unknown>;
+      return new Proxy(real, {
+        get: (target, key) => {
+          const v = Reflect.get(target, key);
+          return typeof v === "function"
+            ? (...a: number[]) => ((clock += 10), v.apply(target, a))
+            : v;
+        },
+      }) as never;
+    },
+  };
+  const now = performance.now;
+  performance.now = () => clock;
+  try {
+    const outcome = fuzzSubject(slow, { seed: 3, ms: 1000, runs: 1, maxOperations: 2000 });
+    assert.equal(outcome.failure, undefined);
+    assert.ok(outcome.operations < 5000, `${outcome.operations} operations`);
+  } finally {
+    performance.now = now;
+  }
+});
+
+Deno.test("the channel's spin budget: halves on a miss, grows on a catch, probes its longest", () => {
+  const spin = new SpinBudget(1 << 20);
+  // A busy machine: every spin misses (wait w is seen[w - 1]).
+  const seen: number[] = [];
+  for (let w = 1; w <= 3 * PROBE_EVERY; w++) {
+    const n = spin.next();
+    seen.push(n);
+    spin.spun(false, n);
+  }
+  assert.deepEqual(seen.slice(0, 3), [1 << 20, 1 << 19, 1 << 18]);
+  // The budget falls to nothing, but for a probe of the longest spin every PROBE_EVERY waits.
+  const probes = seen.flatMap((n, i) => n === 1 << 20 ? [i + 1] : []);
+  assert.deepEqual(probes, [1, PROBE_EVERY, 2 * PROBE_EVERY, 3 * PROBE_EVERY]);
+  assert.ok(seen.slice(21).every((n, i) => n === 0 || probes.includes(i + 22)), `${seen}`);
+  // A calm machine again: a spin that catches the answer brings spinning back.
+  spin.spun(true, 100);
+  assert.equal(spin.next(), 400);
+  spin.spun(true, 10);
+  assert.equal(spin.next(), 800);
 });
