@@ -38,6 +38,9 @@ import {
 import { allocatorEntry, ALLOCATORS } from "../mm/registry.ts";
 import { wasmModule } from "./wasm_file.ts";
 
+/** The most `--seconds` and `--timeout` take: a million seconds (11.6 days). */
+const MAX_SECONDS = 1_000_000;
+
 const USAGE =
   `Usage: deno task fuzz --allocator NAME|MODULE.ts|MODULE.wasm [--allow-user-code] [--seconds N]
        [--seed S] [--exact MODEL] [--shard K/N] [--out FILE] [--reporter text|junit]
@@ -55,12 +58,12 @@ command that replays it.
                        no --allow-user-code needed
   --family F           bytes or pages: which family of a .wasm module that
                        exports both (default bytes)
-  --seconds N          how long to fuzz (default 10)
+  --seconds N          how long to fuzz (default 10; at most 1000000)
   --seed S             the campaign's seed (default 1; the same seed, the same run)
   --exact MODEL        compare every result with mmsim's model of MODEL (its
                        32-bit variant for a wasm32 module)
   --shard K/N          campaign K of N disjoint ones (a CI matrix)
-  --timeout SECONDS    how long one call may take (default 10)
+  --timeout SECONDS    how long one call may take (default 10; at most 1000000)
   --out FILE           where the reproducer goes (default fuzz-repro.mms)
   --reporter R         text (default) or junit
 
@@ -175,13 +178,19 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
   }
   const bad = (message: string) => (io.err(`fuzz: ${message}`), 2);
   if (o.allocator === undefined) return bad("--allocator is required");
+  // Each at most MAX_SECONDS: the campaign's watchdog is a timer of both
+  // (and a minute), and a timer past 2^31 ms would fire at once.
   const seconds = o.seconds === undefined ? 10 : Number(o.seconds);
-  if (!(seconds > 0 && Number.isFinite(seconds))) {
-    return bad(`--seconds takes a positive number, not '${o.seconds}'`);
+  if (!(seconds > 0 && seconds <= MAX_SECONDS)) {
+    return bad(
+      `--seconds takes a positive number up to ${MAX_SECONDS} (11 days), not '${o.seconds}'`,
+    );
   }
   const timeout = o.timeout === undefined ? 10 : Number(o.timeout);
-  if (!(timeout > 0 && Number.isFinite(timeout))) {
-    return bad(`--timeout takes a positive number, not '${o.timeout}'`);
+  if (!(timeout > 0 && timeout <= MAX_SECONDS)) {
+    return bad(
+      `--timeout takes a positive number up to ${MAX_SECONDS} (11 days), not '${o.timeout}'`,
+    );
   }
   if (o.seed !== undefined && !/^[0-9]{1,9}$/.test(o.seed)) {
     return bad(`--seed takes an integer from 0 to 999999999, not '${o.seed}'`);

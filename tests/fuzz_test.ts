@@ -183,6 +183,15 @@ Deno.test("fuzz: bad flags and modules are refused with exit 2", async () => {
     [["--allocator", "dlmalloc"], /unknown allocator 'dlmalloc'/],
     [["--allocator", "dragonos"], /dragonos is not an allocator the fuzzer drives/],
     [["--allocator", "tlsf", "--seconds", "0"], /--seconds takes a positive number/],
+    // A timer past 2^31 ms fires at once: such a campaign reported a hang at its first call.
+    [
+      ["--allocator", "tlsf", "--seconds", "1e9"],
+      /--seconds takes a positive number up to 1000000/,
+    ],
+    [
+      ["--allocator", "tlsf", "--timeout", "1e9"],
+      /--timeout takes a positive number up to 1000000/,
+    ],
     [["--allocator", "tlsf", "--seed", "x"], /--seed takes an integer/],
     [["--allocator", "tlsf", "--shard", "4/3"], /--shard takes K\/N/],
     [["--allocator", "tlsf", "--exact", "nope"], /--exact takes a built-in/],
