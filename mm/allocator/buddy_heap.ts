@@ -31,6 +31,7 @@ import {
 } from "../../hal/int.ts";
 import { RegionList } from "./region_list.ts";
 import { AllocError, NO_MEMORY } from "./alloc_error.ts";
+import { NO_MEMORY_RESULT } from "./unboxed_results.ts";
 import { KernelPanic } from "../kernel_panic.ts";
 import { checkLayout, checkRegion, type PointerWidthOptions } from "./layout.ts";
 
@@ -258,7 +259,7 @@ export class BuddyHeap {
     const order = blockOrder(size, align, this.#wordLog2);
     // (`>>>` counts its shift modulo 32: orders past 31 are refused first.)
     const candidates = order < BUDDY_ORDERS ? (this.#nonEmpty >>> order) << order : 0;
-    if (candidates === 0) return NO_MEMORY;
+    if (candidates === 0) return NO_MEMORY_RESULT[0];
     const j = 31 - Math.clz32(candidates & -candidates);
     // Pop the head of list j.
     const n = this.#heads[j];

@@ -8,6 +8,7 @@
 import { hex } from "../../hal/int.ts";
 import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
 import { AllocError, NO_MEMORY } from "./alloc_error.ts";
+import { NO_MEMORY_RESULT } from "./unboxed_results.ts";
 import type { ByteAllocator } from "./traits.ts";
 import { BuddyHeap } from "./buddy_heap.ts";
 import { checkLayout, checkRegion, type PointerWidthOptions } from "./layout.ts";
@@ -195,7 +196,7 @@ export class SlabByteAllocator implements ByteAllocator {
       return this.buddy.tryAlloc(size, align);
     }
     const slab = this.#slabs[cls];
-    if (slab.freeCount === 0 && !this.#grow(slab)) return NO_MEMORY;
+    if (slab.freeCount === 0 && !this.#grow(slab)) return NO_MEMORY_RESULT[0];
     const id = slab.free[--slab.freeCount];
     this.#blockState[id] = cls;
     this.lastHandle = id;

@@ -17,6 +17,7 @@ import { alignUp, hex } from "../../hal/int.ts";
 import { ADDRESS_INT_MAP_MISSING, AddressIntMap } from "./address_map.ts";
 import { RegionList } from "./region_list.ts";
 import { AllocError, NO_MEMORY } from "./alloc_error.ts";
+import { NO_MEMORY_RESULT } from "./unboxed_results.ts";
 import type { ByteAllocator } from "./traits.ts";
 import { checkLayout, checkRegion, type PointerWidthOptions } from "./layout.ts";
 
@@ -273,7 +274,7 @@ export class TlsfByteAllocator implements ByteAllocator {
       }
       if (sl < 32) list = (fl << 5) | sl;
     }
-    if (list < 0) return NO_MEMORY;
+    if (list < 0) return NO_MEMORY_RESULT[0];
     const firstFree = this.#firstFree;
     const block = firstFree[list];
     const h = this.#h;

@@ -38,6 +38,7 @@
 
 import { AllocError } from "../allocator/alloc_error.ts";
 import { checkLayout } from "../allocator/layout.ts";
+import { unboxed } from "../allocator/unboxed_results.ts";
 import {
   BuddyPages,
   type BuddyPlacement,
@@ -270,7 +271,8 @@ export class BuddySlabGlobalAllocator {
     cache.addSlab(slab);
     const again = cache.allocObject();
     if (again < 0) throw new AllocError("NoMemory", { reason: "a new slab had no object" });
-    return again;
+    // (Met with `got` above: passed as a double, so that `got` is not boxed.)
+    return unboxed(again);
   }
 
   #setSlab(base: number, pages: number, slab: number): void {

@@ -39,6 +39,7 @@
 
 import { AllocError } from "../allocator/alloc_error.ts";
 import { keepBuffer, spareBuffer } from "./spare_buffers.ts";
+import { NOT_FOUND_RESULT } from "../allocator/unboxed_results.ts";
 
 /** The largest order: blocks of 2^20 pages (4 GiB). */
 export const BUDDY_MAX_ORDER = 20;
@@ -354,7 +355,7 @@ export class BuddyPages {
     const heapMod = this.#mod(s.heapStart, align);
     const offset = heapMod === 0 ? 0 : alignPages - heapMod / PAGE;
     const small = alignPages <= sub;
-    if (small ? heapMod !== 0 : offset % sub !== 0) return -1;
+    if (small ? heapMod !== 0 : offset % sub !== 0) return NOT_FOUND_RESULT[0];
     const bytes = sub * PAGE;
     for (let search = order; search <= BUDDY_MAX_ORDER; search++) {
       for (let pfn = s.lists[search]; pfn !== PFN_NONE; pfn = s.next[pfn]) {
@@ -369,7 +370,7 @@ export class BuddyPages {
         return s.take(pfn, search, target, order);
       }
     }
-    return -1;
+    return NOT_FOUND_RESULT[0];
   }
 
   /** `addr mod align` in the 64-bit address space. */

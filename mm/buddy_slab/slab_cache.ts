@@ -23,6 +23,8 @@
  * @module
  */
 
+import { NOT_FOUND_RESULT } from "../allocator/unboxed_results.ts";
+
 /** Object sizes of the classes, smallest first. */
 export const SLAB_CLASS_SIZES: readonly number[] = [8, 16, 32, 64, 128, 256, 512, 1024, 2048];
 /** The largest size and alignment the slab serves. */
@@ -167,7 +169,8 @@ export class SlabPage {
   slotOf(addr: number): number {
     const d = addr - this.dataStart;
     if (d < 0 || d >= this.slabBytes || (d & (this.objectSize - 1)) !== 0) return -1;
-    const i = d / this.objectSize;
+    // (An integer: a double here would be boxed for the calls it reaches.)
+    const i = (d / this.objectSize) | 0;
     return i < this.objectCount ? i : -1;
   }
 
@@ -221,7 +224,10 @@ export class SlabCache {
   /** The cache of class `classIndex`. */
   constructor(readonly classIndex: number) {}
 
-  /** An object from this cache (`alloc_object`), or -1 when a new slab is needed. */
+  /**
+   * An object from this cache (`alloc_object`), or -1 when a new slab is
+   * needed (a double, as the addresses: see `unboxed_results.ts`).
+   */
   allocObject(): number {
     const got = this.#fromPartial();
     if (got >= 0) return got;
@@ -239,15 +245,15 @@ export class SlabCache {
       this.partial.pushFront(e);
       return this.#fromPartial();
     }
-    return -1;
+    return NOT_FOUND_RESULT[0];
   }
 
   #fromPartial(): number {
     const s = this.partial.first;
-    if (s === null) return -1;
+    if (s === null) return NOT_FOUND_RESULT[0];
     if (s.remote.length > 0) this.drained += s.drain();
     const i = s.localAlloc();
-    if (i < 0) return -1;
+    if (i < 0) return NOT_FOUND_RESULT[0];
     if (s.localFree === 0 && s.remote.length === 0) {
       this.partial.remove(s);
       this.full.pushFront(s);
