@@ -244,7 +244,7 @@ export class BuddySlabGlobalAllocator {
     if (size <= SLAB_MAX_SIZE && align <= SLAB_MAX_SIZE) {
       p = this.#slabAlloc(slabClassOf(size, align));
     } else {
-      p = this.#buddy.allocPages(Math.ceil(size / PAGE), Math.max(align, PAGE));
+      p = unboxed(this.#buddy.allocPages(Math.ceil(size / PAGE), Math.max(align, PAGE)));
     }
     this.#usages[0] += size;
     return p;
