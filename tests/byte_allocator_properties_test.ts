@@ -346,3 +346,75 @@ Deno.test("tlsf: the model gives the addresses of a literal transcription that s
     { numRuns: RUNS },
   );
 });
+
+const farOp = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant("alloc" as const),
+      size: fc.oneof(
+        fc.integer({ min: 0, max: 5000 }),
+        // Past 32-bit integers: kept beside the header, not in it.
+        fc.integer({ min: 2 ** 31 - 64, max: 2 ** 31 + 4096 }),
+        fc.constantFrom(2 ** 32 + 8, 3 * 2 ** 30),
+      ),
+      alignLog2: fc.oneof(fc.integer({ min: 0, max: 12 }), fc.constantFrom(30, 31, 32)),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("free" as const), pick: fc.nat() }) },
+);
+
+Deno.test("tlsf: pools 64 GiB and more apart, layouts past 32 bits: the transcription's addresses, freed by pointer or by handle", () => {
+  // Addresses past 2^36 from the first pool, sizes of 2 GiB and more and
+  // alignments past 2^30 leave the ranges of 32-bit integers: the model must
+  // still give the transcription's addresses, free lists and statistics,
+  // and check a free by pointer and by handle alike.
+  const POOL = 2 ** 33; // 8 GiB each
+  fc.assert(
+    fc.property(
+      fc.constantFrom(2 ** 36 + 2 ** 34, 2 ** 44, 2 ** 52 - 2 ** 40, -1),
+      fc.array(fc.tuple(farOp, fc.boolean()), { maxLength: 60 }),
+      (far, ops) => {
+        // `far` -1: the second pool below the first by 2^45.
+        const [first, second] = far < 0 ? [2 ** 45, BASE] : [BASE, BASE + far];
+        const a = new TlsfByteAllocator();
+        const ref = new NaiveTlsf();
+        a.init(first, POOL);
+        ref.insertPool(first, POOL);
+        a.addMemory(second, POOL);
+        ref.insertPool(second, POOL);
+        const live: (Live & { handle: number })[] = [];
+        for (const [op, byHandle] of ops) {
+          if (op.t === "alloc") {
+            const align = 2 ** op.alignLog2;
+            const p = a.tryAlloc(op.size, align);
+            assert.equal(p < 0 ? null : p, ref.alloc(op.size, align));
+            if (p >= 0) live.push({ ptr: p, size: op.size, align, handle: a.lastHandle });
+          } else if (op.t === "free" && live.length > 0) {
+            const [l] = live.splice(op.pick % live.length, 1);
+            if (byHandle) a.deallocHandle(l.ptr, l.size, l.align, l.handle);
+            else a.dealloc(l.ptr, l.size, l.align);
+            ref.dealloc(l.ptr, l.size);
+          }
+          assert.equal(a.usedBytes(), ref.used);
+        }
+        assert.deepEqual(a.freeBlocks(), ref.freeBlocks());
+        for (const l of live) {
+          // A wrong layout is refused, whichever path holds it.
+          assert.throws(() => a.dealloc(l.ptr, l.size + 1, l.align), /InvalidParam|allocated with/);
+        }
+        for (const l of live) a.dealloc(l.ptr, l.size, l.align);
+        assert.equal(a.usedBytes(), 0);
+        for (const l of live.slice(0, 3)) {
+          // Freed once already: by pointer and by its stale handle alike.
+          assert.throws(() => a.dealloc(l.ptr, l.size, l.align), /not an allocated TLSF block/);
+          assert.throws(
+            () => a.deallocHandle(l.ptr, l.size, l.align, l.handle),
+            /not an allocated TLSF block/,
+          );
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
