@@ -444,7 +444,7 @@ export class BuddySlabGlobalAllocator {
         for (const s of cache.slabs()) {
           objects += s.objectCount;
           free += s.localFree;
-          remote += s.remote.length;
+          remote += s.remoteCount;
           slabs++;
         }
         if (slabs === 0 && cache.drained === 0) continue;

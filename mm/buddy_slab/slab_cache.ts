@@ -89,8 +89,21 @@ export class SlabPage {
   next: SlabPage | null = null;
   /** Set bits: free slots, 16 to a word (small integers keep the array cheap to make). */
   readonly bitmap: number[] = new Array<number>(MAX_OBJECTS / 16).fill(0);
-  /** Slots on the remote-free stack, latest last. */
-  readonly remote: number[] = [];
+  /**
+   * Slots on the remote-free stack, in the order they were pushed: the
+   * first {@linkcode SlabPage.remoteCount} (a typed array, so that a push
+   * and a drain allocate nothing).
+   */
+  readonly #remoteStack = new Int16Array(MAX_OBJECTS);
+  /** The same slots as set bits, 16 to a word: whether a slot waits, in one look. */
+  readonly #remoteBits: number[] = new Array<number>(MAX_OBJECTS / 16).fill(0);
+  /** Objects on the remote-free stack. */
+  remoteCount = 0;
+
+  /** The slots on the remote-free stack, latest last (a copy). */
+  get remote(): number[] {
+    return Array.from(this.#remoteStack.subarray(0, this.remoteCount));
+  }
 
   /** A slab of class `classIndex` at `base` (`SlabPageHeader::init`), owned by `owner`. */
   constructor(base: number, classIndex: number, owner: number) {
@@ -105,7 +118,8 @@ export class SlabPage {
     this.state = "none";
     this.prev = null;
     this.next = null;
-    this.remote.length = 0;
+    this.remoteCount = 0;
+    this.#remoteBits.fill(0);
     this.objectSize = SLAB_CLASS_SIZES[classIndex];
     this.slabBytes = slabPagesOf(classIndex) * PAGE;
     const offset = slabDataOffset(this.objectSize);
@@ -143,7 +157,7 @@ export class SlabPage {
 
   /** Whether slot `i` waits on the remote-free stack. */
   isRemote(i: number): boolean {
-    return this.remote.length !== 0 && this.remote.includes(i);
+    return (this.#remoteBits[i >>> 4] & (1 << (i & 15))) !== 0;
   }
 
   /** Slot `i` back in the bitmap (`local_free`). */
@@ -154,14 +168,21 @@ export class SlabPage {
 
   /** Slot `i` pushed on the remote-free stack (`remote_free`). */
   remoteFree(i: number): void {
-    this.remote.push(i);
+    this.#remoteStack[this.remoteCount++] = i;
+    this.#remoteBits[i >>> 4] |= 1 << (i & 15);
   }
 
   /** Every slot on the remote-free stack back in the bitmap (`drain_remote_frees`); how many. */
   drain(): number {
-    const n = this.remote.length;
-    for (let k = 0; k < n; k++) this.localFreeSlot(this.remote[k]);
-    this.remote.length = 0;
+    const n = this.remoteCount;
+    const stack = this.#remoteStack;
+    const bits = this.#remoteBits;
+    for (let k = 0; k < n; k++) {
+      const i = stack[k];
+      this.localFreeSlot(i);
+      bits[i >>> 4] &= ~(1 << (i & 15));
+    }
+    this.remoteCount = 0;
     return n;
   }
 
@@ -232,7 +253,7 @@ export class SlabCache {
     const got = this.#fromPartial();
     if (got >= 0) return got;
     for (let s = this.full.first; s !== null; s = s.next) {
-      if (s.remote.length > 0) {
+      if (s.remoteCount > 0) {
         this.drained += s.drain();
         this.full.remove(s);
         this.partial.pushFront(s);
@@ -251,10 +272,10 @@ export class SlabCache {
   #fromPartial(): number {
     const s = this.partial.first;
     if (s === null) return NOT_FOUND_RESULT[0];
-    if (s.remote.length > 0) this.drained += s.drain();
+    if (s.remoteCount > 0) this.drained += s.drain();
     const i = s.localAlloc();
     if (i < 0) return NOT_FOUND_RESULT[0];
-    if (s.localFree === 0 && s.remote.length === 0) {
+    if (s.localFree === 0 && s.remoteCount === 0) {
       this.partial.remove(s);
       this.full.pushFront(s);
     }
@@ -269,7 +290,7 @@ export class SlabCache {
       this.full.remove(s);
       this.partial.pushFront(s);
     }
-    if (s.remote.length > 0) this.drained += s.drain();
+    if (s.remoteCount > 0) this.drained += s.drain();
     if (s.localFree !== s.objectCount) return null;
     this.partial.remove(s);
     if (this.empty.length === 0) {
