@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BuddySlabGlobalAllocator } from "../mm/axalloc/buddy_slab_global_allocator.ts";
 import { BuddyPages, buddyRegionLayout } from "../mm/buddy_slab/buddy_pages.ts";
-import { slabClassOf, slabDataOffset, slabPagesOf } from "../mm/buddy_slab/slab_cache.ts";
+import { slabClassOf, slabDataOffset, SlabPage, slabPagesOf } from "../mm/buddy_slab/slab_cache.ts";
 import { AllocError } from "../mm/allocator/alloc_error.ts";
 import { KernelPanic } from "../mm/kernel_panic.ts";
 import { runScript } from "./run_helpers.ts";
@@ -364,4 +364,30 @@ Deno.test("ArceOS 2026 TLSF: a script's trace replays as the real code does", ()
   );
   assert.match(text, /^# ArceOS 2026-tlsf: deno task replay --allocator ax-alloc-tlsf/m);
   assert.match(ours, /^region ok\n0 0xffffffc080400010\n/);
+});
+
+Deno.test("buddy-slab: a slab's remote-free stack lists its slots in push order, and a drain empties it", () => {
+  const s = new SlabPage(0x8040_0000, 0, 0); // 8-byte objects
+  const a = s.localAlloc();
+  const b = s.localAlloc();
+  const c = s.localAlloc();
+  const free = s.localFree;
+  s.remoteFree(c);
+  s.remoteFree(a);
+  assert.deepEqual(s.remote, [c, a]);
+  assert.equal(s.remoteCount, 2);
+  assert.ok(s.isRemote(a) && s.isRemote(c) && !s.isRemote(b));
+  assert.ok(!s.isFree(a), "parked, not free yet");
+  assert.equal(s.drain(), 2);
+  assert.deepEqual(s.remote, []);
+  assert.ok(!s.isRemote(a) && !s.isRemote(c) && s.isFree(a) && s.isFree(c));
+  assert.equal(s.localFree, free + 2);
+  // The same slot parked again after its drain is parked once, not twice.
+  assert.equal(s.localAlloc(), a);
+  s.remoteFree(a);
+  assert.deepEqual(s.remote, [a]);
+  // A slab made anew for another class has nothing parked.
+  s.init(0x8040_1000, 1, 1);
+  assert.deepEqual(s.remote, []);
+  assert.ok(!s.isRemote(a));
 });
