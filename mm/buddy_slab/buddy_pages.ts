@@ -41,7 +41,10 @@ import { AllocError } from "../allocator/alloc_error.ts";
 import { keepBuffer, spareBuffer } from "./spare_buffers.ts";
 import { NOT_FOUND_RESULT } from "../allocator/unboxed_results.ts";
 
-/** The largest order: blocks of 2^20 pages (4 GiB). */
+/**
+ * The largest order: blocks of 2^20 pages (4 GiB). Orders never pass it, so
+ * `1 << order` is exact (V8 compiles `2 ** order` to a call of C's `pow`).
+ */
 export const BUDDY_MAX_ORDER = 20;
 const PAGE = 4096;
 const PFN_NONE = 0xffff_ffff;
@@ -186,12 +189,12 @@ class Section {
     let pfn = 0;
     while (pfn < n) {
       let order = BUDDY_MAX_ORDER;
-      while (order > 0 && (2 ** order > n - pfn || pfn % 2 ** order !== 0)) order--;
+      while (order > 0 && ((1 << order) > n - pfn || pfn % (1 << order) !== 0)) order--;
       this.flags[pfn] = FREE;
       this.order[pfn] = order;
       this.push(pfn, order);
-      this.freePages += 2 ** order;
-      pfn += 2 ** order;
+      this.freePages += 1 << order;
+      pfn += 1 << order;
     }
   }
 
@@ -219,7 +222,7 @@ class Section {
     let pfn = blockPfn;
     while (current > order) {
       current--;
-      const right = pfn + 2 ** current;
+      const right = pfn + (1 << current);
       const free = target >= right ? pfn : right;
       this.flags[free] = FREE;
       this.order[free] = current;
@@ -229,7 +232,7 @@ class Section {
     this.flags[pfn] = ALLOCATED;
     this.order[pfn] = order;
     this.head[pfn] = 1;
-    this.freePages -= 2 ** order;
+    this.freePages -= 1 << order;
     return this.heapStart + pfn * PAGE;
   }
 
@@ -350,7 +353,7 @@ export class BuddyPages {
   }
 
   #fromSection(s: Section, order: number, align: number, lowmem: boolean): number {
-    const sub = 2 ** order;
+    const sub = 1 << order;
     const alignPages = align / PAGE;
     const heapMod = this.#mod(s.heapStart, align);
     const offset = heapMod === 0 ? 0 : alignPages - heapMod / PAGE;
@@ -360,7 +363,7 @@ export class BuddyPages {
     for (let search = order; search <= BUDDY_MAX_ORDER; search++) {
       for (let pfn = s.lists[search]; pfn !== PFN_NONE; pfn = s.next[pfn]) {
         const target = small ? pfn : pfn + (offset + alignPages - (pfn % alignPages)) % alignPages;
-        if (target > pfn + 2 ** search - sub) continue;
+        if (target > pfn + (1 << search) - sub) continue;
         if (lowmem) {
           const addr = s.heapStart + target * PAGE;
           const rel = addr - this.#physZero + bytes;
@@ -408,7 +411,7 @@ export class BuddyPages {
     s.head[pfn] = 0;
     let p = pfn;
     let order = s.order[pfn];
-    const freed = 2 ** order;
+    const freed = 1 << order;
     while (order < BUDDY_MAX_ORDER) {
       const buddy = p < 0x4000_0000 && order < 30 ? p ^ (1 << order) : xorPow2(p, order);
       if (buddy >= s.totalPages) break;
