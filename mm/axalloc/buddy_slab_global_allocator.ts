@@ -252,8 +252,19 @@ export class BuddySlabGlobalAllocator {
 
   #slabAlloc(cls: number): number {
     const cache = this.#caches[this.#cpu][cls];
-    const got = cache.allocObject();
-    if (got >= 0) return got;
+    // One call of allocObject, and no address passed to or returned by the
+    // new-slab path: V8 keeps the address unboxed whichever calls it
+    // inlines (see `unboxed_results.ts`).
+    for (let fresh = false;; fresh = true) {
+      const got = cache.allocObject();
+      if (got >= 0) return got;
+      if (fresh) throw new AllocError("NoMemory", { reason: "a new slab had no object" });
+      this.#newSlab(cache, cls);
+    }
+  }
+
+  /** A new slab of class `cls` from the buddy, on `cache`'s partial list. */
+  #newSlab(cache: SlabCache, cls: number): void {
     const pages = slabPagesOf(cls);
     const base = this.#buddy.allocPages(pages, pages * PAGE);
     this.#buddy.markSlab(base);
@@ -269,10 +280,6 @@ export class BuddySlabGlobalAllocator {
     }
     this.#setSlab(base, pages, slab.id);
     cache.addSlab(slab);
-    const again = cache.allocObject();
-    if (again < 0) throw new AllocError("NoMemory", { reason: "a new slab had no object" });
-    // (Met with `got` above: passed as a double, so that `got` is not boxed.)
-    return unboxed(again);
   }
 
   #setSlab(base: number, pages: number, slab: number): void {

@@ -250,23 +250,33 @@ export class SlabCache {
    * needed (a double, as the addresses: see `unboxed_results.ts`).
    */
   allocObject(): number {
-    const got = this.#fromPartial();
-    if (got >= 0) return got;
+    // One call of the partial-slab path (see `#slabAlloc` in the global
+    // allocator: an address crosses no call V8 might not inline).
+    for (let refilled = false;; refilled = true) {
+      const got = this.#fromPartial();
+      if (got >= 0 || refilled || !this.#refill()) return got;
+    }
+  }
+
+  /**
+   * A slab moved to the partial list when none there has an object: the
+   * first full slab with remote frees (drained), else the cached empty one.
+   * Whether there was one.
+   */
+  #refill(): boolean {
     for (let s = this.full.first; s !== null; s = s.next) {
       if (s.remoteCount > 0) {
         this.drained += s.drain();
         this.full.remove(s);
         this.partial.pushFront(s);
-        return this.#fromPartial();
+        return true;
       }
     }
     const e = this.empty.first;
-    if (e !== null) {
-      this.empty.remove(e);
-      this.partial.pushFront(e);
-      return this.#fromPartial();
-    }
-    return NOT_FOUND_RESULT[0];
+    if (e === null) return false;
+    this.empty.remove(e);
+    this.partial.pushFront(e);
+    return true;
   }
 
   #fromPartial(): number {
