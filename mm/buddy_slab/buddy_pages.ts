@@ -39,7 +39,6 @@
 
 import { AllocError } from "../allocator/alloc_error.ts";
 import { keepBuffer, spareBuffer } from "./spare_buffers.ts";
-import { NOT_FOUND_RESULT } from "../allocator/unboxed_results.ts";
 
 /**
  * The largest order: blocks of 2^20 pages (4 GiB). Orders never pass it, so
@@ -216,7 +215,10 @@ class Section {
     this.next[pfn] = PFN_NONE;
   }
 
-  /** Splits the free block `blockPfn` of `blockOrder` (already off its list) down to `target`. */
+  /**
+   * Splits the free block `blockPfn` of `blockOrder` (already off its list)
+   * down to `target`; the page number of the run taken.
+   */
   take(blockPfn: number, blockOrder: number, target: number, order: number): number {
     let current = blockOrder;
     let pfn = blockPfn;
@@ -233,7 +235,7 @@ class Section {
     this.order[pfn] = order;
     this.head[pfn] = 1;
     this.freePages -= 1 << order;
-    return this.heapStart + pfn * PAGE;
+    return pfn;
   }
 
   contains(addr: number): boolean {
@@ -342,8 +344,9 @@ export class BuddyPages {
       });
     }
     for (const s of this.#sections) {
-      const got = this.#fromSection(s, order, align, lowmem);
-      if (got >= 0) return got;
+      // (A page number, not an address: an integer crosses the call unboxed.)
+      const pfn = this.#fromSection(s, order, align, lowmem);
+      if (pfn >= 0) return s.heapStart + pfn * PAGE;
     }
     throw new AllocError("NoMemory", {
       reason: `no free block holds ${2 ** order} page(s) aligned to ${align}${
@@ -352,13 +355,14 @@ export class BuddyPages {
     });
   }
 
+  /** The first page of the run taken from `s`, or -1. */
   #fromSection(s: Section, order: number, align: number, lowmem: boolean): number {
     const sub = 1 << order;
     const alignPages = align / PAGE;
     const heapMod = this.#mod(s.heapStart, align);
     const offset = heapMod === 0 ? 0 : alignPages - heapMod / PAGE;
     const small = alignPages <= sub;
-    if (small ? heapMod !== 0 : offset % sub !== 0) return NOT_FOUND_RESULT[0];
+    if (small ? heapMod !== 0 : offset % sub !== 0) return -1;
     const bytes = sub * PAGE;
     for (let search = order; search <= BUDDY_MAX_ORDER; search++) {
       for (let pfn = s.lists[search]; pfn !== PFN_NONE; pfn = s.next[pfn]) {
@@ -373,12 +377,14 @@ export class BuddyPages {
         return s.take(pfn, search, target, order);
       }
     }
-    return NOT_FOUND_RESULT[0];
+    return -1;
   }
 
   /** `addr mod align` in the 64-bit address space. */
   #mod(addr: number, align: number): number {
-    if (align <= TIB || this.#origin === 0n) return addr % align;
+    // `align` is a power of two: the division, floor and product are exact
+    // (and a double's `%` is a call of C's fmod).
+    if (align <= TIB || this.#origin === 0n) return addr - Math.floor(addr / align) * align;
     return Number((this.#origin + BigInt(addr)) % BigInt(align));
   }
 
@@ -395,7 +401,7 @@ export class BuddyPages {
   deallocPages(addr: number, count: number): void {
     const s = this.#section(addr);
     const pfn = s === undefined ? -1 : (addr - s.heapStart) / PAGE;
-    if (s === undefined || pfn % 1 !== 0 || s.head[pfn] !== 1) {
+    if (s === undefined || Math.floor(pfn) !== pfn || s.head[pfn] !== 1) {
       throw new AllocError("NotAllocated", {
         address: addr,
         reason: `0x${addr.toString(16)} is not the start of an allocated page block ` +
