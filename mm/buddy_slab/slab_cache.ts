@@ -89,6 +89,8 @@ export class SlabPage {
   next: SlabPage | null = null;
   /** Set bits: free slots, 16 to a word (small integers keep the array cheap to make). */
   readonly bitmap: number[] = new Array<number>(MAX_OBJECTS / 16).fill(0);
+  /** Every bitmap word below this one is 0 (where the search for a free slot starts). */
+  #lowWord = 0;
   /**
    * Slots on the remote-free stack, in the order they were pushed: the
    * first {@linkcode SlabPage.remoteCount} (a typed array, so that a push
@@ -132,21 +134,24 @@ export class SlabPage {
     const words = this.bitmap;
     const full = this.objectCount >>> 4;
     for (let w = 0; w < words.length; w++) words[w] = w < full ? 0xffff : 0;
+    this.#lowWord = 0;
     if ((this.objectCount & 15) !== 0) words[full] = (1 << (this.objectCount & 15)) - 1;
   }
 
   /** The lowest free slot, taken (`local_alloc`); -1 when none. */
   localAlloc(): number {
     const words = this.bitmap;
-    for (let w = 0; w < words.length; w++) {
+    for (let w = this.#lowWord; w < words.length; w++) {
       const word = words[w];
       if (word !== 0) {
         const bit = 31 - Math.clz32(word & -word);
         words[w] = word & ~(1 << bit);
         this.localFree--;
+        this.#lowWord = w;
         return w * 16 + bit;
       }
     }
+    this.#lowWord = words.length;
     return -1;
   }
 
@@ -162,7 +167,9 @@ export class SlabPage {
 
   /** Slot `i` back in the bitmap (`local_free`). */
   localFreeSlot(i: number): void {
-    this.bitmap[i >>> 4] |= 1 << (i & 15);
+    const w = i >>> 4;
+    this.bitmap[w] |= 1 << (i & 15);
+    if (w < this.#lowWord) this.#lowWord = w;
     this.localFree++;
   }
 
