@@ -144,6 +144,29 @@ Deno.test("buddy-slab: the buddy frees the whole block its metadata records and 
   assert.throws(() => b.deallocPages(p, 3), /not the start of an allocated page block/);
 });
 
+Deno.test("buddy-slab: the buddy aligns runs in the address space when its heap is only page-aligned", () => {
+  const b = new BuddyPages();
+  b.addRegion(0x8000_0000, 0x10_0000, 4096); // the heap starts at 0x80001000
+  const run = (n: number, align: number) => {
+    try {
+      return b.allocPages(n, align).toString(16);
+    } catch (e) {
+      if (e instanceof AllocError) return e.kind;
+      throw e;
+    }
+  };
+  // A block of 2^k pages lies a multiple of 2^k pages from the heap's
+  // start: one page past a boundary, no run of two or more pages can be
+  // aligned past a page.
+  assert.deepEqual(
+    [[1, 0x8000], [2, 0x4000], [4, 0x8000], [1, 0x10000], [2, 0], [1, 0x40000]].map(([n, a]) =>
+      run(n, a)
+    ),
+    ["800f8000", "NoMemory", "NoMemory", "800f0000", "800ed000", "800c0000"],
+  );
+  assert.equal(b.freePages(), 255 - 5);
+});
+
 type Op =
   | { op: "alloc"; cpu: number; size: number; align: number }
   | { op: "pages"; cpu: number; n: number; align: number; dma: boolean }
