@@ -99,6 +99,26 @@ function mapCeil(n: number): number {
   return (fl << 5) | (sl & 31);
 }
 
+/** Sizes below this many granules map to their lists through the tables below. */
+const MAPPED = 2048;
+/** `mapFloor` and `mapCeil` of every size below {@link MAPPED} granules (one load, no branch). */
+const FLOOR_LIST = new Int16Array(MAPPED);
+const CEIL_LIST = new Int16Array(MAPPED);
+for (let n = 0; n < MAPPED; n++) {
+  FLOOR_LIST[n] = mapFloor(n);
+  CEIL_LIST[n] = mapCeil(n);
+}
+
+/** {@linkcode mapFloor}, from the table where it has the size. */
+function listFloor(n: number): number {
+  return n < MAPPED ? FLOOR_LIST[n] : mapFloor(n);
+}
+
+/** {@linkcode mapCeil}, from the table where it has the size. */
+function listCeil(n: number): number {
+  return n < MAPPED ? CEIL_LIST[n] : mapCeil(n);
+}
+
 /** The index of the lowest set bit of `bits` at or above `start` (0..31), or 32. */
 function bitScanForward(bits: number, start: number): number {
   const masked = (bits >>> start) << start;
@@ -262,7 +282,7 @@ export class TlsfByteAllocator implements ByteAllocator {
       : alignUp(size + Math.max(align - header, 0) + header, gran) / gran;
     // The list search, written out here so that the JIT keeps it in line:
     // the first non-empty list at or above `mapCeil(search)`.
-    const first = mapCeil(search);
+    const first = listCeil(search);
     let list = -1;
     if (first >= 0) {
       const slBitmap = this.#slBitmap;
@@ -293,7 +313,7 @@ export class TlsfByteAllocator implements ByteAllocator {
       hr[(next << 3) | H_PREV_PHYS] = rest;
       hr[(block << 3) | H_NEXT_PHYS] = rest;
       hr[(block << 3) | H_SIZE] = newSize;
-      if (mapFloor(oldSize - newSize) === list) {
+      if (listFloor(oldSize - newSize) === list) {
         // The rest belongs where the block was, at the head of its list:
         // what unlinking the block and linking the rest there give.
         const after = hr[(block << 3) | H_NEXT_FREE];
@@ -385,10 +405,10 @@ export class TlsfByteAllocator implements ByteAllocator {
     let linked = false;
     if (h[(after << 3) | H_FLAGS] === 0) {
       const afterSize = h[(after << 3) | H_SIZE];
-      const afterList = mapFloor(afterSize);
+      const afterList = listFloor(afterSize);
       newSize += afterSize;
       if (
-        !mergeBefore && h[(after << 3) | H_PREV_FREE] === NONE && mapFloor(newSize) === afterList
+        !mergeBefore && h[(after << 3) | H_PREV_FREE] === NONE && listFloor(newSize) === afterList
       ) {
         // The merged block belongs where `after` was, at the head of its
         // list: what unlinking `after` and linking the block there give.
@@ -405,7 +425,7 @@ export class TlsfByteAllocator implements ByteAllocator {
     }
     if (mergeBefore) {
       newSize += h[(before << 3) | H_SIZE];
-      this.#unlink(before, mapFloor(h[(before << 3) | H_SIZE]));
+      this.#unlink(before, listFloor(h[(before << 3) | H_SIZE]));
       this.#release(block);
       block = before;
     }
@@ -555,7 +575,7 @@ export class TlsfByteAllocator implements ByteAllocator {
 
   #link(block: number): void {
     const h = this.#h;
-    const list = mapFloor(h[(block << 3) | H_SIZE]);
+    const list = listFloor(h[(block << 3) | H_SIZE]);
     const firstFree = this.#firstFree;
     const head = firstFree[list];
     h[(block << 3) | H_NEXT_FREE] = head;
