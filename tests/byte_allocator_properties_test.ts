@@ -287,6 +287,44 @@ Deno.test("buddy: regions across 2 GiB segments and far apart give the literal t
   );
 });
 
+Deno.test("buddy: thousands of blocks in three segments (the position table grows and shifts probe runs) give the transcription's addresses", () => {
+  // Small blocks by the thousand in regions of three 2 GiB segments: the
+  // table of block positions grows several times, and a removal shifts
+  // entries of every segment back along their probe runs.
+  const regions: [number, number][] = [
+    [2 ** 31 - 0x1_0000, 0x2_0000],
+    [2 ** 31 * 3, 0x1_0000],
+    [2 ** 44, 0x1_0000],
+  ];
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.oneof(
+          {
+            weight: 3,
+            arbitrary: fc.record({
+              t: fc.constant("alloc" as const),
+              size: fc.constantFrom(1, 8, 16, 24, 64, 100, 500),
+              alignLog2: fc.constantFrom(0, 3, 4),
+            }),
+          },
+          { weight: 2, arbitrary: fc.record({ t: fc.constant("free" as const), pick: fc.nat() }) },
+        ),
+        { minLength: 3000, maxLength: 6000 },
+      ),
+      (ops) => {
+        const a = new BuddyByteAllocator();
+        const ref = new NaiveBuddy();
+        a.init(regions[0][0], regions[0][1]);
+        for (const [start, size] of regions.slice(1)) a.addMemory(start, size);
+        for (const [start, size] of regions) ref.addToHeap(start, start + size);
+        sameAsTranscription(a, ref, ops);
+      },
+    ),
+    { numRuns: 6 },
+  );
+});
+
 /**
  * Few sizes and alignments, and as many frees as allocations: many free
  * blocks share a list, so blocks are unlinked from the middle and the end of
