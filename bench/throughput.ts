@@ -26,31 +26,22 @@ import { readTraceText } from "../cli/read_input.ts";
 import {
   generatedTrace,
   loadTrace,
-  replayer,
   traceAvailable,
   tracePath,
+  warmWorkload,
   WORKLOADS,
 } from "./workloads.ts";
 import { median, NATIVE, nativeBinary, nativeDir, nativeRun, replayTaskFlags } from "./native.ts";
 
 async function measure(index: number, seconds: number): Promise<number> {
-  const w = WORKLOADS[index];
-  const trace = await loadTrace(w.trace);
-  const run = replayer(w.allocator);
-  // Every pass writes its results into one buffer, as the native harness
-  // keeps one address vector for all its passes.
-  const results = new Float64Array(trace.length);
-  // Passes for a quarter of a second to warm up (the JIT compiles then, as
-  // the native binary was compiled before), then passes for about
-  // `seconds`: operations over the time they took, as the native harness
-  // and `replay --bench` count.
-  const warm = performance.now() + 250;
-  do run(trace, results); while (performance.now() < warm);
+  // After the warm-up, passes for about `seconds`: operations over the time
+  // they took, as the native harness and `replay --bench` count.
+  const { trace, pass } = await warmWorkload(index);
   let runs = 0;
   const start = performance.now();
   let elapsed = 0;
   do {
-    run(trace, results);
+    pass();
     runs++;
     elapsed = performance.now() - start;
   } while (elapsed < seconds * 1000);

@@ -263,3 +263,39 @@ export async function loadTrace(name: string): Promise<Trace> {
   }
   return t;
 }
+
+/** A workload ready to measure: its trace and one pass of its replay. */
+export interface WarmWorkload {
+  /** The parsed trace. */
+  trace: Trace;
+  /** Replays the whole trace once, on a fresh allocator. */
+  pass: () => void;
+}
+
+/**
+ * Workload `index` (of {@linkcode WORKLOADS}) after a quarter of a second
+ * of passes: the JIT compiles then, as the native binary was compiled
+ * before its run. Every pass writes its results into one buffer, as the
+ * native harness keeps one address vector for all its passes.
+ *
+ * @example
+ * ```ts ignore
+ * import { warmWorkload } from "./workloads.ts";
+ * const { trace, pass } = await warmWorkload(0);
+ * const start = performance.now();
+ * pass();
+ * console.log(trace.length / (performance.now() - start) / 1000, "Mops/s");
+ * ```
+ */
+export async function warmWorkload(index: number): Promise<WarmWorkload> {
+  const w = WORKLOADS[index];
+  const trace = await loadTrace(w.trace);
+  const run = replayer(w.allocator);
+  const results = new Float64Array(trace.length);
+  const pass = () => {
+    run(trace, results);
+  };
+  const warm = performance.now() + 250;
+  do pass(); while (performance.now() < warm);
+  return { trace, pass };
+}

@@ -288,3 +288,32 @@ Deno.test("spread benchmark: a bad flag, a bad count or no row to measure is a m
   assert.equal(none.code, 1);
   assert.match(none.err, /^spread: no row to measure \(the native builds are looked for in /);
 });
+
+Deno.test("allocation benchmark: a bad flag or count is a message and an exit code; a row is measured", async () => {
+  const allocations = (args: string[]) =>
+    deno(["run", "--allow-read", "--allow-run", "bench/allocations.ts", ...args]);
+  const bogus = await allocations(["--bogus"]);
+  assert.equal(bogus.code, 2);
+  assert.match(bogus.err, /^allocations: Unknown option '--bogus' \(options: --rows TEXT/);
+  assert.doesNotMatch(bogus.err, /\n\s+at /); // no stack trace
+  for (const args of [["--runs", "0"], ["--passes", "1.5"], ["--runs", "x"]]) {
+    const r = await allocations(args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.err, /^allocations: --runs and --passes take positive integers\n$/);
+  }
+  const none = await allocations(["--rows", "no-such-row"]);
+  assert.equal(none.code, 1);
+  assert.match(none.err, /^allocations: no workload matches --rows no-such-row\n$/);
+  // One row, two processes of a few passes: a table row with a figure per process.
+  const row = await allocations(["--rows", "tlsf bytes-churn-1", "--runs", "2", "--passes", "5"]);
+  assert.equal(row.code, 0, row.err);
+  const lines = row.out.trim().split("\n");
+  assert.equal(lines.length, 3);
+  const cells = lines[2].split("|").map((c) => c.trim());
+  assert.deepEqual(cells.slice(1, 3), ["tlsf", "bytes-churn-1"]);
+  const perProcess = cells[4].split(", ").map(Number);
+  assert.equal(perProcess.length, 2);
+  for (const x of [Number(cells[3]), ...perProcess]) {
+    assert.ok(x >= 0 && Number.isFinite(x), cells[4]);
+  }
+});
