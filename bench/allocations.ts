@@ -84,7 +84,7 @@ function post<T>(session: Session, method: string, params: object = {}): Promise
 
 /** Measures workload `index` in this process. */
 async function measure(index: number): Promise<Sample> {
-  const { trace, pass } = await warmWorkload(index);
+  const { trace, run, results } = await warmWorkload(index);
   const session = new Session();
   session.connect();
   await post(session, "HeapProfiler.enable");
@@ -93,7 +93,7 @@ async function measure(index: number): Promise<Sample> {
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   });
-  for (let k = 0; k < passes; k++) pass();
+  for (let k = 0; k < passes; k++) run(trace, results);
   const { profile } = await post<{ profile: { head: ProfileNode } }>(
     session,
     "HeapProfiler.stopSampling",

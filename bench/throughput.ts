@@ -36,12 +36,12 @@ import { median, NATIVE, nativeBinary, nativeDir, nativeRun, replayTaskFlags } f
 async function measure(index: number, seconds: number): Promise<number> {
   // After the warm-up, passes for about `seconds`: operations over the time
   // they took, as the native harness and `replay --bench` count.
-  const { trace, pass } = await warmWorkload(index);
+  const { trace, run, results } = await warmWorkload(index);
   let runs = 0;
   const start = performance.now();
   let elapsed = 0;
   do {
-    pass();
+    run(trace, results);
     runs++;
     elapsed = performance.now() - start;
   } while (elapsed < seconds * 1000);

@@ -264,26 +264,27 @@ export async function loadTrace(name: string): Promise<Trace> {
   return t;
 }
 
-/** A workload ready to measure: its trace and one pass of its replay. */
+/** A workload ready to measure: its trace, its replayer and the buffer its passes write into. */
 export interface WarmWorkload {
   /** The parsed trace. */
   trace: Trace;
-  /** Replays the whole trace once, on a fresh allocator. */
-  pass: () => void;
+  /** Replays the whole trace once, on a fresh allocator (call it as `run(trace, results)`). */
+  run: Replayer;
+  /** One results buffer for every pass, as the native harness keeps one address vector. */
+  results: Float64Array;
 }
 
 /**
  * Workload `index` (of {@linkcode WORKLOADS}) after a quarter of a second
  * of passes: the JIT compiles then, as the native binary was compiled
- * before its run. Every pass writes its results into one buffer, as the
- * native harness keeps one address vector for all its passes.
+ * before its run.
  *
  * @example
  * ```ts ignore
  * import { warmWorkload } from "./workloads.ts";
- * const { trace, pass } = await warmWorkload(0);
+ * const { trace, run, results } = await warmWorkload(0);
  * const start = performance.now();
- * pass();
+ * run(trace, results);
  * console.log(trace.length / (performance.now() - start) / 1000, "Mops/s");
  * ```
  */
@@ -292,10 +293,7 @@ export async function warmWorkload(index: number): Promise<WarmWorkload> {
   const trace = await loadTrace(w.trace);
   const run = replayer(w.allocator);
   const results = new Float64Array(trace.length);
-  const pass = () => {
-    run(trace, results);
-  };
   const warm = performance.now() + 250;
-  do pass(); while (performance.now() < warm);
-  return { trace, pass };
+  do run(trace, results); while (performance.now() < warm);
+  return { trace, run, results };
 }
