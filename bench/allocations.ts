@@ -123,7 +123,12 @@ async function measure(index: number): Promise<Sample> {
 }
 
 if (values.only !== undefined) {
-  console.log(JSON.stringify(await measure(Number(values.only))));
+  const index = Number(values.only);
+  if (!(Number.isInteger(index) && index >= 0 && index < WORKLOADS.length)) {
+    console.error(`allocations: --only takes a workload's index, 0 to ${WORKLOADS.length - 1}`);
+    Deno.exit(2);
+  }
+  console.log(JSON.stringify(await measure(index)));
   Deno.exit(0);
 }
 
@@ -134,7 +139,11 @@ const rows = WORKLOADS.map((w, index) => ({ w, index })).filter(({ w }) =>
     : `${w.allocator} ${w.trace}`.includes(values.rows))
 );
 if (rows.length === 0) {
-  console.error(`allocations: no workload matches --rows ${values.rows}`);
+  console.error(
+    values.rows === undefined
+      ? "allocations: no workload with a target has its trace here (../shared/fidelity/ missing?)"
+      : `allocations: no workload matches --rows ${values.rows}`,
+  );
   Deno.exit(1);
 }
 
@@ -169,7 +178,9 @@ const progress = (label: string) => {
   const rate = done / Math.max(elapsed, 1e-3);
   const left = done === 0 ? "?" : `${Math.round((total - done) / rate)} s`;
   Deno.stderr.writeSync(
-    encoder.encode(`\r\x1b[K${label}: ${done}/${total} processes, ${left} left`),
+    encoder.encode(
+      `\r\x1b[K${label}: ${done}/${total} processes, ${rate.toFixed(2)} processes/s, ${left} left`,
+    ),
   );
 };
 

@@ -301,6 +301,9 @@ Deno.test("allocation benchmark: a bad flag or count is a message and an exit co
     assert.equal(r.code, 2, args.join(" "));
     assert.match(r.err, /^allocations: --runs and --passes take positive integers\n$/);
   }
+  const only = await allocations(["--only", "9999"]);
+  assert.equal(only.code, 2);
+  assert.match(only.err, /^allocations: --only takes a workload's index, 0 to \d+\n$/);
   const none = await allocations(["--rows", "no-such-row"]);
   assert.equal(none.code, 1);
   assert.match(none.err, /^allocations: no workload matches --rows no-such-row\n$/);
