@@ -4,7 +4,7 @@
 // provably changes no address a valid sequence gets).
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { isAllocError } from "../mm/allocator/alloc_error.ts";
+import { isAllocError, NO_MEMORY } from "../mm/allocator/alloc_error.ts";
 import type { ByteAllocator } from "../mm/allocator/traits.ts";
 import { BuddyByteAllocator } from "../mm/allocator/buddy_byte_allocator.ts";
 import { SlabByteAllocator } from "../mm/allocator/slab_byte_allocator.ts";
@@ -322,6 +322,148 @@ Deno.test("buddy: thousands of blocks in three segments (the position table grow
       },
     ),
     { numRuns: 6 },
+  );
+});
+
+Deno.test("buddy: memory added piece by piece beside blocks in use, freed by handle and by pointer: the transcription's addresses", () => {
+  // Pieces of one area (across a 2 GiB boundary) added in random order
+  // between allocations and frees: a block can get a buddy where there was
+  // no memory before, and the merges that follow must find it whether the
+  // block is freed by its handle or by its pointer.
+  const AREA = 2 ** 31 - 0x1_0000;
+  const SPAN = 0x2_0000;
+  type Step =
+    | { t: "alloc"; size: number; alignLog2: number }
+    | { t: "free"; pick: number; byHandle: boolean }
+    | { t: "add" };
+  const stepArb: fc.Arbitrary<Step> = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        t: fc.constant("alloc" as const),
+        size: fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 301, max: 40000 })),
+        alignLog2: fc.integer({ min: 0, max: 9 }),
+      }),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        t: fc.constant("free" as const),
+        pick: fc.nat(),
+        byHandle: fc.boolean(),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("add" as const) }) },
+  );
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(fc.integer({ min: 1, max: SPAN / 8 - 1 }), { minLength: 1, maxLength: 12 }),
+      fc.array(stepArb, { minLength: 20, maxLength: 300 }),
+      fc.nat(),
+      (cutWords, steps, seed) => {
+        const cuts = [0, ...cutWords.map((w) => w * 8).sort((x, y) => x - y), SPAN];
+        const pieces = cuts.slice(1).map((end, i) => [AREA + cuts[i], AREA + end] as const);
+        // A seeded shuffle: pieces come in an order unrelated to their places.
+        let r = seed;
+        for (let i = pieces.length - 1; i > 0; i--) {
+          r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+          const j = r % (i + 1);
+          [pieces[i], pieces[j]] = [pieces[j], pieces[i]];
+        }
+        const a = new BuddyByteAllocator();
+        const ref = new NaiveBuddy();
+        const add = () => {
+          const [start, end] = pieces.shift()!;
+          if (a.totalBytes() === 0) a.init(start, end - start);
+          else a.addMemory(start, end - start);
+          ref.addToHeap(start, end);
+        };
+        add();
+        const live: (Live & { handle: number })[] = [];
+        for (const step of steps) {
+          if (step.t === "add") {
+            if (pieces.length > 0) add();
+          } else if (step.t === "alloc") {
+            const align = 2 ** step.alignLog2;
+            const p = a.tryAlloc(step.size, align);
+            const q = ref.alloc(step.size, align);
+            assert.equal(p === NO_MEMORY ? null : p, q);
+            if (q !== null) live.push({ ptr: q, size: step.size, align, handle: a.lastHandle });
+          } else if (live.length > 0) {
+            const [l] = live.splice(step.pick % live.length, 1);
+            if (step.byHandle) a.deallocHandle(l.ptr, l.size, l.align, l.handle);
+            else a.dealloc(l.ptr, l.size, l.align);
+            ref.dealloc(l.ptr, l.size, l.align);
+          }
+          assert.equal(a.usedBytes(), ref.allocated);
+        }
+        for (const l of live.splice(0)) {
+          a.deallocHandle(l.ptr, l.size, l.align, l.handle);
+          ref.dealloc(l.ptr, l.size, l.align);
+        }
+        assert.equal(a.totalBytes(), ref.total);
+        for (let order = 0; order < 32; order++) {
+          assert.deepEqual(a.heap.freeList(order), [...ref.lists[order]].reverse());
+          assert.equal(a.heap.freeBlockCounts()[order], ref.lists[order].length);
+        }
+      },
+    ),
+    { numRuns: RUNS / 2 },
+  );
+});
+
+Deno.test("buddy: a long run freed by handle, then memory added and frees by pointer: the transcription's addresses", () => {
+  // Thousands of splits and merges without a lookup by pointer drop the
+  // table of blocks by position; the memory added and the frees by pointer
+  // after them must find every block, old and new, all the same.
+  fc.assert(
+    fc.property(fc.nat(), (seed) => {
+      let r = seed;
+      const next = (n: number) => {
+        r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+        return (r >>> 8) % n;
+      };
+      const a = new BuddyByteAllocator();
+      const ref = new NaiveBuddy();
+      const start = BASE + 0x10_0000;
+      a.init(start, 0x8_0000);
+      ref.addToHeap(start, start + 0x8_0000);
+      const live: (Live & { handle: number })[] = [];
+      const step = (byHandle: boolean) => {
+        if (live.length === 0 || next(2) === 0) {
+          const size = 1 + next(next(4) === 0 ? 5000 : 300);
+          const align = 2 ** next(7);
+          const p = a.tryAlloc(size, align);
+          const q = ref.alloc(size, align);
+          assert.equal(p === NO_MEMORY ? null : p, q);
+          if (q !== null) live.push({ ptr: q, size, align, handle: a.lastHandle });
+        } else {
+          const l = live.splice(next(live.length), 1)[0];
+          if (byHandle) a.deallocHandle(l.ptr, l.size, l.align, l.handle);
+          else a.dealloc(l.ptr, l.size, l.align);
+          ref.dealloc(l.ptr, l.size, l.align);
+        }
+      };
+      for (let i = 0; i < 60_000; i++) step(true);
+      // Memory on both sides: blocks of the first region get buddies.
+      for (const [s, e] of [[start - 0x8_0000, start], [start + 0x8_0000, start + 0x10_0000]]) {
+        a.addMemory(s, e - s);
+        ref.addToHeap(s, e);
+      }
+      for (const l of live) assert.equal(a.heap.isAllocated(l.ptr), true);
+      for (let i = 0; i < 5_000; i++) step(i % 2 === 0);
+      for (const l of live.splice(0)) {
+        a.dealloc(l.ptr, l.size, l.align);
+        ref.dealloc(l.ptr, l.size, l.align);
+      }
+      assert.equal(a.usedBytes(), 0);
+      for (let order = 0; order < 32; order++) {
+        assert.deepEqual(a.heap.freeList(order), [...ref.lists[order]].reverse());
+      }
+      // Everything merged back: one free block of 1 MiB and one of 512 KiB.
+      assert.deepEqual(a.heap.freeBlockCounts().filter((c) => c > 0), [1, 1]);
+    }),
+    { numRuns: 8 },
   );
 });
 

@@ -5,8 +5,18 @@
  *
  * The real heap keeps one LIFO singly linked free list per order and, when
  * freeing, scans the buddy's list from its head. This model keeps the same
- * lists in the same order (so every address comes out the same) but indexes
- * every block by its position, so finding a buddy costs O(1) instead of a scan.
+ * lists in the same order (so every address comes out the same) but links
+ * every block to its buddy, so finding a buddy costs O(1) instead of a scan.
+ *
+ * The links rest on one fact of buddy heaps: the block that starts at a
+ * given position keeps its node (its identity) while it is split and merged
+ * again, and the block at a buddy's position cannot be merged away while
+ * the other buddy exists. So a block's buddy is a node that stays put, and
+ * so is its parent's buddy, kept in the high half made by the split (the
+ * high half lives exactly as long as the split). Splits and merges keep the
+ * links; only memory added to the heap (a new buddy where there was none)
+ * makes them be worked out again, from a table of blocks by position that
+ * also finds the block of a pointer freed without its handle.
  *
  * Positions are exact 32-bit integers, not addresses: the address space is
  * cut into segments of 2 GiB, and a block is its segment's number (the
@@ -148,16 +158,33 @@ export class BuddyHeap {
   #nodePrev = new Int32Array(65);
   /** A node's block order, plus {@linkcode LIVE} while the block is allocated. */
   #nodeOrder = new Uint8Array(64);
+  /** The node at the position of a node's buddy at its order (-1: none in the heap). */
+  #nodeBuddy = new Int32Array(64);
+  /**
+   * For a node that is a high half (its offset's lowest set bit is the order
+   * at which it is one): the node at the position of its parent's buddy,
+   * the block the merged pair would merge with next (-1: none in the heap).
+   */
+  #nodeUp = new Int32Array(64);
   #spareNode = -1;
   #nodeCount = 0;
   /**
    * Every block, free or allocated, by position: an open-addressing table
    * of nodes (-1 empty; linear probing, backward-shift deletion) keyed by
-   * the nodes' own segment and offset. An allocated block keeps its node
-   * (off every list), so allocating and freeing without a split or merge
-   * never touches this table.
+   * the nodes' own segment and offset. Finding a buddy needs no table (the
+   * links above); a free by pointer and memory added do. So the table is
+   * dropped when it has been kept up to date through many splits and
+   * merges (two per node) without a lookup, and built again on the next:
+   * a heap freed by handles only (a replay) soon stops maintaining it, and
+   * a rebuild costs no more than the updates it saved. An allocated block
+   * keeps its node (off every list), so allocating and freeing without a
+   * split or merge never touches it.
    */
   #table = new Int32Array(2048).fill(-1);
+  /** Whether {@linkcode BuddyHeap.#table} holds every node. */
+  #indexed = true;
+  /** Table updates since the last lookup (see above). */
+  #unused = 0;
   #mask = 2047;
   #shift = Math.clz32(2048) + 1;
   #tableSize = 0;
@@ -213,12 +240,14 @@ export class BuddyHeap {
       }
     }
     this.#claimRegion(s, e);
+    this.#index();
     if (this.#regions.length === 1) {
       this.#segment0 = Math.floor(s * PER_SEGMENT);
       this.#base0 = this.#segment0 * SEGMENT_BYTES;
     }
     let cur = s;
     let total = 0;
+    const added: number[] = [];
     while (cur + word <= e) {
       // Local 0 is a window's origin (1 TiB aligned), aligned to every block size.
       const low = cur === 0 ? Infinity : lowestSetBit(cur);
@@ -226,10 +255,11 @@ export class BuddyHeap {
       if (size > 2 ** (BUDDY_ORDERS - 1)) size = 2 ** (BUDDY_ORDERS - 1);
       total += size;
       const segment = Math.floor(cur * PER_SEGMENT);
-      this.#push(log2Floor(size), segment, cur - segment * SEGMENT_BYTES);
+      added.push(this.#push(log2Floor(size), segment, cur - segment * SEGMENT_BYTES));
       cur += size;
     }
     this.#total += total;
+    for (const n of added) this.#linkAdded(n);
   }
 
   /** The largest free block, in bytes (0 when none is free). */
@@ -298,7 +328,13 @@ export class BuddyHeap {
   #split(n: number, from: number, to: number): void {
     const segment = this.#nodeSegment[n];
     const offset = this.#nodeOffset[n];
-    for (let j = from - 1; j >= to; j--) this.#push(j, segment, offset + (1 << j));
+    for (let j = from - 1; j >= to; j--) {
+      const h = this.#push(j, segment, offset + (1 << j));
+      // The high half keeps the parent's buddy; the halves are each other's.
+      this.#nodeUp[h] = this.#nodeBuddy[n];
+      this.#nodeBuddy[h] = n;
+      this.#nodeBuddy[n] = h;
+    }
   }
 
   /**
@@ -318,7 +354,7 @@ export class BuddyHeap {
     }
     const n = offset >= 0 ? this.#find(segment, offset) : -1;
     if (n < 0 || this.#nodeOrder[n] !== (order | LIVE)) throw this.#badFree(ptr, n, order);
-    this.#free(n, segment, offset, order, size);
+    this.#free(n, order, size);
   }
 
   /**
@@ -333,18 +369,15 @@ export class BuddyHeap {
       handle >= 0 && handle < this.#nodeCount && this.#nodeOrder[handle] === (order | LIVE) &&
       this.#address(handle) === ptr
     ) {
-      this.#free(handle, this.#nodeSegment[handle], this.#nodeOffset[handle], order, size);
+      this.#free(handle, order, size);
     } else this.dealloc(ptr, size, align);
   }
 
-  /** Frees live node `n` at (`segment`, `offset`), of `order`, `size` bytes asked for. */
-  #free(n: number, segment: number, offset: number, order: number, size: number): void {
-    // The real heap stops merging at order 31 (merging further would index
-    // past its 32 lists); so does the model.
-    // (With its order's list empty, the buddy is not free: no lookup.)
-    const b = order < BUDDY_ORDERS - 1 && (this.#nonEmpty & (1 << order)) !== 0
-      ? this.#find(segment, offset ^ (1 << order))
-      : -1;
+  /** Frees live node `n` of `order`, `size` bytes asked for. */
+  #free(n: number, order: number, size: number): void {
+    // (The real heap stops merging at order 31, where it would index past
+    // its 32 lists: a block of order 31 has no buddy link.)
+    const b = this.#nodeBuddy[n];
     if (b >= 0 && this.#nodeOrder[b] === order) this.#merge(n, order, b);
     else this.#link(n, order);
     this.#user -= size;
@@ -364,7 +397,6 @@ export class BuddyHeap {
    * and the other's node goes back to the pool. Pushes the merged block.
    */
   #merge(n: number, order: number, b: number): void {
-    const segment = this.#nodeSegment[n];
     let o = order;
     for (;;) {
       this.#detach(b);
@@ -373,12 +405,14 @@ export class BuddyHeap {
         gone = n;
         n = b;
       }
-      this.#remove(gone);
+      // The merged block's buddy is the one its high half kept.
+      b = this.#nodeUp[gone];
+      this.#nodeBuddy[n] = b;
+      if (this.#indexed) this.#remove(gone);
       this.#release(gone);
       o++;
-      if (o >= BUDDY_ORDERS - 1 || (this.#nonEmpty & (1 << o)) === 0) break;
-      b = this.#find(segment, this.#nodeOffset[n] ^ (1 << o));
-      if (b < 0 || this.#nodeOrder[b] !== o) break; // missing, split or allocated
+      if (o >= BUDDY_ORDERS - 1) break;
+      if (b < 0 || this.#nodeOrder[b] !== o) break; // none, split or allocated
     }
     this.#link(n, o);
   }
@@ -401,8 +435,8 @@ export class BuddyHeap {
   /** The number of free blocks on each order's list, order 0 first. */
   freeBlockCounts(): number[] {
     const counts = new Array<number>(BUDDY_ORDERS).fill(0);
-    for (const n of this.#table) {
-      if (n >= 0 && this.#nodeOrder[n] < LIVE) counts[this.#nodeOrder[n]]++;
+    for (let n = 0; n < this.#nodeCount; n++) {
+      if (this.#nodeOrder[n] < GONE) counts[this.#nodeOrder[n]]++;
     }
     return counts;
   }
@@ -456,6 +490,8 @@ export class BuddyHeap {
 
   /** The node of the block at (`segment`, `offset`), or -1. */
   #find(segment: number, offset: number): number {
+    if (!this.#indexed) this.#index();
+    this.#unused = 0;
     const table = this.#table;
     const mask = this.#mask;
     for (let i = this.#home(segment, offset);; i = (i + 1) & mask) {
@@ -472,6 +508,12 @@ export class BuddyHeap {
     while (table[i] >= 0) i = (i + 1) & mask;
     table[i] = n;
     if (++this.#tableSize * 2 > mask) this.#growTable();
+    this.#touched();
+  }
+
+  /** Counts a table update; many without a lookup drop the table (see {@linkcode BuddyHeap.#table}). */
+  #touched(): void {
+    if (++this.#unused > this.#nodeCount * 2 + 1024) this.#indexed = false;
   }
 
   /** Takes node `n` out of the table, closing the probe run behind it. */
@@ -491,16 +533,61 @@ export class BuddyHeap {
     }
     table[hole] = -1;
     this.#tableSize--;
+    this.#touched();
   }
 
   #growTable(): void {
     const old = this.#table;
-    const cap = old.length * 2;
+    this.#newTable(old.length * 2);
+    for (const n of old) if (n >= 0) this.#insert(n);
+  }
+
+  /** An empty table of `cap` slots (a power of two). */
+  #newTable(cap: number): void {
     this.#table = new Int32Array(cap).fill(-1);
     this.#mask = cap - 1;
     this.#shift = Math.clz32(cap) + 1;
     this.#tableSize = 0;
-    for (const n of old) if (n >= 0) this.#insert(n);
+  }
+
+  /** Builds the table of blocks by position, unless it is up to date. */
+  #index(): void {
+    if (this.#indexed) return;
+    let cap = 2048;
+    while (cap < this.#nodeCount * 4) cap *= 2;
+    this.#newTable(cap);
+    this.#indexed = true;
+    for (let n = 0; n < this.#nodeCount; n++) if (this.#nodeOrder[n] !== GONE) this.#insert(n);
+    this.#unused = 0;
+  }
+
+  /**
+   * Links node `n`, a block just added to the heap, to its buddies, and the
+   * blocks whose buddy (or whose parent's buddy) starts where `n` does to
+   * `n`: memory added can give a block a buddy where there was none.
+   */
+  #linkAdded(n: number): void {
+    const segment = this.#nodeSegment[n];
+    const at = this.#nodeOffset[n];
+    const order = this.#nodeOrder[n];
+    // A block at offset `at` is a high half at order `h`, the lowest set bit
+    // of `at`: its parent (order h + 1) starts at `at ^ 2^h`, and the
+    // parent's buddy one bit up. No block merges past order 31.
+    const h = at === 0 ? BUDDY_ORDERS - 1 : 31 - Math.clz32(at & -at);
+    this.#nodeBuddy[n] = order < BUDDY_ORDERS - 1 ? this.#find(segment, at ^ (1 << order)) : -1;
+    this.#nodeUp[n] = h + 1 < BUDDY_ORDERS - 1
+      ? this.#find(segment, at ^ (1 << h) ^ (1 << (h + 1)))
+      : -1;
+    // The blocks whose buddy at order k starts at `at` (k <= h): a block of
+    // that order at `at ^ 2^k`, or, when that block is split, the high half
+    // it was split into, which keeps the buddy for it.
+    for (let k = Math.min(h, BUDDY_ORDERS - 2); k >= 0; k--) {
+      const other = at ^ (1 << k);
+      const b = this.#find(segment, other);
+      if (b >= 0 && (this.#nodeOrder[b] & ~LIVE) === k) this.#nodeBuddy[b] = n;
+      const half = k > 0 ? this.#find(segment, other + (1 << (k - 1))) : -1;
+      if (half >= 0) this.#nodeUp[half] = n;
+    }
   }
 
   #newNode(): number {
@@ -526,16 +613,19 @@ export class BuddyHeap {
     this.#nodeNext = grown(this.#nodeNext, new Int32Array(cap + 1));
     this.#nodePrev = grown(this.#nodePrev, new Int32Array(cap + 1));
     this.#nodeOrder = grown(this.#nodeOrder, new Uint8Array(cap));
+    this.#nodeBuddy = grown(this.#nodeBuddy, new Int32Array(cap));
+    this.#nodeUp = grown(this.#nodeUp, new Int32Array(cap));
   }
 
-  /** Pushes a new free block on `order`'s list and into the table. */
-  #push(order: number, segment: number, offset: number): void {
+  /** Pushes a new free block on `order`'s list (and into the table, if kept); returns its node. */
+  #push(order: number, segment: number, offset: number): number {
     const n = this.#newNode();
     this.#nodeSegment[n] = segment;
     this.#nodeOffset[n] = offset;
     this.#nodeAddr[n] = segment * SEGMENT_BYTES + offset;
     this.#link(n, order);
-    this.#insert(n);
+    if (this.#indexed) this.#insert(n);
+    return n;
   }
 
   /** Puts node `n` at the head of `order`'s list, as a free block of that order. */
