@@ -141,6 +141,17 @@ Deno.test("slab: classes, the highest block of a new set first, double count in 
   assert.equal(small, big + 63 * 512);
   assert.throws(() => b.dealloc(big, 20000, 8), /not an allocated large block/);
   assert.throws(() => b.dealloc(big, 500, 8), /not an allocated slab block/);
+  // So is its stale handle: the set's buddy block has the large block's node.
+  const c = new SlabByteAllocator();
+  c.init(0x8000_0000, 0x1_0000);
+  const big2 = c.tryAlloc(20000, 8);
+  const bigHandle = c.lastHandle;
+  c.deallocHandle(big2, 20000, 8, bigHandle);
+  assert.equal(c.alloc(500, 8), big2 + 63 * 512);
+  const used = c.usedBytes();
+  assert.throws(() => c.deallocHandle(big2, 20000, 8, bigHandle), /not an allocated large block/);
+  assert.equal(c.usedBytes(), used);
+  assert.equal(c.alloc(500, 8), big2 + 62 * 512, "the set is still the slab's");
   // A live large block freed with a slab's layout is refused and stays live.
   const large = b.alloc(9000, 8);
   assert.throws(
@@ -457,7 +468,8 @@ Deno.test("deallocHandle frees what dealloc frees, and a wrong handle is checked
         const got = outcome(() => handled.deallocHandle!(b.p, b.size, b.align, b.handle));
         assert.equal(got, want, `${name}: double free #${i}`);
       } else {
-        const size = 1 + (r % 3000);
+        // (Past 4096 bytes the slab allocator serves from its buddy heap.)
+        const size = r % 16 === 0 ? 4097 + (r % 30000) : 1 + (r % 3000);
         const align = 1 << ((r >>> 4) % 8);
         const p = plain.tryAlloc!(size, align);
         assert.equal(handled.tryAlloc!(size, align), p, `${name}: alloc #${i}`);

@@ -364,13 +364,25 @@ export class BuddyHeap {
    * block of this layout's order is checked and reported as `dealloc` does.
    */
   deallocHandle(ptr: number, size: number, align: number, handle: number): void {
+    if (!this.freeHandle(ptr, size, align, handle)) this.dealloc(ptr, size, align);
+  }
+
+  /**
+   * Frees `ptr` by its handle when the handle is `ptr`'s live block of this
+   * layout's order, and says whether it did: false changes nothing (the
+   * caller checks the free its own way, as
+   * {@linkcode BuddyHeap.deallocHandle} does with `dealloc`).
+   */
+  freeHandle(ptr: number, size: number, align: number, handle: number): boolean {
     const order = blockOrder(size, align, this.#wordLog2);
     if (
       handle >= 0 && handle < this.#nodeCount && this.#nodeOrder[handle] === (order | LIVE) &&
       this.#address(handle) === ptr
     ) {
       this.#free(handle, order, size);
-    } else this.dealloc(ptr, size, align);
+      return true;
+    }
+    return false;
   }
 
   /** Frees live node `n` of `order`, `size` bytes asked for. */

@@ -111,10 +111,17 @@ export class SlabByteAllocator implements ByteAllocator {
    * now holds a set is never freed as a large block.
    */
   readonly #blocks = new AddressIntMap(1024);
+  /**
+   * The buddy heap's nodes that hold a slab's set (1), by node: a set is
+   * never freed, so its node stays a set, and a stale handle of a large
+   * block whose memory now holds a set is refused by it.
+   */
+  #setNodes = new Uint8Array(64);
   #initialised = false;
   /**
-   * The handle (slab block id) of the last successful allocation, -1 for a
-   * large one, for {@linkcode SlabByteAllocator.deallocHandle}.
+   * The handle of the last successful allocation, for
+   * {@linkcode SlabByteAllocator.deallocHandle}: a slab block's id (0 and
+   * up), or for a large block `-2 - ` its buddy heap handle.
    */
   lastHandle: number = -1;
 
@@ -192,8 +199,9 @@ export class SlabByteAllocator implements ByteAllocator {
     checkLayout(size, align);
     const cls = slabClassFor(size, align);
     if (cls === 7) {
-      this.lastHandle = -1;
-      return this.buddy.tryAlloc(size, align);
+      const p = this.buddy.tryAlloc(size, align);
+      this.lastHandle = -2 - this.buddy.lastHandle;
+      return p;
     }
     const slab = this.#slabs[cls];
     if (slab.freeCount === 0 && !this.#grow(slab)) return NO_MEMORY_RESULT[0];
@@ -206,20 +214,30 @@ export class SlabByteAllocator implements ByteAllocator {
   /**
    * {@linkcode SlabByteAllocator.dealloc} told the handle
    * {@linkcode SlabByteAllocator.lastHandle} gave when `ptr` was allocated:
-   * the slab block is found without a lookup. A handle that is not `ptr`'s
-   * live block of this layout's slab is ignored, and the free checked by
-   * address.
+   * the block is found without a lookup. A handle that is not `ptr`'s
+   * live block of this layout's slab (or, for a large block, of the buddy
+   * heap, and not a slab's set) is ignored, and the free checked by address.
    */
   deallocHandle(ptr: number, size: number, align: number, handle: number): void {
     checkLayout(size, align);
     const cls = slabClassFor(size, align);
-    if (
-      cls !== 7 && handle >= 0 && handle < this.#blockCount && this.#blockAddr[handle] === ptr &&
-      this.#blockState[handle] === cls
-    ) {
-      this.#blockState[handle] = FREE;
-      this.#slabs[cls].push(handle);
-    } else this.dealloc(ptr, size, align);
+    if (cls !== 7) {
+      if (
+        handle >= 0 && handle < this.#blockCount && this.#blockAddr[handle] === ptr &&
+        this.#blockState[handle] === cls
+      ) {
+        this.#blockState[handle] = FREE;
+        this.#slabs[cls].push(handle);
+        return;
+      }
+    } else {
+      const node = -2 - handle;
+      if (
+        node >= 0 && (node >= this.#setNodes.length || this.#setNodes[node] === 0) &&
+        this.buddy.freeHandle(ptr, size, align, node)
+      ) return;
+    }
+    this.dealloc(ptr, size, align);
   }
 
   /**
@@ -230,6 +248,13 @@ export class SlabByteAllocator implements ByteAllocator {
     const setBytes = SLAB_SET_SIZE * slab.blockSize;
     const set = this.buddy.tryAlloc(setBytes, PAGE);
     if (set === NO_MEMORY) return false;
+    const node = this.buddy.lastHandle;
+    if (node >= this.#setNodes.length) {
+      const grown = new Uint8Array(Math.max(node + 1, this.#setNodes.length * 2));
+      grown.set(this.#setNodes);
+      this.#setNodes = grown;
+    }
+    this.#setNodes[node] = 1;
     if (this.#blockCount + SLAB_SET_SIZE > this.#blockAddr.length) {
       const addr = new Float64Array(this.#blockAddr.length * 2);
       addr.set(this.#blockAddr);
