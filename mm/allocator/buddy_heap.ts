@@ -307,7 +307,7 @@ export class BuddyHeap {
     if (j > order) this.#split(n, j, order);
     this.#nodeOrder[n] = order | LIVE;
     this.#user += size;
-    this.#allocated += POW2[order];
+    this.#allocated += (1 << order) >>> 0; // (orders stop at 31: exact)
     this.lastHandle = n;
     return this.#address(n);
   }
@@ -393,7 +393,7 @@ export class BuddyHeap {
     if (b >= 0 && this.#nodeOrder[b] === order) this.#merge(n, order, b);
     else this.#link(n, order);
     this.#user -= size;
-    this.#allocated -= POW2[order];
+    this.#allocated -= (1 << order) >>> 0;
   }
 
   /** Why a free was refused: the error {@linkcode BuddyHeap.dealloc} throws. */
