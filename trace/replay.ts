@@ -23,18 +23,20 @@ import type { PointerWidth } from "../mm/allocator/layout.ts";
 import { SimError } from "../hal/sim_error.ts";
 
 export { REPLAY_ALLOCATORS } from "../mm/registry.ts";
-import {
-  FREE_UNALLOCATED,
-  OP_ADD,
-  OP_ALLOC,
-  OP_ALLOC_AT,
-  OP_CPU,
-  OP_DMA32,
-  OP_FREE,
-  OP_NAMES,
-  OP_PAGES,
-  type Trace,
-} from "./trace.ts";
+import * as ops from "./trace.ts";
+import { FREE_UNALLOCATED, OP_NAMES, type Trace } from "./trace.ts";
+
+// The operation codes as constants of this module: V8 reads an imported
+// binding through its module's cell, with a check that it is initialised,
+// every time (twice an operation in the replay loops), where a constant of
+// the module itself is a constant in the compiled code.
+const OP_ADD = ops.OP_ADD;
+const OP_ALLOC = ops.OP_ALLOC;
+const OP_ALLOC_AT = ops.OP_ALLOC_AT;
+const OP_CPU = ops.OP_CPU;
+const OP_DMA32 = ops.OP_DMA32;
+const OP_FREE = ops.OP_FREE;
+const OP_PAGES = ops.OP_PAGES;
 
 /** The allocators `replay` can drive: the registry's, less `id`, and `global:*`. */
 export type ReplayAllocatorName = string;
