@@ -14,9 +14,10 @@
  * the other buddy exists. So a block's buddy is a node that stays put, and
  * so is its parent's buddy, kept in the high half made by the split (the
  * high half lives exactly as long as the split). Splits and merges keep the
- * links; only memory added to the heap (a new buddy where there was none)
- * makes them be worked out again, from a table of blocks by position that
- * also finds the block of a pointer freed without its handle.
+ * links; only memory added to the heap can give a block a buddy where there
+ * was none, and then the new blocks, and the blocks whose buddy starts
+ * where one does, are linked through a table of blocks by position (which
+ * also finds the block of a pointer freed without its handle).
  *
  * Positions are exact 32-bit integers, not addresses: the address space is
  * cut into segments of 2 GiB, and a block is its segment's number (the
