@@ -570,6 +570,8 @@ export class BuddyHeap {
     while (cap < this.#nodeCount * 4) cap *= 2;
     this.#newTable(cap);
     this.#indexed = true;
+    // (Counted from zero: the rebuild's own inserts must not drop the table.)
+    this.#unused = 0;
     for (let n = 0; n < this.#nodeCount; n++) if (this.#nodeOrder[n] !== GONE) this.#insert(n);
     this.#unused = 0;
   }
