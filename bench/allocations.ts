@@ -32,6 +32,7 @@ import { parseArgs } from "node:util";
 import { Session } from "node:inspector";
 import { traceAvailable, warmWorkload, WORKLOADS } from "./workloads.ts";
 import { median, replayTaskFlags } from "./native.ts";
+import { Progress } from "./progress.ts";
 
 /** One process's measurement. */
 interface Sample {
@@ -167,22 +168,7 @@ async function inChild(index: number): Promise<Sample> {
   return JSON.parse(text) as Sample;
 }
 
-const terminal = Deno.stderr.isTerminal();
-const encoder = new TextEncoder();
-const started = performance.now();
-const total = rows.length * runs;
-let done = 0;
-const progress = (label: string) => {
-  if (!terminal) return;
-  const elapsed = (performance.now() - started) / 1000;
-  const rate = done / Math.max(elapsed, 1e-3);
-  const left = done === 0 ? "?" : `${Math.round((total - done) / rate)} s`;
-  Deno.stderr.writeSync(
-    encoder.encode(
-      `\r\x1b[K${label}: ${done}/${total} processes, ${rate.toFixed(2)} processes/s, ${left} left`,
-    ),
-  );
-};
+const progress = new Progress(rows.length * runs, "processes");
 
 const table = [
   "| allocator | trace | bytes/op (median) | bytes/op (processes) | bytes/pass (median) | allocated most (bytes/pass, median process) |",
@@ -191,15 +177,15 @@ const table = [
 for (const { w, index } of rows) {
   const samples: Sample[] = [];
   for (let k = 0; k < runs; k++) {
-    progress(`${w.allocator} ${w.trace}`);
+    progress.show(`${w.allocator} ${w.trace}`);
     try {
       samples.push(await inChild(index));
     } catch (e) {
-      if (terminal) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
+      progress.clear();
       console.error(`allocations: ${w.allocator} ${w.trace}: ${(e as Error).message}`);
       Deno.exit(1);
     }
-    done++;
+    progress.step();
   }
   samples.sort((a, b) => a.bytesPerOp - b.bytesPerOp);
   const mid = samples[(samples.length - 1) >> 1];
@@ -211,5 +197,5 @@ for (const { w, index } of rows) {
     } |`,
   );
 }
-if (terminal) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
+progress.clear();
 console.log(table.join("\n"));

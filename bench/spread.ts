@@ -40,6 +40,7 @@ import { parseArgs } from "node:util";
 import { readTraceText } from "../cli/read_input.ts";
 import { generatedTrace, traceAvailable, tracePath, WORKLOADS } from "./workloads.ts";
 import { median, nativeBinary, nativeDir, nativeRun, replayTaskFlags } from "./native.ts";
+import { Progress } from "./progress.ts";
 
 function options() {
   try {
@@ -126,22 +127,7 @@ async function replayMethod(allocator: string, trace: string): Promise<number> {
   return Number(m[1]);
 }
 
-const terminal = Deno.stderr.isTerminal();
-const encoder = new TextEncoder();
-const started = performance.now();
-let done = 0;
-const total = rows.length * runs;
-function progress(label: string): void {
-  if (!terminal) return;
-  const elapsed = (performance.now() - started) / 1000;
-  const rate = done / Math.max(elapsed, 1e-3);
-  const left = done === 0 ? "?" : `${Math.round((total - done) / rate)} s`;
-  Deno.stderr.writeSync(
-    encoder.encode(
-      `\r\x1b[K${label}: ${done}/${total} rounds, ${rate.toFixed(2)} rounds/s, ${left} left`,
-    ),
-  );
-}
+const progress = new Progress(rows.length * runs, "rounds");
 
 const fmt = (x: number) => x.toFixed(2);
 const table: string[] = [
@@ -156,7 +142,7 @@ for (const { w, index } of rows) {
   const bench: number[] = [];
   const simple: number[] = [];
   for (let k = 0; k < runs; k++) {
-    progress(`${w.allocator} ${w.trace}`);
+    progress.show(`${w.allocator} ${w.trace}`);
     // The order rotates, so that no method always follows the same one.
     const steps = [
       async () => native.push(await nativeRun(binary, traceText)),
@@ -164,7 +150,7 @@ for (const { w, index } of rows) {
       async () => simple.push(await replayMethod(w.allocator, w.trace)),
     ];
     for (let s = 0; s < steps.length; s++) await steps[(s + k) % steps.length]();
-    done++;
+    progress.step();
   }
   const nat = median(native);
   for (const [method, xs] of [["bench", bench], ["replay", simple]] as const) {
@@ -185,7 +171,7 @@ for (const { w, index } of rows) {
   agreement.push(
     `${w.allocator} ${w.trace}: bench/replay medians ${fmt(median(bench) / median(simple))}x`,
   );
-  if (terminal) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
+  progress.clear();
   console.error(table.slice(-2).join("\n"));
 }
 console.log(table.join("\n"));
