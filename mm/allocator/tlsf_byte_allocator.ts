@@ -66,8 +66,16 @@ const D_PTR = 1;
 const D_REQ_SIZE = 2;
 const D_REQ_ALIGN = 3;
 
-/** The block tables an allocator handed back ({@linkcode TlsfByteAllocator.recycle}). */
-let spareTables: { h: Int32Array<ArrayBuffer>; d: Float64Array<ArrayBuffer> } | undefined;
+/** The tables an allocator hands back ({@linkcode TlsfByteAllocator.recycle}). */
+interface Tables {
+  h: Int32Array<ArrayBuffer>;
+  d: Float64Array<ArrayBuffer>;
+  slBitmap: Uint32Array<ArrayBuffer>;
+  firstFree: Int32Array<ArrayBuffer>;
+}
+
+/** The tables an allocator that is done handed back, for the next one made. */
+let spareTables: Tables | undefined;
 
 /** The largest block, in granules: `FLLEN` first-level classes of granules. */
 const MAX_GRANULES = 2 ** TLSF_FLLEN;
@@ -174,13 +182,13 @@ export class TlsfByteAllocator implements ByteAllocator {
   /** The largest pool a free block can span, in granules (unlimited on a 32-bit target). */
   readonly #maxPool: number;
   #flBitmap = 0;
-  readonly #slBitmap = new Uint32Array(TLSF_FLLEN);
+  readonly #slBitmap: Uint32Array<ArrayBuffer>;
   /** Per list, its first free block (or `NONE`). */
-  readonly #firstFree = new Int32Array(TLSF_FLLEN * TLSF_SLLEN);
+  readonly #firstFree: Int32Array<ArrayBuffer>;
   /** Block headers, `H` integers per block (no objects, no write barriers). */
-  #h = new Int32Array(64 * H);
+  #h: Int32Array<ArrayBuffer>;
   /** Block addresses and layouts, `D` numbers per block. */
-  #d = new Float64Array(64 * D);
+  #d: Float64Array<ArrayBuffer>;
   /** Blocks made so far, the null block included. */
   #blockCount = 1;
   /** Blocks merged away (their headers are gone), chained by `H_NEXT_FREE`. */
@@ -206,14 +214,22 @@ export class TlsfByteAllocator implements ByteAllocator {
     this.#g = width === 4 ? 4 : 5;
     this.#gran = 4 * width;
     this.#maxPool = this.#g + TLSF_FLLEN >= 8 * width ? Infinity : MAX_GRANULES;
-    // The block tables of an allocator that is done, grown already: every
-    // entry is written before it is read, so they start this one as fresh
-    // ones would.
+    // The tables of an allocator that is done (a replay's earlier pass),
+    // the block tables grown already: a block's entries are written before
+    // they are read, and the lists are emptied, so they start this one as
+    // fresh ones would, without making (and later sweeping) four buffers.
     const t = spareTables;
     if (t !== undefined) {
       spareTables = undefined;
       this.#h = t.h;
       this.#d = t.d;
+      this.#slBitmap = t.slBitmap.fill(0);
+      this.#firstFree = t.firstFree.fill(NONE);
+    } else {
+      this.#h = new Int32Array(64 * H);
+      this.#d = new Float64Array(64 * D);
+      this.#slBitmap = new Uint32Array(TLSF_FLLEN);
+      this.#firstFree = new Int32Array(TLSF_FLLEN * TLSF_SLLEN);
     }
     // The null block: used (never merged), pointing nowhere.
     this.#h.fill(0, 0, H);
@@ -222,12 +238,17 @@ export class TlsfByteAllocator implements ByteAllocator {
   }
 
   /**
-   * Hands this allocator's block tables to the next one made (a replay's
+   * Hands this allocator's tables to the next one made (a replay's
    * next pass, which then does not grow them again). This allocator must
    * not be used afterwards.
    */
   recycle(): void {
-    spareTables = { h: this.#h, d: this.#d };
+    spareTables = {
+      h: this.#h,
+      d: this.#d,
+      slBitmap: this.#slBitmap,
+      firstFree: this.#firstFree,
+    };
     this.#recycled = true;
   }
 
