@@ -446,7 +446,11 @@ class MmsParser extends EmbeddedActionsParser {
     const lanes: Lane[] = [];
     this.MANY(() => this.SUBRULE(this.separator));
     this.MANY2(() => {
-      lanes.push(this.SUBRULE(this.lane));
+      const lane = this.SUBRULE(this.lane);
+      // (A lane the parser recovered from is left out, as a statement is.)
+      this.ACTION(() => {
+        if (lane) lanes.push(lane);
+      });
       this.MANY3(() => this.SUBRULE2(this.separator));
     });
     this.CONSUME(T.RBrace);
