@@ -275,11 +275,17 @@ export class Interpreter {
         }
         case "repeat": {
           const n = this.#at(s, () => this.#count(this.#eval(s.count), "repeat"));
-          for (let i = 0n; i < n; i++) yield* this.#steps(s.body, lane);
+          for (let i = 0n; i < n; i++) {
+            this.#laneTick(s);
+            yield* this.#steps(s.body, lane);
+          }
           break;
         }
         case "while":
-          while (this.#at(s, () => truthy(this.#eval(s.cond)))) yield* this.#steps(s.body, lane);
+          while (this.#at(s, () => truthy(this.#eval(s.cond)))) {
+            this.#laneTick(s);
+            yield* this.#steps(s.body, lane);
+          }
           break;
         case "for": {
           const [from, to] = this.#at(s, () => [
@@ -288,6 +294,7 @@ export class Interpreter {
           ]);
           const scope = this.#locals ?? this.#globals;
           for (let i = from; i < to; i++) {
+            this.#laneTick(s);
             scope.set(s.name, i);
             yield* this.#steps(s.body, lane);
           }
@@ -309,6 +316,14 @@ export class Interpreter {
           yield;
       }
     }
+  }
+
+  /**
+   * A loop's turn in a lane, as `#exec` counts them: the time limits hold
+   * in a lane too (a loop whose body takes no step never yields).
+   */
+  #laneTick(s: Stmt): void {
+    if ((++this.#ticks & 1023) === 0) this.#at(s, () => this.#clock());
   }
 
   #exec(s: Stmt): void {

@@ -18,6 +18,25 @@ Deno.test("run --timeout stops a runaway loop at its statement, with file:line:c
   assert.doesNotMatch(text, /^\s+at /m);
 });
 
+Deno.test("run --timeout holds in a lane of parallel, whose empty loops take no step", () => {
+  // Each lane's runaway loop: its body is empty, so the lane never yields.
+  const loops = ["while true { }", "repeat 1000000000000 { }", "for i in 0..1000000000000 { }"];
+  for (const loop of loops) {
+    const script = `cpus 2\nparallel {\n  cpu 0 { print 1 }\n  cpu 1 { ${loop} }\n}\n`;
+    const r = runScript(["lane.mms", "--quiet", "--timeout", "0.2"], { "lane.mms": script });
+    assert.equal(r.code, 1, loop);
+    const text = r.err.join("\n");
+    assert.match(
+      text,
+      new RegExp(
+        `lane\\.mms:4:11: error: the script ran longer than its time limit of 0\\.2 s`,
+      ),
+      loop,
+    );
+    assert.doesNotMatch(text, /^\s+at /m);
+  }
+});
+
 Deno.test("run --timeout refuses a limit that is not a positive number", () => {
   for (const bad of ["0", "-1", "soon"]) {
     const r = runScript(["x.mms", `--timeout=${bad}`], { "x.mms": "print 1\n" });
