@@ -51,6 +51,10 @@ Deno.test("fidelity 2026: the trace headers and lines of CPUs are checked", () =
     () => parseTrace("cpus 2\nregion 0x80000000 65536\ncpu 2\n", "t"),
     /CPU 2 is past the 'cpus 2' header/,
   );
+  assert.throws(
+    () => parseTrace("region 0x80000000 65536\ncpu 1\n", "t"),
+    /t:2:5: CPU 1 needs a 'cpus N' header before 'region' \(without one the trace has CPU 0 only\)/,
+  );
   assert.throws(() => parseTrace("region 0x80000000 65536\ncpus 2\n", "t"), /'cpus' is a header/);
   assert.throws(
     () => parseTrace("cpus 65\nregion 0x80000000 65536\n", "t"),

@@ -167,6 +167,7 @@ export function parseTrace(text: string, name: string): Trace {
   let window = new AddressWindow();
   let capacity: BitmapCapacity | undefined;
   let cpus = 1;
+  let cpusLine = false;
   let offset = 0n;
   const farBase = new Map<number, bigint>();
 
@@ -208,6 +209,7 @@ export function parseTrace(text: string, name: string): Trace {
       if (fields.length !== 2) throw err(fields[0].col, `'${op}' takes one number`);
       if (op === "cpus") {
         cpus = small(1, "CPU count");
+        cpusLine = true;
         if (cpus < 1 || cpus > 64) throw err(fields[1].col, `'cpus' takes 1 to 64, not ${cpus}`);
       } else offset = num(1, "offset");
       continue;
@@ -263,7 +265,14 @@ export function parseTrace(text: string, name: string): Trace {
     lineNo[count] = li + 1;
     if (op === "cpu") {
       const k = small(1, "CPU");
-      if (k >= cpus) throw err(fields[1].col, `CPU ${k} is past the 'cpus ${cpus}' header`);
+      if (k >= cpus) {
+        throw err(
+          fields[1].col,
+          cpusLine
+            ? `CPU ${k} is past the 'cpus ${cpus}' header`
+            : `CPU ${k} needs a 'cpus N' header before 'region' (without one the trace has CPU 0 only)`,
+        );
+      }
       kind[count] = OP_CPU;
       arg0[count] = k;
       count++;
