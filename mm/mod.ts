@@ -38,6 +38,7 @@ export * from "./allocator/tlsf_byte_allocator.ts";
 export * from "./axalloc/global_allocator.ts";
 export * from "./axalloc/tlsf_global_allocator.ts";
 export * from "./axalloc/buddy_slab_global_allocator.ts";
+export * from "./axalloc/usages.ts";
 export * from "./axalloc/buddy_slab_reports.ts";
 export * from "./axalloc/arceos_profile.ts";
 export * from "./buddy_slab/buddy_pages.ts";

@@ -109,7 +109,7 @@ Deno.test("buddy-slab: init, add_memory and page calls answer as the real code d
   assert.equal(kind(() => g.allocPages(2 ** 21, 4096)), "InvalidParam");
   assert.equal(kind(() => g.allocPages(1024, 4096)), "NoMemory");
   assert.throws(() => g.allocPagesAt(0x8060_0000, 1, 4096), KernelPanic);
-  assert.equal(g.usages().Global, 4096);
+  assert.equal(g.usages().get("Global"), 4096);
 });
 
 Deno.test("buddy-slab: DMA32 pages lie below 4 GiB physical on RAM that straddles it", () => {

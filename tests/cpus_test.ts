@@ -72,6 +72,19 @@ Deno.test("cpus: bad CPU statements are errors at the line", () => {
     ["final_init()\nram 1G", /t\.mms:2:1: error: 'ram 1 GiB' comes after the machine started/],
     ['kernel arceos = "2027"', /kernel arceos must be the ArceOS version: "classic", "2026-tlsf"/],
     ["percpu_slabinfo()", /runs ArceOS classic, which has no per-CPU slabs/],
+    ["final_init()\nusages()", /t\.mms:2:1: error: usages\(\): .*classic, which has no usage/],
+    [
+      'kernel arceos = "2026-tlsf"\nfinal_init()\nheap_buddyinfo()',
+      /2026-tlsf, which has no buddy page allocator \(kernel arceos = "2026-buddy-slab" has one\)/,
+    ],
+    [
+      'kernel arceos = "2026-buddy-slab"\nfinal_init()\nremote_pending(9)',
+      /t\.mms:3:1: error: CPU 9 does not exist: this machine has CPUs 0 to 3/,
+    ],
+    [
+      'kernel arceos = "2026-buddy-slab"\nfinal_init()\nremote_pending(-1)',
+      /CPU -1 does not exist/,
+    ],
   ];
   for (const [code, want] of cases) {
     const r = run(code);
@@ -116,6 +129,28 @@ Deno.test("ArceOS versions: the 2026 ones panic where the real code does and say
   // The classic kernel has no DMA32 call: said, not a crash.
   r = run("final_init()\nalloc_dma32_pages(1, 0)");
   assert.match(r.err.join("\n"), /the classic ArceOS has no alloc_dma32_pages/);
+});
+
+Deno.test("ArceOS versions: usages() by kind on both 2026 versions, as ax-alloc counts them", () => {
+  for (const version of ["2026-tlsf", "2026-buddy-slab"]) {
+    const lines = ok(
+      `kernel arceos = "${version}"\nfinal_init()\nlet a = alloc(100, 8)\n` +
+        "let p = alloc_pages(2, 4096)\nprint usages()\ndealloc(a, 100, 8)\n" +
+        "dealloc_pages(p, 2)\nprint usages()",
+    );
+    assert.deepEqual(lines, [
+      "RustHeap: 100, VirtMem: 0, PageCache: 0, PageTable: 0, Dma: 0, Global: 8192",
+      "RustHeap: 0, VirtMem: 0, PageCache: 0, PageTable: 0, Dma: 0, Global: 0",
+    ], version);
+  }
+  const dma = ok(
+    'kernel arceos = "2026-buddy-slab"\nfinal_init()\nlet d = alloc_dma32_pages(1, 0)\n' +
+      "print usages()\ndealloc_pages(d, 1)\nprint usages()",
+  );
+  assert.deepEqual(dma, [
+    "RustHeap: 0, VirtMem: 0, PageCache: 0, PageTable: 0, Dma: 4096, Global: 0",
+    "RustHeap: 0, VirtMem: 0, PageCache: 0, PageTable: 0, Dma: 0, Global: 0",
+  ]);
 });
 
 Deno.test("ArceOS versions: the sanitizer and the leak check work across CPUs", () => {

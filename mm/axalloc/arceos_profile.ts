@@ -20,7 +20,8 @@
 
 import type { GlobalAllocator, GlobalAllocatorObserver } from "./global_allocator.ts";
 import { TlsfGlobalAllocator } from "./tlsf_global_allocator.ts";
-import { BuddySlabGlobalAllocator, type UsageKind } from "./buddy_slab_global_allocator.ts";
+import { BuddySlabGlobalAllocator } from "./buddy_slab_global_allocator.ts";
+import type { UsageKind } from "./usages.ts";
 import type { BitmapCapacity } from "../allocator/bitmap_page_allocator.ts";
 import type { ByteAllocatorKind } from "../registry.ts";
 import { AllocError } from "../allocator/alloc_error.ts";

@@ -54,6 +54,7 @@ import {
   slabPagesOf,
 } from "../buddy_slab/slab_cache.ts";
 import { KernelPanic } from "../kernel_panic.ts";
+import { type UsageKind, Usages } from "./usages.ts";
 
 /** Slab headers of allocators that are done (see `recycle`), for the next ones; at most this many. */
 const sparePages: SlabPage[] = [];
@@ -61,19 +62,6 @@ const MAX_SPARE_PAGES = 4096;
 const PAGE = 4096;
 /** `REGION_GRANULE`: every heap starts on a 2 MiB boundary. */
 const HEAP_ALIGN = 0x20_0000;
-
-/** `ax_alloc::UsageKind`: what the memory is used for. */
-export type UsageKind = "RustHeap" | "VirtMem" | "PageCache" | "PageTable" | "Dma" | "Global";
-
-/** The usage kinds in `UsageKind`'s order. */
-export const USAGE_KINDS: readonly UsageKind[] = [
-  "RustHeap",
-  "VirtMem",
-  "PageCache",
-  "PageTable",
-  "Dma",
-  "Global",
-];
 
 /** Options of {@linkcode BuddySlabGlobalAllocator}. */
 export interface BuddySlabOptions extends BuddyPlacement {
@@ -132,7 +120,7 @@ export class BuddySlabGlobalAllocator {
   readonly #spare: SlabPage[] = [];
   #cpu = 0;
   #initialized = false;
-  readonly #usages = new Float64Array(USAGE_KINDS.length);
+  readonly #usages = new Usages();
   /** Remote frees by the CPU that freed, ever. */
   readonly #remoteFrees: number[];
   /** Regions `add_memory` skipped (no 2 MiB-aligned page behind the metadata). */
@@ -246,7 +234,7 @@ export class BuddySlabGlobalAllocator {
     } else {
       p = unboxed(this.#buddy.allocPages(Math.ceil(size / PAGE), Math.max(align, PAGE)));
     }
-    this.#usages[0] += size;
+    this.#usages.allocHeap(size);
     return p;
   }
 
@@ -316,7 +304,7 @@ export class BuddySlabGlobalAllocator {
       this.#notSlab(ptr);
       this.#buddy.deallocPages(ptr, Math.ceil(size / PAGE));
     }
-    this.#usages[0] -= size;
+    this.#usages.deallocHeap(size);
   }
 
   #slabDealloc(ptr: number, cls: number): void {
@@ -371,14 +359,14 @@ export class BuddySlabGlobalAllocator {
   /** `alloc_pages(n, align, kind)`. */
   allocPages(numPages: number, alignment: number, kind: UsageKind = "Global"): number {
     const p = this.#buddy.allocPages(numPages, alignment);
-    this.#usages[USAGE_KINDS.indexOf(kind)] += numPages * PAGE;
+    this.#usages.alloc(kind, numPages * PAGE);
     return p;
   }
 
   /** `alloc_dma32_pages(n, align, kind)`: physical end at most 4 GiB. */
   allocDma32Pages(numPages: number, alignment: number, kind: UsageKind = "Dma"): number {
     const p = this.#buddy.allocPagesLowmem(numPages, alignment);
-    this.#usages[USAGE_KINDS.indexOf(kind)] += numPages * PAGE;
+    this.#usages.alloc(kind, numPages * PAGE);
     return p;
   }
 
@@ -391,7 +379,7 @@ export class BuddySlabGlobalAllocator {
   deallocPages(pos: number, numPages: number, kind: UsageKind = "Global"): void {
     this.#notSlab(pos);
     this.#buddy.deallocPages(pos, numPages);
-    this.#usages[USAGE_KINDS.indexOf(kind)] -= numPages * PAGE;
+    this.#usages.dealloc(kind, numPages * PAGE);
   }
 
   /** The buddy's allocated bytes (`allocated_bytes`). */
@@ -426,12 +414,9 @@ export class BuddySlabGlobalAllocator {
     return this.#buddy.managedBytes();
   }
 
-  /** Bytes in use by kind (`usages()`). */
-  usages(): Record<UsageKind, number> {
-    return Object.fromEntries(USAGE_KINDS.map((k, i) => [k, this.#usages[i]])) as Record<
-      UsageKind,
-      number
-    >;
+  /** Bytes in use by kind (`usages()`: a copy, as the real one returns). */
+  usages(): Usages {
+    return this.#usages.copy();
   }
 
   /** Remote frees made on each CPU, ever. */

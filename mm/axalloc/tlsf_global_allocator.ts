@@ -13,6 +13,10 @@
  * - `used_bytes` is the sum of the live layouts' sizes (page blocks
  *   `n * 4096`), `available_bytes` the total less that (saturating), pages
  *   the bytes / 4096.
+ * - `usages()`: a byte allocation counts as `RustHeap`; `alloc_pages`
+ *   counts its bytes under the caller's kind unless that is `RustHeap`,
+ *   and `dealloc_pages` takes them off the kind it is told (as the real
+ *   code does, even `RustHeap`).
  * - `alloc_dma32_pages` and `alloc_pages_at` are `unimplemented!()`: a
  *   {@linkcode KernelPanic}.
  *
@@ -24,6 +28,7 @@
 import { AllocError } from "../allocator/alloc_error.ts";
 import { TlsfByteAllocator } from "../allocator/tlsf_byte_allocator.ts";
 import { KernelPanic } from "../kernel_panic.ts";
+import { type UsageKind, Usages } from "./usages.ts";
 
 const PAGE = 4096;
 
@@ -51,6 +56,14 @@ export class TlsfGlobalAllocator {
     return this.#tlsf;
   }
   #total = 0;
+  /**
+   * The page blocks' usages (a byte allocation's `RustHeap` bytes are
+   * counted when asked: the TLSF's used bytes less the page blocks'), so
+   * that a replay driving the TLSF directly keeps them too.
+   */
+  readonly #usages = new Usages();
+  /** Bytes of live page blocks, of every kind. */
+  #pageBytes = 0;
   /** Each live page block's alignment as allocated (rlsf finds the header the same way for any alignment past its granularity). */
   readonly #pageAlign = new Map<number, number>();
 
@@ -88,21 +101,25 @@ export class TlsfGlobalAllocator {
     this.#tlsf.dealloc(ptr, size, align);
   }
 
-  /** `alloc_pages(n, align)`: `n * 4096` bytes aligned to `max(align, 4096)`. */
-  allocPages(numPages: number, alignment: number): number {
+  /** `alloc_pages(n, align, kind)`: `n * 4096` bytes aligned to `max(align, 4096)`. */
+  allocPages(numPages: number, alignment: number, kind: UsageKind = "Global"): number {
     const size = numPages * PAGE;
     const align = Math.max(alignment, PAGE);
     const p = this.#tlsf.alloc(size, align);
     this.#pageAlign.set(p, align);
+    if (kind !== "RustHeap") this.#usages.alloc(kind, size);
+    this.#pageBytes += size;
     return p;
   }
 
-  /** `dealloc_pages(pos, n, kind)` (the kind counts nowhere in this model). */
-  deallocPages(pos: number, numPages: number, _kind?: string): void {
+  /** `dealloc_pages(pos, n, kind)`. */
+  deallocPages(pos: number, numPages: number, kind: UsageKind = "Global"): void {
     const size = numPages * PAGE;
     const align = this.#pageAlign.get(pos) ?? PAGE;
     this.#tlsf.dealloc(pos, size, align);
     this.#pageAlign.delete(pos);
+    this.#usages.dealloc(kind, size);
+    this.#pageBytes -= size;
   }
 
   /** `alloc_dma32_pages`: not in this mode. */
@@ -113,6 +130,13 @@ export class TlsfGlobalAllocator {
   /** `alloc_pages_at`: not in this mode. */
   allocPagesAt(_base: number, _numPages: number, _alignment: number): number {
     throw new KernelPanic("not implemented: TLSF allocator does not support alloc_pages_at");
+  }
+
+  /** Bytes in use by kind (`usages()`: a copy, as the real one returns). */
+  usages(): Usages {
+    const u = this.#usages.copy();
+    u.allocHeap(this.#tlsf.usedBytes() - this.#pageBytes);
+    return u;
   }
 
   /** The largest free block's bytes. */

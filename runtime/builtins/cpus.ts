@@ -7,27 +7,37 @@
  */
 
 import { ArceosGlobal2026 } from "../../mm/axalloc/arceos_profile.ts";
-import {
-  BuddySlabGlobalAllocator,
-  USAGE_KINDS,
-} from "../../mm/axalloc/buddy_slab_global_allocator.ts";
+import { BuddySlabGlobalAllocator } from "../../mm/axalloc/buddy_slab_global_allocator.ts";
+import type { TlsfGlobalAllocator } from "../../mm/axalloc/tlsf_global_allocator.ts";
 import { buddySlabBuddyinfo, percpuSlabinfo } from "../../mm/axalloc/buddy_slab_reports.ts";
 import { ScriptError } from "../errors.ts";
 import type { World } from "../world.ts";
 import { big, type BuiltinGroup, num } from "./args.ts";
 
-/** The running kernel's buddy-slab allocator, or a clear error. */
-function buddySlab(w: World, what: string): BuddySlabGlobalAllocator {
+/** The running kernel's ArceOS 2026 global allocator, started, or a clear error. */
+function global2026(w: World, what: string): TlsfGlobalAllocator | BuddySlabGlobalAllocator {
+  const g = w.kernel.global;
+  if (!(g instanceof ArceosGlobal2026)) {
+    throw new ScriptError(
+      `${what}: the kernel runs ArceOS ${w.kernel.profile}, which has no usage accounting ` +
+        `(kernel arceos = "2026-tlsf" or "2026-buddy-slab" has it)`,
+    );
+  }
+  if (!g.initialised) {
+    throw new ScriptError(`${what}: the global allocator has not started (final_init() first)`);
+  }
+  return g.model;
+}
+
+/** The running kernel's buddy-slab allocator, started, or a clear error saying what `lacks`. */
+function buddySlab(w: World, what: string, lacks: string): BuddySlabGlobalAllocator {
   const g = w.kernel.global;
   if (g instanceof ArceosGlobal2026 && g.model instanceof BuddySlabGlobalAllocator) {
-    if (!g.initialised) {
-      throw new ScriptError(`${what}: the global allocator has not started (final_init() first)`);
-    }
-    return g.model;
+    return global2026(w, what) as BuddySlabGlobalAllocator;
   }
   throw new ScriptError(
-    `${what}: the kernel runs ArceOS ${w.kernel.profile}, which has no per-CPU slabs ` +
-      `(kernel arceos = "2026-buddy-slab" has them)`,
+    `${what}: the kernel runs ArceOS ${w.kernel.profile}, which has no ${lacks} ` +
+      `(kernel arceos = "2026-buddy-slab" has ${lacks.endsWith("s") ? "them" : "one"})`,
   );
 }
 
@@ -54,14 +64,14 @@ export const CPUS: BuiltinGroup = {
     percpu_slabinfo: {
       params: [],
       doc: "the buddy-slab allocator's slabs per CPU and class, with remote frees waiting",
-      fn: (w) => percpuSlabinfo(buddySlab(w, "percpu_slabinfo()")),
+      fn: (w) => percpuSlabinfo(buddySlab(w, "percpu_slabinfo()", "per-CPU slabs")),
     },
     remote_pending: {
       params: ["cpu?"],
       doc: "objects freed on other CPUs still waiting for their owner (that CPU's, or all)",
       fn: (w, [c]) => {
-        const rows = buddySlab(w, "remote_pending()").slabInfo();
-        const k = c === undefined ? undefined : num(c, "cpu");
+        const rows = buddySlab(w, "remote_pending()", "per-CPU slabs").slabInfo();
+        const k = c === undefined ? undefined : w.cpuNumber(num(c, "cpu"));
         return big(
           rows.reduce((n, r) => n + (k === undefined || r.cpu === k ? r.remotePending : 0), 0),
         );
@@ -70,15 +80,12 @@ export const CPUS: BuiltinGroup = {
     heap_buddyinfo: {
       params: [],
       doc: "free blocks per order 0..20 of the buddy-slab allocator's buddy",
-      fn: (w) => buddySlabBuddyinfo(buddySlab(w, "heap_buddyinfo()")),
+      fn: (w) => buddySlabBuddyinfo(buddySlab(w, "heap_buddyinfo()", "buddy page allocator")),
     },
     usages: {
       params: [],
-      doc: "ax-alloc's usage by kind (RustHeap, Global, Dma, ...), in bytes",
-      fn: (w) => {
-        const u = buddySlab(w, "usages()").usages();
-        return USAGE_KINDS.map((k) => `${k}: ${u[k]}`).join(", ");
-      },
+      doc: "ax-alloc's usage by kind (RustHeap, Global, Dma, ...), in bytes (both 2026 versions)",
+      fn: (w) => global2026(w, "usages()").usages().toString(),
     },
   },
   constants: {},
