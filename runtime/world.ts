@@ -139,6 +139,9 @@ export const KERNEL_KEYS: Readonly<Record<string, string>> = {
   arceos: `the ArceOS version: ${ARCEOS_PROFILES.map((p) => `"${p}"`).join(", ")}`,
 };
 
+/** The `kernel` settings that choose the classic ArceOS's allocators (none of ArceOS 2026's). */
+const CLASSIC_ONLY_KEYS: readonly string[] = ["byte_allocator", "page_allocator", "page_capacity"];
+
 /** The DragonOS memory manager cannot start: too little memory is free for it (`NoMemory`). */
 export class MemoryShortError extends SimError {
   /** The codes of this class. */
@@ -243,6 +246,8 @@ export class World {
   #dma: DmaAllocator | undefined;
   #halted: KernelPanic | undefined;
   #profile: ArceosProfile = "classic";
+  /** The classic kernel's allocator setting the script made last (`byte_allocator`, ...), if any. */
+  #classicSetting: string | undefined;
   #cpus: number | undefined;
   #ramSize: bigint | undefined;
   #sized: Platform | undefined;
@@ -506,6 +511,17 @@ export class World {
     }
     if (this.started) throw new ScriptError(`'kernel ${key} = ...' comes after the kernel started`);
     const v = String(value).toLowerCase();
+    if (CLASSIC_ONLY_KEYS.includes(key)) {
+      // ArceOS 2026's global allocator is one piece: a setting that would
+      // choose its parts is a contradiction, not something to ignore.
+      if (this.#profile !== "classic") {
+        throw new ScriptError(
+          `kernel ${key} sets the classic ArceOS's allocators; this kernel runs ArceOS ` +
+            `${this.#profile}, whose global allocator is one piece (kernel arceos = "classic" has them)`,
+        );
+      }
+      this.#classicSetting = key;
+    }
     if (key === "page_allocator") {
       if (v === "bitmap") {
         if (!this.#allocatorPinned) this.#wasmPages = undefined;
@@ -550,6 +566,13 @@ export class World {
     } else if (key === "arceos") {
       if (!isArceosProfile(v)) {
         throw new ScriptError(`kernel arceos must be ${KERNEL_KEYS[key]}, not '${value}'`);
+      }
+      if (v !== "classic" && this.#classicSetting !== undefined) {
+        throw new ScriptError(
+          `kernel arceos = "${v}" after kernel ${this.#classicSetting} = ...: ArceOS ${v}'s ` +
+            `global allocator is one piece, with no ${this.#classicSetting} to choose ` +
+            `(the classic ArceOS has one)`,
+        );
       }
       this.#profile = v;
     } else {
@@ -679,6 +702,12 @@ export class World {
         );
       }
       const classic = this.#profile === "classic";
+      if (!classic && this.#allocatorPinned) {
+        this.#log(
+          `--allocator ${this.allocatorName} ignored: ArceOS ${this.#profile} has its own ` +
+            `global allocator (kernel arceos = "classic" takes --allocator)`,
+        );
+      }
       if (!classic && (this.#wasm !== undefined || this.#wasmPages !== undefined)) {
         // ArceOS 2026's global allocator is one piece: no byte or page
         // allocator of the user's plugs into it.

@@ -85,6 +85,19 @@ Deno.test("cpus: bad CPU statements are errors at the line", () => {
       'kernel arceos = "2026-buddy-slab"\nfinal_init()\nremote_pending(-1)',
       /CPU -1 does not exist/,
     ],
+    // The classic kernel's allocator settings contradict a 2026 version, in either order.
+    [
+      'kernel arceos = "2026-tlsf"\nkernel byte_allocator = "slab"',
+      /t\.mms:2:1: error: kernel byte_allocator sets the classic ArceOS's allocators; this kernel runs ArceOS 2026-tlsf/,
+    ],
+    [
+      'kernel page_capacity = 4G\nkernel arceos = "2026-buddy-slab"',
+      /t\.mms:2:1: error: kernel arceos = "2026-buddy-slab" after kernel page_capacity = \.\.\./,
+    ],
+    [
+      'kernel arceos = "2026-tlsf"\nkernel page_allocator = "p.wasm"',
+      /t\.mms:2:1: error: kernel page_allocator sets/,
+    ],
   ];
   for (const [code, want] of cases) {
     const r = run(code);
@@ -129,6 +142,25 @@ Deno.test("ArceOS versions: the 2026 ones panic where the real code does and say
   // The classic kernel has no DMA32 call: said, not a crash.
   r = run("final_init()\nalloc_dma32_pages(1, 0)");
   assert.match(r.err.join("\n"), /the classic ArceOS has no alloc_dma32_pages/);
+});
+
+Deno.test("ArceOS versions: --allocator on a 2026 kernel is said to be ignored; classic takes it", () => {
+  // (Without --quiet: the kernel's log says it.)
+  const r = runScript(["t.mms", "--allocator", "slab"], {
+    "t.mms": 'kernel arceos = "2026-tlsf"\nfinal_init()\nprint allocator_name()',
+  });
+  assert.equal(r.code, 0, r.err.join("\n"));
+  assert.ok(r.out.includes("TLSF"), r.out.join("\n"));
+  assert.match(
+    [...r.out, ...r.err].join("\n"),
+    /--allocator slab ignored: ArceOS 2026-tlsf has its own global allocator/,
+  );
+  assert.deepEqual(
+    ok(
+      'kernel byte_allocator = "buddy"\nkernel arceos = "classic"\nfinal_init()\nprint allocator_name()',
+    ),
+    ["buddy"],
+  );
 });
 
 Deno.test("ArceOS versions: usages() by kind on both 2026 versions, as ax-alloc counts them", () => {
