@@ -12,7 +12,9 @@ import { TraceSyntaxError } from "../trace/trace.ts";
 import { parseTrace } from "../trace/trace.ts";
 import {
   formatReplay,
+  hasPointerWidth,
   isReplayAllocatorName,
+  POINTER_WIDTH_ONLY,
   replay,
   REPLAY_ALLOCATORS,
   ReplayError,
@@ -47,7 +49,8 @@ Options:
       --family F         bytes or pages: which family of a module exporting both
       --pointer-width N  8 (a 64-bit target, the default) or 4: the byte
                          allocator as built for a 32-bit target (wasm32),
-                         whose metadata is smaller
+                         whose metadata is smaller (buddy, slab, tlsf and
+                         global:* only)
       --bench            replay repeatedly for about --seconds (after a
                          quarter of a second untimed, to warm up) and print
                          operations per second instead of the output
@@ -134,6 +137,14 @@ export async function main(args: string[], io0: ReplayIo = STDIO): Promise<numbe
     return 2;
   }
   const pointerWidth = widthText === "4" ? 4 : 8;
+  if (values.seconds !== undefined && !values.bench) {
+    io.err("replay: --seconds is how long --bench runs; without --bench the trace replays once");
+    return 2;
+  }
+  if (pointerWidth === 4 && wasmPath === undefined && !hasPointerWidth(name)) {
+    io.err(`replay: ${POINTER_WIDTH_ONLY}, not ${name}`);
+    return 2;
+  }
   let make: (() => ReplayTarget) | undefined;
   if (wasmPath !== undefined) {
     const m = wasmModule(wasmPath);

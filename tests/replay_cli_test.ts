@@ -172,6 +172,9 @@ Deno.test("replay cli: --seconds must be positive", async () => {
   const r = await run(["-a", "tlsf", "--bench", "--seconds", "0", "x.trace"]);
   assert.equal(r.code, 2);
   assert.match(r.err[0], /--seconds takes a positive number, not '0'/);
+  const alone = await run(["-a", "tlsf", "--seconds", "1", "x.trace"]);
+  assert.equal(alone.code, 2);
+  assert.match(alone.err[0], /--seconds is how long --bench runs; without --bench/);
 });
 
 Deno.test("replay cli: a trace's control bytes reach the terminal escaped", async () => {
@@ -212,6 +215,15 @@ Deno.test("replay cli: --pointer-width 4 replays the 32-bit variant", async () =
   const bad = await run(["--allocator", "tlsf", "--pointer-width", "16", "x"]);
   assert.equal(bad.code, 2);
   assert.match(bad.err[0], /--pointer-width takes 8 or 4/);
+  // The models with no 32-bit variant say so (they replayed the 64-bit one, unsaid).
+  for (const name of ["ax-alloc-tlsf", "ax-alloc-buddy-slab", "bitmap"]) {
+    const r = await run(["--allocator", name, "--pointer-width", "4", "x"]);
+    assert.equal(r.code, 2, name);
+    assert.match(r.err[0], new RegExp(`is for the byte allocators .* and global:\\*, not ${name}`));
+  }
+  const t = parseTrace("region 0x80000000 65536\na 0 3 1\n", "t");
+  assert.throws(() => replay(t, "ax-alloc-tlsf", { pointerWidth: 4 }), RangeError);
+  assert.match(formatReplay(t, replay(t, "global:buddy", { pointerWidth: 4 })), /^init heap/);
 });
 
 Deno.test("replay task: runs with its V8 flags, prints the reference output, and --bench a rate", async () => {

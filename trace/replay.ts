@@ -116,6 +116,24 @@ function located(trace: Trace, i: number, e: unknown): unknown {
   return e instanceof SimError ? new ReplayError(trace.name, trace.line[i], e.message) : e;
 }
 
+/** What a 32-bit target ({@linkcode ReplayOptions.pointerWidth} 4) is for. */
+export const POINTER_WIDTH_ONLY =
+  "a pointer width of 4 (a 32-bit target) is for the byte allocators (buddy, slab, tlsf) and global:*";
+
+/**
+ * Whether `allocator` has a 32-bit variant ({@linkcode ReplayOptions.pointerWidth} 4):
+ * the byte allocators and the global allocator over them.
+ *
+ * @example
+ * ```ts
+ * import { hasPointerWidth } from "./replay.ts";
+ * console.log(hasPointerWidth("tlsf"), hasPointerWidth("ax-alloc-tlsf")); // true false
+ * ```
+ */
+export function hasPointerWidth(allocator: string): boolean {
+  return isByteAllocatorKind(allocator) || allocator.startsWith("global:");
+}
+
 /** How {@linkcode replay} builds the allocator. */
 export interface ReplayOptions {
   /**
@@ -169,6 +187,9 @@ export function replay(
   options: ReplayOptions = {},
 ): ReplayResult {
   const { pointerWidth, results } = options;
+  if (pointerWidth === 4 && !hasPointerWidth(allocator)) {
+    throw new RangeError(`${POINTER_WIDTH_ONLY}, not ${allocator}`);
+  }
   const base = trace.window.toLocal(trace.base);
   const size = Number(trace.size);
   if (allocator === AX_ALLOC_TLSF) {
