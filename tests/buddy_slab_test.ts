@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BuddySlabGlobalAllocator } from "../mm/axalloc/buddy_slab_global_allocator.ts";
+import type { TlsfGlobalAllocator } from "../mm/axalloc/tlsf_global_allocator.ts";
 import { BuddyPages, buddyRegionLayout } from "../mm/buddy_slab/buddy_pages.ts";
 import { slabClassOf, slabDataOffset, SlabPage, slabPagesOf } from "../mm/buddy_slab/slab_cache.ts";
 import { AllocError } from "../mm/allocator/alloc_error.ts";
@@ -259,6 +260,13 @@ Deno.test("buddy-slab: random multi-CPU sequences keep blocks apart, inside the 
           });
         }
         assert.equal(g.usedBytes() + g.availableBytes(), heap.heapSize);
+        // usages(): the bytes as RustHeap, the pages as Global, the DMA32 pages as Dma.
+        const sum = (f: (b: typeof live[number]) => boolean) =>
+          live.reduce((n, b) => n + (f(b) ? (b.page ? b.bytes : b.size) : 0), 0);
+        const u = g.usages();
+        assert.equal(u.get("RustHeap"), sum((b) => !b.page));
+        assert.equal(u.get("Global"), sum((b) => b.page && !b.dma));
+        assert.equal(u.get("Dma"), sum((b) => b.dma));
         const rows = g.slabInfo();
         const objects = live.filter((b) => !b.page && b.size <= 2048 && b.align <= 2048).length;
         assert.equal(
@@ -368,9 +376,14 @@ Deno.test("ArceOS 2026 TLSF: random multi-CPU sequences keep blocks apart and th
           else live.push({ p, bytes, size: o.size, align: o.align, n: 0 });
           used += o.op === "pages" ? o.n * 4096 : o.size;
         }
-        // used_bytes is the live layouts' sizes, whichever CPU made them.
+        // used_bytes is the live layouts' sizes, whichever CPU made them;
+        // usages() splits them: the bytes as RustHeap, the pages as Global.
         assert.equal(g.usedBytes(), used);
         assert.equal(g.usedBytes() + g.availableBytes(), 0x200_0000);
+        const pages = live.reduce((n, l) => n + (l.n > 0 ? l.bytes : 0), 0);
+        const u = (g.model as TlsfGlobalAllocator).usages();
+        assert.equal(u.get("Global"), pages);
+        assert.equal(u.get("RustHeap"), used - pages);
       }
     }),
     { numRuns: 100 },
