@@ -251,9 +251,14 @@ Deno.test("editors: the VS Code extension folder holds together", () => {
   assert.deepEqual(conf.brackets, [["{", "}"], ["(", ")"]]);
   // Each snippet, its placeholders at their defaults, is a script that parses.
   const snippets = JSON.parse(Deno.readTextFileSync(`${dir}snippets/mms.json`));
-  for (const name of ["contract", "proc", "expect error"]) assert.ok(snippets[name], name);
+  for (const name of ["contract", "proc", "expect error", "on cpu", "parallel", "kernel arceos"]) {
+    assert.ok(snippets[name], name);
+  }
   for (const [name, s] of Object.entries(snippets) as [string, { body: string[] }][]) {
-    const code = s.body.join("\n").replace(/\$\{\d+:([^}]*)\}/g, "$1").replace(/\$\d+/g, "") + "\n";
+    const code = s.body.join("\n")
+      .replace(/\$\{\d+:([^}]*)\}/g, "$1") // a placeholder: its default
+      .replace(/\$\{\d+\|([^,|]*)[^}]*\}/g, "$1") // a choice: its first
+      .replace(/\$\d+/g, "") + "\n";
     assert.deepEqual(parse(code, `${name}.mms`).problems, [], `${name}:\n${code}`);
   }
 });
