@@ -49,6 +49,12 @@ export interface Platform {
    * DMA sees the low 1 GiB); undefined where they reach all RAM.
    */
   dmaLimit?: bigint;
+  /**
+   * Where RAM below 4 GiB must end (raspi4: `0xFC00_0000`, where the
+   * peripherals' window starts): `ram SIZE` puts what does not fit below it
+   * from 4 GiB up. Undefined where RAM may run on.
+   */
+  lowRamEnd?: bigint;
   /** RAM that firmware keeps (the SBI on riscv64). */
   reserved: Region[];
   /** Device registers. */
@@ -77,6 +83,8 @@ export interface PlatformSpec {
   physBusOffset?: bigint | number;
   /** See {@linkcode Platform.dmaLimit}; none when left out. */
   dmaLimit?: bigint | number;
+  /** See {@linkcode Platform.lowRamEnd}; none when left out. */
+  lowRamEnd?: bigint | number;
   /** See {@linkcode Platform.reserved}. */
   reserved?: {
     name: string;
@@ -184,6 +192,7 @@ export function definePlatform(spec: PlatformSpec): Platform {
     physVirtOffset: big(spec.physVirtOffset, name, "physVirtOffset"),
     physBusOffset: big(spec.physBusOffset ?? 0, name, "physBusOffset"),
     ...(spec.dmaLimit === undefined ? {} : { dmaLimit: big(spec.dmaLimit, name, "dmaLimit") }),
+    ...(spec.lowRamEnd === undefined ? {} : { lowRamEnd: big(spec.lowRamEnd, name, "lowRamEnd") }),
     reserved: regions(spec.reserved, "reserved"),
     mmio: regions(spec.mmio, "MMIO"),
     harts: spec.harts ?? 1,
@@ -259,6 +268,7 @@ export const PLATFORMS: Readonly<Record<string, Platform>> = Object.freeze({
     physVirtOffset: 0xffff_0000_0000_0000n,
     physBusOffset: 0xc000_0000,
     dmaLimit: 0x4000_0000, // the legacy DMA controllers address the low 1 GiB
+    lowRamEnd: 0xfc00_0000, // the peripherals (low-peripheral mode) from 0xFC00_0000 to 4 GiB
     harts: 4, // four Cortex-A72 cores
     mmio: [
       { name: "UART", base: 0xfe20_1000, size: 0x1000 },
@@ -275,7 +285,9 @@ export const RAM_SIZE_LIMITS: { min: bigint; max: bigint } = { min: 16n << 20n, 
  * `platform` with `size` bytes of RAM, laid out as QEMU's `-m SIZE` lays it
  * out: one region from the platform's RAM base, except on x86_64 (q35),
  * where RAM past 2.75 GiB is split into 2 GiB below the PCI hole and the
- * rest from 4 GiB up. `size` is whole MiB, 16 MiB to 16 GiB.
+ * rest from 4 GiB up, and where the platform says where low RAM must end
+ * ({@linkcode Platform.lowRamEnd}: raspi4's peripherals), what does not fit
+ * below it goes from 4 GiB up. `size` is whole MiB, 16 MiB to 16 GiB.
  *
  * @example
  * ```ts
@@ -294,10 +306,16 @@ export function withRamSize(platform: Platform, size: bigint): Platform {
     );
   }
   const base = platform.ram[0].base;
+  const lowEnd = platform.lowRamEnd;
   const ram = platform.arch === "x86_64" && size >= 0xb000_0000n
     ? [
       { name: "RAM", base: 0n, size: 0x8000_0000n },
       { name: "RAM above 4 GiB", base: 1n << 32n, size: size - 0x8000_0000n },
+    ]
+    : lowEnd !== undefined && base + size > lowEnd
+    ? [
+      { name: "RAM", base, size: lowEnd - base },
+      { name: "RAM above 4 GiB", base: 1n << 32n, size: size - (lowEnd - base) },
     ]
     : [{ name: "RAM", base, size }];
   return definePlatform({ ...platform, ram });

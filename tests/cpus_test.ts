@@ -107,7 +107,7 @@ Deno.test("cpus: bad CPU statements are errors at the line", () => {
   }
 });
 
-Deno.test("ram: QEMU's layouts, q35 split around the PCI hole", () => {
+Deno.test("ram: QEMU's layouts, q35 split around the PCI hole, raspi4 around its peripherals", () => {
   const q35 = withRamSize(getPlatform("x86_64-qemu-q35"), 8n << 30n);
   assert.deepEqual(q35.ram.map((r) => [r.base, r.size]), [[0n, 2n << 30n], [4n << 30n, 6n << 30n]]);
   const small = withRamSize(getPlatform("x86_64-qemu-q35"), 1n << 30n);
@@ -118,6 +118,25 @@ Deno.test("ram: QEMU's layouts, q35 split around the PCI hole", () => {
     ok("ram 512M\nprint phys_memory_size == 512M"),
     ["true"],
   );
+  // raspi4: RAM below 4 GiB stops where the peripherals' window starts; the rest from 4 GiB.
+  const pi = withRamSize(getPlatform("aarch64-raspi4"), 6n << 30n);
+  assert.deepEqual(pi.ram.map((r) => [r.base, r.size]), [
+    [0n, 0xfc00_0000n],
+    [4n << 30n, (6n << 30n) - 0xfc00_0000n],
+  ]);
+  for (const m of pi.mmio) {
+    assert.ok(pi.ram.every((r) => m.base + m.size <= r.base || r.base + r.size <= m.base), m.name);
+  }
+  assert.deepEqual(
+    withRamSize(getPlatform("aarch64-raspi4"), 1n << 30n).ram.map((r) => [r.base, r.size]),
+    [[0n, 1n << 30n]],
+  );
+  // DMA32 pages on it lie in RAM below 4 GiB, not among the device registers.
+  const [phys] = ok(
+    'platform aarch64-raspi4\nkernel arceos = "2026-buddy-slab"\nram 8G\nfinal_init()\n' +
+      "print virt_to_phys(alloc_dma32_pages(4, 0))",
+  );
+  assert.ok(BigInt(phys) + 4n * 4096n <= 0xfc00_0000n, phys);
 });
 
 Deno.test("ArceOS versions: the 2026 ones panic where the real code does and say their names", () => {
