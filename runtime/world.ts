@@ -702,19 +702,22 @@ export class World {
         );
       }
       const classic = this.#profile === "classic";
-      if (!classic && this.#allocatorPinned) {
-        this.#log(
-          `--allocator ${this.allocatorName} ignored: ArceOS ${this.#profile} has its own ` +
-            `global allocator (kernel arceos = "classic" takes --allocator)`,
-        );
-      }
-      if (!classic && (this.#wasm !== undefined || this.#wasmPages !== undefined)) {
-        // ArceOS 2026's global allocator is one piece: no byte or page
-        // allocator of the user's plugs into it.
-        this.#log(
-          `${[this.#wasm?.path, this.#wasmPages?.path].filter((p) => p).join(", ")} ignored: ` +
-            `ArceOS ${this.#profile} has no place for a user's allocator (kernel arceos = "classic" has)`,
-        );
+      if (!classic) {
+        // ArceOS 2026's global allocator is one piece: neither a user's
+        // allocator nor one named by --allocator plugs into it. Said once.
+        const modules = [this.#wasm?.path, this.#wasmPages?.path].filter((p) => p !== undefined);
+        const chosen = modules.length > 0
+          ? modules.join(", ")
+          : this.#allocatorPinned
+          ? this.allocatorName
+          : undefined;
+        if (chosen !== undefined) {
+          this.#log(
+            `${this.#allocatorPinned ? "--allocator " : ""}${chosen} ignored: ArceOS ` +
+              `${this.#profile} has its own global allocator (kernel arceos = "classic" takes ` +
+              `${modules.length > 0 ? "a user's allocator" : "--allocator"})`,
+          );
+        }
       }
       this.#kernel = new KernelMemory({
         platform: this.platform,

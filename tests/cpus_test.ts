@@ -174,6 +174,17 @@ Deno.test("ArceOS versions: --allocator on a 2026 kernel is said to be ignored; 
     [...r.out, ...r.err].join("\n"),
     /--allocator slab ignored: ArceOS 2026-tlsf has its own global allocator/,
   );
+  // A user's WebAssembly allocator given so: said once, by its path.
+  const w = runScript(["t.mms", "--allocator", "examples/wasm/first_fit.wasm"], {
+    "t.mms": 'kernel arceos = "2026-buddy-slab"\nfinal_init()\nprint allocator_name()',
+  });
+  assert.equal(w.code, 0, w.err.join("\n"));
+  const said = [...w.out, ...w.err].filter((l) => l.includes("ignored"));
+  assert.equal(said.length, 1, said.join("\n"));
+  assert.match(
+    said[0],
+    /--allocator examples\/wasm\/first_fit\.wasm ignored: ArceOS 2026-buddy-slab/,
+  );
   assert.deepEqual(
     ok(
       'kernel byte_allocator = "buddy"\nkernel arceos = "classic"\nfinal_init()\nprint allocator_name()',

@@ -433,6 +433,27 @@ Deno.test("lsp: the statements of CPUs, as an editor with its processId sees the
       options: { tabSize: 2, insertSpaces: true },
     });
     assert.equal(fmt.error, undefined);
+    // A lane cut short as it is typed (two statements run together) once
+    // crashed the server's analysis: now a diagnostic, and the server answers on.
+    const cut = uri("scripts/lsp_cut_lane.mms");
+    await lsp.notify("textDocument/didOpen", {
+      textDocument: {
+        uri: cut,
+        languageId: "mms",
+        version: 1,
+        text: "cpus 2\nparallel {\n  cpu 0 { let x = alloc(32, 8)  dealloc(x, 32, 8) }\n}\n",
+      },
+    });
+    const c = (await lsp.diagnostics(cut)).params as {
+      diagnostics: { range: { start: { line: number; character: number } }; message: string }[];
+    };
+    assert.equal(c.diagnostics[0]?.range.start.line, 2, JSON.stringify(c.diagnostics));
+    assert.match(c.diagnostics[0].message, /expected '\}', found 'dealloc'/);
+    const h = await lsp.request("textDocument/hover", {
+      textDocument: { uri: cut },
+      position: { line: 2, character: 19 },
+    });
+    assert.equal(h.error, undefined);
     assert.equal(await lsp.close(), 0);
   } catch (e) {
     await lsp.kill();

@@ -32,8 +32,10 @@ function global2026(w: World, what: string): TlsfGlobalAllocator | BuddySlabGlob
 /** The running kernel's buddy-slab allocator, started, or a clear error saying what `lacks`. */
 function buddySlab(w: World, what: string, lacks: string): BuddySlabGlobalAllocator {
   const g = w.kernel.global;
-  if (g instanceof ArceosGlobal2026 && g.model instanceof BuddySlabGlobalAllocator) {
-    return global2026(w, what) as BuddySlabGlobalAllocator;
+  const model = g instanceof ArceosGlobal2026 ? g.model : undefined;
+  if (model instanceof BuddySlabGlobalAllocator) {
+    global2026(w, what); // (started, or says so)
+    return model;
   }
   throw new ScriptError(
     `${what}: the kernel runs ArceOS ${w.kernel.profile}, which has no ${lacks} ` +
