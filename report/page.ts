@@ -48,6 +48,7 @@ table.sites td, table.sites th { border-bottom: 1px solid var(--line); padding: 
 .timeline { display: inline-block; margin: 0 14px 14px 0; vertical-align: top; }
 .timeline > b { display: block; margin-bottom: 3px; }
 pre { background: #fff; border: 1px solid var(--line); padding: 8px 10px; overflow: auto; font-size: 12px; }
+pre:empty { display: none; }
 .src { max-height: 420px; }
 .src .l { display: block; } .src .l.hit { background: #fde4e1; }
 .src .n { color: var(--dim); display: inline-block; width: 4em; user-select: none; }
@@ -564,11 +565,15 @@ function infoAt(t) {
   for (const s of DATA.samples) if (s.op <= t && s.buddyinfo !== undefined) best = s;
   let ax = null;
   for (const s of DATA.samples) if (s.op <= t && s.percpu !== undefined) ax = s;
-  const any = DATA.samples.some((s) => s.percpu !== undefined);
+  let use = null;
+  for (const s of DATA.samples) if (s.op <= t && s.usages !== undefined) use = s;
+  const any = DATA.samples.some((s) => s.percpu !== undefined || s.usages !== undefined);
   $("buddyinfo").textContent = best ? DATA.texts[best.buddyinfo] : any ? "" : "(the DragonOS memory manager had not started)";
   $("slabinfo").textContent = best ? DATA.texts[best.slabinfo] : "";
   $("percpu").textContent = ax ? "ArceOS 2026 buddy-slab, per-CPU slabs:\\n" + DATA.texts[ax.percpu] + "\\nits buddy (free blocks of order 0..20):\\n" + DATA.texts[ax.heapBuddy] : "";
-  $("info-time").textContent = (best || ax) ? "sampled at op " + (best || ax).op : "";
+  $("usages").textContent = use ? "ArceOS 2026 usages() by kind, in bytes:\\n" + DATA.texts[use.usages].split(", ").map((kv) => "  " + kv).join("\\n") : "";
+  const at = best || ax || use;
+  $("info-time").textContent = at ? "sampled at op " + at.op : "";
 }
 
 // ---- page tables ----
@@ -737,8 +742,8 @@ from its allocation to its free; red lines are failed allocations.</p>
 </section>
 <section>
 <h2>buddyinfo and slabinfo</h2>
-<p class="note">DragonOS's /proc views, and ArceOS 2026's per-CPU slabs, at the time chosen above. <span id="info-time"></span></p>
-<pre id="buddyinfo"></pre><pre id="slabinfo"></pre><pre id="percpu"></pre>
+<p class="note">DragonOS's /proc views, and ArceOS 2026's per-CPU slabs and usages by kind, at the time chosen above. <span id="info-time"></span></p>
+<pre id="buddyinfo"></pre><pre id="slabinfo"></pre><pre id="percpu"></pre><pre id="usages"></pre>
 </section>
 <section>
 <h2>Page tables</h2>

@@ -45,6 +45,8 @@ export interface Sample {
   heapBuddy?: number;
   /** ArceOS 2026 buddy-slab: objects freed on other CPUs still parked, per owner CPU. */
   remote?: number[];
+  /** ArceOS 2026 (either global allocator): `usages()` by kind then (an index into the texts). */
+  usages?: number;
   slabinfo?: number;
 }
 
@@ -392,6 +394,7 @@ export class RunRecorder implements ShadowObserver, HeapObserver {
     }
     const free: Sample["free"] = {};
     let buddySlab: BuddySlabGlobalAllocator | undefined;
+    let usages: string | undefined;
     const k = this.#world.peekKernel();
     if (k !== undefined && k.stage === "final") {
       const g = k.global;
@@ -414,6 +417,7 @@ export class RunRecorder implements ShadowObserver, HeapObserver {
           total: g.totalBytes(),
         };
         if (g.model instanceof BuddySlabGlobalAllocator) buddySlab = g.model;
+        usages = g.model.usages().toString();
       }
     }
     this.arenas.forEach((arena, i) => {
@@ -429,6 +433,7 @@ export class RunRecorder implements ShadowObserver, HeapObserver {
       }
     });
     const sample: Sample = { op: this.op, free };
+    if (usages !== undefined) sample.usages = this.#texts.index(usages);
     if (buddySlab !== undefined) {
       sample.percpu = this.#texts.index(percpuSlabinfo(buddySlab));
       sample.heapBuddy = this.#texts.index(buddySlabBuddyinfo(buddySlab));

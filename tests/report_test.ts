@@ -535,3 +535,25 @@ Deno.test({
     assert.deepEqual(single.values, ["none"]);
   },
 });
+
+Deno.test({
+  name: "report: ArceOS 2026 usages by kind at the time chosen, and no empty boxes",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const source = 'kernel arceos = "2026-tlsf"\nfinal_init()\n' +
+      "let a = alloc(100, 8)\nlet p = alloc_pages(2, 4K)\ndealloc(a, 100, 8)\n";
+    const seen = await reportOf("usages", source, {
+      steps: [{ wait: "body[data-ready]" }],
+      text: ["#usages", "#buddyinfo"],
+      evaluate: [
+        "[...document.querySelectorAll('pre')].filter((p) => p.textContent === '' && p.getClientRects().length > 0).length",
+      ],
+    });
+    assert.deepEqual(seen.errors, []);
+    // At the end: the byte block freed, the two pages still in use.
+    assert.match(seen.texts["#usages"], /usages\(\) by kind, in bytes:\n\s+RustHeap: 0\n/);
+    assert.match(seen.texts["#usages"], /\n\s+Global: 8192$/);
+    assert.equal(seen.texts["#buddyinfo"], "", "no word of DragonOS on an ArceOS 2026 run");
+    assert.deepEqual(seen.values, [0], "an empty view takes no room");
+  },
+});
