@@ -15,6 +15,8 @@ import { type FileAccess, load, type LoadedScript } from "../runtime/loader.ts";
 import { BUILTINS, constant, CONSTANT_NAMES } from "../runtime/builtins.ts";
 import { KERNEL_KEYS, World } from "../runtime/world.ts";
 import { formatValue } from "../runtime/values.ts";
+import { mmsLexer } from "../dsl/lexer.ts";
+import { KEYWORD_DOCS, type KeywordDoc, LANE_DOC, ON_CPU_DOC } from "./keyword_docs.ts";
 
 /** A position in a file: 0-based line and UTF-16 character, as editors count. */
 export interface Position {
@@ -356,10 +358,20 @@ export function resolveCompletion(a: Analysis, c: Completion): Completion {
 /** What the name at `pos` is, in Markdown, or undefined. */
 export function hover(a: Analysis, pos: Position): { markdown: string; range: Range } | undefined {
   const { word, start, field } = wordAt(a.text, pos);
-  if (word === "" || field || /^[0-9]/.test(word)) return undefined;
+  if (word === "" || field || /^[0-9]/.test(word) || inProse(a.text, start)) return undefined;
   const range = { start: positionAt(a.text, start), end: positionAt(a.text, start + word.length) };
   const d = definitions(a).find((x) => x.name === word && x.kind === "procedure");
   if (d !== undefined) return { markdown: "```mms\n" + d.detail + "\n```", range };
+  // `cpu` not called: a lane of `parallel`, or `on cpu`'s.
+  if (word === "cpu" && !/^\s*\(/.test(a.text.slice(start + word.length))) {
+    const keyword = /\bon\s*$/.test(a.text.slice(Math.max(0, start - 16), start))
+      ? ON_CPU_DOC
+      : LANE_DOC;
+    return { markdown: keywordMarkdown(keyword), range };
+  }
+  if (Object.hasOwn(KEYWORD_DOCS, word)) {
+    return { markdown: keywordMarkdown(KEYWORD_DOCS[word]), range };
+  }
   const b = BUILTINS[word];
   if (b !== undefined && Object.hasOwn(BUILTINS, word)) {
     return { markdown: "```mms\n" + signature(word) + "\n```\n" + b.doc, range };
@@ -381,6 +393,22 @@ export function hover(a: Analysis, pos: Position): { markdown: string; range: Ra
   const v = definitions(a).find((x) => x.name === word && x.kind === "variable");
   if (v !== undefined) return { markdown: "```mms\n" + v.detail + "\n```", range };
   return undefined;
+}
+
+/** Whether `offset` of `text` lies in a comment or a string's text (not in a `{...}` inside it). */
+function inProse(text: string, offset: number): boolean {
+  const lexed = mmsLexer.tokenize(text);
+  for (const t of [...lexed.tokens, ...(lexed.groups.comments ?? [])]) {
+    if (offset >= t.startOffset && offset < t.startOffset + t.image.length) {
+      return t.tokenType.name === "Comment" || t.tokenType.name === "StringText";
+    }
+  }
+  return false;
+}
+
+/** A keyword's hover: its form, then what it does. */
+function keywordMarkdown(k: KeywordDoc): string {
+  return "```mms\n" + k.form + "\n```\n" + k.doc;
 }
 
 /**

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { LspClient } from "./lsp_client.ts";
 import { GENERATED, generated } from "../editors/generate.ts";
-import { analyze, completions, definition, KEYWORDS, outline } from "../lsp/analysis.ts";
+import { analyze, completions, definition, hover, KEYWORDS, outline } from "../lsp/analysis.ts";
+import { KEYWORD_DOCS } from "../lsp/keyword_docs.ts";
 import { parse } from "../dsl/parser.ts";
 import { browserMissing, lookAt } from "../tools/browser.ts";
 
@@ -278,6 +279,30 @@ Deno.test("lsp: completion offers the names in scope where the cursor is", () =>
   assert.deepEqual(outlined.map((o) => [o.name, o.range.start.line, o.range.end.line]), [
     ["proc f", 1, 3],
   ]);
+});
+
+Deno.test("lsp: hover tells what a keyword does, a lane's cpu from cpu(), and nothing in prose", () => {
+  const text = 'kernel arceos = "2026-buddy-slab"\ncpus 2\nfinal_init()\n' +
+    '# runs on cpu 1 in parallel\nparallel {\n  cpu 0 { let a = cpu() }\n  cpu 1 { print "on cpu {cpu()}" }\n}\n' +
+    "on cpu 1 { let b = 1 }\n";
+  const an = analyze("t.mms", text, { read: () => "" });
+  const at = (line: number, character: number) =>
+    hover(an, { line, character })?.markdown.split("\n")[1];
+  assert.equal(at(1, 1), "cpus N");
+  assert.equal(at(4, 3), "parallel { cpu 0 { ... } cpu 1 { ... } }");
+  assert.match(
+    hover(an, { line: 5, character: 3 })!.markdown,
+    /a lane: its statements run on CPU K/,
+  );
+  assert.equal(at(5, 19), "cpu()", "the builtin called in the lane");
+  assert.equal(at(8, 0), "on cpu K { ... }");
+  assert.equal(at(8, 4), "on cpu K { ... }", "on cpu's cpu");
+  assert.equal(hover(an, { line: 3, character: 11 }), undefined, "a keyword in a comment");
+  assert.equal(hover(an, { line: 6, character: 18 }), undefined, "a keyword in a string's text");
+  assert.equal(at(6, 25), "cpu()", "the builtin inside a string's {...}");
+  // Every keyword but the values has a doc.
+  const values = ["true", "false", "null"];
+  assert.deepEqual(KEYWORDS.filter((k) => !values.includes(k) && !(k in KEYWORD_DOCS)), []);
 });
 
 Deno.test("lsp: definitions are the names, not the keywords; symbols select their names", () => {
