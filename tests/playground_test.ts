@@ -268,6 +268,51 @@ Deno.test({
 
 Deno.test({
   name:
+    "playground: output keeps a table's rows whole on a narrow screen (slabinfo's columns in line)",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await site(dir);
+      // The line boxes of the text from `# cpu` to the end of its line.
+      const headerBoxes = `(() => {
+        const w = document.createTreeWalker(document.getElementById("output"), NodeFilter.SHOW_TEXT);
+        for (let n = w.nextNode(); n !== null; n = w.nextNode()) {
+          const i = n.data.indexOf("# cpu");
+          if (i < 0) continue;
+          const end = n.data.indexOf("\\n", i);
+          const r = document.createRange();
+          r.setStart(n, i);
+          r.setEnd(n, end < 0 ? n.data.length : end);
+          return r.getClientRects().length;
+        }
+        return -1;
+      })()`;
+      const seen = await lookAt({
+        url: `file://${dir}/index.html`,
+        width: 700,
+        steps: [
+          { wait: "body[data-ready]" },
+          {
+            fill: "#code",
+            value: 'kernel arceos = "2026-buddy-slab"\ncpus 2\nfinal_init()\n' +
+              "let a = alloc(64, 8)\nprint percpu_slabinfo()\n",
+          },
+          { click: "#run" },
+          { wait: "#output .ok" },
+        ],
+        evaluate: [headerBoxes],
+      });
+      assert.deepEqual(seen.errors, []);
+      assert.deepEqual(seen.values, [1], "the header is one line");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
     "playground: colours from dsl/highlight.ts: a platform name whole, an expected error's name",
   ignore: browserMissing() !== undefined,
   fn: async () => {
