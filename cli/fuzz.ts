@@ -223,7 +223,13 @@ export async function main(args: string[], io0: FuzzIo = STDIO): Promise<number>
   const builtin = builtinTarget(o.allocator);
   if (builtin !== undefined) {
     if (builtin.subject === undefined) {
-      return bad(`${o.allocator} is not an allocator the fuzzer drives`);
+      const driven = BUILTIN_TARGETS.filter((n) => builtinTarget(n)?.subject !== undefined);
+      return bad(
+        `${o.allocator} is not an allocator the fuzzer drives (it drives ${
+          driven.join(", ")
+        }, and your modules); its contracts run in ` +
+          `deno task conformance --allocator ${o.allocator}`,
+      );
     }
     target = { builtin: o.allocator };
   } else if (o.allocator.endsWith(".wasm")) {

@@ -182,6 +182,10 @@ Deno.test("fuzz: bad flags and modules are refused with exit 2", async () => {
     [[], /--allocator is required/],
     [["--allocator", "dlmalloc"], /unknown allocator 'dlmalloc'/],
     [["--allocator", "dragonos"], /dragonos is not an allocator the fuzzer drives/],
+    [
+      ["--allocator", "ax-alloc-tlsf"],
+      /drives tlsf, slab, buddy, bitmap, id, and your modules\); its contracts run in deno task conformance --allocator ax-alloc-tlsf/,
+    ],
     [["--allocator", "tlsf", "--seconds", "0"], /--seconds takes a positive number/],
     // A timer past 2^31 ms fires at once: such a campaign reported a hang at its first call.
     [
