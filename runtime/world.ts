@@ -276,11 +276,18 @@ export class World {
   readonly #warned = new Set<string>();
   #callFile = "";
   #callSource = "";
-  /** The current call, where the sanitizer's shadow can see it change. */
-  readonly #call: { key: Loc | undefined } = { key: undefined };
-  #lastSiteLoc: Loc | undefined;
+  /**
+   * The current call, where the sanitizer's shadow can see it change: its
+   * place in the syntax tree on CPU 0, a stand-in for that place and CPU on
+   * another (the same call on two CPUs is two sites).
+   */
+  readonly #call: { key: object | undefined } = { key: undefined };
+  #callLoc: Loc | undefined;
+  /** The stand-ins of calls made on CPUs other than 0, per call and CPU. */
+  readonly #cpuKeys = new WeakMap<Loc, object[]>();
+  #lastSiteKey: object | undefined;
   #lastSite: EventSite | undefined;
-  #otherSiteLoc: Loc | undefined;
+  #otherSiteKey: object | undefined;
   #otherSite: EventSite | undefined;
   /** How deep the script is inside `unchecked { ... }` blocks. */
   unchecked = 0;
@@ -304,7 +311,7 @@ export class World {
   }
   /** The script's variables, for the leak check's roots (set by the interpreter). */
   roots: () => Iterable<Value> = () => [];
-  readonly #sites = new WeakMap<Loc, EventSite>();
+  readonly #sites = new WeakMap<object, EventSite>();
   #shadow: Shadow | undefined;
 
   /** The sanitizer's shadow of the machine's RAM (undefined with the sanitizer off). */
@@ -371,7 +378,7 @@ export class World {
    */
   warn(message: string, kind = message): void {
     if (this.#warn === undefined) return;
-    const loc = this.#call.key;
+    const loc = this.#callLoc;
     const key = `${this.#callFile}:${loc?.start}:${kind}`;
     if (this.#warned.has(key)) return;
     this.#warned.add(key);
@@ -382,27 +389,36 @@ export class World {
   setCallSite(file: string, source: string, loc: Loc): void {
     this.#callFile = file;
     this.#callSource = source;
-    this.#call.key = loc;
+    this.#callLoc = loc;
+    const cpu = this.#cpu;
+    if (cpu === 0) this.#call.key = loc;
+    else {
+      let keys = this.#cpuKeys.get(loc);
+      if (keys === undefined) this.#cpuKeys.set(loc, keys = []);
+      this.#call.key = keys[cpu] ??= {};
+    }
   }
 
   #currentSite(): EventSite | undefined {
-    const loc = this.#call.key;
-    if (loc === undefined) return undefined;
+    const key = this.#call.key;
+    const loc = this.#callLoc;
+    if (key === undefined || loc === undefined) return undefined;
     // A loop calls from one or two places again and again (an allocation
     // and its free): the last two answers first.
-    if (loc === this.#lastSiteLoc) return this.#lastSite;
-    if (loc === this.#otherSiteLoc) return this.#otherSite;
-    let site = this.#sites.get(loc);
+    if (key === this.#lastSiteKey) return this.#lastSite;
+    if (key === this.#otherSiteKey) return this.#otherSite;
+    let site = this.#sites.get(key);
     if (site === undefined) {
       site = {
         where: `${this.#callFile}:${loc.line}:${loc.column}`,
         call: oneLine(this.#callSource, loc.start, loc.end),
+        cpu: this.#cpu,
       };
-      this.#sites.set(loc, site);
+      this.#sites.set(key, site);
     }
-    this.#otherSiteLoc = this.#lastSiteLoc;
+    this.#otherSiteKey = this.#lastSiteKey;
     this.#otherSite = this.#lastSite;
-    this.#lastSiteLoc = loc;
+    this.#lastSiteKey = key;
     this.#lastSite = site;
     return site;
   }

@@ -201,6 +201,38 @@ Deno.test("reports in an included file show the include chain; JSON gets a kasan
   assert.match(event?.message, /BUG: KASAN: slab-use-after-free/);
 });
 
+Deno.test("several CPUs: each report says which CPU allocated, freed and touched the object", () => {
+  const head = 'kernel arceos = "2026-buddy-slab"\ncpus 3\nfinal_init()\nlet a = alloc(64, 8)\n';
+  // A lane frees what CPU 0 allocated; CPU 1 writes to it afterwards.
+  reports(
+    head + "parallel {\n  cpu 1 { let b = alloc(128, 8) }\n  cpu 2 { dealloc(a, 64, 8) }\n}\n" +
+      "on cpu 1 { write8(a, 1) }\n",
+    "UseAfterFree",
+    [
+      /^Write of size 1 at addr ffffffc0[0-9a-f]+ by t\.mms:9:12 write8\(a, 1\) on cpu 1$/m,
+      /^Allocated by: t\.mms:4:9 {2}alloc\(64, 8\) on cpu 0$/m,
+      /^Freed by: {5}t\.mms:7:11 {2}dealloc\(a, 64, 8\) on cpu 2$/m,
+    ],
+  );
+  // The same call on two CPUs is two sites: the second free is CPU 1's.
+  reports(
+    head + "proc free(p) { dealloc(p, 64, 8) }\non cpu 2 { free(a) }\non cpu 1 { free(a) }\n",
+    "DoubleFree",
+    [
+      /^Free of addr ffffffc0[0-9a-f]+ by t\.mms:5:16 dealloc\(p, 64, 8\) on cpu 1$/m,
+      /^Freed by: {5}t\.mms:5:16 {2}dealloc\(p, 64, 8\) on cpu 2$/m,
+    ],
+  );
+  // All on CPU 0 (the platform has 4): the lines read as they always did.
+  reports(head + "dealloc(a, 64, 8)\nwrite8(a, 1)\n", "UseAfterFree", [
+    /^Write of size 1 at addr ffffffc0[0-9a-f]+ by t\.mms:6:1 write8\(a, 1\)$/m,
+    /^Freed by: {5}t\.mms:5:1 {2}dealloc\(a, 64, 8\)$/m,
+  ]);
+  const leak = run(head + "on cpu 2 { alloc(32, 8) }\n", "--leak-check");
+  assert.equal(leak.code, 1);
+  assert.match(leak.err.join("\n"), /^ {2}allocated at t\.mms:5:12 {2}alloc\(32, 8\) on cpu 2$/m);
+});
+
 Deno.test("the leak check: reachable through a variable or another object; dropped ones leak", () => {
   const leaks = run(
     "final_init()\nlet a = kmalloc(96)\nlet b = kmalloc(32)\nwrite64(a, b)\nb = null\n" +

@@ -106,7 +106,12 @@ export function formatLeak(leak: Leak, toVirt: (pa: bigint) => bigint): string[]
   for (let i = 0; i < hex.length; i += 16) rows.push(`    ${hex.slice(i, i + 16).join(" ")}`);
   return [
     `unreferenced object 0x${toVirt(o.start).toString(16)} (size ${o.size}):`,
-    `  allocated at ${o.allocated ? `${o.allocated.where}  ${o.allocated.call}` : "?"}`,
+    `  allocated at ${
+      o.allocated
+        ? `${o.allocated.where}  ${o.allocated.call}` +
+          (o.allocated.cpu ? ` on cpu ${o.allocated.cpu}` : "")
+        : "?"
+    }`,
     `  hex dump (first ${leak.head.length} bytes):`,
     ...rows,
   ];

@@ -41,6 +41,8 @@ export interface KasanFinding {
   where: string;
   /** The call that did it. */
   call: string;
+  /** The CPU it ran on (0 unless the script said otherwise). */
+  cpu?: number;
   /** For an access: a read or a write. */
   access?: AccessKind;
   /** For an access: its size in bytes. */
@@ -113,21 +115,28 @@ export class KasanReport extends SimError {
 
 function formatFinding(f: KasanFinding): string[] {
   const hex = (v: bigint) => v.toString(16);
+  const o = f.object;
+  // Which CPU did what, as Linux's KASAN says it ("on cpu 1"), when any of
+  // them ran on a CPU other than 0 (a one-CPU story reads as it always did).
+  const cpus = [f.cpu, o?.allocated?.cpu, o?.freed?.cpu].some((c) => c !== undefined && c !== 0);
+  const on = (cpu: number | undefined) => cpus ? ` on cpu ${cpu ?? 0}` : "";
   const out = [`BUG: KASAN: ${f.bug} in ${f.where}`];
   if (f.access !== undefined) {
     out.push(
-      `${f.access} of size ${f.size} at addr ${hex(f.addr)} by ${f.where} ${f.call}`.trimEnd(),
+      `${f.access} of size ${f.size} at addr ${hex(f.addr)} by ${f.where} ${f.call}`.trimEnd() +
+        on(f.cpu),
     );
     if (f.badAddr !== undefined && f.badAddr !== f.addr) {
       out.push(`The first byte it may not touch is at ${hex(f.badAddr)}`);
     }
   } else {
-    out.push(`Free of addr ${hex(f.addr)} by ${f.where} ${f.call}`.trimEnd());
+    out.push(`Free of addr ${hex(f.addr)} by ${f.where} ${f.call}`.trimEnd() + on(f.cpu));
   }
-  const o = f.object;
   if (o !== undefined) {
-    if (o.allocated) out.push(`Allocated by: ${o.allocated.where}  ${o.allocated.call}`);
-    if (o.freed) out.push(`Freed by:     ${o.freed.where}  ${o.freed.call}`);
+    if (o.allocated) {
+      out.push(`Allocated by: ${o.allocated.where}  ${o.allocated.call}${on(o.allocated.cpu)}`);
+    }
+    if (o.freed) out.push(`Freed by:     ${o.freed.where}  ${o.freed.call}${on(o.freed.cpu)}`);
     out.push(`The buggy address belongs to the object at ${hex(o.start)}`);
     out.push(
       o.cache !== undefined

@@ -82,6 +82,8 @@ export interface EventSite {
   where: string;
   /** The call, as written with its values (`kmalloc(64)`). */
   call: string;
+  /** The CPU it ran on (0 unless the script said otherwise). */
+  cpu?: number;
 }
 
 /**
@@ -397,6 +399,7 @@ export class Shadow {
       bug,
       where: site?.where ?? "?",
       call: site?.call ?? call,
+      cpu: site?.cpu,
       addr: this.#virt(start),
       object: rec === undefined ? undefined : this.#describe(rec, start),
       shadow: this.#shadowRows(start),
@@ -612,6 +615,7 @@ export class Shadow {
       bug,
       where: site?.where ?? "?",
       call: site?.call ?? "",
+      cpu: site?.cpu,
       access,
       size: length,
       addr: this.#virt(start),
