@@ -202,9 +202,14 @@ export class Interpreter {
 
   /** What an error thrown while running `s` becomes: a RunError at `s` (a panic halts the kernel). */
   #failed(s: Stmt, e: unknown): never {
+    return this.#failedAt(s.loc, e);
+  }
+
+  /** {@linkcode Interpreter.#failed} at `loc`, a part of a statement (a lane's CPU). */
+  #failedAt(loc: Loc, e: unknown): never {
     if (e instanceof RunError || e instanceof ReturnSignal) throw e;
     if (e instanceof SkipSignal) {
-      e.site ??= this.#site(s.loc);
+      e.site ??= this.#site(loc);
       throw e;
     }
     const error = isSimulationError(e) ? e : isStackOverflow(e)
@@ -215,10 +220,10 @@ export class Interpreter {
       )
       : new InternalError(e);
     if (error instanceof KernelPanic) {
-      error.where ??= `${this.#program!.file}:${s.loc.line}`;
+      error.where ??= `${this.#program!.file}:${loc.line}`;
       this.#world.halt(error);
     }
-    throw new RunError(this.#site(s.loc), error, [...this.#chain], [...this.#calls]);
+    throw new RunError(this.#site(loc), error, [...this.#chain], [...this.#calls]);
   }
 
   /** `on cpu K { ... }`: the block runs on CPU K, then the CPU before. */
@@ -233,8 +238,13 @@ export class Interpreter {
     }
   }
 
+  /** The CPU `e` names; an error is the expression's (`on cpu 9`: at the `9`). */
   #cpuOf(e: Expr): number {
-    return this.#world.cpuNumber(intOf(this.#eval(e), "cpu"));
+    try {
+      return this.#world.cpuNumber(intOf(this.#eval(e), "cpu"));
+    } catch (err) {
+      return this.#failedAt(e.loc, err);
+    }
   }
 
   /**

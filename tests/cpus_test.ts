@@ -59,9 +59,11 @@ Deno.test("cpus: bad CPU statements are errors at the line", () => {
     ["cpus 65", /cpus takes 1 to 64, not 65/],
     [
       "on cpu 9 { print 1 }",
-      /t\.mms:1:1: error: CPU 9 does not exist: this machine has CPUs 0 to 3/,
+      /t\.mms:1:8: error: CPU 9 does not exist: this machine has CPUs 0 to 3/,
     ],
-    ["parallel { cpu 4 { print 1 } }", /CPU 4 does not exist/],
+    // At the CPU's expression, not at the statement's start.
+    ["parallel { cpu 1 {}\n cpu 4 { print 1 } }", /t\.mms:2:6: error: CPU 4 does not exist/],
+    ['on cpu "x" { print 1 }', /t\.mms:1:8: error: 'cpu' needs integers, not string x/],
     ["parallel { gpu 1 { print 1 } }", /t\.mms:1:12: error: expected 'cpu' here, not 'gpu'/],
     ["on kpu 1 { print 1 }", /t\.mms:1:4: error: expected 'cpu' here, not 'kpu'/],
     [
