@@ -2,7 +2,7 @@
  * `deno task lsp`: the `.mms` language server, speaking the Language Server
  * Protocol over standard input and output (built on `vscode-languageserver`).
  * It offers diagnostics as the text changes (the parser's and the checker's,
- * the command line's messages), completion of builtins, constants, keywords,
+ * the command line's messages, and settings a run would refuse), completion of builtins, constants, keywords,
  * procedures and variables, hover (a builtin's doc, a keyword's statement and
  * meaning, a constant's value on the script's platform), go to definition (procedures, variables, included
  * files), document symbols (procedures and contracts) and formatting. It

@@ -5,7 +5,15 @@
 import assert from "node:assert/strict";
 import { LspClient } from "./lsp_client.ts";
 import { GENERATED, generated } from "../editors/generate.ts";
-import { analyze, completions, definition, hover, KEYWORDS, outline } from "../lsp/analysis.ts";
+import {
+  analyze,
+  completions,
+  definition,
+  hover,
+  KEYWORDS,
+  outline,
+  problems,
+} from "../lsp/analysis.ts";
 import { KEYWORD_DOCS } from "../lsp/keyword_docs.ts";
 import { parse } from "../dsl/parser.ts";
 import { browserMissing, lookAt } from "../tools/browser.ts";
@@ -303,6 +311,43 @@ Deno.test("lsp: hover tells what a keyword does, a lane's cpu from cpu(), and no
   // Every keyword but the values has a doc.
   const values = ["true", "false", "null"];
   assert.deepEqual(KEYWORDS.filter((k) => !values.includes(k) && !(k in KEYWORD_DOCS)), []);
+});
+
+Deno.test("lsp: settings a run would refuse are problems as they are typed, at their line", () => {
+  const at = (text: string) =>
+    problems(analyze("t.mms", text, { read: () => "" })).map((p) =>
+      `${p.range.start.line + 1}: ${p.message}`
+    );
+  assert.deepEqual(at('kernel arceos = "2027"\nfinal_init()\n'), [
+    `1: kernel arceos must be the ArceOS version: "classic", "2026-tlsf", "2026-buddy-slab", not '2027'`,
+  ]);
+  assert.deepEqual(
+    at("platform foo\ncpus 99\nram 3\nkernel frobnicate = 1\n").map((p) => p.slice(0, 30)),
+    [
+      "1: platform foo: unknown platf",
+      "2: cpus takes 1 to 64, not 99",
+      "3: platform riscv64-qemu-virt:",
+      "4: unknown kernel setting 'fro",
+    ],
+  );
+  // A user's allocator on a 2026 kernel, in either order: its file is not read.
+  assert.match(
+    at('kernel arceos = "2026-tlsf"\nkernel byte_allocator = "mine.wasm"\n').join(),
+    /^2: kernel byte_allocator sets the classic ArceOS's allocators; this kernel runs ArceOS 2026-tlsf/,
+  );
+  assert.match(
+    at('kernel page_allocator = "p.wasm"\nkernel arceos = "2026-buddy-slab"\n').join(),
+    /^2: kernel arceos = "2026-buddy-slab" after kernel page_allocator = \.\.\./,
+  );
+  // Good settings, and values only a run can judge, are no problem.
+  assert.deepEqual(
+    at(
+      'platform aarch64-raspi4\nram 6G\ncpus 8\nkernel arceos = "2026-buddy-slab"\n' +
+        'let a = "tlsf"\nkernel byte_allocator = a\ncpus cpu_count() + 1\n',
+    ),
+    [],
+  );
+  assert.deepEqual(at('kernel byte_allocator = "mine.wasm"\nkernel page_capacity = 4G\n'), []);
 });
 
 Deno.test("lsp: definitions are the names, not the keywords; symbols select their names", () => {
