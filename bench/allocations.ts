@@ -142,7 +142,7 @@ const rows = WORKLOADS.map((w, index) => ({ w, index })).filter(({ w }) =>
 if (rows.length === 0) {
   console.error(
     values.rows === undefined
-      ? "allocations: no workload with a target has its trace here (../shared/fidelity/ missing?)"
+      ? "allocations: no workload with a target has its trace here (tests/fidelity/ missing?)"
       : `allocations: no workload matches --rows ${values.rows}`,
   );
   Deno.exit(1);

@@ -89,7 +89,7 @@ export const WORKLOADS: readonly Workload[] = [
   { allocator: "global:tlsf", trace: "global-1" },
   { allocator: "global:slab", trace: "global-1" },
   { allocator: "global:buddy", trace: "global-1" },
-  // ArceOS 2026 (../shared/fidelity/arceos-2026/, rows left out where it is missing).
+  // ArceOS 2026 (tests/fidelity/arceos-2026/).
   { allocator: "ax-alloc-buddy-slab", trace: "arceos-2026/churn-3", target: 0.5 },
   { allocator: "ax-alloc-buddy-slab", trace: "arceos-2026/percpu-3", target: 0.5 },
   { allocator: "ax-alloc-buddy-slab", trace: "arceos-2026/remote-3" },
@@ -234,16 +234,14 @@ const GENERATED: Readonly<Record<string, () => string>> = {
 const cache = new Map<string, Trace>();
 
 /**
- * Where a shipped trace is: `tests/fidelity/NAME.trace.gz`, or for
- * `arceos-2026/STEM` the ArceOS 2026 references beside this checkout.
+ * Where a shipped trace is: `tests/fidelity/NAME.trace.gz` (the ArceOS 2026
+ * references as `arceos-2026/STEM`).
  */
 export function tracePath(name: string): string {
-  return name.startsWith("arceos-2026/")
-    ? new URL(`../../shared/fidelity/${name}.trace.gz`, import.meta.url).pathname
-    : new URL(`../tests/fidelity/${name}.trace.gz`, import.meta.url).pathname;
+  return new URL(`../tests/fidelity/${name}.trace.gz`, import.meta.url).pathname;
 }
 
-/** Whether a workload's trace is on this machine (the ArceOS 2026 ones live outside the checkout). */
+/** Whether a workload's trace is there (a generated one always is). */
 export function traceAvailable(name: string): boolean {
   if (generatedTrace(name) !== undefined) return true;
   try {

@@ -12,7 +12,7 @@
 
 import type { Expr, Program } from "../dsl/ast.ts";
 import type { FileProblem } from "../dsl/check.ts";
-import { SimError } from "../hal/sim_error.ts";
+import { SimError } from "../runtime/errors.ts";
 import { World } from "../runtime/world.ts";
 
 /** For a setting that names a `.wasm` file: a built-in value the same checks apply to. */

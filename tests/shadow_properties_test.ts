@@ -221,6 +221,7 @@ Deno.test("a call site's text: each run of white space one space, at most 80 cha
       assert.deepEqual(world.callSite, {
         where: `t.mms:1:${start + 1}`,
         call: source.slice(start, end).replace(/\s+/g, " ").slice(0, 80),
+        cpu: 0,
       });
     }),
     { numRuns: 500 },

@@ -558,7 +558,7 @@ export const AX_ALLOC_TLSF = "ax-alloc-tlsf";
 export const AX_ALLOC_BUDDY_SLAB = "ax-alloc-buddy-slab";
 
 /**
- * Replays an ArceOS 2026 trace (`../shared/fidelity/arceos-2026/`) on one
+ * Replays an ArceOS 2026 trace (`tests/fidelity/arceos-2026/`) on one
  * of `ax-alloc`'s global allocators, printing what its harness prints:
  * `region ok`, `add ok` or `add ERR`, `ID 0xADDR` or `ID ERR`, the stats,
  * or the lines before a panic and `panic: MESSAGE`. `cpu` lines move the
