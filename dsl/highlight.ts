@@ -136,6 +136,8 @@ export function highlight(text: string, names: Names): Span[] {
       if (prev === "Platform" || (prev === "Minus" && spans.at(-1)?.role === "platform")) {
         role = "platform";
       } else if (prev === "Error" && kind(i - 2) === "Expect") role = "errorName";
+      // `on cpu K` and a lane's `cpu K` (the builtin is called: `cpu()`).
+      else if (t.image === "cpu" && kind(i + 1) !== "LParen") role = "control";
       else if (prev === "Proc") role = "function";
       else if (prev === "Kernel") role = "setting";
       else if (prev === "Dot") role = "property";

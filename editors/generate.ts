@@ -108,6 +108,8 @@ export function textMateGrammar(): Record<string, unknown> {
           { include: "#string" },
           { include: "#number" },
           { match: `\\b(${words(CONTROL)})\\b`, name: SCOPE.control },
+          // `on cpu K` and a lane's `cpu K`: the word not called as the builtin cpu().
+          { match: "\\b(cpu)\\b(?!\\s*\\()", name: SCOPE.control },
           { match: `\\b(${words(DECLARATION)})\\b`, name: SCOPE.declaration },
           { match: `\\b(${words(other)})\\b`, name: SCOPE.keyword },
           { match: `\\b(${words(LITERAL_KEYWORDS)})\\b`, name: SCOPE.literal },

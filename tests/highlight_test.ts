@@ -11,6 +11,21 @@ const names = { builtins: new Set(Object.keys(BUILTINS)), constants: new Set(CON
 const pieces = (text: string) =>
   highlight(text, names).map((s) => [text.slice(s.start, s.end), s.role]);
 
+Deno.test("highlight: on cpu's and a lane's cpu are keywords, cpu() the builtin", () => {
+  assert.deepEqual(
+    pieces("on cpu 1 { print cpu() }\nparallel { cpu 0 { } }").filter(([t]) =>
+      /cpu|on|parallel/.test(t)
+    ),
+    [
+      ["on", "control"],
+      ["cpu", "control"],
+      ["cpu", "builtin"],
+      ["parallel", "control"],
+      ["cpu", "control"],
+    ],
+  );
+});
+
 Deno.test("highlight: a platform name is one piece, an expected error's name is coloured", () => {
   assert.deepEqual(pieces("platform riscv64-qemu-virt\n"), [
     ["platform", "keyword"],

@@ -94,6 +94,8 @@ ram 8G
 # <--- keyword.other.mms
 on cpu 1 { print cpu() }
 # <-- keyword.control.mms
+#  ^^^ keyword.control.mms
 #                ^^^ support.function.builtin.mms
 parallel { cpu 0 { let a = 1 } }
 # <-------- keyword.control.mms
+#          ^^^ keyword.control.mms
