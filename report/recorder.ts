@@ -478,6 +478,11 @@ function explain(
 ): Explanation {
   // The global allocator's byte heap grows from its page allocator: a byte
   // request that the heap cannot serve fails for want of pages.
+  // ArceOS 2026: one allocator holds bytes and pages ("global memory").
+  if (
+    sample.free[asked.pool] === undefined && asked.pool.startsWith("global ") &&
+    sample.free["global memory"] !== undefined
+  ) asked = { ...asked, pool: "global memory" };
   const state = sample.free[asked.pool];
   const pages = sample.free["global pages"];
   let e: Explanation;

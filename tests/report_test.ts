@@ -537,6 +537,26 @@ Deno.test({
 });
 
 Deno.test({
+  name: "report: DMA32 pages are an owner of their own; a 2026 kernel's failure is explained",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const source = 'kernel arceos = "2026-buddy-slab"\nfinal_init()\n' +
+      "let d = alloc_dma32_pages(2, 0)\nlet p = alloc_pages(2, 0)\n" +
+      "expect error NoMemory { alloc_pages(1_000_000, 0) }\n";
+    const seen = await reportOf("dma32", source, {
+      steps: [{ wait: "body[data-ready]" }],
+      text: ["#legend", "#failures .explain"],
+    });
+    assert.deepEqual(seen.errors, []);
+    assert.match(seen.texts["#legend"], /DMA32 pages/);
+    assert.match(seen.texts["#legend"], /global pages/);
+    // The one allocator's memory: a 2026 kernel has no separate byte heap or page allocator.
+    assert.match(seen.texts["#failures .explain"], /of global memory/);
+    assert.match(seen.texts["#failures .explain"], /why: not enough free memory/);
+  },
+});
+
+Deno.test({
   name: "report: ArceOS 2026 usages by kind at the time chosen, and no empty boxes",
   ignore: browserMissing() !== undefined,
   fn: async () => {

@@ -416,7 +416,14 @@ export class KernelMemory {
       if (e instanceof KernelPanic) throw this.#die(e);
       throw e;
     }
-    const addr = this.#record(p, "global-pages", numPages * GLOBAL_PAGE_SIZE, alignPow2);
+    // The global allocator's pages, told apart in reports (usages() counts them as Dma).
+    const addr = this.#record(
+      p,
+      "global-pages",
+      numPages * GLOBAL_PAGE_SIZE,
+      alignPow2,
+      "DMA32 pages",
+    );
     this.#dma32.add(p);
     return addr;
   }
@@ -517,10 +524,17 @@ export class KernelMemory {
     this.#log(`early pages at ${hex(a.addr)} are never freed`);
   }
 
-  #record(local: number, owner: Owner, size: number, align: number): VirtAddr {
+  /** Records a live allocation; `kind` is what the sanitizer and the report call it. */
+  #record(
+    local: number,
+    owner: Owner,
+    size: number,
+    align: number,
+    kind: ObjectKind = SHADOW_KIND[owner],
+  ): VirtAddr {
     const addr = this.toVirt(local);
     this.#owners.set(local, { addr, owner, size, align });
-    this.shadow?.allocated(this.virtToPhys(addr), size, size, SHADOW_KIND[owner], undefined, align);
+    this.shadow?.allocated(this.virtToPhys(addr), size, size, kind, undefined, align);
     return addr;
   }
 

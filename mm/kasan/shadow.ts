@@ -72,6 +72,7 @@ export type ObjectKind =
   | "global bytes"
   | "early bytes"
   | "global pages"
+  | "DMA32 pages"
   | "early pages"
   | "DMA buffer"
   | "zone pages";
