@@ -266,6 +266,14 @@ function definitions(a: Analysis): Definition[] {
         if (named !== undefined && "nameLoc" in s) {
           out.push({ name: s.name, kind: "variable", file, loc: s.nameLoc, detail: named, scope });
         }
+        if (s.kind === "parallel") {
+          // A lane's variables are its own: in scope to its closing brace.
+          for (const l of s.lanes) {
+            const end = l.body.reduce((e, b) => Math.max(e, endOf(b)), l.cpu.loc.end);
+            visit(l.body, { ...l.loc, end: closingBrace(program.source, end) });
+          }
+          continue;
+        }
         forEachChild(s, () => {}, (b) => visit(b, scope));
       }
     };

@@ -37,7 +37,10 @@ export const ON_CPU_DOC: KeywordDoc = {
  * ```
  */
 export const KEYWORD_DOCS: Readonly<Record<string, KeywordDoc>> = {
-  let: { form: "let x = expr", doc: "a new variable (inside a `proc`, a local one)" },
+  let: {
+    form: "let x = expr",
+    doc: "a new variable (inside a `proc` or a `parallel` lane, a local one)",
+  },
   if: {
     form: "if cond { ... } else if cond { ... } else { ... }",
     doc: "runs the first block whose condition holds",
@@ -105,6 +108,7 @@ export const KEYWORD_DOCS: Readonly<Record<string, KeywordDoc>> = {
   parallel: {
     form: LANE_DOC.form,
     doc: "the lanes run interleaved, one step at a time, in an order drawn from --seed; " +
-      "a step is one simple statement, and a block other than `if`, a loop or `on cpu` is one step",
+      "a step is one simple statement, and a block other than `if`, a loop or `on cpu` is one step; " +
+      "what a lane declares (`let`, `for`) is its own; what was there before is shared",
   },
 };

@@ -25,6 +25,7 @@ import {
 } from "./errors.ts";
 import type { LoadedScript } from "./loader.ts";
 import { AddressHints } from "./address_hint.ts";
+import { LaneScope } from "./lane_scope.ts";
 import {
   ADDRESS_LIKE,
   BoundMethod,
@@ -256,22 +257,46 @@ export class Interpreter {
    */
   #parallel(s: Extract<Stmt, { kind: "parallel" }>): void {
     const saved = this.#world.cpu;
+    // Each lane declares variables of its own (a task's locals): two lanes
+    // that `let` the same name do not share it. They read and assign what
+    // was there before: the script's variables, or the procedure's.
+    const outer = this.#locals;
     const lanes = s.lanes.map((l) => {
-      const lane = { cpu: this.#cpuOf(l.cpu), steps: undefined as Generator<void> | undefined };
+      const lane = {
+        cpu: this.#cpuOf(l.cpu),
+        scope: outer === undefined ? new Map<string, Value>() : new LaneScope(outer),
+        steps: undefined as Generator<void> | undefined,
+      };
       lane.steps = this.#steps(l.body, lane);
       return lane;
     });
+    // The leak check's roots while the lanes run: every lane's variables, and the procedure's.
+    const frames = this.#frames.length;
+    if (outer !== undefined) this.#frames.push(outer);
+    for (const l of lanes) this.#frames.push(l.scope);
     try {
       while (lanes.length > 0) {
         const i = Number(this.#world.rng.between(0n, BigInt(lanes.length - 1)));
         const lane = lanes[i];
         this.#world.cpu = lane.cpu;
+        this.#locals = lane.scope;
         if (lane.steps!.next().done) lanes.splice(i, 1);
       }
     } finally {
-      for (const l of lanes) l.steps!.return(undefined);
+      for (const l of lanes) {
+        this.#locals = l.scope;
+        l.steps!.return(undefined);
+      }
+      this.#locals = outer;
+      this.#frames.length = frames;
       this.#world.cpu = saved;
     }
+  }
+
+  /** Declares `name` in `scope` (a lane's declarations are its own). */
+  #declareIn(scope: Map<string, Value>, name: string, value: Value): void {
+    if (scope instanceof LaneScope) scope.declare(name, value);
+    else scope.set(name, value);
   }
 
   /** The steps of `stmts` in a lane of `parallel` (see {@linkcode Interpreter.#parallel}). */
@@ -305,7 +330,7 @@ export class Interpreter {
           const scope = this.#locals ?? this.#globals;
           for (let i = from; i < to; i++) {
             this.#laneTick(s);
-            scope.set(s.name, i);
+            this.#declareIn(scope, s.name, i);
             yield* this.#steps(s.body, lane);
           }
           break;
@@ -339,7 +364,7 @@ export class Interpreter {
   #exec(s: Stmt): void {
     switch (s.kind) {
       case "let":
-        (this.#locals ?? this.#globals).set(s.name, this.#eval(s.value));
+        this.#declareIn(this.#locals ?? this.#globals, s.name, this.#eval(s.value));
         return;
       case "assign": {
         const v = this.#eval(s.value);
@@ -395,7 +420,7 @@ export class Interpreter {
         const scope = this.#locals ?? this.#globals;
         for (let i = from; i < to; i++) {
           if ((++this.#ticks & 1023) === 0) this.#clock();
-          scope.set(s.name, i);
+          this.#declareIn(scope, s.name, i);
           this.#block(s.body);
         }
         return;
@@ -459,7 +484,7 @@ export class Interpreter {
             `'using' needs something to release (a GlobalPage), not ${typeName(v)}`,
           );
         }
-        (this.#locals ?? this.#globals).set(s.name, v);
+        this.#declareIn(this.#locals ?? this.#globals, s.name, v);
         try {
           this.#block(s.body);
         } finally {

@@ -233,3 +233,35 @@ Deno.test("ArceOS versions: the sanitizer and the leak check work across CPUs", 
     ["1"],
   );
 });
+
+Deno.test("cpus: each lane's let and for variables are its own, as a task's locals are", () => {
+  // Two lanes written alike (one copied and its CPU changed): a variable each.
+  const lanes = [1, 2, 3].map((k) =>
+    `  cpu ${k} {\n    let v = ${k}\n    for i in 0..4 { let a = alloc(64, 8); write64(a, v * 100 + i); ` +
+    `expect read64(a) == v * 100 + i; dealloc(a, 64, 8) }\n    expect v == ${k}\n  }\n`
+  ).join("");
+  const source = 'kernel arceos = "2026-buddy-slab"\ncpus 4\nfinal_init()\nlet total = 0\n' +
+    `parallel {\n${lanes}}\n` +
+    // What was there before is shared: the script's variables, a procedure's.
+    "parallel { cpu 1 { total = total + 1 } cpu 2 { total = total + 10 } }\nexpect total == 11\n" +
+    "proc sum(n) {\n  let s = 0\n  parallel { cpu 0 { for i in 0..n { s = s + 1 } } " +
+    "cpu 1 { for i in 0..n { s = s + 100 } } }\n  return s\n}\nexpect sum(3) == 303\n";
+  for (const seed of ["1", "2", "3", "4"]) {
+    const r = run(source, "--seed", seed);
+    assert.equal(r.code, 0, `seed ${seed}:\n${r.err.join("\n")}`);
+  }
+  // After the parallel, a lane's variables are gone.
+  const gone = run("parallel { cpu 1 { let mine = 5 } }\nprint mine\n");
+  assert.equal(gone.code, 1);
+  assert.match(gone.err.join("\n"), /t\.mms:2:1: error: 'mine' is not defined here/);
+});
+
+Deno.test("cpus: the leak check sees the variables of every lane, running or not", () => {
+  const source = "final_init()\nparallel {\n" +
+    "  cpu 1 { let p = alloc(64, 8)\n    repeat 6 { let z = 0 }\n    dealloc(p, 64, 8) }\n" +
+    "  cpu 2 { repeat 6 { expect leaks() == 0 } }\n}\n";
+  for (const seed of ["1", "2", "3"]) {
+    const r = run(source, "--seed", seed, "--leak-check");
+    assert.equal(r.code, 0, `seed ${seed}:\n${r.err.join("\n")}`);
+  }
+});

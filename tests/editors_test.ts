@@ -350,6 +350,19 @@ Deno.test("lsp: settings a run would refuse are problems as they are typed, at t
   assert.deepEqual(at('kernel byte_allocator = "mine.wasm"\nkernel page_capacity = 4G\n'), []);
 });
 
+Deno.test("lsp: a lane's variables are in scope in that lane only", () => {
+  const text = "let g = 1\nparallel {\n  cpu 1 { let a = 1\n    print a }\n" +
+    "  cpu 2 { let a = 2\n    print a }\n}\nprint g\n";
+  const an = analyze("t.mms", text, { read: () => "" });
+  const names = (line: number, character: number) =>
+    completions(an, { line, character }).filter((c) => c.kind === "variable").map((c) => c.label)
+      .sort();
+  assert.deepEqual(names(3, 4), ["a", "g"]);
+  assert.deepEqual(names(7, 0), ["g"], "not after the parallel");
+  assert.equal(definition(an, { line: 5, character: 10 })?.range.start.line, 4, "its own lane's a");
+  assert.equal(definition(an, { line: 3, character: 10 })?.range.start.line, 2);
+});
+
 Deno.test("lsp: definitions are the names, not the keywords; symbols select their names", () => {
   const text = 'proc twice(n, m) {\n  let t = n * m\n  return t\n}\ncontract "c" { let k = 1 }\n' +
     "let big = twice(4K, 2)\n";
