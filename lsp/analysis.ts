@@ -17,7 +17,7 @@ import { KERNEL_KEYS, World } from "../runtime/world.ts";
 import { formatValue } from "../runtime/values.ts";
 import { mmsLexer } from "../dsl/lexer.ts";
 import { KEYWORD_DOCS, type KeywordDoc, LANE_DOC, ON_CPU_DOC } from "./keyword_docs.ts";
-import { settingsProblems } from "./settings_check.ts";
+import { settingsProblems } from "../runtime/settings_check.ts";
 
 /** A position in a file: 0-based line and UTF-16 character, as editors count. */
 export interface Position {

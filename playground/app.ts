@@ -12,7 +12,8 @@
  */
 
 import { highlight as colourPieces, type Names } from "../dsl/highlight.ts";
-import { type FileAccess, load } from "../runtime/loader.ts";
+import { type FileAccess, load, type LoadedScript } from "../runtime/loader.ts";
+import { settingsProblems } from "../runtime/settings_check.ts";
 import { BUILTINS, CONSTANT_NAMES } from "../runtime/builtins.ts";
 import type { RunMessage, RunRequest } from "./run_worker.ts";
 
@@ -50,11 +51,17 @@ const NAMES: Names = {
   constants: new Set(CONSTANT_NAMES),
 };
 
+/** The script's problems: the parser's and the checker's, and settings a run would refuse. */
+function problemsOf(loaded: LoadedScript) {
+  const settings = settingsProblems(loaded.main);
+  return settings.length === 0 ? loaded.problems : [...loaded.problems, ...settings];
+}
+
 /** Colours the text and marks the problems (their line and column). */
 function render(): void {
   const text = editor.value;
-  const loaded = load(MAIN, files, text);
-  const mine: { line: number; column: number; length: number }[] = loaded.problems
+  const problems = problemsOf(load(MAIN, files, text));
+  const mine: { line: number; column: number; length: number }[] = problems
     .filter((p) => p.file === MAIN);
   if (runtimeError !== undefined) mine.push({ ...runtimeError, length: 1 });
   // Offsets of the problems, from their line and column.
@@ -93,7 +100,7 @@ function render(): void {
     ? `<span class="err">${escape(rest)}</span>`
     : gap(at, text.length) + (marks.has(text.length) ? '<span class="err-at"></span>' : "");
   highlight.innerHTML = html + "\n";
-  const listed = loaded.problems.map((p) =>
+  const listed = problems.map((p) =>
     `<div class="problem" data-file="${
       escape(p.file)
     }" data-line="${p.line}" data-column="${p.column}">` +
@@ -109,7 +116,7 @@ function render(): void {
     );
   }
   problemsBox.innerHTML = listed.join("");
-  runButton.disabled = loaded.problems.length > 0 || worker !== undefined;
+  runButton.disabled = problems.length > 0 || worker !== undefined;
 }
 
 /** The offset each line starts at. */
@@ -173,7 +180,7 @@ function finish(): void {
 function run(): void {
   const text = editor.value;
   const script = load(MAIN, files, text);
-  if (script.problems.length > 0 || worker !== undefined) return;
+  if (problemsOf(script).length > 0 || worker !== undefined) return;
   output.textContent = "";
   runtimeError = undefined;
   // The report is titled with the scenario only while the text is the scenario's.

@@ -312,6 +312,31 @@ Deno.test({
 });
 
 Deno.test({
+  name: "playground: a setting a run would refuse is a problem as it is typed, and Run waits",
+  ignore: browserMissing() !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await site(dir);
+      const seen = await lookAt({
+        url: `file://${dir}/index.html`,
+        steps: [
+          { wait: "body[data-ready]" },
+          { fill: "#code", value: 'kernel arceos = "2027"\nfinal_init()\n' },
+        ],
+        text: ["#problems"],
+        evaluate: ["document.getElementById('run').disabled"],
+      });
+      assert.deepEqual(seen.errors, []);
+      assert.match(seen.texts["#problems"], /^1:1: kernel arceos must be the ArceOS version/);
+      assert.deepEqual(seen.values, [true]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name:
     "playground: colours from dsl/highlight.ts: a platform name whole, an expected error's name",
   ignore: browserMissing() !== undefined,

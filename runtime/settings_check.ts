@@ -1,8 +1,8 @@
 /**
  * The script's machine and kernel settings (`platform`, `kernel`, `cpus`,
  * `ram` at its top level) checked as a run checks them, so that an editor
- * shows `kernel arceos = "2027"` or `cpus 99` as a problem while it is
- * typed instead of when the script runs. Only settings written as
+ * or the playground shows `kernel arceos = "2027"` or `cpus 99` as a
+ * problem while it is typed instead of when the script runs. Only settings written as
  * literals are checked (a value computed from variables is the run's to
  * judge), and a WebAssembly allocator's file is not read (the setting is
  * checked as a built-in allocator in its place would be).
@@ -12,8 +12,8 @@
 
 import type { Expr, Program } from "../dsl/ast.ts";
 import type { FileProblem } from "../dsl/check.ts";
-import { SimError } from "../runtime/errors.ts";
-import { World } from "../runtime/world.ts";
+import { SimError } from "./errors.ts";
+import { World } from "./world.ts";
 
 /** For a setting that names a `.wasm` file: a built-in value the same checks apply to. */
 const STAND_IN: Readonly<Record<string, string>> = {
