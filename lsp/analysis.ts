@@ -17,7 +17,7 @@ import { KERNEL_KEYS, World } from "../runtime/world.ts";
 import { formatValue } from "../runtime/values.ts";
 import { mmsLexer } from "../dsl/lexer.ts";
 import { KEYWORD_DOCS, type KeywordDoc, LANE_DOC, ON_CPU_DOC } from "./keyword_docs.ts";
-import { settingsProblems } from "../runtime/settings_check.ts";
+import { scriptProblems } from "../runtime/settings_check.ts";
 
 /** A position in a file: 0-based line and UTF-16 character, as editors count. */
 export interface Position {
@@ -160,9 +160,7 @@ export function offsetAt(text: string, pos: Position): number {
  * (`kernel arceos = "2027"`, `cpus 99`), at their lines.
  */
 export function problems(a: Analysis): Problem[] {
-  const settings = settingsProblems(a.loaded.main);
-  const all = settings.length === 0 ? a.loaded.problems : [...a.loaded.problems, ...settings];
-  return all.map((p) => {
+  return scriptProblems(a.loaded).map((p) => {
     const program = a.loaded.programs.get(p.file);
     const text = program?.source ?? "";
     const start = { line: p.line - 1, character: p.column - 1 };

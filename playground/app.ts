@@ -12,8 +12,8 @@
  */
 
 import { highlight as colourPieces, type Names } from "../dsl/highlight.ts";
-import { type FileAccess, load, type LoadedScript } from "../runtime/loader.ts";
-import { settingsProblems } from "../runtime/settings_check.ts";
+import { type FileAccess, load } from "../runtime/loader.ts";
+import { scriptProblems } from "../runtime/settings_check.ts";
 import { BUILTINS, CONSTANT_NAMES } from "../runtime/builtins.ts";
 import type { RunMessage, RunRequest } from "./run_worker.ts";
 
@@ -51,16 +51,10 @@ const NAMES: Names = {
   constants: new Set(CONSTANT_NAMES),
 };
 
-/** The script's problems: the parser's and the checker's, and settings a run would refuse. */
-function problemsOf(loaded: LoadedScript) {
-  const settings = settingsProblems(loaded.main);
-  return settings.length === 0 ? loaded.problems : [...loaded.problems, ...settings];
-}
-
 /** Colours the text and marks the problems (their line and column). */
 function render(): void {
   const text = editor.value;
-  const problems = problemsOf(load(MAIN, files, text));
+  const problems = scriptProblems(load(MAIN, files, text));
   const mine: { line: number; column: number; length: number }[] = problems
     .filter((p) => p.file === MAIN);
   if (runtimeError !== undefined) mine.push({ ...runtimeError, length: 1 });
@@ -180,7 +174,7 @@ function finish(): void {
 function run(): void {
   const text = editor.value;
   const script = load(MAIN, files, text);
-  if (problemsOf(script).length > 0 || worker !== undefined) return;
+  if (scriptProblems(script).length > 0 || worker !== undefined) return;
   output.textContent = "";
   runtimeError = undefined;
   // The report is titled with the scenario only while the text is the scenario's.

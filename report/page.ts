@@ -561,12 +561,9 @@ function fragmentation() {
 
 // ---- buddyinfo and slabinfo at the slider's time ----
 function infoAt(t) {
-  let best = null;
-  for (const s of DATA.samples) if (s.op <= t && s.buddyinfo !== undefined) best = s;
-  let ax = null;
-  for (const s of DATA.samples) if (s.op <= t && s.percpu !== undefined) ax = s;
-  let use = null;
-  for (const s of DATA.samples) if (s.op <= t && s.usages !== undefined) use = s;
+  // The last sample at or before t that has the field key.
+  const last = (key) => { let found = null; for (const s of DATA.samples) if (s.op <= t && s[key] !== undefined) found = s; return found; };
+  const best = last("buddyinfo"), ax = last("percpu"), use = last("usages");
   const any = DATA.samples.some((s) => s.percpu !== undefined || s.usages !== undefined);
   $("buddyinfo").textContent = best ? DATA.texts[best.buddyinfo] : any ? "" : "(the DragonOS memory manager had not started)";
   $("slabinfo").textContent = best ? DATA.texts[best.slabinfo] : "";

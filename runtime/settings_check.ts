@@ -12,6 +12,7 @@
 
 import type { Expr, Program } from "../dsl/ast.ts";
 import type { FileProblem } from "../dsl/check.ts";
+import type { LoadedScript } from "./loader.ts";
 import { SimError } from "./errors.ts";
 import { World } from "./world.ts";
 
@@ -76,4 +77,21 @@ export function settingsProblems(program: Program): FileProblem[] {
     }
   }
   return out;
+}
+
+/**
+ * Every problem an editor shows for `loaded`: the parser's and the
+ * checker's, then its main file's {@linkcode settingsProblems}.
+ *
+ * @example
+ * ```ts
+ * import { load } from "./loader.ts";
+ * import { scriptProblems } from "./settings_check.ts";
+ * const loaded = load("t.mms", { read: () => "" }, "cpus 99\nprint (1\n");
+ * console.log(scriptProblems(loaded).map((p) => p.line)); // [2, 1]
+ * ```
+ */
+export function scriptProblems(loaded: LoadedScript): FileProblem[] {
+  const settings = settingsProblems(loaded.main);
+  return settings.length === 0 ? loaded.problems : [...loaded.problems, ...settings];
 }

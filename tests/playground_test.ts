@@ -26,10 +26,19 @@ async function site(dir: string): Promise<void> {
   assert.ok(r.success, new TextDecoder().decode(r.stderr));
 }
 
-Deno.test("playground: deno task site writes static files with the scenarios in the menu", async () => {
+/** Runs `fn` on the site built into a fresh directory, removed afterwards. */
+async function withSite(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
   try {
     await site(dir);
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("playground: deno task site writes static files with the scenarios in the menu", async () => {
+  await withSite(async (dir) => {
     const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
     assert.deepEqual(names, ["app.js", "index.html", "style.css"]);
     // The run Worker travels inside the page (a file:// page loads no worker file).
@@ -40,18 +49,14 @@ Deno.test("playground: deno task site writes static files with the scenarios in 
     const index = await Deno.readTextFile(`${dir}/index.html`);
     assert.match(index, /"scripts\/boot\.mms":/);
     assert.doesNotMatch(index, /src=["']https?:/, "nothing fetched from the network");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test({
   name: "playground: boot.mms runs in the page; a typo is marked at its line",
   ignore: browserMissing() !== undefined,
   fn: async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      await site(dir);
+    await withSite(async (dir) => {
       await Deno.mkdir(SHOTS, { recursive: true });
       const ran = await lookAt({
         url: `file://${dir}/index.html`,
@@ -84,9 +89,7 @@ Deno.test({
       assert.equal(typo.counts['.problem[data-line="3"]'], 1);
       assert.equal(typo.counts["#highlight .err"], 1, "the word is marked in the editor");
       assert.equal(typo.counts["#run:disabled"], 1);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });
 
@@ -198,9 +201,7 @@ Deno.test({
     "playground: a script that never ends runs in a Worker and Stop ends it; problems move the caret",
   ignore: browserMissing() !== undefined,
   fn: async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      await site(dir);
+    await withSite(async (dir) => {
       const url = `file://${dir}/index.html`;
       const stopped = await lookAt({
         url,
@@ -260,9 +261,7 @@ Deno.test({
       assert.match(runtime.texts["#problems"], /^4:1: the run stopped here: NotAllocated/);
       assert.equal(runtime.counts["#highlight .err"], 1);
       assert.equal(runtime.values[0], 13 + 21 + 18);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });
 
@@ -271,9 +270,7 @@ Deno.test({
     "playground: output keeps a table's rows whole on a narrow screen (slabinfo's columns in line)",
   ignore: browserMissing() !== undefined,
   fn: async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      await site(dir);
+    await withSite(async (dir) => {
       // The line boxes of the text from `# cpu` to the end of its line.
       const headerBoxes = `(() => {
         const w = document.createTreeWalker(document.getElementById("output"), NodeFilter.SHOW_TEXT);
@@ -305,9 +302,7 @@ Deno.test({
       });
       assert.deepEqual(seen.errors, []);
       assert.deepEqual(seen.values, [1], "the header is one line");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });
 
@@ -315,9 +310,7 @@ Deno.test({
   name: "playground: a setting a run would refuse is a problem as it is typed, and Run waits",
   ignore: browserMissing() !== undefined,
   fn: async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      await site(dir);
+    await withSite(async (dir) => {
       const seen = await lookAt({
         url: `file://${dir}/index.html`,
         steps: [
@@ -330,9 +323,20 @@ Deno.test({
       assert.deepEqual(seen.errors, []);
       assert.match(seen.texts["#problems"], /^1:1: kernel arceos must be the ArceOS version/);
       assert.deepEqual(seen.values, [true]);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+      // The script's own text in the message is text, not markup.
+      const hostile = await lookAt({
+        url: `file://${dir}/index.html`,
+        steps: [
+          { wait: "body[data-ready]" },
+          { fill: "#code", value: 'kernel arceos = "<img src=x onerror=alert(1)>"\n' },
+        ],
+        text: ["#problems"],
+        count: ["#problems img"],
+      });
+      assert.deepEqual(hostile.errors, []);
+      assert.match(hostile.texts["#problems"], /not '<img src=x onerror=alert\(1\)>'/);
+      assert.equal(hostile.counts["#problems img"], 0);
+    });
   },
 });
 
@@ -341,9 +345,7 @@ Deno.test({
     "playground: colours from dsl/highlight.ts: a platform name whole, an expected error's name",
   ignore: browserMissing() !== undefined,
   fn: async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      await site(dir);
+    await withSite(async (dir) => {
       const seen = await lookAt({
         url: `file://${dir}/index.html`,
         steps: [
@@ -360,8 +362,6 @@ Deno.test({
       assert.equal(seen.texts["#highlight .hl-platform"], "riscv64-qemu-virt");
       assert.equal(seen.texts["#highlight .hl-errorName"], "NoMemory");
       assert.equal(seen.texts["#highlight .hl-builtin"], "final_init");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });
