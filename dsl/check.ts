@@ -177,8 +177,15 @@ export function check(programs: readonly Program[], known: KnownNames): FileProb
       }
     };
     visit(program.body);
-    for (const loc of returnsOutsideProcs(program.body)) {
-      problems.push(problem(file, loc, "'return' outside a procedure"));
+    const { outside, inLanes } = misplacedReturns(program.body);
+    for (const loc of outside) problems.push(problem(file, loc, "'return' outside a procedure"));
+    for (const loc of inLanes) {
+      problems.push(problem(
+        file,
+        loc,
+        "'return' inside a parallel lane: a lane cannot end its procedure while the other " +
+          "lanes still run (assign a variable in the lane, and return after the parallel block)",
+      ));
     }
   }
   return problems;
@@ -215,16 +222,24 @@ function shown(name: string): string {
   return name.length > 60 ? `${name.slice(0, 40)}...(${name.length} characters)` : name;
 }
 
-/** Where `return` appears outside every `proc` body of `body`. */
-function returnsOutsideProcs(body: readonly Stmt[]): Loc[] {
-  const found: Loc[] = [];
-  const blocks: (readonly Stmt[])[] = [body];
-  const outside = (b: Stmt[]) => void blocks.push(b);
-  while (blocks.length > 0) {
-    for (const s of blocks.pop()!) {
-      if (s.kind === "return") found.push(s.loc);
-      else if (s.kind !== "proc") forEachChild(s, () => {}, outside);
+/**
+ * Where `return` appears outside every `proc` body of `body`, and where it
+ * appears in a lane of `parallel` (inside a procedure or not): there it
+ * would end the procedure and drop the other lanes' steps.
+ */
+function misplacedReturns(body: readonly Stmt[]): { outside: Loc[]; inLanes: Loc[] } {
+  const outside: Loc[] = [];
+  const inLanes: Loc[] = [];
+  const walk = (stmts: readonly Stmt[], inProc: boolean, inLane: boolean): void => {
+    for (const s of stmts) {
+      if (s.kind === "return") {
+        if (inLane) inLanes.push(s.loc);
+        else if (!inProc) outside.push(s.loc);
+      } else if (s.kind === "proc") walk(s.body, true, false);
+      else if (s.kind === "parallel") { for (const l of s.lanes) walk(l.body, inProc, true); }
+      else forEachChild(s, () => {}, (b) => walk(b, inProc, inLane));
     }
-  }
-  return found;
+  };
+  walk(body, false, false);
+  return { outside, inLanes };
 }

@@ -69,7 +69,15 @@ const RULE_WORDS: Record<string, string> = {
 };
 
 const messages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual }) {
+  buildMismatchTokenMessage({ expected, actual, previous }) {
+    if (
+      actual.tokenType.name === "Integer" && previous?.tokenType.name === "Dot" &&
+      previous.startOffset + 1 === actual.startOffset
+    ) {
+      // `1.5`: an integer, a field's dot, another integer.
+      return `numbers in mms are integers: no fraction '.${actual.image}' ` +
+        "(sizes, addresses and counts are whole; '/' divides whole numbers)";
+    }
     return `expected ${describeType(expected)}, found ${describeToken(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {

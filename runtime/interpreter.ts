@@ -87,6 +87,11 @@ export class Interpreter {
   #expectations = 0;
   #statements = 0;
   #depth = 0;
+  /**
+   * The CPUs that `on cpu` blocks and `parallel` lanes run on now (or go
+   * back to), each with how many hold it: `cpus N` may not take them away.
+   */
+  readonly #cpusHeld = new Map<number, number>();
   readonly #contracts: ContractResult[] = [];
   readonly #scriptLimit: number | undefined;
   readonly #contractLimit: number | undefined;
@@ -232,11 +237,35 @@ export class Interpreter {
     const k = this.#cpuOf(s.cpu);
     const saved = this.#world.cpu;
     this.#world.cpu = k;
+    this.#holdCpu(k, 1);
     try {
       this.#block(s.body);
     } finally {
+      this.#holdCpu(k, -1);
       this.#world.cpu = saved;
     }
+  }
+
+  /** Counts one more (`by` 1) or one less (-1) block or lane on CPU `k`. */
+  #holdCpu(k: number, by: number): void {
+    const n = (this.#cpusHeld.get(k) ?? 0) + by;
+    if (n === 0) this.#cpusHeld.delete(k);
+    else this.#cpusHeld.set(k, n);
+  }
+
+  /** `cpus N`: refused while a block or a lane runs on a CPU it would take away. */
+  #setCpus(n: bigint): void {
+    const held = [this.#world.cpu, ...this.#cpusHeld.keys()];
+    const highest = Math.max(...held);
+    if (n >= 1n && n <= BigInt(highest)) {
+      throw new ScriptError(
+        `'cpus ${n}' would take away CPU ${highest}, which ` +
+          (highest === this.#world.cpu
+            ? "runs this statement"
+            : "an 'on cpu' block or a lane runs on"),
+      );
+    }
+    this.#world.setCpus(n);
   }
 
   /** The CPU `e` names; an error is the expression's (`on cpu 9`: at the `9`). */
@@ -262,14 +291,17 @@ export class Interpreter {
     // was there before: the script's variables, or the procedure's.
     const outer = this.#locals;
     const lanes = s.lanes.map((l) => {
+      const home = this.#cpuOf(l.cpu);
       const lane = {
-        cpu: this.#cpuOf(l.cpu),
+        home,
+        cpu: home,
         scope: outer === undefined ? new Map<string, Value>() : new LaneScope(outer),
         steps: undefined as Generator<void> | undefined,
       };
       lane.steps = this.#steps(l.body, lane);
       return lane;
     });
+    for (const l of lanes) this.#holdCpu(l.home, 1);
     // The leak check's roots while the lanes run: every lane's variables, and the procedure's.
     const frames = this.#frames.length;
     if (outer !== undefined) this.#frames.push(outer);
@@ -280,13 +312,17 @@ export class Interpreter {
         const lane = lanes[i];
         this.#world.cpu = lane.cpu;
         this.#locals = lane.scope;
-        if (lane.steps!.next().done) lanes.splice(i, 1);
+        if (lane.steps!.next().done) {
+          lanes.splice(i, 1);
+          this.#holdCpu(lane.home, -1);
+        }
       }
     } finally {
       for (const l of lanes) {
         this.#locals = l.scope;
         l.steps!.return(undefined);
       }
+      for (const l of lanes) this.#holdCpu(l.home, -1);
       this.#locals = outer;
       this.#frames.length = frames;
       this.#world.cpu = saved;
@@ -337,11 +373,14 @@ export class Interpreter {
         }
         case "onCpu": {
           const saved = lane.cpu;
-          lane.cpu = this.#at(s, () => this.#cpuOf(s.cpu));
-          this.#world.cpu = lane.cpu;
+          const k = this.#at(s, () => this.#cpuOf(s.cpu));
+          lane.cpu = k;
+          this.#world.cpu = k;
+          this.#holdCpu(k, 1);
           try {
             yield* this.#steps(s.body, lane);
           } finally {
+            this.#holdCpu(k, -1);
             lane.cpu = saved;
           }
           break;
@@ -457,7 +496,7 @@ export class Interpreter {
         this.#contract(s);
         return;
       case "cpus":
-        this.#world.setCpus(this.#count(this.#eval(s.count), "cpus"));
+        this.#setCpus(intOf(this.#eval(s.count), "cpus"));
         return;
       case "ram":
         this.#world.setRamSize(intOf(this.#eval(s.size), "ram"));

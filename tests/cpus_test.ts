@@ -18,6 +18,13 @@ Deno.test("cpus: platforms have harts; cpus N and cpu_count(); statements run on
   for (const p of Object.values(PLATFORMS)) assert.equal(p.harts, 4, p.name);
   assert.deepEqual(ok("print cpu_count()\nprint cpu()"), ["4", "0"]);
   assert.deepEqual(ok("cpus 2\nprint cpu_count()"), ["2"]);
+  // Blocks and lanes that are over give their CPUs back; a CPU still there may run on.
+  assert.deepEqual(
+    ok(
+      "on cpu 3 { print 1 }\nparallel { cpu 2 { print 2 } }\non cpu 1 { cpus 2 }\nprint cpu_count()",
+    ),
+    ["1", "2", "2"],
+  );
 });
 
 Deno.test("cpus: on cpu runs a block there and comes back; nested, in procedures", () => {
@@ -69,6 +76,22 @@ Deno.test("cpus: bad CPU statements are errors at the line", () => {
     [
       "final_init()\ncpus 2",
       /t\.mms:2:1: error: 'cpus 2' comes after the kernel started on 4 CPUs/,
+    ],
+    ["cpus -1", /t\.mms:1:1: error: cpus takes 1 to 64, not -1/],
+    // A CPU something runs on cannot be taken away under it.
+    [
+      "on cpu 3 {\n  cpus 2\n}",
+      /t\.mms:2:3: error: 'cpus 2' would take away CPU 3, which runs this/,
+    ],
+    ["on cpu 3 { on cpu 0 { cpus 3 } }", /'cpus 3' would take away CPU 3, which an 'on cpu' block/],
+    [
+      "parallel {\n  cpu 0 { cpus 2 }\n  cpu 3 { for i in 0..50 { let x = i } }\n}",
+      /t\.mms:2:11: error: 'cpus 2' would take away CPU 3, which an 'on cpu' block or a lane runs on/,
+    ],
+    // A lane's return would end the procedure and drop the other lanes' steps.
+    [
+      "proc f() {\n  parallel {\n    cpu 0 { return 5 }\n    cpu 1 { print 1 }\n  }\n}",
+      /t\.mms:3:13: error: 'return' inside a parallel lane: a lane cannot end its procedure/,
     ],
     ["ram 3", /t\.mms:1:1: error: .*RAM of 3 bytes: give whole MiB from 16 MiB to 16 GiB/],
     ["final_init()\nram 1G", /t\.mms:2:1: error: 'ram 1 GiB' comes after the machine started/],

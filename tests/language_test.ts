@@ -94,6 +94,10 @@ Deno.test("parse errors: file:line:col, the line, a caret, several errors, exit 
   assert.match(err, /^t\.mms:3:5: error: expected a name, found '='$/m);
   assert.match(err, /^1 \| let x = \(1 \+$/m);
   assert.match(err, /^3 errors: t\.mms was not run$/m);
+  // A decimal is said to be one (the lexer sees an integer, a field's dot, an integer).
+  const decimal = runText("let x = 1.5\nlet y = 2 . 5\n").err.join("\n");
+  assert.match(decimal, /^t\.mms:1:11: error: numbers in mms are integers: no fraction '\.5'/m);
+  assert.match(decimal, /^t\.mms:2:13: error: expected a name, found '5'$/m);
 });
 
 Deno.test("a misspelt builtin, name or error suggests the closest one", () => {
