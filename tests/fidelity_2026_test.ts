@@ -51,6 +51,15 @@ Deno.test("fidelity 2026: the trace headers and lines of CPUs are checked", () =
     /t:2:5: CPU 1 needs a 'cpus N' header before 'region' \(without one the trace has CPU 0 only\)/,
   );
   assert.throws(() => parseTrace("region 0x80000000 65536\ncpus 2\n", "t"), /'cpus' is a header/);
+  // Once each, as the real harness insists (it refuses a second one).
+  assert.throws(
+    () => parseTrace("cpus 2\ncpus 3\nregion 0x80000000 65536\n", "t"),
+    /t:2:1: 'cpus' comes once/,
+  );
+  assert.throws(
+    () => parseTrace("offset 0\noffset 0x1000\nregion 0x80000000 65536\n", "t"),
+    /t:2:1: 'offset' comes once/,
+  );
   assert.throws(
     () => parseTrace("cpus 65\nregion 0x80000000 65536\n", "t"),
     /'cpus' takes 1 to 64/,

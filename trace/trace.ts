@@ -169,6 +169,7 @@ export function parseTrace(text: string, name: string): Trace {
   let cpus = 1;
   let cpusLine = false;
   let offset = 0n;
+  let offsetLine = false;
   const farBase = new Map<number, bigint>();
 
   let li = -1;
@@ -207,11 +208,20 @@ export function parseTrace(text: string, name: string): Trace {
         throw err(fields[0].col, `'${op}' is a header: it comes before 'region'`);
       }
       if (fields.length !== 2) throw err(fields[0].col, `'${op}' takes one number`);
+      if (op === "cpus" ? cpusLine : offsetLine) {
+        throw err(
+          fields[0].col,
+          `'${op}' comes once: the trace has one ${op === "cpus" ? "CPU count" : "offset"}`,
+        );
+      }
       if (op === "cpus") {
         cpus = small(1, "CPU count");
         cpusLine = true;
         if (cpus < 1 || cpus > 64) throw err(fields[1].col, `'cpus' takes 1 to 64, not ${cpus}`);
-      } else offset = num(1, "offset");
+      } else {
+        offset = num(1, "offset");
+        offsetLine = true;
+      }
       continue;
     }
     if (op === "capacity") {
