@@ -1,32 +1,45 @@
 // ArceOS as it is in 2026 (tgoskits 759e69c): replaying the references in
 // tests/fidelity/arceos-2026/ (copied from ../shared/fidelity/arceos-2026/,
-// README included) on ax-alloc's TLSF and buddy-slab global allocators
-// prints byte for byte what the real code printed.
+// README included) and tests/fidelity/random-2026/ (random multi-CPU traces,
+// tools/random_traces_2026.ts, printed by the same real code built natively)
+// on ax-alloc's TLSF and buddy-slab global allocators prints byte for byte
+// what the real code printed.
 import assert from "node:assert/strict";
 import { readTraceText } from "../cli/read_input.ts";
 import { parseTrace } from "../trace/trace.ts";
 import { AX_ALLOC_BUDDY_SLAB, AX_ALLOC_TLSF, formatReplay, replay } from "../trace/replay.ts";
 
-const DIR = new URL("fidelity/arceos-2026/", import.meta.url);
+const SETS = [
+  { dir: new URL("fidelity/arceos-2026/", import.meta.url), least: { tlsf: 19, buddySlab: 26 } },
+  { dir: new URL("fidelity/random-2026/", import.meta.url), least: { tlsf: 24, buddySlab: 24 } },
+];
 
-function references(allocator: string): string[] {
-  return [...Deno.readDirSync(DIR)].map((e) => e.name)
+function references(dir: URL, allocator: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name)
     .filter((n) => n.endsWith(`.${allocator}.expected.gz`)).sort();
 }
 
-for (const [allocator, least] of [[AX_ALLOC_TLSF, 19], [AX_ALLOC_BUDDY_SLAB, 26]] as const) {
-  const found = references(allocator);
-  Deno.test(`fidelity 2026: the ${allocator} references are there`, () => {
-    assert.ok(found.length >= least, `${found.length} references`);
-  });
-  for (const name of found) {
-    const stem = name.slice(0, -`.${allocator}.expected.gz`.length);
-    Deno.test(`fidelity 2026: ${stem} on ${allocator} matches the real code byte for byte`, async () => {
-      const text = await readTraceText(new URL(`${stem}.trace.gz`, DIR).pathname);
-      const trace = parseTrace(text, stem);
-      const want = await readTraceText(new URL(name, DIR).pathname);
-      assert.equal(formatReplay(trace, replay(trace, allocator)), want);
+for (const { dir, least } of SETS) {
+  const set = dir.pathname.split("/").at(-2);
+  for (
+    const [allocator, fewest] of [[AX_ALLOC_TLSF, least.tlsf], [
+      AX_ALLOC_BUDDY_SLAB,
+      least.buddySlab,
+    ]] as const
+  ) {
+    const found = references(dir, allocator);
+    Deno.test(`fidelity 2026: the ${set} references of ${allocator} are there`, () => {
+      assert.ok(found.length >= fewest, `${found.length} references`);
     });
+    for (const name of found) {
+      const stem = name.slice(0, -`.${allocator}.expected.gz`.length);
+      Deno.test(`fidelity 2026: ${stem} on ${allocator} matches the real code byte for byte`, async () => {
+        const text = await readTraceText(new URL(`${stem}.trace.gz`, dir).pathname);
+        const trace = parseTrace(text, stem);
+        const want = await readTraceText(new URL(name, dir).pathname);
+        assert.equal(formatReplay(trace, replay(trace, allocator)), want);
+      });
+    }
   }
 }
 
