@@ -44,6 +44,10 @@ table.arenas i { display: inline-block; width: 11px; height: 11px; border-radius
 table.arenas th { overflow-wrap: normal; }
 table.sites { border-collapse: collapse; font-size: 12.5px; margin-bottom: 8px; }
 table.sites td, table.sites th { border-bottom: 1px solid var(--line); padding: 2px 8px; text-align: left; }
+.wide { overflow-x: auto; max-width: 100%; }
+table.remote-traffic { border-collapse: collapse; font-size: 12.5px; }
+table.remote-traffic td, table.remote-traffic th { border-bottom: 1px solid var(--line); padding: 2px 6px; text-align: right; white-space: nowrap; overflow-wrap: normal; }
+table.remote-traffic td.zero { color: var(--dim); opacity: 0.5; }
 #sites h3 { font-size: 13.5px; margin: 10px 0 4px; }
 .timeline { display: inline-block; margin: 0 14px 14px 0; vertical-align: top; }
 .timeline > b { display: block; margin-bottom: 3px; }
@@ -428,19 +432,27 @@ function cpuLanes(B) {
   });
   svg.addEventListener("mouseleave", hideTip);
   draw(); onTime(draw); onView(draw);
-  // Remote-free traffic: freed on (row) -> owned by (column).
-  let table = '<table class="remote-traffic"><tr><th>freed on (row), owner (column)</th>';
-  for (let c = 0; c < used; c++) table += "<th>CPU " + c + "</th>";
+  // Remote-free traffic: freed on (row) -> owned by (column). On many CPUs,
+  // only those that took part in a remote free (the rest would be rows and
+  // columns of zeros); the table scrolls sideways when it is still wide.
+  const all = [...Array(used).keys()];
+  const cpus = used <= 16 ? all : all.filter((c) => perCpu[c].remoteOut + perCpu[c].remoteIn > 0);
+  let table = '<div class="wide"><table class="remote-traffic"><tr><th>freed on (row), owner (column)</th>';
+  for (const c of cpus) table += "<th>CPU " + c + "</th>";
   table += "</tr>";
-  for (let f = 0; f < used; f++) {
+  for (const f of cpus) {
     table += "<tr><th>CPU " + f + "</th>";
-    for (let o = 0; o < used; o++) table += "<td>" + (f === o ? "" : (pairs.get(f + "," + o) || 0)) + "</td>";
+    for (const o of cpus) {
+      const n = pairs.get(f + "," + o) || 0;
+      table += f === o ? "<td></td>" : n === 0 ? '<td class="zero">0</td>' : "<td>" + n + "</td>";
+    }
     table += "</tr>";
   }
-  table += "</table>";
+  table += "</table></div>";
   const t = document.createElement("div");
   t.innerHTML = "<h3>Remote-free traffic</h3><p class=note>" + remote.length + " of " + perCpu.reduce((n, s) => n + s.frees, 0) +
-    " frees were remote.</p>" + table;
+    " frees were remote." + (cpus.length < used ? " " + (used - cpus.length) + " CPUs with no remote free are left out." : "") +
+    "</p>" + table;
   host.appendChild(t);
   parkedChart(host, used);
 }
@@ -449,7 +461,11 @@ function cpuLanes(B) {
 function parkedChart(host, used) {
   const all = DATA.samples.filter((s) => s.remote);
   if (all.length === 0) return;
-  const W = 620, H = 150, L = 64, R = 10, TOP = 8, BOT = 30, PW = W - L - R, PH = H - TOP - BOT;
+  // The legend names the CPUs whose objects were ever parked (every CPU, when
+  // few), in rows under the plot.
+  const named = [...Array(used).keys()].filter((c) => used <= 8 || all.some((s) => s.remote[c] > 0));
+  const perRow = 9, rows = Math.max(1, Math.ceil(named.length / perRow));
+  const W = 620, PH = 112, L = 64, R = 10, TOP = 8, BOT = 14 + 16 * rows, H = TOP + PH + BOT, PW = W - L - R;
   const max = Math.max(1, ...all.flatMap((s) => s.remote));
   const X = (op) => L + ((Math.min(Math.max(op, view.t0), view.t1) - view.t0) / Math.max(1, view.t1 - view.t0)) * PW;
   const Y = (v) => TOP + PH - (v / max) * PH;
@@ -464,9 +480,12 @@ function parkedChart(host, used) {
     for (const v of ticks(max, 3)) parts.push('<text class="ylabel" x="' + (L - 6) + '" y="' + (Y(v) + 4) + '" text-anchor="end">' + v + "</text>");
     for (let c = 0; c < used; c++) {
       const pts = all.map((s) => X(s.op).toFixed(1) + "," + Y(s.remote[c] || 0).toFixed(1)).join(" ");
-      parts.push('<polyline fill="none" stroke="' + color(c) + '" stroke-width="1.5" points="' + pts + '"><title>CPU ' + c + "</title></polyline>" +
-        '<text x="' + (L + 4 + c * 60) + '" y="' + (H - 4) + '" fill="' + color(c) + '">CPU ' + c + "</text>");
+      parts.push('<polyline fill="none" stroke="' + color(c) + '" stroke-width="1.5" points="' + pts + '"><title>CPU ' + c + "</title></polyline>");
     }
+    named.forEach((c, k) => {
+      const x = L + 4 + (k % perRow) * 60, y = TOP + PH + 26 + Math.floor(k / perRow) * 16;
+      parts.push('<text x="' + x + '" y="' + y + '" style="fill:' + color(c) + '">CPU ' + c + "</text>");
+    });
     const t = cursor.time, shown = cursor.moved && t >= view.t0 && t <= view.t1;
     parts.push('<line class="cursor" x1="' + X(t) + '" x2="' + X(t) + '" y1="' + TOP + '" y2="' + (TOP + PH) + '" stroke="#1d1d1f" visibility="' + (shown ? "visible" : "hidden") + '"/>');
     svg.innerHTML = parts.join("");

@@ -523,6 +523,36 @@ Deno.test({
     assert.match(seen.texts["#cpus"], /6 of \d+ frees were remote/);
     assert.match(seen.texts["#percpu"], /per-CPU slabs:\n# cpu +size +active/);
     assert.deepEqual(seen.values, ["block", true]);
+    // Many CPUs, a few of them freeing each other's objects: the table keeps
+    // those few, the legend names the owners whose objects were parked, and
+    // the page stays as wide as the window.
+    const many = await reportOf(
+      "many",
+      'kernel arceos = "2026-buddy-slab"\ncpus 40\nfinal_init()\n' +
+        "let a = alloc(64, 8)\nlet b = alloc(64, 8)\non cpu 7 { dealloc(a, 64, 8) }\n" +
+        "on cpu 33 { let c = alloc(64, 8)\n on cpu 2 { dealloc(c, 64, 8) } }\n" +
+        "on cpu 20 { let d = alloc(64, 8)\n dealloc(d, 64, 8) }\n",
+      {
+        steps: [{ wait: "body[data-ready]" }],
+        width: 800,
+        count: [".remote-traffic tr", "#parked polyline", "#parked text:not(.ylabel)"],
+        text: ["#cpus"],
+        evaluate: ["document.documentElement.scrollWidth <= 800"],
+      },
+    );
+    assert.deepEqual(many.errors, []);
+    assert.equal(many.counts[".remote-traffic tr"], 5, "a header row and CPUs 0, 2, 7 and 33");
+    assert.match(
+      many.texts["#cpus"],
+      /2 of 3 frees were remote\. 30 CPUs with no remote free are left out\./,
+    );
+    assert.equal(many.counts["#parked polyline"], 34, "CPUs 0 to 33, the highest that ran");
+    assert.equal(
+      many.counts["#parked text:not(.ylabel)"],
+      2,
+      "CPU 0 and CPU 33 had objects parked",
+    );
+    assert.deepEqual(many.values, [true]);
     // One CPU: no CPU section.
     const single = await reportOf(
       "single",
