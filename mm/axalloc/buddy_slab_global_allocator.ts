@@ -63,6 +63,50 @@ const PAGE = 4096;
 /** `REGION_GRANULE`: every heap starts on a 2 MiB boundary. */
 const HEAP_ALIGN = 0x20_0000;
 
+// The errors, out of line: alloc and dealloc stay small, so that the replay
+// loops inline them whole (V8 inlines by bytecode size).
+
+function notInitialized(what: string): AllocError {
+  return new AllocError("NotInitialized", { reason: `${what} before init` });
+}
+
+function noObject(): AllocError {
+  return new AllocError("NoMemory", { reason: "a new slab had no object" });
+}
+
+function notAnObject(ptr: number): AllocError {
+  return new AllocError("NotAllocated", {
+    address: ptr,
+    reason: `0x${ptr.toString(16)} is not an object of a live slab (foreign pointer)`,
+  });
+}
+
+function wrongClass(ptr: number, slab: SlabPage, cls: number): AllocError {
+  return new AllocError("InvalidParam", {
+    address: ptr,
+    reason: `0x${ptr.toString(16)} is a ${slab.objectSize}-byte object, freed with a layout ` +
+      `of the ${SLAB_CLASS_SIZES[cls]}-byte class`,
+  });
+}
+
+function freeAlready(ptr: number, slab: SlabPage, slot: number): AllocError {
+  return new AllocError("NotAllocated", {
+    address: ptr,
+    reason: `0x${ptr.toString(16)} is free already (double free${
+      slab.isRemote(slot) ? ", waiting on its slab's remote-free list" : ""
+    })`,
+  });
+}
+
+function inASlab(addr: number, slab: SlabPage): AllocError {
+  return new AllocError("InvalidParam", {
+    address: addr,
+    reason: `0x${
+      addr.toString(16)
+    } lies in a ${slab.objectSize}-byte slab, not in a block of pages`,
+  });
+}
+
 /** Options of {@linkcode BuddySlabGlobalAllocator}. */
 export interface BuddySlabOptions extends BuddyPlacement {
   /** CPUs brought up (`init_percpu_slab` on each); default 1, at most 65536. */
@@ -134,8 +178,13 @@ export class BuddySlabGlobalAllocator {
     }
     this.#cpus = cpus;
     this.#buddy = new BuddyPages(options);
+    // Plain loops, not `map`: the arrays must have one shape (packed) in
+    // every allocator made, or the replay loops compiled for it meet
+    // another map later and deoptimize.
     for (let c = 0; c < cpus; c++) {
-      this.#caches.push(SLAB_CLASS_SIZES.map((_, i) => new SlabCache(i)));
+      const row: SlabCache[] = [];
+      for (let i = 0; i < SLAB_CLASS_SIZES.length; i++) row.push(new SlabCache(i));
+      this.#caches.push(row);
     }
     this.#remoteFrees = new Array<number>(cpus).fill(0);
   }
@@ -181,7 +230,7 @@ export class BuddySlabGlobalAllocator {
   /** `add_memory(start, size)`: a region with no 2 MiB-aligned page behind its metadata is skipped. */
   addMemory(start: number, size: number): void {
     if (!this.#initialized) {
-      throw new AllocError("NotInitialized", { reason: "add_memory before init" });
+      throw notInitialized("add_memory");
     }
     let layout: BuddyRegionLayout;
     try {
@@ -226,7 +275,7 @@ export class BuddySlabGlobalAllocator {
   alloc(size: number, align: number): number {
     checkLayout(size, align);
     if (!this.#initialized) {
-      throw new AllocError("NotInitialized", { reason: "alloc before init" });
+      throw notInitialized("alloc");
     }
     let p: number;
     if (size <= SLAB_MAX_SIZE && align <= SLAB_MAX_SIZE) {
@@ -246,7 +295,7 @@ export class BuddySlabGlobalAllocator {
     for (let fresh = false;; fresh = true) {
       const got = cache.allocObject();
       if (got >= 0) return got;
-      if (fresh) throw new AllocError("NoMemory", { reason: "a new slab had no object" });
+      if (fresh) throw noObject();
       this.#newSlab(cache, cls);
     }
   }
@@ -310,27 +359,9 @@ export class BuddySlabGlobalAllocator {
   #slabDealloc(ptr: number, cls: number): void {
     const slab = this.slabOf(ptr);
     const slot = slab === undefined ? -1 : slab.slotOf(ptr);
-    if (slab === undefined || slot < 0) {
-      throw new AllocError("NotAllocated", {
-        address: ptr,
-        reason: `0x${ptr.toString(16)} is not an object of a live slab (foreign pointer)`,
-      });
-    }
-    if (slab.classIndex !== cls) {
-      throw new AllocError("InvalidParam", {
-        address: ptr,
-        reason: `0x${ptr.toString(16)} is a ${slab.objectSize}-byte object, freed with a layout ` +
-          `of the ${SLAB_CLASS_SIZES[cls]}-byte class`,
-      });
-    }
-    if (slab.isFree(slot) || slab.isRemote(slot)) {
-      throw new AllocError("NotAllocated", {
-        address: ptr,
-        reason: `0x${ptr.toString(16)} is free already (double free${
-          slab.isRemote(slot) ? ", waiting on its slab's remote-free list" : ""
-        })`,
-      });
-    }
+    if (slab === undefined || slot < 0) throw notAnObject(ptr);
+    if (slab.classIndex !== cls) throw wrongClass(ptr, slab, cls);
+    if (slab.isFree(slot) || slab.isRemote(slot)) throw freeAlready(ptr, slab, slot);
     if (slab.owner !== this.#cpu) {
       slab.remoteFree(slot);
       this.#remoteFrees[this.#cpu]++;
@@ -347,13 +378,7 @@ export class BuddySlabGlobalAllocator {
 
   #notSlab(addr: number): void {
     const slab = this.slabOf(addr);
-    if (slab !== undefined) {
-      throw new AllocError("InvalidParam", {
-        address: addr,
-        reason: `0x${addr.toString(16)} lies in a ${slab.objectSize}-byte slab, ` +
-          `not in a block of pages`,
-      });
-    }
+    if (slab !== undefined) throw inASlab(addr, slab);
   }
 
   /** `alloc_pages(n, align, kind)`. */

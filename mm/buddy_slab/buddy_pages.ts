@@ -243,6 +243,50 @@ class Section {
   }
 }
 
+// The errors, out of line: the paths that allocate and free stay small,
+// so that the replay loops inline them whole (V8 inlines by bytecode size).
+
+function badCount(count: number): AllocError {
+  return new AllocError("InvalidParam", { reason: `${count} pages` });
+}
+
+function badAlignment(alignment: number): AllocError {
+  return new AllocError("InvalidParam", {
+    reason: `alignment ${alignment} is not a power of two of at least a page`,
+  });
+}
+
+function tooManyPages(count: number): AllocError {
+  return new AllocError("InvalidParam", { reason: `${count} pages pass order ${BUDDY_MAX_ORDER}` });
+}
+
+function noBlock(order: number, align: number, lowmem: boolean): AllocError {
+  return new AllocError("NoMemory", {
+    reason: `no free block holds ${2 ** order} page(s) aligned to ${align}${
+      lowmem ? " below 4 GiB physical" : ""
+    }`,
+  });
+}
+
+function notABlock(addr: number): AllocError {
+  return new AllocError("NotAllocated", {
+    address: addr,
+    reason: `0x${addr.toString(16)} is not the start of an allocated page block ` +
+      `(double free or foreign pointer)`,
+  });
+}
+
+function wrongCount(addr: number, count: number, order: number): AllocError {
+  return new AllocError("InvalidParam", {
+    address: addr,
+    reason: `${count} pages freed from a block of ${2 ** order}`,
+  });
+}
+
+function notFound(addr: number): AllocError {
+  return new AllocError("NotFound", { address: addr });
+}
+
 /**
  * `buddy_slab_allocator::BuddyAllocator<4096>`.
  *
@@ -328,31 +372,21 @@ export class BuddyPages {
   }
 
   #alloc(count: number, alignment: number, lowmem: boolean): number {
-    if (!(count >= 1) || !Number.isSafeInteger(count)) {
-      throw new AllocError("InvalidParam", { reason: `${count} pages` });
-    }
+    if (!(count >= 1) || !Number.isSafeInteger(count)) throw badCount(count);
     const align = alignment === 0 ? PAGE : alignment;
     if (!(align >= PAGE) || !Number.isSafeInteger(align) || !pow2(align)) {
-      throw new AllocError("InvalidParam", {
-        reason: `alignment ${alignment} is not a power of two of at least a page`,
-      });
+      throw badAlignment(alignment);
     }
     const order = orderOf(count);
-    if (order > BUDDY_MAX_ORDER) {
-      throw new AllocError("InvalidParam", {
-        reason: `${count} pages pass order ${BUDDY_MAX_ORDER}`,
-      });
-    }
-    for (const s of this.#sections) {
+    if (order > BUDDY_MAX_ORDER) throw tooManyPages(count);
+    const sections = this.#sections;
+    for (let i = 0; i < sections.length; i++) {
+      const s = sections[i];
       // (A page number, not an address: an integer crosses the call unboxed.)
       const pfn = this.#fromSection(s, order, align, lowmem);
       if (pfn >= 0) return s.heapStart + pfn * PAGE;
     }
-    throw new AllocError("NoMemory", {
-      reason: `no free block holds ${2 ** order} page(s) aligned to ${align}${
-        lowmem ? " below 4 GiB physical" : ""
-      }`,
-    });
+    throw noBlock(order, align, lowmem);
   }
 
   /** The first page of the run taken from `s`, or -1. */
@@ -389,7 +423,8 @@ export class BuddyPages {
   }
 
   #section(addr: number): Section | undefined {
-    for (const s of this.#sections) if (s.contains(addr)) return s;
+    const sections = this.#sections;
+    for (let i = 0; i < sections.length; i++) if (sections[i].contains(addr)) return sections[i];
     return undefined;
   }
 
@@ -401,19 +436,8 @@ export class BuddyPages {
   deallocPages(addr: number, count: number): void {
     const s = this.#section(addr);
     const pfn = s === undefined ? -1 : (addr - s.heapStart) / PAGE;
-    if (s === undefined || Math.floor(pfn) !== pfn || s.head[pfn] !== 1) {
-      throw new AllocError("NotAllocated", {
-        address: addr,
-        reason: `0x${addr.toString(16)} is not the start of an allocated page block ` +
-          `(double free or foreign pointer)`,
-      });
-    }
-    if (orderOf(count) > s.order[pfn]) {
-      throw new AllocError("InvalidParam", {
-        address: addr,
-        reason: `${count} pages freed from a block of ${2 ** s.order[pfn]}`,
-      });
-    }
+    if (s === undefined || Math.floor(pfn) !== pfn || s.head[pfn] !== 1) throw notABlock(addr);
+    if (orderOf(count) > s.order[pfn]) throw wrongCount(addr, count, s.order[pfn]);
     s.head[pfn] = 0;
     let p = pfn;
     let order = s.order[pfn];
@@ -435,7 +459,7 @@ export class BuddyPages {
   /** `set_page_flags(addr, Slab)`: marks an allocated block's first page as a slab's. */
   markSlab(addr: number): void {
     const s = this.#section(addr);
-    if (s === undefined) throw new AllocError("NotFound", { address: addr });
+    if (s === undefined) throw notFound(addr);
     s.flags[(addr - s.heapStart) / PAGE] = SLAB;
   }
 
