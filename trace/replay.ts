@@ -699,6 +699,10 @@ const buddySlabLoops = new LoopCache((trace: Trace, results: Float64Array) => {
               freeFailed(trace, i, e);
             }
           } else axOther(trace, g, i, results);
+        } else if (k === OP_CPU) {
+          // Here, not in axOther: the CPU as an integer (the parser checked
+          // it is below the trace's CPU count) crosses no call boxed.
+          g.cpu = arg0[i] | 0;
         } else axOther(trace, g, i, results);
       }
     } catch (e) {

@@ -58,7 +58,12 @@ import { type UsageKind, Usages } from "./usages.ts";
 
 /** Slab headers of allocators that are done (see `recycle`), for the next ones; at most this many. */
 const sparePages: SlabPage[] = [];
+/** Per-CPU cache rows allocators that are done handed back (see `recycle`), emptied when taken. */
+const spareCacheRows: SlabCache[][] = [];
+/** Slab number 0: no slab (never on a list, never written). */
+const NO_SLAB = new SlabPage(0, 0, 0);
 const MAX_SPARE_PAGES = 4096;
+const MAX_SPARE_CACHE_ROWS = 64;
 const PAGE = 4096;
 /** `REGION_GRANULE`: every heap starts on a 2 MiB boundary. */
 const HEAP_ALIGN = 0x20_0000;
@@ -159,7 +164,7 @@ export class BuddySlabGlobalAllocator {
   /** Each section's heap, with the number of the live slab on each page (0: none). */
   readonly #heaps: { start: number; end: number; slabAt: Int32Array }[] = [];
   /** Slabs by number (from 1); numbers of slabs handed back are reused with their header. */
-  readonly #slabs: SlabPage[] = [new SlabPage(0, 0, 0)];
+  readonly #slabs: SlabPage[] = [NO_SLAB];
   /** Slab headers handed back to the buddy, for reuse. */
   readonly #spare: SlabPage[] = [];
   #cpu = 0;
@@ -182,8 +187,12 @@ export class BuddySlabGlobalAllocator {
     // every allocator made, or the replay loops compiled for it meet
     // another map later and deoptimize.
     for (let c = 0; c < cpus; c++) {
-      const row: SlabCache[] = [];
-      for (let i = 0; i < SLAB_CLASS_SIZES.length; i++) row.push(new SlabCache(i));
+      let row = spareCacheRows.pop();
+      if (row !== undefined) { for (let i = 0; i < row.length; i++) row[i].reset(); }
+      else {
+        row = [];
+        for (let i = 0; i < SLAB_CLASS_SIZES.length; i++) row.push(new SlabCache(i));
+      }
       this.#caches.push(row);
     }
     this.#remoteFrees = new Array<number>(cpus).fill(0);
@@ -269,6 +278,10 @@ export class BuddySlabGlobalAllocator {
       sparePages.push(this.#slabs[i]);
     }
     this.#slabs.length = 1;
+    for (const row of this.#caches) {
+      if (spareCacheRows.length < MAX_SPARE_CACHE_ROWS) spareCacheRows.push(row);
+    }
+    this.#caches.length = 0;
   }
 
   /** `alloc(layout)`. */

@@ -227,6 +227,12 @@ export class SlabList {
     this.length++;
   }
 
+  /** Forgets every slab on the list (their headers are left as they are). */
+  clear(): void {
+    this.first = null;
+    this.length = 0;
+  }
+
   /** Takes `s` off the list. */
   remove(s: SlabPage): void {
     if (s.prev !== null) s.prev.next = s.next;
@@ -251,6 +257,14 @@ export class SlabCache {
   drained = 0;
   /** The cache of class `classIndex`. */
   constructor(readonly classIndex: number) {}
+
+  /** Empty again, as a new one (its slabs are another allocator's business now). */
+  reset(): void {
+    this.partial.clear();
+    this.full.clear();
+    this.empty.clear();
+    this.drained = 0;
+  }
 
   /**
    * An object from this cache (`alloc_object`), or -1 when a new slab is
