@@ -97,7 +97,8 @@ export const KEYWORD_DOCS: Readonly<Record<string, KeywordDoc>> = {
   cpus: {
     form: "cpus N",
     doc:
-      "the machine has N CPUs (1 to 64, before the kernel starts; the platform's harts by default)",
+      "the machine has N CPUs (1 to 64, before the kernel starts; the platform's harts by default; " +
+      "not fewer than a CPU an `on cpu` block or a lane runs on)",
   },
   ram: {
     form: "ram SIZE",
@@ -109,6 +110,7 @@ export const KEYWORD_DOCS: Readonly<Record<string, KeywordDoc>> = {
     form: LANE_DOC.form,
     doc: "the lanes run interleaved, one step at a time, in an order drawn from --seed; " +
       "a step is one simple statement, and a block other than `if`, a loop or `on cpu` is one step; " +
-      "what a lane declares (`let`, `for`) is its own; what was there before is shared",
+      "what a lane declares (`let`, `for`) is its own; what was there before is shared; " +
+      "a lane cannot `return` (assign a variable, and return after the block)",
   },
 };
