@@ -124,6 +124,10 @@ Deno.test("replay: frees the trace gets wrong, and operations an allocator lacks
   assert.throws(() => replay(v, "tlsf"), /v:2: 'p' is not an operation of a byte allocator/);
   const w = parseTrace("region 0x80000000 16\n", "w");
   assert.throws(() => replay(w, "tlsf"), /w:1: region: InvalidParam/);
+  // At the region's own line, after comments and headers.
+  const headed = parseTrace("# a comment\ncpus 2\n\nregion 0x80000000 16\n", "h");
+  assert.equal(headed.regionLine, 4);
+  assert.throws(() => replay(headed, "slab"), /h:4: region: InvalidParam/);
   assert.throws(() => parseTrace("", "e"), TraceSyntaxError);
   assert.throws(
     () => parseTrace("region 0x80000000 65536\nregion 0 1\n", "r"),

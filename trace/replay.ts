@@ -299,7 +299,9 @@ function initOrThrow(trace: Trace, init: () => void): void {
   try {
     init();
   } catch (e) {
-    if (e instanceof SimError) throw new ReplayError(trace.name, 1, `region: ${e.message}`);
+    if (e instanceof SimError) {
+      throw new ReplayError(trace.name, trace.regionLine, `region: ${e.message}`);
+    }
     throw e;
   }
 }

@@ -86,6 +86,8 @@ export interface Trace {
   arg2: TraceColumn;
   /** The 1-based source line of each operation. */
   line: Int32Array;
+  /** The 1-based source line of the `region` line (where its errors are reported). */
+  regionLine: number;
   /** The base of each `at` whose base lies outside `window`, by operation index. */
   farBase: Map<number, bigint>;
   /**
@@ -163,6 +165,7 @@ export function parseTrace(text: string, name: string): Trace {
   let count = 0;
   let maxId = -1;
   let base: bigint | undefined;
+  let regionLine = 1;
   let size = 0n;
   let window = new AddressWindow();
   let capacity: BitmapCapacity | undefined;
@@ -248,6 +251,7 @@ export function parseTrace(text: string, name: string): Trace {
         throw err(fields[0].col, `'region' takes BASE and SIZE, found ${fields.length - 1} fields`);
       }
       base = num(1, "base");
+      regionLine = li + 1;
       size = num(2, "size");
       try {
         window = AddressWindow.forRegion(base, size);
@@ -358,6 +362,7 @@ export function parseTrace(text: string, name: string): Trace {
     arg1: narrowed(arg1.subarray(0, count)),
     arg2: narrowed(arg2.subarray(0, count)),
     line: lineNo.subarray(0, count),
+    regionLine,
     farBase,
     allocOf: pairFrees(kinds, ids, maxId),
   };
