@@ -13,6 +13,9 @@ export interface KeywordDoc {
   doc: string;
 }
 
+/** `for` and its `in`. */
+const FOR_DOC: KeywordDoc = { form: "for i in a..b { ... }", doc: "`i` from `a` up to `b - 1`" };
+
 /** `cpu K { ... }`: a lane of a `parallel` block (the word `cpu` not called as `cpu()`). */
 export const LANE_DOC: KeywordDoc = {
   form: "parallel { cpu 0 { ... } cpu 1 { ... } }",
@@ -51,8 +54,8 @@ export const KEYWORD_DOCS: Readonly<Record<string, KeywordDoc>> = {
   },
   repeat: { form: "repeat N { ... }", doc: "runs the block N times" },
   while: { form: "while cond { ... }", doc: "runs the block while `cond` holds" },
-  for: { form: "for i in a..b { ... }", doc: "`i` from `a` up to `b - 1`" },
-  in: { form: "for i in a..b { ... }", doc: "`i` from `a` up to `b - 1`" },
+  for: FOR_DOC,
+  in: FOR_DOC,
   include: {
     form: 'include "other.mms"',
     doc: "runs another script, relative to this one, inside this script's directory tree",

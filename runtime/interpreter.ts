@@ -291,17 +291,17 @@ export class Interpreter {
     // was there before: the script's variables, or the procedure's.
     const outer = this.#locals;
     const lanes = s.lanes.map((l) => {
-      const home = this.#cpuOf(l.cpu);
       const lane = {
-        home,
-        cpu: home,
+        cpu: this.#cpuOf(l.cpu),
         scope: outer === undefined ? new Map<string, Value>() : new LaneScope(outer),
         steps: undefined as Generator<void> | undefined,
       };
       lane.steps = this.#steps(l.body, lane);
       return lane;
     });
-    for (const l of lanes) this.#holdCpu(l.home, 1);
+    // Each lane holds its CPU until it ends (a lane is back on it whenever
+    // it yields outside an `on cpu`, and when it is done or closed).
+    for (const l of lanes) this.#holdCpu(l.cpu, 1);
     // The leak check's roots while the lanes run: every lane's variables, and the procedure's.
     const frames = this.#frames.length;
     if (outer !== undefined) this.#frames.push(outer);
@@ -314,15 +314,15 @@ export class Interpreter {
         this.#locals = lane.scope;
         if (lane.steps!.next().done) {
           lanes.splice(i, 1);
-          this.#holdCpu(lane.home, -1);
+          this.#holdCpu(lane.cpu, -1);
         }
       }
     } finally {
       for (const l of lanes) {
         this.#locals = l.scope;
         l.steps!.return(undefined);
+        this.#holdCpu(l.cpu, -1);
       }
-      for (const l of lanes) this.#holdCpu(l.home, -1);
       this.#locals = outer;
       this.#frames.length = frames;
       this.#world.cpu = saved;

@@ -43,6 +43,16 @@ for (const { dir, least } of SETS) {
   }
 }
 
+Deno.test("fidelity 2026: tools/random_traces_2026.ts still draws the vendored random traces", async () => {
+  // A change to the generator must come with references the real code printed for its new traces.
+  const { randomTrace } = await import("../tools/random_traces_2026.ts");
+  const dir = SETS[1].dir;
+  for (const seed of [1, 2, 24]) {
+    const vendored = await readTraceText(new URL(`random-${seed}.trace.gz`, dir).pathname);
+    assert.equal(randomTrace(seed), vendored, `seed ${seed}`);
+  }
+});
+
 Deno.test("fidelity 2026: ax-alloc-tlsf panics where the real code does (no DMA32 pages, no alloc_pages_at)", () => {
   const text = "cpus 2\noffset 0xffffffc000000000\nregion 0xffffffc080400000 0x400000\n" +
     "cpu 1\na 1 64 8\np 2 1 0x1000\nf 1\nd 3 1 0x1000\na 4 8 8\n";

@@ -4,6 +4,7 @@
 // its line as it is typed.
 import assert from "node:assert/strict";
 import { browserMissing, lookAt } from "../tools/browser.ts";
+import type { PageSpec } from "../tools/browser_page.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SHOTS = `${ROOT}.screenshots`;
@@ -24,6 +25,11 @@ async function site(dir: string): Promise<void> {
     stderr: "piped",
   }).output();
   assert.ok(r.success, new TextDecoder().decode(r.stderr));
+}
+
+/** The steps of a person who opens the page and types `code` into the editor. */
+function typing(code: string): NonNullable<PageSpec["steps"]> {
+  return [{ wait: "body[data-ready]" }, { fill: "#code", value: code }];
 }
 
 /** Runs `fn` on the site built into a fresh directory, removed afterwards. */
@@ -74,10 +80,7 @@ Deno.test({
       assert.deepEqual(ran.values, [true, "allow-scripts"], "the report of the run is shown");
       const typo = await lookAt({
         url: `file://${dir}/index.html`,
-        steps: [
-          { wait: "body[data-ready]" },
-          { fill: "#code", value: "final_init()\nlet p = alloc(64, 8)\nkmaloc(10)\n" },
-        ],
+        steps: typing("final_init()\nlet p = alloc(64, 8)\nkmaloc(10)\n"),
         text: ["#problems"],
         count: ["#highlight .err", "#run:disabled", '.problem[data-line="3"]'],
       });
@@ -227,11 +230,9 @@ Deno.test({
       const parse = await lookAt({
         url,
         steps: [
-          { wait: "body[data-ready]" },
-          {
-            fill: "#code",
-            value: "final_init()\nlet p = alloc(64, 8)\nlet q = (1 + \nlet r = 2\n",
-          },
+          ...typing(
+            "final_init()\nlet p = alloc(64, 8)\nlet q = (1 + \nlet r = 2\n",
+          ),
           { click: ".problem" },
         ],
         text: ["#problems"],
@@ -245,11 +246,9 @@ Deno.test({
       const runtime = await lookAt({
         url,
         steps: [
-          { wait: "body[data-ready]" },
-          {
-            fill: "#code",
-            value: "final_init()\nlet p = alloc(64, 8)\ndealloc(p, 64, 8)\ndealloc(p, 64, 8)\n",
-          },
+          ...typing(
+            "final_init()\nlet p = alloc(64, 8)\ndealloc(p, 64, 8)\ndealloc(p, 64, 8)\n",
+          ),
           { click: "#run" },
           { wait: "#output .error" },
           { click: ".problem.runtime" },
@@ -289,12 +288,10 @@ Deno.test({
         url: `file://${dir}/index.html`,
         width: 700,
         steps: [
-          { wait: "body[data-ready]" },
-          {
-            fill: "#code",
-            value: 'kernel arceos = "2026-buddy-slab"\ncpus 2\nfinal_init()\n' +
+          ...typing(
+            'kernel arceos = "2026-buddy-slab"\ncpus 2\nfinal_init()\n' +
               "let a = alloc(64, 8)\nprint percpu_slabinfo()\n",
-          },
+          ),
           { click: "#run" },
           { wait: "#output .ok" },
         ],
@@ -313,10 +310,7 @@ Deno.test({
     await withSite(async (dir) => {
       const seen = await lookAt({
         url: `file://${dir}/index.html`,
-        steps: [
-          { wait: "body[data-ready]" },
-          { fill: "#code", value: 'kernel arceos = "2027"\nfinal_init()\n' },
-        ],
+        steps: typing('kernel arceos = "2027"\nfinal_init()\n'),
         text: ["#problems"],
         evaluate: ["document.getElementById('run').disabled"],
       });
@@ -326,10 +320,7 @@ Deno.test({
       // The script's own text in the message is text, not markup.
       const hostile = await lookAt({
         url: `file://${dir}/index.html`,
-        steps: [
-          { wait: "body[data-ready]" },
-          { fill: "#code", value: 'kernel arceos = "<img src=x onerror=alert(1)>"\n' },
-        ],
+        steps: typing('kernel arceos = "<img src=x onerror=alert(1)>"\n'),
         text: ["#problems"],
         count: ["#problems img"],
       });
@@ -348,14 +339,9 @@ Deno.test({
     await withSite(async (dir) => {
       const seen = await lookAt({
         url: `file://${dir}/index.html`,
-        steps: [
-          { wait: "body[data-ready]" },
-          {
-            fill: "#code",
-            value:
-              "platform riscv64-qemu-virt\nfinal_init()\nexpect error NoMemory { alloc_pages(1_000_000, 4K) }\n",
-          },
-        ],
+        steps: typing(
+          "platform riscv64-qemu-virt\nfinal_init()\nexpect error NoMemory { alloc_pages(1_000_000, 4K) }\n",
+        ),
         text: ["#highlight .hl-platform", "#highlight .hl-errorName", "#highlight .hl-builtin"],
       });
       assert.deepEqual(seen.errors, []);
